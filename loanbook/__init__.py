@@ -1,0 +1,1 @@
+"""loanbook: a commercial loan agreement made computable."""

@@ -1,0 +1,387 @@
+"""Read a facility folder into an Agreement, or refuse it whole with every problem listed.
+
+Layout (docs/agreement-format.md): `facility.yaml` (parties, lenders, interpretation register,
+clauses that predate the record), `documents/*.yaml` (one file per document of the chain, with its
+amendment operations) and the full text files the documents name.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from ..core.errors import InputError, Problem
+from ..core.types import IsoDate, Percent, Strict, pydantic_problems
+from ..core.yamlio import Located, load_yaml
+from .interpretations import Interpretation, Reading, Register, substitute
+from .kinds import TermsBlock
+from .model import (Agreement, Assumption, Clause, ClauseVersion, Condition, Document, Fact, Lender, Party,
+                    Signatory)
+
+FACILITY_FILE = "facility.yaml"
+DOCUMENTS_DIR = "documents"
+
+
+# --- the files' schemas -------------------------------------------------------------------------
+
+class FactFile(Strict):
+    statement: str
+    source: str
+
+
+class PartyFile(Strict):
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    note: str | None = None
+
+
+class LenderFile(Strict):
+    party: str
+    share: Percent
+    assumption: str | None = None
+
+
+class ReadingFile(Strict):
+    id: str
+    text: str
+    value: object = None
+
+
+class InterpretationFile(Strict):
+    id: str
+    clause: str
+    question: str
+    readings: tuple[ReadingFile, ...] = Field(min_length=2)
+    in_force: str
+    why: str
+    resolves: tuple[str, ...] = ()
+
+
+class PriorClauseFile(Strict):
+    id: str
+    title: str
+    note: str
+
+
+class FacilityFile(Strict):
+    id: str
+    name: str
+    governing_law: str | None = None
+    record_end: IsoDate
+    parties: tuple[PartyFile, ...]
+    lenders: tuple[LenderFile, ...]
+    interpretations: tuple[InterpretationFile, ...] = ()
+    clauses_before_record: tuple[PriorClauseFile, ...] = ()
+    facts: tuple[FactFile, ...] = ()
+    illustrative: str | None = None
+
+
+class DocPartyFile(Strict):
+    party: str
+    role: str
+
+
+class SignatoryFile(Strict):
+    party: str
+    name: str
+    title: str
+    capacity: str
+
+
+class ConditionFile(Strict):
+    id: str
+    clause: str
+    text: str
+    satisfied_by: dict[str, str]
+
+
+class AssumptionFile(Strict):
+    value: str
+    reason: str
+
+
+class OperationFile(Strict):
+    op: Literal["replace", "insert", "delete"]
+    clause: str
+    title: str | None = None
+    effective: IsoDate | None = None
+    text: str | None = None
+    source: str | None = None
+    note: str | None = None
+    terms: list[dict] = []
+    assumptions: tuple[AssumptionFile, ...] = ()
+
+
+class DocumentFile(Strict):
+    id: str
+    kind: Literal["loan_agreement", "amendment", "modification_letter"]
+    number: int | None = None
+    title: str
+    as_of: IsoDate
+    dated: IsoDate | None = None
+    effective: IsoDate | None = None
+    text_file: str | None = None
+    source: str | None = None
+    recital: str | None = None
+    parties: tuple[DocPartyFile, ...] = ()
+    signatories: tuple[SignatoryFile, ...] = ()
+    conditions: tuple[ConditionFile, ...] = ()
+    facts: tuple[FactFile, ...] = ()
+    operations: tuple[OperationFile, ...] = ()
+
+
+_TERMS = TypeAdapter(tuple[TermsBlock, ...])
+_CONDITION_EVENTS = {"amendment_executed", "document_delivered"}
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) -> Agreement:
+    """Load and validate a facility folder; `choices` switch interpretations (id -> reading id)."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, "no such facility folder")])
+
+    facility_path = folder / FACILITY_FILE
+    facility = _parse(facility_path, FacilityFile, problems)
+    doc_files: list[tuple[Path, Located, DocumentFile]] = []
+    doc_dir = folder / DOCUMENTS_DIR
+    paths = sorted(doc_dir.glob("*.yaml")) if doc_dir.is_dir() else []
+    if not paths:
+        problems.append(Problem(str(doc_dir), None, None, "no documents (*.yaml) found"))
+    for path in paths:
+        located = _located(path, problems)
+        if located is None:
+            continue
+        parsed = _validate(path, located, DocumentFile, problems)
+        if parsed is not None:
+            doc_files.append((path, located, parsed))
+    if facility is None:
+        raise InputError(problems)
+    _facility_path, facility_located, facility_file = facility
+
+    register = _register(facility_file, facility_located, facility_path, choices or {}, problems)
+    party_ids = {p.id for p in facility_file.parties}
+    _check_lenders(facility_file, facility_located, facility_path, party_ids, problems)
+
+    documents = []
+    seen_ids: dict[str, Path] = {}
+    for path, located, doc in doc_files:
+        if doc.id in seen_ids:
+            problems.append(Problem(str(path), f"line {located.line(('id',))}", "id",
+                                    f"document id {doc.id!r} is also used by {seen_ids[doc.id]}"))
+        seen_ids[doc.id] = path
+        documents.append(_document(path, located, doc, party_ids, problems))
+
+    documents.sort(key=lambda d: (d.effective, d.number or 0))
+    clauses = _clauses(doc_files, facility_file, register, problems)
+    for interpretation in register.items:
+        if interpretation.clause not in clauses:
+            problems.append(Problem(str(facility_path), None, "interpretations",
+                                    f"{interpretation.id} names clause {interpretation.clause!r}, "
+                                    "which no document sets"))
+    if problems:
+        raise InputError(problems)
+    return Agreement(
+        facility_id=facility_file.id, name=facility_file.name, governing_law=facility_file.governing_law,
+        parties=tuple(Party(p.id, p.name, p.roles, p.note) for p in facility_file.parties),
+        lenders=tuple(Lender(lf.party, lf.share, lf.assumption) for lf in facility_file.lenders),
+        documents=tuple(documents), clauses=clauses, register=register,
+        record_end=facility_file.record_end, folder=folder,
+        facts=tuple(Fact(f.statement, f.source) for f in facility_file.facts),
+    )
+
+
+def _located(path: Path, problems: list[Problem]) -> Located | None:
+    try:
+        return load_yaml(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _validate(path: Path, located: Located, schema, problems: list[Problem]):
+    if not isinstance(located.data, dict):
+        problems.append(Problem(str(path), None, None, "expected a mapping of fields at the top of the file"))
+        return None
+    try:
+        return schema.model_validate(located.data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, str(path), located=located))
+        return None
+
+
+def _parse(path: Path, schema, problems: list[Problem]):
+    located = _located(path, problems) if path.exists() else None
+    if not path.exists():
+        problems.append(Problem(str(path), None, None, "missing: every facility folder has a facility.yaml"))
+    if located is None:
+        return None
+    parsed = _validate(path, located, schema, problems)
+    return None if parsed is None else (path, located, parsed)
+
+
+def _register(facility: FacilityFile, located: Located, path: Path, choices: dict[str, str],
+              problems: list[Problem]) -> Register:
+    items = []
+    for i, item in enumerate(facility.interpretations):
+        reading_ids = [r.id for r in item.readings]
+        if item.in_force not in reading_ids:
+            problems.append(Problem(str(path), f"interpretation {item.id} (line {located.line(('interpretations', i))})",
+                                    "in_force", f"{item.in_force!r} is not one of its readings {reading_ids}"))
+            continue
+        items.append(Interpretation(item.id, item.clause, item.question,
+                                    tuple(Reading(r.id, r.text, r.value) for r in item.readings),
+                                    item.in_force, item.why, item.resolves))
+    register = Register(tuple(items))
+    for interpretation_id, reading_id in choices.items():
+        try:
+            register = register.choose(interpretation_id, reading_id)
+        except KeyError:
+            known = {i.id: [r.id for r in i.readings] for i in register.items}
+            problems.append(Problem("--reading", None, interpretation_id,
+                                    f"no reading {reading_id!r} of {interpretation_id!r} (known: {known})"))
+    return register
+
+
+def _check_lenders(facility: FacilityFile, located: Located, path: Path, party_ids: set[str],
+                   problems: list[Problem]) -> None:
+    for i, lender in enumerate(facility.lenders):
+        if lender.party not in party_ids:
+            problems.append(Problem(str(path), f"lender {i + 1} (line {located.line(('lenders', i))})", "party",
+                                    f"unknown party {lender.party!r}"))
+    total = sum((lf.share for lf in facility.lenders), start=Decimal(0))
+    if facility.lenders and total != 100:
+        problems.append(Problem(str(path), f"line {located.line(('lenders',))}", "lenders",
+                                f"shares add up to {total}%, not 100%"))
+
+
+def _document(path: Path, located: Located, doc: DocumentFile, party_ids: set[str],
+              problems: list[Problem]) -> Document:
+    text = None
+    if doc.text_file:
+        text_path = path.parent / doc.text_file
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except OSError:
+            problems.append(Problem(str(path), f"line {located.line(('text_file',))}", "text_file",
+                                    f"cannot read {text_path}"))
+    for i, party in enumerate(doc.parties):
+        if party.party not in party_ids:
+            problems.append(Problem(str(path), f"party {i + 1} (line {located.line(('parties', i))})", "party",
+                                    f"unknown party {party.party!r}"))
+    for i, signatory in enumerate(doc.signatories):
+        if signatory.party not in party_ids:
+            problems.append(Problem(str(path), f"signatory {i + 1} (line {located.line(('signatories', i))})",
+                                    "party", f"unknown party {signatory.party!r}"))
+    conditions = []
+    for i, cond in enumerate(doc.conditions):
+        event = cond.satisfied_by.get("event")
+        if event not in _CONDITION_EVENTS:
+            problems.append(Problem(str(path), f"condition {cond.id} (line {located.line(('conditions', i))})",
+                                    "satisfied_by.event",
+                                    f"expected one of {sorted(_CONDITION_EVENTS)}, got {event!r}"))
+        conditions.append(Condition(cond.id, cond.clause, cond.text, str(event), cond.satisfied_by.get("document")))
+    return Document(
+        id=doc.id, kind=doc.kind, number=doc.number, title=doc.title, as_of=doc.as_of, dated=doc.dated,
+        effective=doc.effective or doc.as_of, text=text, source=doc.source,
+        parties=tuple((p.party, p.role) for p in doc.parties),
+        signatories=tuple(Signatory(s.party, s.name, s.title, s.capacity) for s in doc.signatories),
+        conditions=tuple(conditions), facts=tuple(Fact(f.statement, f.source) for f in doc.facts),
+        recital=doc.recital, file=str(path),
+    )
+
+
+def _terms(path: Path, located: Located, index: int, op: OperationFile, register: Register,
+           problems: list[Problem]):
+    """Validate an operation's terms under the reading in force, and under every other reading too."""
+    label = f"operation {index + 1} ({op.clause})"
+    base = ("operations", index, "terms")
+    try:
+        substituted, used = substitute(op.terms, register)
+    except KeyError as exc:
+        problems.append(Problem(str(path), f"{label} (line {located.line(base)})", "terms",
+                                f"refers to interpretation {exc.args[0]!r}, which the register does not have"))
+        return (), ()
+    try:
+        blocks = _TERMS.validate_python(substituted)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, str(path), label=label, located=located, base_path=base,
+                                          field_prefix="terms"))
+        return (), ()
+    for interpretation_id in sorted(set(used.values())):
+        interpretation = register.get(interpretation_id)
+        for reading in interpretation.readings:
+            if reading.id == interpretation.in_force or reading.value is None:
+                continue
+            alternative, _ = substitute(op.terms, register.choose(interpretation_id, reading.id))
+            try:
+                _TERMS.validate_python(alternative)
+            except ValidationError as exc:
+                for problem in pydantic_problems(exc, str(path), label=label, located=located, base_path=base,
+                                                 field_prefix="terms"):
+                    problems.append(Problem(problem.file, problem.position, problem.field,
+                                            f"under reading {reading.id!r} of {interpretation_id}: {problem.message}"))
+    return blocks, tuple(sorted(used.items()))
+
+
+def _clauses(doc_files, facility: FacilityFile, register: Register, problems: list[Problem]) -> dict[str, Clause]:
+    """Turn every document's operations into clause versions, checking each operation is possible."""
+    prior = {c.id: c for c in facility.clauses_before_record}
+    pending: dict[str, list[tuple[ClauseVersion, Path, str]]] = {}
+    for path, located, doc in doc_files:
+        for i, op in enumerate(doc.operations):
+            position = f"operation {i + 1} ({op.clause}) (line {located.line(('operations', i))})"
+            if op.op != "delete" and op.text is None and not op.source:
+                problems.append(Problem(str(path), position, "source",
+                                        "clause text is not in the record: say where the terms come from"))
+            if op.op == "delete" and op.terms:
+                problems.append(Problem(str(path), position, "terms", "a deletion carries no terms"))
+            blocks, used = _terms(path, located, i, op, register, problems)
+            title = op.title or (prior[op.clause].title if op.clause in prior else op.clause)
+            version = ClauseVersion(
+                clause_id=op.clause, title=title, op=op.op, document_id=doc.id,
+                effective=op.effective or doc.effective or doc.as_of, text=op.text, terms=tuple(blocks),
+                assumptions=tuple(Assumption(a.value, a.reason) for a in op.assumptions),
+                interpretations_used=used, source=op.source, note=op.note, file=str(path), position=position)
+            pending.setdefault(op.clause, []).append((version, path, position))
+
+    clauses: dict[str, Clause] = {}
+    for clause_id, entries in pending.items():
+        entries.sort(key=lambda e: e[0].effective)
+        exists = clause_id in prior
+        previous: ClauseVersion | None = None
+        versions: list[ClauseVersion] = []
+        for version, path, position in entries:
+            if previous is not None and previous.effective == version.effective:
+                problems.append(Problem(str(path), position, "effective",
+                                        f"overlaps {previous.document_id}: two versions of {clause_id} "
+                                        f"take effect on {version.effective}"))
+            elif version.op == "insert" and exists:
+                problems.append(Problem(str(path), position, "op",
+                                        f"inserts {clause_id}, which is already in force on {version.effective}"))
+            elif version.op in ("replace", "delete") and not exists:
+                problems.append(Problem(str(path), position, "clause",
+                                        f"{version.op}s {clause_id}, which does not exist on {version.effective}"))
+            exists = version.op != "delete"
+            if previous is not None:
+                versions[-1] = _with_until(versions[-1], version.effective)
+            versions.append(version)
+            previous = version
+        title = prior[clause_id].title if clause_id in prior else versions[-1].title
+        note = prior[clause_id].note if clause_id in prior else None
+        clauses[clause_id] = Clause(clause_id, title, tuple(versions), note)
+    for clause_id, prior_clause in prior.items():
+        if clause_id not in clauses:
+            clauses[clause_id] = Clause(clause_id, prior_clause.title, (), prior_clause.note)
+    return dict(sorted(clauses.items()))
+
+
+def _with_until(version: ClauseVersion, until: date) -> ClauseVersion:
+    return replace(version, until=until)

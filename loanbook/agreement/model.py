@@ -1,0 +1,193 @@
+"""The agreement as amended: documents, clauses and their versions, and what is in force on a date."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..core.errors import RecordError
+from .interpretations import Register
+from .kinds import TermsBlock
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Signatory:
+    party: str
+    name: str
+    title: str
+    capacity: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition of a document (Amendment 10, A.1-A.3) and the event that satisfies it."""
+
+    id: str
+    clause: str
+    text: str
+    satisfied_by_event: str
+    satisfied_by_document: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something known about a document from outside its text (a public filing), with its source."""
+
+    statement: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    kind: str
+    number: int | None
+    title: str
+    as_of: date
+    dated: date | None
+    effective: date
+    text: str | None
+    source: str | None
+    parties: tuple[tuple[str, str], ...] = ()
+    signatories: tuple[Signatory, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    recital: str | None = None
+    file: str = ""
+
+    @property
+    def text_status(self) -> str:
+        return "text in record" if self.text is not None else "text not in record"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A number in the terms that the clause text does not give, and why it is there."""
+
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClauseVersion:
+    clause_id: str
+    title: str
+    op: str  # insert | replace | delete
+    document_id: str
+    effective: date
+    text: str | None
+    terms: tuple[TermsBlock, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    interpretations_used: tuple[tuple[str, str], ...] = ()  # (field path, interpretation id)
+    source: str | None = None
+    note: str | None = None
+    file: str = ""
+    position: str = ""
+    until: date | None = None  # the day the next version (or a deletion) takes effect; None = still in force
+
+    @property
+    def in_record(self) -> bool:
+        return self.text is not None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.op != "delete" and self.effective <= day and (self.until is None or day < self.until)
+
+    def terms_of(self, kind: str) -> tuple[TermsBlock, ...]:
+        return tuple(block for block in self.terms if block.kind == kind)
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    title: str
+    versions: tuple[ClauseVersion, ...]
+    before_record: str | None = None  # why the clause existed before its first version in the record
+
+    def version_on(self, day: date) -> ClauseVersion | None:
+        for version in reversed(self.versions):
+            if version.effective <= day:
+                return None if version.op == "delete" else version
+        return None
+
+    def first_recorded(self) -> date | None:
+        return self.versions[0].effective if self.versions else None
+
+
+@dataclass(frozen=True)
+class Lender:
+    party: str
+    share: Decimal  # percent of every Advance, Term Loan and fee
+    assumption: str | None = None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    facility_id: str
+    name: str
+    governing_law: str | None
+    parties: tuple[Party, ...]
+    lenders: tuple[Lender, ...]
+    documents: tuple[Document, ...]
+    clauses: dict[str, Clause]
+    register: Register
+    record_end: date
+    folder: Path | None = None
+    facts: tuple[Fact, ...] = field(default=())
+
+    def document(self, document_id: str) -> Document:
+        for doc in self.documents:
+            if doc.id == document_id:
+                return doc
+        raise KeyError(document_id)
+
+    def party(self, party_id: str) -> Party:
+        for party in self.parties:
+            if party.id == party_id:
+                return party
+        raise KeyError(party_id)
+
+    def clause_on(self, clause_id: str, day: date) -> ClauseVersion:
+        """The version of a clause in force on a day, or a RecordError that names the clause and the day."""
+        clause = self.clauses.get(clause_id)
+        if clause is None:
+            raise RecordError(f"no clause {clause_id!r} in the agreement")
+        version = clause.version_on(day)
+        if version is None:
+            first = clause.first_recorded()
+            if first is not None and day < first:
+                raise RecordError(f"{clause.title} ({clause_id}) before {first} is not in the record "
+                                  f"(asked for {day})")
+            raise RecordError(f"{clause.title} ({clause_id}) is not in force on {day}: it was deleted")
+        return version
+
+    def in_force(self, day: date) -> list[ClauseVersion]:
+        return [v for v in (c.version_on(day) for c in self.clauses.values()) if v is not None]
+
+    def terms_on(self, kind: str, day: date) -> tuple[ClauseVersion, TermsBlock]:
+        """The one block of a kind of terms in force on a day; no block or two is a RecordError."""
+        found = [(v, block) for v in self.in_force(day) for block in v.terms_of(kind)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            where = ", ".join(f"{v.clause_id} ({v.document_id})" for v, _ in found)
+            raise RecordError(f"two clauses in force on {day} both give {kind} terms: {where}")
+        for clause in self.clauses.values():
+            later = [v for v in clause.versions if v.terms_of(kind)]
+            if later and day < later[0].effective:
+                raise RecordError(f"{clause.title} ({clause.id}) before {later[0].effective} is not in the record "
+                                  f"(asked for {day}: its {kind} terms)")
+        raise RecordError(f"no clause with {kind} terms is in force on {day}")
+
+    def all_terms(self, kind: str) -> list[tuple[ClauseVersion, TermsBlock]]:
+        """Every block of a kind in any version, oldest first (for obligations that outlive a version)."""
+        return sorted(((v, b) for c in self.clauses.values() for v in c.versions for b in v.terms_of(kind)),
+                      key=lambda pair: pair[0].effective)

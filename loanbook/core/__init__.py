@@ -1,0 +1,1 @@
+"""Money, rates, dates, day bases, calendars and errors that carry their source."""

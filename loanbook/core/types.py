@@ -1,0 +1,61 @@
+"""Annotated field types shared by every schema: exact money, percentages and ISO dates."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from .dates import parse_iso_date
+from .money import parse_decimal
+
+Money = Annotated[Decimal, BeforeValidator(lambda v: parse_decimal(v, what="amount"))]
+Percent = Annotated[Decimal, BeforeValidator(lambda v: parse_decimal(v, what="percentage", max_places=4))]
+IsoDate = Annotated[date, BeforeValidator(lambda v: parse_iso_date(v))]
+
+
+class Strict(BaseModel):
+    """Immutable, and a misspelt or unknown field is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def pydantic_problems(exc, file: str, *, label: str | None = None, located=None, base_path: tuple = (),
+                      field_prefix: str = ""):
+    """Turn a pydantic ValidationError into Problems that name file, position (with line) and field."""
+    from .errors import Problem
+
+    problems = []
+    for err in exc.errors():
+        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+        field = ".".join(str(p) for p in ((field_prefix,) if field_prefix else ()) + loc) or None
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag")
+            expected = err.get("ctx", {}).get("expected_tags")
+            message = f"unknown kind {tag!r} (expected one of {expected})"
+        elif err["type"] == "union_tag_not_found":
+            message = f"missing its '{err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))}' (required)"
+        elif err["type"] == "missing":
+            message = "missing (required)"
+        elif err["type"] == "extra_forbidden":
+            message = "unknown field"
+        line = located.line(base_path + loc) if located is not None else None
+        position = label
+        if line is not None:
+            position = f"{label} (line {line})" if label else f"line {line}"
+        problems.append(Problem(file, position, field, message))
+    return problems
+
+
+def _is_union_tag(part) -> bool:
+    # pydantic puts the discriminator's value in the location of a tagged union; it is not a field.
+    return isinstance(part, str) and part in _TAGS
+
+
+_TAGS: set[str] = set()
+
+
+def register_tags(*tags: str) -> None:
+    _TAGS.update(tags)
