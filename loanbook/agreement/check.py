@@ -1,0 +1,215 @@
+"""The fidelity check: the terms say what the text says, and exactly one version is in force each day.
+
+Every amount, percentage and date in a clause's text must be used by its terms; every number in the
+terms must appear in the text, be declared an assumption with a reason, or come from an
+interpretation of the register. A sweep over every day from a clause's first version to the end of
+the record finds gaps and overlaps, of versions and of the dated windows inside their terms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..core.dates import days, parse_iso_date
+from .model import Agreement, Clause, ClauseVersion
+
+MONTHS = ("january february march april may june july august september october november december").split()
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_AMOUNT = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+_LONG_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
+_TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
+_SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # difference | resolved | note
+    clause: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "clause": self.clause, "message": self.message}
+
+
+@dataclass(frozen=True)
+class TextFigure:
+    kind: str  # amount | percent | date | truncated_date
+    value: object
+    written: str
+
+
+def text_figures(text: str) -> list[TextFigure]:
+    """The amounts, percentages and dates a clause's text states, as written and as values."""
+    found = []
+    for m in _AMOUNT.finditer(text):
+        found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
+    for m in _PERCENT.finditer(text):
+        found.append(TextFigure("percent", Decimal(m.group(1)), m.group(0)))
+    for m in _LONG_DATE.finditer(text):
+        found.append(TextFigure("date", date(int(m.group(3)), MONTHS.index(m.group(1).lower()) + 1,
+                                             int(m.group(2))), m.group(0)))
+    for m in _TRUNCATED_DATE.finditer(text):
+        found.append(TextFigure("truncated_date", None, m.group(0)))
+    for m in _SHORT_DATE.finditer(text):
+        year = int(m.group(3))
+        year = year + (2000 if year < 50 else 1900) if year < 100 else year
+        found.append(TextFigure("date", date(year, int(m.group(1)), int(m.group(2))), m.group(0)))
+    return found
+
+
+def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
+    """(field path, value) for every number and date in a version's terms."""
+    found: list[tuple[str, object]] = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else key)
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+        elif isinstance(node, bool) or node is None or isinstance(node, str):
+            return
+        elif isinstance(node, (Decimal, int, date)):
+            found.append((path, node))
+
+    for i, block in enumerate(version.terms):
+        walk(block.model_dump(by_alias=True), f"terms[{i}]")
+    return found
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, date) or isinstance(b, date):
+        return a == b
+    return Decimal(a) == Decimal(b)
+
+
+def _assumed(value: object, version: ClauseVersion) -> bool:
+    for assumption in version.assumptions:
+        try:
+            declared = parse_iso_date(assumption.value) if isinstance(value, date) else Decimal(assumption.value)
+        except (ValueError, ArithmeticError):
+            continue
+        if _same(declared, value):
+            return True
+    return False
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]:
+    findings: list[Finding] = []
+    clause = version.clause_id
+    where = f"{version.document_id}"
+    if version.op == "delete":
+        return findings
+    if version.text is None:
+        findings.append(Finding("note", clause, f"{where}: text not in record; terms from {version.source}"))
+        return findings
+    doc = agreement.document(version.document_id)
+    if doc.text is not None and _normal(version.text) not in _normal(doc.text):
+        findings.append(Finding("difference", clause, f"{where}: the clause text is not found verbatim in "
+                                                      f"{doc.title}'s text"))
+    figures = text_figures(version.text)
+    terms = terms_figures(version)
+    for figure in figures:
+        if figure.kind == "truncated_date":
+            resolving = [i for i in agreement.register.items if i.clause == clause and figure.written in i.resolves]
+            if resolving:
+                interpretation = resolving[0]
+                findings.append(Finding("resolved", clause, f"{where}: {figure.written!r} (a truncated date) is resolved "
+                                                            f"by {interpretation.id} as {interpretation.reading().text}"))
+            else:
+                findings.append(Finding("difference", clause, f"{where}: {figure.written!r} is a truncated date "
+                                                              "and no interpretation resolves it"))
+            continue
+        if not any(_same(figure.value, value) for _, value in terms):
+            findings.append(Finding("difference", clause, f"{where}: the text gives {figure.written!r}, "
+                                                          "which the terms do not use"))
+    text_values = [f.value for f in figures if f.value is not None]
+    for path, value in terms:
+        if any(_same(value, t) for t in text_values) or _assumed(value, version):
+            continue
+        if _from_interpretation(path, version):
+            continue
+        findings.append(Finding("difference", clause, f"{where}: the terms set {path} = {value}, which the text "
+                                                      "does not state and no assumption declares"))
+    return findings
+
+
+def _from_interpretation(path: str, version: ClauseVersion) -> bool:
+    # substitute() records paths like "[0].initial_term_end"; terms_figures writes "terms[0].initial_term_end"
+    return any(path == f"terms{used_path}" for used_path, _ in version.interpretations_used)
+
+
+def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
+    """Day by day from the first version to the end of the record: exactly one version in force,
+    and inside it exactly one window of each dated table (cap windows, pricing rows per loan class)."""
+    if not clause.versions:
+        return []
+    end = max(agreement.record_end, clause.versions[-1].effective)
+    version_trouble: dict[str, list[date]] = {}
+    window_trouble: dict[tuple[ClauseVersion, str], list[date]] = {}
+    for day in days(clause.versions[0].effective, end):
+        latest = max((v.effective for v in clause.versions if v.effective <= day))
+        live = [v for v in clause.versions if v.effective == latest]
+        if len(live) > 1:
+            version_trouble.setdefault("two versions in force", []).append(day)
+        elif live[0].op != "delete":
+            for what in _window_trouble(live[0], day):
+                window_trouble.setdefault((live[0], what), []).append(day)
+    findings = [Finding("difference", clause.id, f"{what} on {len(bad)} day(s), first {bad[0]}")
+                for what, bad in version_trouble.items()]
+    for (version, what), bad in window_trouble.items():
+        for start, stop in _spans(bad):
+            if version.text is None:
+                findings.append(Finding("note", clause.id, f"{version.document_id}: {what} from {start} to {stop} "
+                                                           "(the record has no terms for those days)"))
+            else:
+                findings.append(Finding("difference", clause.id, f"{version.document_id}: {what} from {start} to {stop}"))
+    return findings
+
+
+def _window_trouble(version: ClauseVersion, day: date) -> list[str]:
+    """What is wrong with a version's dated windows on a day it is in force: none, or two, cover it."""
+    trouble = []
+    for block in version.terms:
+        if block.kind == "windowed_cap":
+            covering = [w for w in block.windows if w.start <= day and (w.end is None or day <= w.end)]
+            if len(covering) != 1:
+                trouble.append(f"{'no' if not covering else 'more than one'} cap window")
+        elif block.kind == "pricing_grid":
+            for loan_class in sorted({r.loan_class for r in block.rows}):
+                covering = [r for r in block.rows if r.loan_class == loan_class and r.start <= day <= r.end]
+                if len(covering) != 1:
+                    trouble.append(f"{'no' if not covering else 'more than one'} {loan_class} pricing row")
+    return trouble
+
+
+def _spans(sorted_days: list[date]) -> list[tuple[date, date]]:
+    spans: list[tuple[date, date]] = []
+    for day in sorted_days:
+        if spans and spans[-1][1] + timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def fidelity_check(agreement: Agreement) -> list[Finding]:
+    """Every finding over every clause; a `difference` fails the check."""
+    findings: list[Finding] = []
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            findings += check_version(agreement, version)
+        findings += sweep(agreement, clause)
+    return findings
+
+
+def passed(findings: list[Finding]) -> bool:
+    return not any(f.severity == "difference" for f in findings)

@@ -1,0 +1,1 @@
+"""What happened: immutable events, parsed and validated with their file and position."""

@@ -1,0 +1,27 @@
+"""Market data the project ships: the prime rate series."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+from ..core.dates import parse_iso_date
+from ..core.money import parse_decimal
+from ..core.yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class RateChange:
+    effective: date
+    rate: Decimal  # percent
+    source: str
+
+
+def shipped_prime_series() -> tuple[RateChange, ...]:
+    """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
+    path = resources.files(__package__) / "prime_rate.yaml"
+    located = load_yaml(path, text=path.read_text(encoding="utf-8"))
+    data = located.data
+    return tuple(RateChange(parse_iso_date(row["from"]), parse_decimal(row["rate"], max_places=4), data["source"])
+                 for row in data["changes"])
