@@ -1,0 +1,94 @@
+"""Explanation: every figure carries its formula, its inputs and the clause version each came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ..agreement.model import Agreement, ClauseVersion
+from ..core.money import money_human, money_str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    figure: str
+    value: object
+    formula: str | None = None
+    inputs: tuple["Explanation", ...] = ()
+    clause: dict | None = None
+    interpretation: dict | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {"figure": self.figure, "value": _json_value(self.value)}
+        if self.formula:
+            out["formula"] = self.formula
+        if self.clause:
+            out["clause"] = self.clause
+        if self.interpretation:
+            out["interpretation"] = self.interpretation
+        if self.source:
+            out["source"] = self.source
+        if self.inputs:
+            out["inputs"] = [i.to_dict() for i in self.inputs]
+        return out
+
+    def render(self, indent: str = "", seen: set | None = None) -> list[str]:
+        """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
+        seen = set() if seen is None else seen
+        line = f"{indent}{self.figure} = {_human_value(self.value)}"
+        if self.formula:
+            line += f"    [{self.formula}]"
+        lines = [line]
+        if self.source:
+            lines.append(f"{indent}  from {self.source}")
+        if self.interpretation:
+            lines.append(f"{indent}  interpretation {self.interpretation['id']}: {self.interpretation['reading']}")
+        if self.clause:
+            c = self.clause
+            lines.append(f"{indent}  clause {c['clause']} ({c['title']}), {c['document']}, effective {c['effective']}")
+            key = (c["clause"], c["document_id"])
+            if key in seen:
+                pass
+            elif c.get("text"):
+                text = " ".join(c["text"].split())
+                lines.append(f"{indent}    \"{text[:300]}{'...' if len(text) > 300 else ''}\"")
+            else:
+                lines.append(f"{indent}    (text not in record; source: {c.get('source')})")
+            seen.add(key)
+        for child in self.inputs:
+            lines += child.render(indent + "  ", seen)
+        return lines
+
+
+def clause_ref(agreement: Agreement, version: ClauseVersion) -> dict:
+    doc = agreement.document(version.document_id)
+    return {"clause": version.clause_id, "title": version.title, "document": doc.title,
+            "document_id": doc.id, "effective": version.effective.isoformat(), "text": version.text,
+            "source": version.source}
+
+
+def interpretation_ref(agreement: Agreement, interpretation_id: str) -> dict:
+    item = agreement.register.get(interpretation_id)
+    reading = item.reading()
+    return {"id": item.id, "reading": reading.id, "text": reading.text, "why": " ".join(item.why.split())}
+
+
+def leaf(figure: str, value: object, source: str | None = None) -> Explanation:
+    return Explanation(figure, value, source=source)
+
+
+def _json_value(value: object):
+    if isinstance(value, Decimal):
+        return money_str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _human_value(value: object) -> str:
+    if isinstance(value, Decimal):
+        return money_human(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,189 @@
+"""Interest per loan class (Schedule Item 18(g)): daily, from the prime series and the pricing grid.
+
+A day accrues on the principal outstanding at its end (first day counted, day of repayment not), at
+prime in force that day plus the grid's margin, over the day basis' year. The history is cut into
+segments over which principal, prime and margin are all constant, with the interest accrued before
+each one, so interest over any period costs O(log segments) and building them costs O(events).
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+
+from ..agreement.kinds import PricingGrid, PricingRow
+from ..agreement.model import Agreement, ClauseVersion
+from ..core.dates import day_count, year_length
+from ..core.errors import RecordError
+from ..core.money import ZERO, money_human
+from ..market import RateChange
+from .ledger import Ledger
+
+LOAN_CLASSES = ("advances", "term_loan")
+PRECISION = 50  # digits: accrual at full precision, rounded once when a total is reported
+
+
+@dataclass(frozen=True)
+class PrimeSeries:
+    changes: tuple[RateChange, ...]  # sorted; an event overrides the shipped rate of the same day
+    starts: tuple[date, ...]
+
+    @classmethod
+    def merge(cls, shipped, events) -> "PrimeSeries":
+        by_day: dict[date, RateChange] = {c.effective: c for c in shipped}
+        for event in events:
+            by_day[event.date] = RateChange(event.date, event.rate, event.where)
+        changes = tuple(sorted(by_day.values(), key=lambda c: c.effective))
+        return cls(changes, tuple(c.effective for c in changes))
+
+    def on(self, day: date) -> RateChange | None:
+        i = bisect_right(self.starts, day)
+        return self.changes[i - 1] if i else None
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: date
+    end: date | None  # exclusive; None: open-ended
+    principal: Decimal
+    prime: RateChange | None
+    row: PricingRow | None
+    version: ClauseVersion | None
+    basis: str | None
+    daily: Decimal
+    accrued_before: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        if self.row is None or self.prime is None:
+            return None
+        return self.prime.rate + self.row.margin
+
+    @property
+    def unpriced(self) -> bool:
+        return self.principal > 0 and self.rate is None
+
+    def days_through(self, day: date) -> int:
+        """Days of this segment that accrue by the end of `day`."""
+        last = day if self.end is None else min(day, self.end - timedelta(days=1))
+        if last < self.start:
+            return 0
+        return day_count(self.basis or "actual/360", self.start, last + timedelta(days=1))
+
+
+class InterestBook:
+    """Segments per loan class and the interest accrued through any day."""
+
+    def __init__(self, agreement: Agreement, ledger: Ledger, prime: PrimeSeries):
+        self.agreement = agreement
+        self.grids = agreement.all_terms("pricing_grid")
+        self.segments: dict[str, list[Segment]] = {}
+        self.starts: dict[str, list[date]] = {}
+        for loan_class in LOAN_CLASSES:
+            segments = self._build(loan_class, ledger, prime)
+            self.segments[loan_class] = segments
+            self.starts[loan_class] = [s.start for s in segments]
+
+    def _grid_on(self, day: date) -> tuple[ClauseVersion, PricingGrid] | None:
+        for version, grid in reversed(self.grids):
+            if version.in_force_on(day):
+                return version, grid
+        return None
+
+    def _build(self, loan_class: str, ledger: Ledger, prime: PrimeSeries) -> list[Segment]:
+        if not ledger.days:
+            return []
+        first = ledger.days[0]
+        boundaries = {first}
+        boundaries.update(d for d in ledger.days)
+        boundaries.update(c.effective for c in prime.changes if c.effective > first)
+        for version, grid in self.grids:
+            boundaries.add(version.effective)
+            if version.until:
+                boundaries.add(version.until)
+            for row in grid.rows:
+                boundaries.update((row.start, row.end + timedelta(days=1)))
+        ordered = sorted(d for d in boundaries if d >= first)
+        segments: list[Segment] = []
+        accrued = ZERO
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            for i, start in enumerate(ordered):
+                end = ordered[i + 1] if i + 1 < len(ordered) else None
+                snap = ledger.on(start)
+                principal = snap.advances if loan_class == "advances" else snap.term_loan
+                found = self._grid_on(start)
+                version, grid = found if found else (None, None)
+                row = grid.row_on(loan_class, start) if grid else None
+                rate_change = prime.on(start)
+                basis = grid.day_basis if grid else None
+                daily = ZERO
+                if row is not None and rate_change is not None and basis is not None:
+                    daily = principal * (rate_change.rate + row.margin) / Decimal(100) / year_length(basis)
+                segment = Segment(start, end, principal, rate_change, row, version, basis, daily, accrued)
+                if segments and _same_terms(segments[-1], segment):
+                    segment = segments.pop()
+                    segment = Segment(segment.start, end, segment.principal, segment.prime, segment.row,
+                                      segment.version, segment.basis, segment.daily, segment.accrued_before)
+                if end is not None:
+                    accrued = segment.accrued_before + segment.daily * segment.days_through(end - timedelta(days=1))
+                segments.append(segment)
+        return segments
+
+    def _unpriced_error(self, loan_class: str, segment: Segment, day: date) -> RecordError:
+        clause = segment.version.clause_id if segment.version else self._pricing_clause_name()
+        return RecordError(f"no {loan_class} pricing row of {clause} is in force on {day}, and "
+                           f"{money_human(segment.principal)} of {loan_class} is outstanding: interest cannot be "
+                           "computed (it is never taken as zero)")
+
+    def _pricing_clause_name(self) -> str:
+        return self.grids[0][0].clause_id if self.grids else "the pricing grid (no clause in the record)"
+
+    def accrued(self, loan_class: str, start: date, end: date) -> Decimal:
+        """Interest accrued on the days from start to end inclusive, at full precision."""
+        if end < start:
+            return ZERO
+        segments = self.segments[loan_class]
+        starts = self.starts[loan_class]
+        first = max(bisect_right(starts, start) - 1, 0)
+        last = bisect_right(starts, end) - 1
+        if last < 0:
+            return ZERO
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            for segment in segments[first:last + 1]:
+                if segment.unpriced:
+                    overlap_start = max(segment.start, start)
+                    if segment.end is None or overlap_start < segment.end:
+                        raise self._unpriced_error(loan_class, segment, overlap_start)
+            return self._through(loan_class, end) - self._through(loan_class, start - timedelta(days=1))
+
+    def _through(self, loan_class: str, day: date) -> Decimal:
+        i = bisect_right(self.starts[loan_class], day) - 1
+        if i < 0:
+            return ZERO
+        segment = self.segments[loan_class][i]
+        return segment.accrued_before + segment.daily * segment.days_through(day)
+
+    def accrued_total(self, start: date, end: date) -> Decimal:
+        return sum((self.accrued(c, start, end) for c in LOAN_CLASSES), start=ZERO)
+
+    def first_day(self) -> date | None:
+        starts = [s[0] for s in self.starts.values() if s]
+        return min(starts) if starts else None
+
+    def segments_between(self, loan_class: str, start: date, end: date) -> list[tuple[date, date, Segment]]:
+        """The pieces of segments that fall in [start, end], each as (first day, last day, segment)."""
+        pieces = []
+        for segment in self.segments[loan_class]:
+            seg_last = end if segment.end is None else segment.end - timedelta(days=1)
+            lo, hi = max(segment.start, start), min(seg_last, end)
+            if lo <= hi:
+                pieces.append((lo, hi, segment))
+        return pieces
+
+
+def _same_terms(a: Segment, b: Segment) -> bool:
+    return (a.principal == b.principal and a.prime == b.prime and a.row == b.row and a.version == b.version
+            and a.basis == b.basis)
