@@ -17,6 +17,10 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/loanbook conformed --facility $(FACILITY) --as-of 2002-10-15 --summary
 	$(BIN)/loanbook check --facility $(FACILITY)
+	$(BIN)/loanbook status --facility $(FACILITY) --as-of 2002-10-15
+	$(BIN)/loanbook fees --facility $(FACILITY) --as-of 2002-10-15
+	$(BIN)/loanbook obligations --facility $(FACILITY) --as-of 2002-10-15
+	$(BIN)/loanbook explain availability --facility $(FACILITY) --as-of 2002-10-15
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -17,7 +17,7 @@ from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import day_count, year_length
 from ..core.errors import RecordError
 from ..core.money import ZERO, money_human
-from ..market import RateChange
+from ..market import RateChange, ShippedSeries
 from .ledger import Ledger
 
 LOAN_CLASSES = ("advances", "term_loan")
@@ -28,18 +28,31 @@ PRECISION = 50  # digits: accrual at full precision, rounded once when a total i
 class PrimeSeries:
     changes: tuple[RateChange, ...]  # sorted; an event overrides the shipped rate of the same day
     starts: tuple[date, ...]
+    shipped_through: date
+    from_events: frozenset[date]
 
     @classmethod
-    def merge(cls, shipped, events) -> "PrimeSeries":
-        by_day: dict[date, RateChange] = {c.effective: c for c in shipped}
+    def merge(cls, shipped: ShippedSeries, events) -> "PrimeSeries":
+        by_day: dict[date, RateChange] = {c.effective: c for c in shipped.changes}
         for event in events:
             by_day[event.date] = RateChange(event.date, event.rate, event.where)
         changes = tuple(sorted(by_day.values(), key=lambda c: c.effective))
-        return cls(changes, tuple(c.effective for c in changes))
+        return cls(changes, tuple(c.effective for c in changes), shipped.known_through,
+                   frozenset(e.date for e in events))
 
     def on(self, day: date) -> RateChange | None:
+        """The rate in force on a day; None where nothing says (before the series, or past the shipped
+        series with no prime_rate event since)."""
         i = bisect_right(self.starts, day)
-        return self.changes[i - 1] if i else None
+        if not i:
+            return None
+        change = self.changes[i - 1]
+        if day > self.shipped_through and change.effective not in self.from_events:
+            return None
+        return change
+
+    def boundaries(self) -> list[date]:
+        return list(self.starts) + [self.shipped_through + timedelta(days=1)]
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,7 @@ class InterestBook:
         first = ledger.days[0]
         boundaries = {first}
         boundaries.update(d for d in ledger.days)
-        boundaries.update(c.effective for c in prime.changes if c.effective > first)
+        boundaries.update(d for d in prime.boundaries() if d > first)
         for version, grid in self.grids:
             boundaries.add(version.effective)
             if version.until:
@@ -132,6 +145,10 @@ class InterestBook:
         return segments
 
     def _unpriced_error(self, loan_class: str, segment: Segment, day: date) -> RecordError:
+        if segment.row is not None and segment.prime is None:
+            return RecordError(f"the prime rate on {day} is not known: the shipped series ends and no prime_rate "
+                               f"event gives it, and {money_human(segment.principal)} of {loan_class} is "
+                               "outstanding (interest is never taken as zero)")
         clause = segment.version.clause_id if segment.version else self._pricing_clause_name()
         return RecordError(f"no {loan_class} pricing row of {clause} is in force on {day}, and "
                            f"{money_human(segment.principal)} of {loan_class} is outstanding: interest cannot be "

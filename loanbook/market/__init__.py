@@ -18,10 +18,17 @@ class RateChange:
     source: str
 
 
-def shipped_prime_series() -> tuple[RateChange, ...]:
+@dataclass(frozen=True)
+class ShippedSeries:
+    changes: tuple[RateChange, ...]
+    known_through: date  # after this day the shipped series says nothing
+
+
+def shipped_prime_series() -> ShippedSeries:
     """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
     path = resources.files(__package__) / "prime_rate.yaml"
     located = load_yaml(path, text=path.read_text(encoding="utf-8"))
     data = located.data
-    return tuple(RateChange(parse_iso_date(row["from"]), parse_decimal(row["rate"], max_places=4), data["source"])
-                 for row in data["changes"])
+    changes = tuple(RateChange(parse_iso_date(row["from"]), parse_decimal(row["rate"], max_places=4), data["source"])
+                    for row in data["changes"])
+    return ShippedSeries(changes, parse_iso_date(data["known_through"]))
