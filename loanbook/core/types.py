@@ -27,8 +27,9 @@ def pydantic_problems(exc, file: str, *, label: str | None = None, located=None,
     from .errors import Problem
 
     problems = []
+    seen_fields: set = set()
     for err in exc.errors():
-        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+        loc = tuple(part for part in err["loc"] if not _is_union_tag(part) and not _is_branch_label(part))
         field = ".".join(str(p) for p in ((field_prefix,) if field_prefix else ()) + loc) or None
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
@@ -41,12 +42,20 @@ def pydantic_problems(exc, file: str, *, label: str | None = None, located=None,
             message = "missing (required)"
         elif err["type"] == "extra_forbidden":
             message = "unknown field"
+        if field in seen_fields:
+            continue  # a union reports each branch's failure; the first (the most specific) is enough
+        seen_fields.add(field)
         line = located.line(base_path + loc) if located is not None else None
         position = label
         if line is not None:
             position = f"{label} (line {line})" if label else f"line {line}"
         problems.append(Problem(file, position, field, message))
     return problems
+
+
+def _is_branch_label(part) -> bool:
+    # pydantic names the branches of a plain union in the location: "function-before[...]", "literal['x']"
+    return isinstance(part, str) and "[" in part
 
 
 def _is_union_tag(part) -> bool:

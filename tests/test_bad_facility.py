@@ -1,0 +1,97 @@
+"""A malformed facility folder is refused whole, every problem listed by file, position and field."""
+import shutil
+
+import pytest
+
+from conftest import ACME, SEED
+from loanbook.agreement.check import fidelity_check, passed
+from loanbook.agreement.load import load_agreement
+from loanbook.core.errors import InputError
+
+
+@pytest.fixture
+def acme(tmp_path):
+    folder = tmp_path / "acme"
+    shutil.copytree(ACME, folder)
+    return folder
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def problems(folder):
+    with pytest.raises(InputError) as exc:
+        load_agreement(folder)
+    return exc.value.problems
+
+
+def test_every_problem_is_listed_with_file_line_and_field(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    edit(doc, "kind: lesser_of_limit", "kind: lesser_off_limit")          # unknown clause kind
+    edit(doc, '        advance_rate: "80"\n', "")                         # a missing field (in the first block)
+    edit(doc, "{due: 2024-03-01,", "{due: 2024-02-30,")                  # a date that does not parse
+    edit(acme / "documents" / "amendment-1.yaml", "clause: schedule.item-1", "clause: schedule.item-9")  # replaces nothing
+    found = problems(acme)
+    text = "\n".join(str(p) for p in found)
+    assert "unknown kind 'lesser_off_limit'" in text
+    assert "loan-agreement.yaml: operation 1 (schedule.item-1) (line" in text
+    assert "field 'terms.0.components.0.installments.0.due'" in text and "not a real date" in text
+    assert "replaces schedule.item-9, which does not exist on 2024-04-01" in text
+    assert all(p.file.endswith(".yaml") for p in found)
+
+
+def test_missing_field_is_named(acme):
+    edit(acme / "documents" / "amendment-1.yaml", '        advance_rate: "80"\n', "")
+    found = problems(acme)
+    assert any(p.field == "terms.0.advance_rate" and "missing" in p.message for p in found)
+
+
+def test_overlapping_versions_are_refused(acme):
+    edit(acme / "documents" / "amendment-1.yaml", "as_of: 2024-04-01", "as_of: 2024-01-02")
+    found = problems(acme)
+    assert any("two versions of schedule.item-1 take effect on 2024-01-02" in p.message for p in found)
+
+
+def test_inserting_a_clause_in_force_is_refused(acme):
+    edit(acme / "documents" / "amendment-1.yaml", "op: replace", "op: insert")
+    assert any("already in force" in p.message for p in problems(acme))
+
+
+def test_overlapping_windows_and_bad_sums_are_refused(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    edit(doc, '- {due: 2024-06-01, amount: "5000.00"}', '- {due: 2024-06-01, amount: "5000.01"}')
+    edit(doc, '- {from: 2024-01-02, to: 2024-12-31, loan_class: term_loan',
+         '- {from: 2024-01-02, to: 2024-12-31, loan_class: advances')
+    text = "\n".join(str(p) for p in problems(acme))
+    assert "installments add up to 10000.01, not the total 10000.00" in text
+    assert "advances pricing periods overlap" in text
+
+
+def test_yaml_syntax_error_names_line(acme):
+    (acme / "documents" / "amendment-1.yaml").write_text("id: x\n  bad: [\n")
+    found = problems(acme)
+    assert found[0].position.startswith("line ")
+
+
+def test_check_finds_a_number_the_text_does_not_give(tmp_path):
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    edit(folder / "documents" / "amendment-10.yaml", 'maximum_limit: "1750000.00"', 'maximum_limit: "1800000.00"')
+    findings = fidelity_check(load_agreement(folder))
+    assert not passed(findings)
+    messages = [f.message for f in findings if f.severity == "difference"]
+    assert any("'$1,750,000', which the terms do not use" in m for m in messages)
+    assert any("maximum_limit = 1800000.00, which the text does not state" in m for m in messages)
+
+
+def test_check_finds_a_gap_in_cap_windows(tmp_path):
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    edit(folder / "documents" / "amendment-10.yaml", "{from: 2002-10-14, to: 2002-10-20,",
+         "{from: 2002-10-15, to: 2002-10-20,")
+    findings = fidelity_check(load_agreement(folder))
+    assert any(f.severity == "difference" and "no cap window from 2002-10-14 to 2002-10-14" in f.message
+               for f in findings)
