@@ -81,7 +81,7 @@ class Facility:
                                                                 if c["status"] == "open"],
             "interpretations": [interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items],
             "lenders": self.lender_shares(day, principal=snap.advances + snap.term_loan, interest=unpaid,
-                                          fees=self.fees(day).total_due),
+                                          fees=self._fees_due(day)),
         }
 
     def advance(self, day: date, amount: Decimal) -> dict:
@@ -116,6 +116,12 @@ class Facility:
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState:
         return fees_on(self.agreement, self.ledger, day, full_payment_day=full_payment_day)
 
+    def _fees_due(self, day: date, full_payment_day: date | None = None) -> Decimal:
+        """Fees due and unpaid; an agreement without an installment fee owes none."""
+        if not self.agreement.all_terms("installment_schedule"):
+            return ZERO
+        return self.fees(day, full_payment_day=full_payment_day).total_due
+
     def obligations(self, day: date) -> list[dict]:
         snap = self.ledger.on(day)
         return obligations_on(self.agreement, self.ledger, day, principal=snap.advances + snap.term_loan,
@@ -128,15 +134,17 @@ class Facility:
         """What paying in full on `day` takes, and what it would waive."""
         snap = self.ledger.on(day)
         interest = self.interest_unpaid(day - timedelta(days=1), paid_through=day)
-        ordinary = self.fees(day)
-        if_paid = self.fees(day, full_payment_day=day)
-        would_waive = [s for s, o in zip(if_paid.installments, ordinary.installments)
-                       if s.status == "waived" and o.status != "waived"]
+        would_waive = []
+        if self.agreement.all_terms("installment_schedule"):
+            ordinary, if_paid = self.fees(day), self.fees(day, full_payment_day=day)
+            would_waive = [s for s, o in zip(if_paid.installments, ordinary.installments)
+                           if s.status == "waived" and o.status != "waived"]
+        fees = self._fees_due(day, full_payment_day=day)
         principal = snap.advances + snap.term_loan
         expenses = snap.expenses_demanded - snap.expenses_paid
         return {"on": day, "principal": principal, "advances": snap.advances, "term_loan": snap.term_loan,
-                "interest": interest, "fees": if_paid.total_due, "expenses": expenses,
-                "total": principal + interest + if_paid.total_due + expenses,
+                "interest": interest, "fees": fees, "expenses": expenses,
+                "total": principal + interest + fees + expenses,
                 "would_waive": [{"component": s.component, "due": s.due, "amount": s.amount} for s in would_waive]}
 
     def lender_shares(self, day: date, **amounts: Decimal) -> list[dict]:
