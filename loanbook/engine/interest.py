@@ -93,10 +93,14 @@ class InterestBook:
         self.grids = agreement.all_terms("pricing_grid")
         self.segments: dict[str, list[Segment]] = {}
         self.starts: dict[str, list[date]] = {}
+        self.unpriced: dict[str, list[Segment]] = {}  # segments with principal and no rate, in order
+        self.unpriced_ends: dict[str, list[date]] = {}
         for loan_class in LOAN_CLASSES:
             segments = self._build(loan_class, ledger, prime)
             self.segments[loan_class] = segments
             self.starts[loan_class] = [s.start for s in segments]
+            self.unpriced[loan_class] = [s for s in segments if s.unpriced]
+            self.unpriced_ends[loan_class] = [s.end or date.max for s in self.unpriced[loan_class]]
 
     def _grid_on(self, day: date) -> tuple[ClauseVersion, PricingGrid] | None:
         for version, grid in reversed(self.grids):
@@ -161,19 +165,14 @@ class InterestBook:
         """Interest accrued on the days from start to end inclusive, at full precision."""
         if end < start:
             return ZERO
-        segments = self.segments[loan_class]
-        starts = self.starts[loan_class]
-        first = max(bisect_right(starts, start) - 1, 0)
-        last = bisect_right(starts, end) - 1
-        if last < 0:
-            return ZERO
+        # the first unpriced segment that ends after `start`: if it begins by `end`, the period has a day
+        # with principal and no rate
+        i = bisect_right(self.unpriced_ends[loan_class], start)
+        if i < len(self.unpriced[loan_class]) and self.unpriced[loan_class][i].start <= end:
+            segment = self.unpriced[loan_class][i]
+            raise self._unpriced_error(loan_class, segment, max(segment.start, start))
         with localcontext() as ctx:
             ctx.prec = PRECISION
-            for segment in segments[first:last + 1]:
-                if segment.unpriced:
-                    overlap_start = max(segment.start, start)
-                    if segment.end is None or overlap_start < segment.end:
-                        raise self._unpriced_error(loan_class, segment, overlap_start)
             return self._through(loan_class, end) - self._through(loan_class, start - timedelta(days=1))
 
     def _through(self, loan_class: str, day: date) -> Decimal:
