@@ -24,7 +24,7 @@ from .market import shipped_prime_series
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="loanbook: the loan agreement as amended, and its figures as of any date.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)  # files and pipes get full rows
 
 FacilityOpt = typer.Option(..., "--facility", help="a facility folder")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
@@ -277,7 +277,8 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
         console.print(_table(f"{state.terms.fee} at the end of {day}", ["component", "due", "amount", "status",
                                                                           "paid", "note"],
                              [[r["component"], r["due"], r["amount"], r["status"], r["paid"],
-                               ("provisional date; " if r["provisional"] else "") + (r["waived_by"] or "")]
+                               "; ".join(filter(None, ["provisional date" if r["provisional"] else None,
+                                                       (r["waived_by"] or "").split(" (")[0] or None]))]
                               for r in rows], numeric={"amount", "paid"}))
         console.print(f"due {money_human(state.total_due)}  paid {money_human(state.total_paid)}  waived "
                       f"{money_human(state.total_waived)}  scheduled {money_human(state.total_scheduled)}"

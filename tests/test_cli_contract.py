@@ -131,6 +131,8 @@ def bad(tmp_path, text, *args):
     ("- {date: 2002-10-01, type: contingent_closed, id: LC-7}\n", "field 'id': closes 'LC-7'"),
     ("- {date: 2002-10-01, type: paid_in_full}\n", "paid_in_full on 2002-10-01, but still owed: fees 15,000.00"),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', colour: red}\n", "field 'colour': unknown field"),
+    ("- {date: 2002-10-01, type: amendment_executed, amendment: amendment-99}\n",
+     "field 'amendment': unknown document 'amendment-99'"),
 ])
 def test_bad_events(tmp_path, text, expected):
     message = bad(tmp_path, text)

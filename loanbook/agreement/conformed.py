@@ -39,6 +39,22 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
     for doc in chain_on(agreement, day):
         lines.append(f"- {doc.title} (as of {doc.as_of}; effective {doc.effective}): {doc.text_status}")
     lines += ["", "## Clauses in force", ""]
+    if summary:
+        for clause in agreement.clauses.values():
+            version = clause.version_on(day)
+            if version is not None:
+                status = "text in record" if version.in_record else NOT_IN_RECORD
+                lines.append(f"- {clause.title} (`{clause.id}`): {version.op} by {version.document_id}, "
+                             f"effective {version.effective}; {status}")
+            elif clause.before_record and (clause.first_recorded() is None or day < clause.first_recorded()):
+                lines.append(f"- {clause.title} (`{clause.id}`): in force, {NOT_IN_RECORD}")
+        used = sorted({i for v in agreement.in_force(day) for _, i in v.interpretations_used})
+        if used:
+            lines += ["", "## Interpretations in force", ""]
+            for interpretation_id in used:
+                item = agreement.register.get(interpretation_id)
+                lines.append(f"- {item.id} ({item.clause}): {item.reading().text}")
+        return "\n".join(lines)
     for clause in agreement.clauses.values():
         version = clause.version_on(day)
         if version is None:

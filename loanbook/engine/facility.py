@@ -26,12 +26,20 @@ class Facility:
         self.ledger = replay(ordered(known(events, known_at)))
         self.prime = PrimeSeries.merge(prime_shipped, self.ledger.prime_events)
         self.interest = InterestBook(agreement, self.ledger, self.prime)
-        self._check_payments()
+        self._check_history()
 
-    # --- history checks that need interest and fees ------------------------------------------------
+    # --- history checks that need the agreement, interest and fees ---------------------------------
 
-    def _check_payments(self) -> None:
+    def _check_history(self) -> None:
         problems = []
+        documents = {d.id for d in self.agreement.documents}
+        for event in self.ledger.executions:
+            if event.amendment not in documents:
+                problems.append(Problem(event.source_file, f"event {event.index + 1} (line {event.line})",
+                                        "amendment", f"unknown document {event.amendment!r}; the chain has: "
+                                                     f"{', '.join(sorted(documents))}"))
+        if problems:
+            raise InputError(problems)
         paid = ZERO
         for event in self.ledger.interest_payments:
             owed = self.interest_unpaid(event.date - timedelta(days=1), paid_through=event.date - timedelta(days=1))

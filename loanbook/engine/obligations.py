@@ -61,7 +61,8 @@ def obligations_on(agreement: Agreement, ledger: Ledger, day: date, *, principal
                 rows.append(_triggered(block, version, ledger, day, principal, expenses_unpaid))
             elif block.kind == "recurring_obligation":
                 elapsed = (day - version.effective).days
-                next_day = version.effective + timedelta(days=(elapsed // block.every_days + 1) * block.every_days)
+                periods = -(-elapsed // block.every_days)  # the next occurrence on or after the day
+                next_day = version.effective + timedelta(days=periods * block.every_days)
                 rows.append(_row(block.id, version, next_day, "pending",
                                  f"every {block.every_days} days from {version.effective}; next on {next_day}",
                                  block.obligation, kind="recurring"))
