@@ -58,6 +58,13 @@ def _day(value: str, option: str) -> date:
         raise BadInput(str(exc)) from None
 
 
+def _period(start: str, end: str) -> tuple[date, date]:
+    lo, hi = _day(start, "--from"), _day(end, "--to")
+    if hi < lo:
+        raise BadInput(f"--to ({hi}) is before --from ({lo})")
+    return lo, hi
+
+
 def _choices(readings: Optional[list[str]]) -> dict[str, str]:
     out = {}
     for item in readings or []:
@@ -353,9 +360,7 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and loan class by loan class."""
     def action():
-        lo, hi = _day(start, "--from"), _day(end, "--to")
-        if hi < lo:
-            raise BadInput(f"--to ({hi}) is before --from ({lo})")
+        lo, hi = _period(start, end)
         months = _facility(facility, events, readings, known_at).interest_statement(lo, hi)
         if as_json:
             _emit({"from": lo, "to": hi, "months": months})
@@ -382,9 +387,7 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              as_json: bool = JsonOpt):
     """One row a day: capacity, advances, availability, overadvance and its limit; breach days marked."""
     def action():
-        lo, hi = _day(start, "--from"), _day(end, "--to")
-        if hi < lo:
-            raise BadInput(f"--to ({hi}) is before --from ({lo})")
+        lo, hi = _period(start, end)
         rows = _facility(facility, events, readings, known_at).timeline(lo, hi)
         if as_json:
             _emit({"from": lo, "to": hi, "days": rows})
