@@ -282,3 +282,12 @@ def test_known_at_hides_later_recordings(seed):
     assert facility(seed, rows).status(date(2002, 10, 6))["advances_outstanding"] == D("1001000.00")
     then = facility(seed, rows, known_at=datetime(2002, 10, 10)).status(date(2002, 10, 6))
     assert then["advances_outstanding"] == D("1000000.00")
+
+
+def test_accrual_is_exact_where_the_arithmetic_terminates(seed):
+    rows = [{"date": OCT1, "type": "opening_balance", "loan": "advances", "amount": "1250000.00"}]
+    # 1,250,000 x 8.25% = 103,125 a year; x 3 days / 360 = 859.375 exactly (a per-day rate would give
+    # 859.3749...; half-up on the exact figure gives 859.38)
+    engine = facility(seed, rows)
+    assert engine.interest.accrued("advances", date(2002, 10, 1), date(2002, 10, 3)) == D("859.375")
+    assert engine.status(date(2002, 10, 3))["interest_accrued_unpaid"] == D("859.38")

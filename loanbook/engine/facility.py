@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ..agreement.model import Agreement
-from ..core.errors import InputError, Problem, RecordError
+from ..core.errors import InputError, Problem
 from ..core.money import HUNDRED, ZERO, cents, money_human
 from .capacity import capacity_on
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
@@ -35,7 +35,7 @@ class Facility:
         documents = {d.id for d in self.agreement.documents}
         for event in self.ledger.executions:
             if event.amendment not in documents:
-                problems.append(Problem(event.source_file, f"event {event.index + 1} (line {event.line})",
+                problems.append(Problem(event.source_file, event.position,
                                         "amendment", f"unknown document {event.amendment!r}; the chain has: "
                                                      f"{', '.join(sorted(documents))}"))
         if problems:
@@ -44,7 +44,7 @@ class Facility:
         for event in self.ledger.interest_payments:
             owed = self.interest_unpaid(event.date - timedelta(days=1), paid_through=event.date - timedelta(days=1))
             if event.amount > owed:
-                problems.append(Problem(event.source_file, f"event {event.index + 1} (line {event.line})", "amount",
+                problems.append(Problem(event.source_file, event.position, "amount",
                                         f"pays {money_human(event.amount)} of interest, but only {money_human(owed)} "
                                         f"is accrued and unpaid through {event.date - timedelta(days=1)}"))
             paid += event.amount
@@ -53,7 +53,7 @@ class Facility:
             left = [f"{k} {money_human(remaining[k])}" for k in ("principal", "interest", "fees", "expenses")
                     if remaining[k] != ZERO]
             if left:
-                problems.append(Problem(event.source_file, f"event {event.index + 1} (line {event.line})", "type",
+                problems.append(Problem(event.source_file, event.position, "type",
                                         f"paid_in_full on {event.date}, but still owed: {', '.join(left)}"))
         if problems:
             raise InputError(problems)
@@ -243,13 +243,12 @@ class Facility:
         first = self.interest.first_day()
         inputs = []
         if first is not None and through >= first:
+            accrued = self.interest_accrued(first, through)  # raises, naming the day, if one has no rate
             for loan_class in LOAN_CLASSES:
                 lines = []
                 for lo, hi, seg in self.interest.segments_between(loan_class, first, through):
                     if seg.principal == ZERO:
                         continue
-                    if seg.unpriced:
-                        raise RecordError(f"no {loan_class} pricing row in force on {lo}")
                     used = dict((path.split(".")[-1], i) for path, i in seg.version.interpretations_used)
                     lines.append(Explanation(
                         f"{loan_class} {lo} to {hi}", self.interest.accrued(loan_class, lo, hi),
@@ -259,8 +258,7 @@ class Facility:
                         clause=clause_ref(self.agreement, seg.version),
                         interpretation=interpretation_ref(self.agreement, used["day_basis"])
                         if "day_basis" in used else None))
-                inputs.append(Explanation(f"{loan_class} interest accrued", self.interest.accrued(loan_class, first,
-                                                                                                   through),
+                inputs.append(Explanation(f"{loan_class} interest accrued", accrued[loan_class],
                                           formula="sum of daily accruals at full precision", inputs=tuple(lines)))
         paid = self.ledger.on(paid_through or through).interest_paid
         inputs.append(leaf("interest paid", paid, "interest_payment events"))

@@ -54,7 +54,6 @@ class Ledger:
 
     snapshots: list[Snapshot] = field(default_factory=list)
     days: list[date] = field(default_factory=list)
-    events: tuple = ()
     deliveries: list[ev.DocumentDelivered] = field(default_factory=list)
     executions: list[ev.AmendmentExecuted] = field(default_factory=list)
     fee_payments: list[ev.FeePayment] = field(default_factory=list)
@@ -98,7 +97,7 @@ def ordered(events) -> tuple:
 
 def replay(events) -> Ledger:
     """Apply every event; a history that cannot have happened is refused with the event named."""
-    ledger = Ledger(events=events)
+    ledger = Ledger()
     problems: list[Problem] = []
     state = EMPTY
     for event in events:
@@ -106,7 +105,7 @@ def replay(events) -> Ledger:
             state = _apply(replace(state, day=event.date), event, ledger)
         except ValueError as exc:
             field_name, message = exc.args
-            problems.append(Problem(event.source_file, _position(event), field_name, message))
+            problems.append(Problem(event.source_file, event.position, field_name, message))
             continue
         if ledger.days and ledger.days[-1] == event.date:
             ledger.snapshots[-1] = state
@@ -118,13 +117,8 @@ def replay(events) -> Ledger:
     return ledger
 
 
-def _position(event) -> str:
-    line = f" (line {event.line})" if event.line else ""
-    return f"event {event.index + 1}{line}"
-
-
 def _apply(state: Snapshot, event, ledger: Ledger) -> Snapshot:
-    where = f"{event.source_file}: {_position(event)}"
+    where = event.where
     match event:
         case ev.OpeningBalance(loan="advances"):
             return replace(state, advances=state.advances + event.amount)

@@ -24,9 +24,14 @@ class EventBase(Strict):
     line: int | None = Field(default=None, exclude=True)
 
     @property
-    def where(self) -> str:
+    def position(self) -> str:
+        """The event's position in its file, as problems name it: 'event 3 (line 14)'."""
         line = f" (line {self.line})" if self.line else ""
-        return f"{self.source_file}: event {self.index + 1}{line}"
+        return f"event {self.index + 1}{line}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.source_file}: {self.position}"
 
 
 class OpeningBalance(EventBase):
