@@ -1,36 +1,46 @@
-"""The command line (CONTRACT.md): thin adapters from arguments to the agreement loader and the engine."""
+"""The command line (CONTRACT.md): thin adapters from arguments to the agreement loader and the engine.
+
+Everything a person or a file gives goes through the core parsers (dates, money, times) and the safe
+readers; JSON comes from `projection.py`, words for people from the same structured results. Human
+output never interprets markup: a name in a file cannot restyle or rewrite the terminal.
+"""
 from __future__ import annotations
 
 import json
 import sys
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from . import projection as out
 from .agreement.check import fidelity_check, passed
-from .agreement.conformed import conformed_html, conformed_markdown, history as clause_history
+from .agreement.conformed import conformed_html, conformed_markdown
+from .agreement.conformed import history as clause_history
 from .agreement.load import load_agreement
-from .core.dates import parse_iso_date
-from .core.errors import InputError, RecordError
-from .core.money import money_human, money_str, parse_decimal
-from .engine.facility import Facility
+from .core.dates import parse_iso_date, parse_timestamp
+from .core.errors import InputError, RecordError, printable
+from .core.files import MAX_YAML_BYTES, contained
+from .core.money import money_human, parse_money, percent_str
+from .engine.facility import MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from .events.parse import parse_events
 from .market import shipped_prime_series
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="loanbook: the loan agreement as amended, and its figures as of any date.")
-console = Console(width=None if sys.stdout.isatty() else 150)  # files and pipes get full rows
+console = Console(width=None if sys.stdout.isatty() else 150, markup=False, highlight=False, emoji=False)
 
 FacilityOpt = typer.Option(..., "--facility", help="a facility folder")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
 EventsOpt = typer.Option(None, "--events", help="an events file that replaces the facility's events.yaml")
 ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for this run: I-2=iec_borrowing_capacity")
-KnownAtOpt = typer.Option(None, "--known-at", help="only events recorded by this time (ISO date-time)")
+KnownAtOpt = typer.Option(None, "--known-at", help="only events recorded by this time (ISO date-time; UTC unless "
+                                                   "it names a zone)")
+TrancheOpt = typer.Option(None, "--tranche", help="the revolving tranche (needed when the facility has several)")
 
 
 class BadInput(Exception):
@@ -38,7 +48,7 @@ class BadInput(Exception):
 
 
 def _fail(message: str) -> None:
-    print(f"loanbook: {message}", file=sys.stderr)
+    print(f"loanbook: {printable(message, 2000)}", file=sys.stderr)
     raise typer.Exit(2)
 
 
@@ -46,7 +56,7 @@ def _run(action: Callable[[], None]) -> None:
     try:
         action()
     except InputError as exc:
-        _fail(" | ".join(str(p) for p in exc.problems))
+        _fail(exc.one_line())
     except (RecordError, BadInput) as exc:
         _fail(str(exc))
 
@@ -58,21 +68,24 @@ def _day(value: str, option: str) -> date:
         raise BadInput(str(exc)) from None
 
 
-def _period(start: str, end: str) -> tuple[date, date]:
+def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:
     lo, hi = _day(start, "--from"), _day(end, "--to")
     if hi < lo:
         raise BadInput(f"--to ({hi}) is before --from ({lo})")
+    if (hi - lo).days + 1 > max_days:
+        raise BadInput(f"--from {lo} --to {hi} spans {(hi - lo).days + 1:,} days; the most one run shows is "
+                       f"{max_days:,} days: ask for a shorter period")
     return lo, hi
 
 
 def _choices(readings: Optional[list[str]]) -> dict[str, str]:
-    out = {}
+    choices = {}
     for item in readings or []:
         if "=" not in item:
             raise BadInput(f"--reading takes ID=READING, got {item!r}")
         key, _, value = item.partition("=")
-        out[key.strip()] = value.strip()
-    return out
+        choices[key.strip()] = value.strip()
+    return choices
 
 
 def _agreement(facility: Path, readings):
@@ -81,48 +94,40 @@ def _agreement(facility: Path, readings):
 
 def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str]) -> Facility:
     agreement = _agreement(facility, readings)
-    events_path = events or facility / "events.yaml"
-    history = parse_events(events_path) if events_path.exists() or events else ()
-    moment = None
+    if events is not None:
+        history = parse_events(events, agreement)
+    else:
+        own = contained(facility, facility / "events.yaml", what="events.yaml")
+        history = parse_events(own, agreement) if own.exists() else ()
+    moment: datetime | None = None
     if known_at:
         try:
-            moment = datetime.fromisoformat(known_at)
-        except ValueError:
-            raise BadInput(f"--known-at is not an ISO date-time: {known_at!r}") from None
+            moment = parse_timestamp(known_at, what="--known-at")
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
     return Facility(agreement, history, shipped_prime_series(), known_at=moment)
 
 
-def to_json(value):
-    """Money and rates as strings with two decimals, dates as ISO strings (CONTRACT.md)."""
-    if isinstance(value, Decimal):
-        return money_str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    return value
-
-
 def _emit(payload: dict) -> None:
-    print(json.dumps(to_json(payload), indent=2))
+    print(json.dumps(payload, indent=2))
 
 
-def _human(value) -> str:
-    if isinstance(value, Decimal):
-        return money_human(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
+def _say(*parts: str | Text) -> None:
+    console.print(Text.assemble(*parts), soft_wrap=True)
 
 
-def _table(title: str, columns: list[str], rows: list[list], numeric: set[str] = frozenset()) -> Table:
-    table = Table(title=title, title_justify="left")
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _table(title: str, columns: list[str], rows: list[list], numeric: frozenset[str] = frozenset()) -> Table:
+    table = Table(title=Text(title), title_justify="left")
     for column in columns:
         table.add_column(column, justify="right" if column in numeric else "left")
     for row in rows:
-        table.add_row(*[_human(v) for v in row])
+        table.add_row(*[Text(_cell(v)) for v in row])
     return table
 
 
@@ -136,20 +141,20 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
     """The agreement as amended on a date: every clause in force, its text and the document that set it."""
     def action():
         day = _day(as_of, "--as-of")
+        if format not in ("markdown", "html"):
+            raise BadInput(f"--format is markdown or html, got {format!r}")
         agreement = _agreement(facility, readings)
         if as_json:
-            _emit({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
-                                                "effective": d.effective, "text_status": d.text_status}
-                                               for d in agreement.documents if d.effective <= day],
-                   "clauses": [{"clause": v.clause_id, "title": v.title, "document": v.document_id,
-                                "effective": v.effective, "text": v.text, "source": v.source}
-                               for v in agreement.in_force(day)]})
+            _emit(out.plain({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
+                                                          "effective": d.effective, "text_status": d.text_status}
+                                                         for d in agreement.documents if d.effective <= day],
+                             "clauses": [{"clause": v.clause_id, "title": v.title, "document": v.document_id,
+                                          "effective": v.effective, "text": v.text, "source": v.source}
+                                         for v in agreement.in_force(day)]}))
         elif format == "html":
             print(conformed_html(agreement, day))
-        elif format == "markdown":
-            print(conformed_markdown(agreement, day, summary=summary))
         else:
-            raise BadInput(f"--format is markdown or html, got {format!r}")
+            print(conformed_markdown(agreement, day, summary=summary))
     _run(action)
 
 
@@ -165,15 +170,15 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
         if as_json:
             _emit({"clause": clause, "versions": rows})
             return
-        console.print(f"[bold]{agreement.clauses[clause].title}[/bold] ({clause})", highlight=False)
+        _say(Text(agreement.clauses[clause].title, style="bold"), f" ({clause})")
         for r in rows:
             span = f"{r['effective'] or 'before the record'} to {r['until'] or 'in force'}"
-            console.print(f"- {span}: {r['op']} by {r['document'] or 'an earlier document'}; "
-                          f"text {'in record' if r['text'] else 'not in record'}", highlight=False)
+            _say(f"- {span}: {r['op']} by {r['document'] or 'an earlier document'}; "
+                 f"text {'in record' if r['text'] else 'not in record'}")
             if r["terms"]:
-                console.print(f"    terms: {r['terms']}", highlight=False, soft_wrap=True)
+                _say(f"    terms: {r['terms']}")
             if r["source"]:
-                console.print(f"    source: {r['source']}", highlight=False, soft_wrap=True)
+                _say(f"    source: {r['source']}")
     _run(action)
 
 
@@ -191,12 +196,10 @@ def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
             return
         for finding in findings:
             colour = {"difference": "red", "resolved": "yellow", "note": "dim"}[finding.severity]
-            console.print(f"[{colour}]{finding.severity:10}[/{colour}] {finding.clause}: {finding.message}",
-                          highlight=False)
+            _say(Text(f"{finding.severity:10}", style=colour), f" {finding.clause}: {finding.message}")
         differences = sum(f.severity == "difference" for f in findings)
-        console.print(f"check: {'passed' if result['ok'] else 'FAILED'}: {len(agreement.clauses)} clauses, "
-                      f"{sum(len(c.versions) for c in agreement.clauses.values())} versions, "
-                      f"{differences} difference(s)", highlight=False)
+        _say(f"check: {'passed' if result['ok'] else 'FAILED'}: {len(agreement.clauses)} clauses, "
+             f"{sum(len(c.versions) for c in agreement.clauses.values())} versions, {differences} difference(s)")
     _run(action)
     if not result.get("ok", True):
         raise typer.Exit(1)
@@ -209,59 +212,84 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
            explain: bool = typer.Option(False, "--explain", help="add the explanation of each figure"),
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
-    """The facility at the end of a day."""
+    """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
     def action():
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
         result = engine.status(day)
+        explanations = None
         if explain:
-            result["explanation"] = {f: engine.explain(f, day).to_dict()
-                                     for f in ("availability", "overadvance", "overadvance_limit", "interest")}
+            names = [a.id for a in result.availabilities] + (["overadvance", "overadvance_limit"]
+                                                              if result.overadvances else [])
+            if result.interest_accrued_unpaid is not None:
+                names.append("interest")
+            explanations = {n: engine.explain(n, day).to_dict() for n in names}
         if as_json:
-            _emit(result)
+            _emit(out.status_json(result, explanations=explanations))
             return
-        _print_status(engine, result, day)
+        _print_status(engine, result)
+        if explanations:
+            for name in explanations:
+                print("\n".join(printable(line, 10_000) for line in engine.explain(name, day).render()))
     _run(action)
 
 
-def _print_status(engine: Facility, s: dict, day: date) -> None:
-    keys = ["receivables_borrowing_base", "advance_rate", "iec_borrowing_capacity", "maximum_limit",
-            "letters_of_credit", "bankers_acceptances", "letters_of_guaranty", "borrowing_capacity",
-            "advances_outstanding", "availability", "overadvance", "overadvance_cap", "term_loan_reserve",
-            "overadvance_limit", "term_loan_outstanding", "interest_accrued_unpaid", "expenses_unpaid"]
-    console.print(_table(f"{engine.agreement.name} at the end of {day}", ["figure", "amount"],
-                         [[k.replace("_", " "), s[k]] for k in keys], numeric={"amount"}))
-    for breach in s["breaches"]:
-        console.print(f"[red]BREACH[/red] {breach['clause']}: {breach['message']}", highlight=False)
-    if not s["breaches"]:
-        console.print("No breach of the overadvance limit or the Maximum Limit.")
-    for condition in s["pending_conditions"]:
-        console.print(f"[yellow]pending[/yellow] {condition['document']} {condition['clause']}: {condition['text']}",
-                      highlight=False)
+def _print_status(engine: Facility, s) -> None:
+    rows = []
+    for base in s.borrowing_bases:
+        for collateral in base.collateral:
+            rows.append([collateral.label or collateral.id, money_human(collateral.value)])
+        for line in base.lines:
+            rate = line.explanation.inputs[0]
+            rows.append([f"{line.label} (at {percent_str(rate.value)}%)", money_human(line.value)])
+        for reserve in base.reserves:
+            rows.append([f"less {reserve.label}", money_human(reserve.value)])
+        rows.append([base.label, money_human(base.total.value)])
+    shown = {r[0] for r in rows}
+    for f in s.figures:
+        label = f.label or f.id.replace("_", " ")
+        if label not in shown and f.id not in {b.id for b in s.borrowing_bases}:
+            rows.append([label, out.figure_value(f) + ("%" if f.unit == "percent" else "")])
+    for a in s.availabilities:
+        rows.append([f"availability of {a.tranche}", money_human(a.availability.value)])
+    for o in s.overadvances:
+        rows += [["overadvance", money_human(o.overadvance.value)], ["overadvance cap", money_human(o.cap.value)],
+                 ["overadvance limit", money_human(o.limit.value)]]
+    if s.interest_accrued_unpaid is not None:
+        rows.append(["interest accrued and unpaid", money_human(s.interest_accrued_unpaid)])
+    rows.append(["expenses unpaid", money_human(s.expenses_unpaid)])
+    console.print(_table(f"{engine.agreement.name} at the end of {s.as_of}", ["figure", "amount"], rows,
+                         numeric=frozenset({"amount"})))
+    for breach in s.breaches:
+        _say(Text("BREACH", style="red"), f" {breach.clause}: {out.breach_message(breach)}")
+    if not s.breaches:
+        _say("No limit is breached.")
+    for condition in s.pending_conditions:
+        _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
 
 
 @app.command()
 def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
-            amount: str = typer.Option(..., "--amount"), events: Optional[Path] = EventsOpt,
-            readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-            as_json: bool = JsonOpt):
+            amount: str = typer.Option(..., "--amount"), tranche: Optional[str] = TrancheOpt,
+            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+            known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
     """The decision on an advance request."""
     def action():
         day = _day(on, "--on")
         try:
-            value = parse_decimal(amount, what="--amount")
+            value = parse_money(amount, what="--amount")
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         if value <= 0:
             raise BadInput(f"--amount must be more than zero, got {amount!r}")
-        result = _facility(facility, events, readings, known_at).advance(day, value)
+        decision = _facility(facility, events, readings, known_at).advance(day, value, tranche)
         if as_json:
-            _emit({"on": day, "amount": value, **result})
+            _emit(out.decision_json(decision))
             return
-        console.print(f"Advance of {money_human(value)} on {day}: [bold]{result['decision']}[/bold] "
-                      f"(overadvance after: {money_human(result['overadvance_after'])})", highlight=False)
-        for reason in result["reasons"]:
-            console.print(f"  - {reason}", highlight=False)
+        _say(f"Advance of {money_human(value)} of {decision.tranche} on {day}: ", Text(decision.decision, style="bold"),
+             f" (overadvance after: {money_human(decision.overadvance_after)})")
+        for reason in decision.reasons:
+            _say(f"  - {out.reason_text(reason)}")
     _run(action)
 
 
@@ -269,27 +297,26 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
          events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
          known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
-    """The Extension Fee installments."""
+    """The installment fee (the seed's Extension Fee): each installment and its status."""
     def action():
         day = _day(as_of, "--as-of")
         state = _facility(facility, events, readings, known_at).fees(day)
-        rows = [{"component": s.component, "due": s.due, "amount": s.amount, "status": s.status, "paid": s.paid,
-                 "provisional": s.provisional, "waived_by": s.waived_by} for s in state.installments]
-        result = {"as_of": day, "fee": state.terms.fee, "earned": state.earned, "installments": rows,
-                  "total_due": state.total_due, "total_waived": state.total_waived, "total_paid": state.total_paid,
-                  "total_scheduled": state.total_scheduled, "credit": state.credit}
         if as_json:
-            _emit(result)
+            _emit(out.fees_json(state, day))
             return
-        console.print(_table(f"{state.terms.fee} at the end of {day}", ["component", "due", "amount", "status",
-                                                                          "paid", "note"],
-                             [[r["component"], r["due"], r["amount"], r["status"], r["paid"],
-                               "; ".join(filter(None, ["provisional date" if r["provisional"] else None,
-                                                       (r["waived_by"] or "").split(" (")[0] or None]))]
-                              for r in rows], numeric={"amount", "paid"}))
-        console.print(f"due {money_human(state.total_due)}  paid {money_human(state.total_paid)}  waived "
-                      f"{money_human(state.total_waived)}  scheduled {money_human(state.total_scheduled)}"
-                      + (f"  credit {money_human(state.credit)}" if state.credit else ""), highlight=False)
+        if state is None:
+            _say("This facility has no installment fee.")
+            return
+        rows = [[s.component, s.due.isoformat(), money_human(s.amount), s.status, money_human(s.paid),
+                 "; ".join(filter(None, ["provisional date" if s.provisional else None,
+                                         out.waiver_text(s.waived_by) if s.waived_by else None]))]
+                for s in state.installments]
+        console.print(_table(f"{state.terms.fee} at the end of {day}", ["component", "due", "amount", "status", "paid",
+                                                                         "note"], rows,
+                             numeric=frozenset({"amount", "paid"})))
+        _say(f"due {money_human(state.total_due)}  paid {money_human(state.total_paid)}  waived "
+             f"{money_human(state.total_waived)}  scheduled {money_human(state.total_scheduled)}"
+             + (f"  credit {money_human(state.credit)}" if state.credit else ""))
     _run(action)
 
 
@@ -297,19 +324,22 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
 def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
                 events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
                 known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
-    """Covenants, deadlines, conditional obligations and the conditions precedent."""
+    """Covenants, deadlines, conditional obligations, scheduled principal and the conditions precedent."""
     def action():
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
         rows, conditions = engine.obligations(day), engine.conditions(day)
         if as_json:
-            _emit({"as_of": day, "obligations": rows, "conditions": conditions})
+            _emit({"as_of": day.isoformat(), "obligations": [out.obligation_json(r) for r in rows],
+                   "conditions": out.plain(conditions)})
             return
         console.print(_table(f"Obligations at the end of {day}", ["id", "clause", "deadline", "status", "detail"],
-                             [[r["id"], r["clause"], r["deadline"], r["status"], r["detail"]] for r in rows]))
-        console.print(_table("Conditions of the amendments", ["document", "clause", "condition", "status", "on"],
-                             [[c["document"], c["clause"], c["text"], c["status"], c["satisfied_on"]]
-                              for c in conditions]))
+                             [[r.id, r.clause, r.deadline.isoformat() if r.deadline else "", r.status, r.detail]
+                              for r in rows]))
+        if conditions:
+            console.print(_table("Conditions of the documents", ["document", "clause", "condition", "status", "on"],
+                                 [[c.document, c.clause, c.text, c.status,
+                                   c.satisfied_on.isoformat() if c.satisfied_on else ""] for c in conditions]))
     _run(action)
 
 
@@ -322,20 +352,21 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
         day = _day(on, "--on")
         result = _facility(facility, events, readings, known_at).payoff(day)
         if as_json:
-            _emit(result)
+            _emit(out.payoff_json(result))
             return
-        console.print(_table(f"Payoff on {day}", ["part", "amount"],
-                             [[k, result[k]] for k in ("advances", "term_loan", "interest", "fees", "expenses",
-                                                       "total")], numeric={"amount"}))
-        for item in result["would_waive"]:
-            console.print(f"Paying in full on {day} waives the {item['component']} installment of "
-                          f"{money_human(item['amount'])} due {item['due']}", highlight=False)
+        rows = [[tranche, money_human(amount)] for tranche, amount in result.loans.items()]
+        rows += [["interest", money_human(result.interest) if result.interest is not None else "not priced"],
+                 ["fees", money_human(result.fees)], ["expenses", money_human(result.expenses)],
+                 ["total", money_human(result.total)]]
+        console.print(_table(f"Payoff on {day}", ["part", "amount"], rows, numeric=frozenset({"amount"})))
+        for item in result.would_waive:
+            _say(f"Paying in full on {day} waives the {item['component']} installment of "
+                 f"{money_human(item['amount'])} due {item['due']}")
     _run(action)
 
 
 @app.command()
-def explain(figure: str = typer.Argument(..., help="availability, borrowing_capacity, overadvance_limit, interest, "
-                                                   "fees, payoff, ..."),
+def explain(figure: str = typer.Argument(..., help="availability, a borrowing base line, interest, fees, payoff, ..."),
             facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
             events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
@@ -343,13 +374,13 @@ def explain(figure: str = typer.Argument(..., help="availability, borrowing_capa
     def action():
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
-        if figure not in engine.FIGURES:
-            raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.FIGURES)}")
+        if figure not in engine.explainable(day):
+            raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
         tree = engine.explain(figure, day)
         if as_json:
             _emit(tree.to_dict())
         else:
-            print("\n".join(tree.render()))
+            print("\n".join(printable(line, 10_000) for line in tree.render()))
     _run(action)
 
 
@@ -358,25 +389,25 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              as_json: bool = JsonOpt):
-    """The interest statement for a period, month by month and loan class by loan class."""
+    """The interest statement for a period, month by month and tranche by tranche."""
     def action():
-        lo, hi = _period(start, end)
+        lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
         months = _facility(facility, events, readings, known_at).interest_statement(lo, hi)
         if as_json:
-            _emit({"from": lo, "to": hi, "months": months})
+            _emit(out.plain({"from": lo, "to": hi, "months": months}))
             return
         for month in months:
             rows = []
-            for loan_class, data in month["classes"].items():
+            for tranche, data in month["classes"].items():
                 for line in data["lines"]:
-                    rows.append([loan_class, line["from"], line["to"], line["days"], line["principal"],
-                                 f"{line['prime']}% + {line['margin']}%", line["day_basis"],
-                                 line["interest"].quantize(Decimal("0.01"))])
+                    rows.append([tranche, line["from"].isoformat(), line["to"].isoformat(), str(line["days"]),
+                                 money_human(line["principal"]), f"{line['prime']}% + {line['margin']}%",
+                                 line["day_basis"], money_human(line["interest"])])
             console.print(_table(f"Interest {month['month']} ({month['from']} to {month['to']})",
-                                 ["class", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,
-                                 numeric={"days", "principal", "interest"}))
-            console.print(f"  interest {money_human(month['interest'])}  paid {money_human(month['paid'])}  "
-                          f"unpaid at month end {money_human(month['unpaid_at_end'])}", highlight=False)
+                                 ["tranche", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,
+                                 numeric=frozenset({"days", "principal", "interest"})))
+            _say(f"  interest {money_human(month['interest'])}  paid {money_human(month['paid'])}  "
+                 f"unpaid at month end {money_human(month['unpaid_at_end'])}")
     _run(action)
 
 
@@ -385,21 +416,29 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              as_json: bool = JsonOpt):
-    """One row a day: capacity, advances, availability, overadvance and its limit; breach days marked."""
+    """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     def action():
-        lo, hi = _period(start, end)
+        lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
         rows = _facility(facility, events, readings, known_at).timeline(lo, hi)
         if as_json:
-            _emit({"from": lo, "to": hi, "days": rows})
+            _emit(out.plain({"from": lo, "to": hi, "days": rows}))
             return
-        console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "advances", "availability",
+        money = lambda v: "" if v is None else money_human(v)  # noqa: E731
+        console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],
-                             [[r["date"], r["borrowing_capacity"], r["advances"], r["availability"],
-                               r["overadvance"], r["overadvance_limit"], ", ".join(r["breaches"]) or ""]
-                              for r in rows], numeric={"capacity", "advances", "availability", "overadvance",
-                                                       "limit"}))
+                             [[r["date"].isoformat(), money(r["capacity"]), money(r["usage"]),
+                               money(r["availability"]), money(r["overadvance"]), money(r["overadvance_limit"]),
+                               ", ".join(r["breaches"])] for r in rows],
+                             numeric=frozenset({"capacity", "outstanding", "availability", "overadvance", "limit"})))
     _run(action)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except RecursionError:  # pragma: no cover - nesting beyond every parser's bound
+        print("loanbook: the input is nested too deeply", file=sys.stderr)
+        sys.exit(2)
+
+
+__all__ = ["app", "main", "MAX_YAML_BYTES"]

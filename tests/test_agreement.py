@@ -43,7 +43,7 @@ def test_clause_before_its_first_version_is_an_error_naming_clause_and_date(seed
     with pytest.raises(RecordError, match=r"Schedule Item 1.*schedule.item-1.*before 2002-10-01 is not in the record"):
         seed.clause_on("schedule.item-1", date(2002, 9, 15))
     with pytest.raises(RecordError, match="schedule.item-1"):
-        seed.terms_on("lesser_of_limit", date(2002, 9, 15))
+        seed.terms_on("borrowing_base", date(2002, 9, 15))
 
 
 def test_history_lists_every_version_with_sources(seed):

@@ -30,13 +30,13 @@ def problems(folder):
 
 def test_every_problem_is_listed_with_file_line_and_field(acme):
     doc = acme / "documents" / "loan-agreement.yaml"
-    edit(doc, "kind: lesser_of_limit", "kind: lesser_off_limit")          # unknown clause kind
-    edit(doc, '        advance_rate: "80"\n', "")                         # a missing field (in the first block)
+    edit(doc, "kind: borrowing_base", "kind: borrowing_bass")            # unknown clause kind
+    edit(doc, ', rate: "80"}', "}")                                       # a missing field (in the first block)
     edit(doc, "{due: 2024-03-01,", "{due: 2024-02-30,")                  # a date that does not parse
     edit(acme / "documents" / "amendment-1.yaml", "clause: schedule.item-1", "clause: schedule.item-9")  # replaces nothing
     found = problems(acme)
     text = "\n".join(str(p) for p in found)
-    assert "unknown kind 'lesser_off_limit'" in text
+    assert "unknown kind 'borrowing_bass'" in text
     assert "loan-agreement.yaml: operation 1 (schedule.item-1) (line" in text
     assert "field 'terms.0.components.0.installments.0.due'" in text and "not a real date" in text
     assert "replaces schedule.item-9, which does not exist on 2024-04-01" in text
@@ -44,9 +44,9 @@ def test_every_problem_is_listed_with_file_line_and_field(acme):
 
 
 def test_missing_field_is_named(acme):
-    edit(acme / "documents" / "amendment-1.yaml", '        advance_rate: "80"\n', "")
+    edit(acme / "documents" / "amendment-1.yaml", ', rate: "80"}', "}")
     found = problems(acme)
-    assert any(p.field == "terms.0.advance_rate" and "missing" in p.message for p in found)
+    assert any(p.field == "terms.0.lines.0.rate" and "missing" in p.message for p in found)
 
 
 def test_overlapping_versions_are_refused(acme):
@@ -79,12 +79,12 @@ def test_yaml_syntax_error_names_line(acme):
 def test_check_finds_a_number_the_text_does_not_give(tmp_path):
     folder = tmp_path / "seed"
     shutil.copytree(SEED, folder)
-    edit(folder / "documents" / "amendment-10.yaml", 'maximum_limit: "1750000.00"', 'maximum_limit: "1800000.00"')
+    edit(folder / "documents" / "amendment-10.yaml", 'value: "1750000.00"', 'value: "1800000.00"')
     findings = fidelity_check(load_agreement(folder))
     assert not passed(findings)
     messages = [f.message for f in findings if f.severity == "difference"]
     assert any("'$1,750,000', which the terms do not use" in m for m in messages)
-    assert any("maximum_limit = 1800000.00, which the text does not state" in m for m in messages)
+    assert any("figures[0].value = 1800000.00, which the text does not state" in m for m in messages)
 
 
 def test_check_finds_a_gap_in_cap_windows(tmp_path):

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import SEED, facility
+from conftest import SEED, decide, facility, flat
 from loanbook.core.errors import InputError, RecordError
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import parse_events
@@ -22,8 +22,8 @@ def base(advances="1000000.00", rbb="1000000.00", reserve="500000.00"):
 # --- the seed facility on 2002-10-15 ---------------------------------------------------------------
 
 def test_seed_status_on_2002_10_15(seed):
-    engine = Facility(seed, parse_events(SEED / "events.yaml"), shipped_prime_series())
-    s = engine.status(date(2002, 10, 15))
+    engine = Facility(seed, parse_events(SEED / "events.yaml", seed), shipped_prime_series())
+    s = flat(engine.status(date(2002, 10, 15)))
     # Report of 10/14: 1,420,000 x 85% = 1,207,000 (IEC Borrowing Capacity) < 1,750,000
     assert s["iec_borrowing_capacity"] == D("1207000.00")
     # less the open letter of credit LC-1 60,000 = 1,147,000
@@ -50,7 +50,7 @@ def test_seed_status_on_2002_10_15(seed):
                                      (date(2002, 10, 20), "400000.00"), (date(2002, 10, 21), "300000.00"),
                                      (date(2002, 10, 27), "300000.00"), (date(2002, 10, 28), "0.00")])
 def test_cap_windows_at_their_edges(seed, day, cap):
-    s = facility(seed, base()).status(day)
+    s = flat(facility(seed, base()).status(day))
     # 85% x 1,000,000 = 850,000; advances 1,000,000: overadvance 150,000; reserve 500,000 above every cap
     assert s["overadvance"] == D("150000.00")
     assert s["overadvance_cap"] == D(cap) and s["overadvance_limit"] == D(cap)
@@ -58,7 +58,7 @@ def test_cap_windows_at_their_edges(seed, day, cap):
 
 
 def test_term_loan_reserve_below_the_cap(seed):
-    s = facility(seed, base(reserve="100000.00")).status(date(2002, 10, 14))
+    s = flat(facility(seed, base(reserve="100000.00")).status(date(2002, 10, 14)))
     # limit = min(cap 400,000, reserve 100,000) = 100,000; overadvance 150,000 breaches it by 50,000
     assert s["overadvance_limit"] == D("100000.00")
     assert [b["rule"] for b in s["breaches"]] == ["overadvance_limit"]
@@ -68,18 +68,18 @@ def test_letters_of_credit_make_capacity_negative(seed):
     rows = [{"date": OCT1, "type": "borrowing_base_report", "receivables_borrowing_base": "100000.00"},
             {"date": OCT1, "type": "contingent_issued", "kind": "letter_of_credit", "id": "LC-9",
              "amount": "120000.00"}]
-    s = facility(seed, rows).status(date(2002, 10, 2))
+    s = flat(facility(seed, rows).status(date(2002, 10, 2)))
     # 85% x 100,000 = 85,000 - 120,000 = -35,000 (shown as computed); availability floors at 0
     assert s["borrowing_capacity"] == D("-35000.00") and s["availability"] == D("0")
     # I-2 (net reading): overadvance = max(0, 0 - (-35,000)) = 35,000; the literal reading: max(0, 0 - 85,000) = 0
     assert s["overadvance"] == D("35000.00")
     from loanbook.agreement.load import load_agreement
     literal = load_agreement(SEED, {"I-2": "iec_borrowing_capacity"})
-    assert facility(literal, rows).status(date(2002, 10, 2))["overadvance"] == D("0")
+    assert flat(facility(literal, rows).status(date(2002, 10, 2)))["overadvance"] == D("0")
 
 
 def test_maximum_limit_breach(seed):
-    s = facility(seed, base(advances="1800000.00", rbb="3000000.00")).status(date(2002, 10, 2))
+    s = flat(facility(seed, base(advances="1800000.00", rbb="3000000.00")).status(date(2002, 10, 2)))
     # capacity min(1,750,000, 2,550,000) = 1,750,000; advances 1,800,000 exceed the Maximum Limit
     assert "maximum_limit" in [b["rule"] for b in s["breaches"]]
 
@@ -88,18 +88,18 @@ def test_maximum_limit_breach(seed):
 
 def test_advance_decisions(seed):
     engine = facility(seed, base(advances="800000.00"))  # capacity 850,000; limit on 10/14: 400,000
-    assert engine.advance(date(2002, 10, 14), D("50000.00"))["decision"] == "within_capacity"   # 850,000
-    d = engine.advance(date(2002, 10, 14), D("50000.01"))
+    assert decide(engine, date(2002, 10, 14), D("50000.00"))["decision"] == "within_capacity"   # 850,000
+    d = decide(engine, date(2002, 10, 14), D("50000.01"))
     assert d["decision"] == "overadvance_requires_approval" and d["overadvance_after"] == D("0.01")
-    d = engine.advance(date(2002, 10, 14), D("450000.00"))  # 1,250,000 - 850,000 = 400,000 = limit
+    d = decide(engine, date(2002, 10, 14), D("450000.00"))  # 1,250,000 - 850,000 = 400,000 = limit
     assert d["decision"] == "overadvance_requires_approval"
-    d = engine.advance(date(2002, 10, 14), D("450000.01"))
+    d = decide(engine, date(2002, 10, 14), D("450000.01"))
     assert d["decision"] == "refused" and "overadvance limit" in d["reasons"][0]
-    d = engine.advance(date(2002, 10, 28), D("50000.01"))   # no overadvance permitted from 10/28
+    d = decide(engine, date(2002, 10, 28), D("50000.01"))   # no overadvance permitted from 10/28
     assert d["decision"] == "refused"
-    d = engine.advance(date(2002, 10, 14), D("1000000.00"))  # 1,800,000 > 1,750,000 and > limit: both named
+    d = decide(engine, date(2002, 10, 14), D("1000000.00"))  # 1,800,000 > 1,750,000 and > limit: both named
     assert d["decision"] == "refused" and len(d["reasons"]) == 2
-    d = engine.advance(date(2003, 1, 2), D("1.00"))
+    d = decide(engine, date(2003, 1, 2), D("1.00"))
     assert d["decision"] == "refused" and "term expired" in d["reasons"][0]
 
 
@@ -122,7 +122,7 @@ def test_repayment_day_does_not_accrue(seed):
             {"date": "2002-10-03", "type": "repayment", "loan": "advances", "amount": "360000.00"}]
     engine = facility(seed, rows)
     # 10/1 and 10/2 accrue; 10/3 ends at zero: 2 x 360,000 x 8.25% / 360 = 165.00
-    assert engine.status(date(2002, 10, 31))["interest_accrued_unpaid"] == D("165.00")
+    assert flat(engine.status(date(2002, 10, 31)))["interest_accrued_unpaid"] == D("165.00")
 
 
 def test_day_with_principal_and_no_pricing_row_is_an_error(seed):
@@ -221,19 +221,19 @@ def test_obligations_deadlines(seed):
     rows = [{"date": "2002-10-25", "type": "document_delivered", "document": "texas_property_offer"},
             {"date": "2002-11-02", "type": "document_delivered", "document": "purchase_offer"}]
     engine = facility(seed, rows)
-    status = {o["id"]: o["status"] for o in engine.obligations(date(2002, 10, 31))}
+    status = {o.id: o.status for o in engine.obligations(date(2002, 10, 31))}
     assert status["texas_property"] == "satisfied" and status["purchase_offer"] == "pending"
     assert status["maturity"] == "pending" and status["executed_originals"] == "pending"
-    status = {o["id"]: o["status"] for o in engine.obligations(date(2002, 11, 5))}
+    status = {o.id: o.status for o in engine.obligations(date(2002, 11, 5))}
     assert status["purchase_offer"] == "breached"   # delivered 11/2, after the 10/31 deadline
-    status = {o["id"]: o["status"] for o in engine.obligations(date(2003, 1, 1))}
+    status = {o.id: o.status for o in engine.obligations(date(2003, 1, 1))}
     assert status["maturity"] == "breached"
 
 
 def test_purchase_offer_not_applicable_when_repaid(seed):
     rows = [{"date": "2002-10-02", "type": "fee_payment", "amount": "15000.00"},
             {"date": "2002-10-02", "type": "paid_in_full"}]
-    status = {o["id"]: o["status"] for o in facility(seed, rows).obligations(date(2002, 11, 5))}
+    status = {o.id: o.status for o in facility(seed, rows).obligations(date(2002, 11, 5))}
     assert status["purchase_offer"] == "not_applicable" and status["maturity"] == "satisfied"
 
 
@@ -241,10 +241,10 @@ def test_refinancing_makes_term_notes_due(seed):
     rows = [{"date": OCT1, "type": "opening_balance", "loan": "term_loan", "amount": "100.00"},
             {"date": "2002-10-10", "type": "refinanced"}]
     engine = facility(seed, rows)
-    notes = {o["id"]: o for o in engine.obligations(date(2002, 10, 10))}["term_notes_due"]
-    assert notes["status"] == "pending" and notes["deadline"] == "2002-10-10"
-    notes = {o["id"]: o for o in engine.obligations(date(2002, 10, 11))}["term_notes_due"]
-    assert notes["status"] == "breached"
+    notes = {o.id: o for o in engine.obligations(date(2002, 10, 10))}["term_notes_due"]
+    assert notes.status == "pending" and notes.deadline == date(2002, 10, 10)
+    notes = {o.id: o for o in engine.obligations(date(2002, 10, 11))}["term_notes_due"]
+    assert notes.status == "breached"
 
 
 # --- payoff ------------------------------------------------------------------------------------------
@@ -256,17 +256,17 @@ def test_payoff(seed):
     p = facility(seed, rows).payoff(date(2002, 11, 1))
     # interest through 10/31: 31 days x 360,000 x 8.25% / 360 = 2,557.50
     # fees due by 11/1: 15,000 (10/25) + 25,000 (10/31) = 40,000; expenses 1,000
-    assert (p["principal"], p["interest"], p["fees"], p["expenses"]) == (
+    assert (p.principal, p.interest, p.fees, p.expenses) == (
         D("360000.00"), D("2557.50"), D("40000.00"), D("1000.00"))
-    assert p["total"] == D("403557.50")
+    assert p.total == D("403557.50")
     # paying in full on 11/1 waives 11/15, 11/27, 12/16, 12/31: 15,000 + 25,000 + 30,000 + 40,000
-    assert sum(w["amount"] for w in p["would_waive"]) == D("110000.00")
+    assert sum(w["amount"] for w in p.would_waive) == D("110000.00")
 
 
 # --- bad histories ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("row,message", [
-    ({"date": OCT1, "type": "repayment", "loan": "advances", "amount": "1.00"}, "only 0 is outstanding"),
+    ({"date": OCT1, "type": "repayment", "loan": "advances", "amount": "1.00"}, "only 0.00 is outstanding"),
     ({"date": OCT1, "type": "contingent_closed", "id": "LC-404"}, "not an open contingent"),
 ])
 def test_impossible_events_are_refused_with_their_position(seed, row, message):
@@ -279,8 +279,8 @@ def test_known_at_hides_later_recordings(seed):
     from datetime import datetime
     rows = base() + [{"date": "2002-10-05", "type": "advance", "amount": "1000.00",
                       "recorded_at": "2002-10-20T09:00:00"}]
-    assert facility(seed, rows).status(date(2002, 10, 6))["advances_outstanding"] == D("1001000.00")
-    then = facility(seed, rows, known_at=datetime(2002, 10, 10)).status(date(2002, 10, 6))
+    assert flat(facility(seed, rows).status(date(2002, 10, 6)))["advances_outstanding"] == D("1001000.00")
+    then = flat(facility(seed, rows, known_at=datetime(2002, 10, 10)).status(date(2002, 10, 6)))
     assert then["advances_outstanding"] == D("1000000.00")
 
 
@@ -290,4 +290,4 @@ def test_accrual_is_exact_where_the_arithmetic_terminates(seed):
     # 859.3749...; half-up on the exact figure gives 859.38)
     engine = facility(seed, rows)
     assert engine.interest.accrued("advances", date(2002, 10, 1), date(2002, 10, 3)) == D("859.375")
-    assert engine.status(date(2002, 10, 3))["interest_accrued_unpaid"] == D("859.38")
+    assert flat(engine.status(date(2002, 10, 3)))["interest_accrued_unpaid"] == D("859.38")

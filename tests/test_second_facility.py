@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from typer.testing import CliRunner
 
-from conftest import ACME
+from conftest import ACME, flat
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
@@ -23,15 +23,16 @@ def test_loads_checks_and_resolves():
 
 
 def test_figures():
-    engine = Facility(load_agreement(ACME), parse_events(ACME / "events.yaml"), shipped_prime_series())
-    status = engine.status(date(2024, 1, 31))
+    acme = load_agreement(ACME)
+    engine = Facility(acme, parse_events(ACME / "events.yaml", acme), shipped_prime_series())
+    status = flat(engine.status(date(2024, 1, 31)))
     # 80% x 1,000,000 = 800,000 < Maximum Limit 1,000,000; availability 800,000 - 500,000 = 300,000.
     assert status["borrowing_capacity"] == Decimal("800000.00")
     assert status["availability"] == Decimal("300000.00")
     # 500,000 x (8.50% + 2.0%) / 365 x 30 days (1/2 to 1/31) = 4,315.068... -> 4,315.07 (Actual/365, I-1)
     assert status["interest_accrued_unpaid"] == Decimal("4315.07")
     # After Amendment 1 the Maximum Limit is 1,200,000; capacity is still 80% of the base.
-    assert engine.status(date(2024, 4, 1))["maximum_limit"] == Decimal("1200000.00")
+    assert flat(engine.status(date(2024, 4, 1)))["maximum_limit"] == Decimal("1200000.00")
 
 
 def test_commands():

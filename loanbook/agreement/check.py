@@ -1,9 +1,11 @@
 """The fidelity check: the terms say what the text says, and exactly one version is in force each day.
 
-Every amount, percentage and date in a clause's text must be used by its terms; every number in the
-terms must appear in the text, be declared an assumption with a reason, or come from an
-interpretation of the register. A sweep over every day from a clause's first version to the end of
-the record finds gaps and overlaps, of versions and of the dated windows inside their terms.
+Every amount, percentage, ratio, threshold, day count and date in a clause's text must be used by its
+terms, or be declared `not_encoded` with a reason (so a folder can be honest about what it leaves out
+and still pass); every number in the terms must appear in the text, be declared an assumption with a
+reason, or come from an interpretation of the register. A clause whose text defines a computed figure
+but that carries no terms is a difference. A sweep over every day from a clause's first version to the
+end of the record finds gaps and overlaps, of versions and of the dated schedules inside their terms.
 """
 from __future__ import annotations
 
@@ -12,16 +14,28 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pydantic import BaseModel
+
 from ..core.dates import days, parse_iso_date
+from .formula import BinOp, Call, Formula, Neg, Node, Num
+from .kinds import PricingGrid
 from .model import Agreement, Clause, ClauseVersion
+from .quantity import Schedule, StepDown
 
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _AMOUNT = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
+_BARE_AMOUNT = re.compile(r"(?<![\d$.,])(\d{1,3}(?:,\d{3})+)(\.\d{2})?(?![\d,]*\d)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 _LONG_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
 _SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")
+_RATIO = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?::|to)\s*(1(?:\.0+)?)(?![\d.])")
+_THRESHOLD = re.compile(r"(?:[<>≤≥]=?|greater than|less than|at least|not (?:more|less) than|exceeds?|"
+                        r"below|above)\s*(?:or equal to\s*)?(\d+\.\d+)(?![\d.])")
+_DAYS = re.compile(r"(?<![\d.])(\d{1,4})\)?\s+(?:calendar\s+|[Bb]usiness\s+|[Bb]anking\s+)?[Dd]ays\b")
+_DEFINES = re.compile(r"\b(means|shall be)\b.{0,200}?\b(the lesser of|the greater of|the sum of|multiplied by|"
+                      r"times|plus|minus|less)\b", re.S)
 
 
 @dataclass(frozen=True)
@@ -36,55 +50,92 @@ class Finding:
 
 @dataclass(frozen=True)
 class TextFigure:
-    kind: str  # amount | percent | date | truncated_date
+    kind: str  # amount | percent | date | truncated_date | ratio | days
     value: object
     written: str
 
 
 def text_figures(text: str) -> list[TextFigure]:
-    """The amounts, percentages and dates a clause's text states, as written and as values."""
+    """The amounts, percentages, ratios, thresholds, day counts and dates a clause's text states."""
     found = []
     for m in _AMOUNT.finditer(text):
         found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
+    for m in _BARE_AMOUNT.finditer(text):
+        found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
     for m in _PERCENT.finditer(text):
         found.append(TextFigure("percent", Decimal(m.group(1)), m.group(0)))
+    for m in _RATIO.finditer(text):
+        found.append(TextFigure("ratio", Decimal(m.group(1)) / Decimal(m.group(2)), m.group(0)))
+    for m in _THRESHOLD.finditer(text):
+        found.append(TextFigure("ratio", Decimal(m.group(1)), m.group(0)))
+    for m in _DAYS.finditer(text):
+        found.append(TextFigure("days", Decimal(m.group(1)), m.group(0)))
     for m in _LONG_DATE.finditer(text):
-        found.append(TextFigure("date", date(int(m.group(3)), MONTHS.index(m.group(1).lower()) + 1,
-                                             int(m.group(2))), m.group(0)))
+        try:
+            found.append(TextFigure("date", date(int(m.group(3)), MONTHS.index(m.group(1).lower()) + 1,
+                                                 int(m.group(2))), m.group(0)))
+        except ValueError:
+            found.append(TextFigure("impossible_date", None, m.group(0)))
     for m in _TRUNCATED_DATE.finditer(text):
         found.append(TextFigure("truncated_date", None, m.group(0)))
     for m in _SHORT_DATE.finditer(text):
         year = int(m.group(3))
         year = year + (2000 if year < 50 else 1900) if year < 100 else year
-        found.append(TextFigure("date", date(year, int(m.group(1)), int(m.group(2))), m.group(0)))
+        try:
+            found.append(TextFigure("date", date(year, int(m.group(1)), int(m.group(2))), m.group(0)))
+        except ValueError:
+            found.append(TextFigure("impossible_date", None, m.group(0)))
     return found
 
 
+def _formula_numbers(node: Node) -> list[Decimal]:
+    if isinstance(node, Num):
+        return [node.value * 100 if node.percent else node.value]
+    if isinstance(node, BinOp):
+        return _formula_numbers(node.left) + _formula_numbers(node.right)
+    if isinstance(node, Neg):
+        return _formula_numbers(node.operand)
+    if isinstance(node, Call):
+        return [n for arg in node.args for n in _formula_numbers(arg)]
+    return []
+
+
 def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
-    """(field path, value) for every number and date in a version's terms."""
+    """(field path, value) for every number and date in a version's terms, formulas included."""
     found: list[tuple[str, object]] = []
 
     def walk(node, path):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else key)
+        if isinstance(node, BaseModel):
+            for name, info in type(node).model_fields.items():
+                walk(getattr(node, name), f"{path}.{info.alias or name}")
         elif isinstance(node, (list, tuple)):
             for i, value in enumerate(node):
                 walk(value, f"{path}[{i}]")
+        elif isinstance(node, Formula):
+            found.extend((path, n) for n in _formula_numbers(node.tree))
+        elif isinstance(node, Schedule):
+            for i, entry in enumerate(node.entries):
+                found.append((f"{path}.schedule[{i}].from", entry.start))
+                if entry.end is not None:
+                    found.append((f"{path}.schedule[{i}].to", entry.end))
+                walk(entry.value, f"{path}.schedule[{i}].value")
+        elif isinstance(node, StepDown):
+            found.extend((f"{path}.step_down.{name}", getattr(node, name))
+                         for name in ("start", "step", "every_months", "first_step", "floor"))
         elif isinstance(node, bool) or node is None or isinstance(node, str):
             return
         elif isinstance(node, (Decimal, int, date)):
             found.append((path, node))
 
     for i, block in enumerate(version.terms):
-        walk(block.model_dump(by_alias=True), f"terms[{i}]")
+        walk(block, f"terms[{i}]")
     return found
 
 
 def _same(a: object, b: object) -> bool:
     if isinstance(a, date) or isinstance(b, date):
         return a == b
-    return Decimal(a) == Decimal(b)
+    return Decimal(a) == Decimal(b)  # type: ignore[arg-type]
 
 
 def _assumed(value: object, version: ClauseVersion) -> bool:
@@ -117,7 +168,12 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
                                                       f"{doc.title}'s text"))
     figures = text_figures(version.text)
     terms = terms_figures(version)
+    used_declarations: set[str] = set()
     for figure in figures:
+        excused = _not_encoded(figure, version)
+        if excused is not None:
+            used_declarations.add(excused)
+            continue
         if figure.kind == "truncated_date":
             resolving = [i for i in agreement.register.items if i.clause == clause and figure.written in i.resolves]
             if resolving:
@@ -128,9 +184,20 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
                 findings.append(Finding("difference", clause, f"{where}: {figure.written!r} is a truncated date "
                                                               "and no interpretation resolves it"))
             continue
+        if figure.kind == "impossible_date":
+            findings.append(Finding("difference", clause, f"{where}: the text gives {figure.written!r}, which is not "
+                                                          "a real date; declare it not_encoded or resolve it"))
+            continue
         if not any(_same(figure.value, value) for _, value in terms):
             findings.append(Finding("difference", clause, f"{where}: the text gives {figure.written!r}, "
                                                           "which the terms do not use"))
+    for declaration in version.not_encoded:
+        if declaration.text in used_declarations:
+            findings.append(Finding("note", clause, f"{where}: {declaration.text!r} not encoded: "
+                                                    f"{_normal(declaration.reason)}"))
+        else:
+            findings.append(Finding("difference", clause, f"{where}: not_encoded names {declaration.text!r}, which "
+                                                          "the text does not give as a figure"))
     text_values = [f.value for f in figures if f.value is not None]
     for path, value in terms:
         if any(_same(value, t) for t in text_values) or _assumed(value, version):
@@ -139,17 +206,29 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
             continue
         findings.append(Finding("difference", clause, f"{where}: the terms set {path} = {value}, which the text "
                                                       "does not state and no assumption declares"))
+    if not version.terms and not version.not_encoded and _DEFINES.search(version.text):
+        findings.append(Finding("difference", clause, f"{where}: the text defines a computed figure, but the clause "
+                                                      "carries no terms (encode it, or declare it not_encoded)"))
     return findings
+
+
+def _not_encoded(figure: TextFigure, version: ClauseVersion) -> str | None:
+    for declaration in version.not_encoded:
+        if _normal(declaration.text) and (_normal(declaration.text) in _normal(figure.written)
+                                          or _normal(figure.written) in _normal(declaration.text)):
+            return declaration.text
+    return None
 
 
 def _from_interpretation(path: str, version: ClauseVersion) -> bool:
     # substitute() records paths like "[0].initial_term_end"; terms_figures writes "terms[0].initial_term_end"
-    return any(path == f"terms{used_path}" for used_path, _ in version.interpretations_used)
+    return any(path == f"terms{used_path}" or path.startswith(f"terms{used_path}.")
+               for used_path, _ in version.interpretations_used)
 
 
 def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
-    """Day by day from the first version to the end of the record: exactly one version in force,
-    and inside it exactly one window of each dated table (cap windows, pricing rows per loan class)."""
+    """Day by day from the first version to the end of the record: exactly one version in force, and
+    inside it exactly one entry of each dated schedule and one pricing row per tranche."""
     if not clause.versions:
         return []
     end = max(agreement.record_end, clause.versions[-1].effective)
@@ -175,19 +254,32 @@ def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
     return findings
 
 
+def _schedules(node, path: str):
+    """Every Schedule inside a block, with where it is."""
+    if isinstance(node, Schedule):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name, info in type(node).model_fields.items():
+            yield from _schedules(getattr(node, name), f"{path}.{info.alias or name}" if path else (info.alias or name))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _schedules(value, f"{path}[{i}]")
+
+
 def _window_trouble(version: ClauseVersion, day: date) -> list[str]:
-    """What is wrong with a version's dated windows on a day it is in force: none, or two, cover it."""
+    """What is wrong with a version's dated schedules on a day it is in force: none, or two, cover it."""
     trouble = []
     for block in version.terms:
-        if block.kind == "windowed_cap":
-            covering = [w for w in block.windows if w.start <= day and (w.end is None or day <= w.end)]
+        for path, schedule in _schedules(block, block.kind):
+            covering = [e for e in schedule.entries if e.covers(day)]
             if len(covering) != 1:
-                trouble.append(f"{'no' if not covering else 'more than one'} cap window")
-        elif block.kind == "pricing_grid":
-            for loan_class in sorted({r.loan_class for r in block.rows}):
-                covering = [r for r in block.rows if r.loan_class == loan_class and r.start <= day <= r.end]
-                if len(covering) != 1:
-                    trouble.append(f"{'no' if not covering else 'more than one'} {loan_class} pricing row")
+                label = "cap window" if path.endswith(".cap") else f"{path} window"
+                trouble.append(f"{'no' if not covering else 'more than one'} {label}")
+        if isinstance(block, PricingGrid):
+            for loan_class in sorted(block.tranches):
+                covering_rows = [r for r in block.rows if r.loan_class == loan_class and r.start <= day <= r.end]
+                if len(covering_rows) != 1:
+                    trouble.append(f"{'no' if not covering_rows else 'more than one'} {loan_class} pricing row")
     return trouble
 
 

@@ -1,7 +1,9 @@
 """The kinds of clause. Terms are data (a facility's files); code knows only these shapes.
 
 Each kind is a schema: a file that misspells a field, leaves one out or overlaps two windows is
-refused when it is loaded, not when a figure is asked for.
+refused when it is loaded, not when a figure is asked for. Names inside the terms (tranches,
+collateral classes, documents, formulas' names) are the facility's own vocabulary; the loader checks
+them against what `facility.yaml` declares.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Money, Percent, Strict, register_tags
+from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, register_tags
+from .formula import MONEY, NUMBER, PERCENT
+from .quantity import AmountQuantity, FormulaField, RateQuantity
 
-ContingentKind = Literal["bankers_acceptance", "letter_of_guaranty", "letter_of_credit"]
-LoanClass = Literal["advances", "term_loan"]
+Unit = Literal["money", "percent", "number"]
 
 
 def _overlaps(spans: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
@@ -27,51 +30,122 @@ def _overlaps(spans: list[tuple[date, date | None]]) -> list[tuple[date, date | 
     return clashes
 
 
-class LesserOfLimit(Strict):
-    """Borrowing Capacity: the lesser of a Maximum Limit and an advance rate times a base, less deductions."""
+# --- figures: named formulas -------------------------------------------------------------------------
 
-    kind: Literal["lesser_of_limit"]
-    maximum_limit: Money
-    advance_rate: Percent = Field(description="percent of the base; 'up to': the Agent may lower it")
-    base: Literal["receivables_borrowing_base"]
-    deductions: tuple[ContingentKind, ...] = ()
+class NamedFigure(Strict):
+    """A figure the agreement names ("Maximum Limit", "advance rate"), defined by a quantity."""
+
+    id: Name
+    label: Text
+    value: AmountQuantity
+    unit: Unit = MONEY
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percent_value(cls, raw):
+        # a bare number in a percent figure is a percentage ("85" is 85%), as everywhere else
+        if isinstance(raw, dict) and raw.get("unit") == PERCENT and "value" in raw:
+            from .quantity import parse_quantity
+            try:
+                raw = {**raw, "value": parse_quantity(raw["value"], percent=True)}
+            except ValueError:
+                pass  # the field validator reports it
+        return raw
 
 
-class CapWindow(Strict):
-    start: IsoDate = Field(alias="from")
-    end: IsoDate | None = Field(default=None, alias="to", description="inclusive; none = open-ended")
-    cap: Money
+class Cap(Strict):
+    """A cap on a borrowing base line: an amount (a quantity, which may use `rate`, the line's own rate in
+    force), or a share of the borrowing base's total."""
+
+    amount: AmountQuantity | None = None
+    share_of_total: Percent | None = None
+    label: Text | None = None
 
     @model_validator(mode="after")
-    def _ordered(self):
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+    def _one(self):
+        if (self.amount is None) == (self.share_of_total is None):
+            raise ValueError("a cap is either an amount or a share_of_total")
+        if self.share_of_total is not None and not 0 < self.share_of_total < 100:
+            raise ValueError("share_of_total is a percentage between 0 and 100 (exclusive)")
         return self
 
 
-class WindowedCap(Strict):
-    """A cap that changes in dated windows, with a second ceiling (Overadvances, Schedule Item 1)."""
+class Line(Strict):
+    """One line of a borrowing base: a collateral class's reported value times an advance rate, capped."""
 
-    kind: Literal["windowed_cap"]
-    measures: Literal["overadvance"] = "overadvance"
-    measured_against: Literal["borrowing_capacity", "iec_borrowing_capacity"]
-    windows: tuple[CapWindow, ...]
-    second_ceiling: Literal["term_loan_reserve"] | None = None
-    total_ceiling: Literal["maximum_limit"] | None = None
+    id: Name
+    label: Text
+    collateral: Name
+    rate: RateQuantity
+    caps: tuple[Cap, ...] = ()
+
+
+class Undelivered(Strict):
+    document: Name
+    due: IsoDate
+
+
+class Reserve(Strict):
+    """An amount taken off the borrowing base: fixed, a formula (a percentage of a quantity), in dated
+    windows, or while a document is not delivered after its due date."""
+
+    id: Name
+    label: Text
+    amount: AmountQuantity
+    start: IsoDate | None = Field(default=None, alias="from")
+    end: IsoDate | None = Field(default=None, alias="to")
+    while_undelivered: Undelivered | None = None
+
+    def in_force_by_date(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+class BorrowingBase(Strict):
+    """Lines (collateral x rate, capped) less reserves: a named total that availability uses."""
+
+    kind: Literal["borrowing_base"]
+    id: Name
+    label: Text
+    figures: tuple[NamedFigure, ...] = ()
+    lines: tuple[Line, ...] = Field(min_length=1)
+    reserves: tuple[Reserve, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_share_cap(self):
+        if sum(1 for line in self.lines for cap in line.caps if cap.share_of_total is not None) > 1:
+            raise ValueError("at most one line of a borrowing base may be capped by a share of the total")
+        return self
+
+
+class Availability(Strict):
+    """What a revolving tranche may still borrow: max(0, capacity - usage), with the figures it needs."""
+
+    kind: Literal["availability"]
+    id: Name = "availability"
+    tranche: Name
+    figures: tuple[NamedFigure, ...] = ()
+    capacity: FormulaField
+    usage: FormulaField | None = None
+    excess_availability: FormulaField | None = None
+
+
+class Overadvance(Strict):
+    """Lending above capacity: Overadvance = max(0, usage - measured_against), within a cap and ceilings."""
+
+    kind: Literal["overadvance"]
+    tranche: Name
+    measured_against: FormulaField | None = None
+    cap: AmountQuantity
+    ceilings: tuple[FormulaField, ...] = ()
+    total_ceiling: FormulaField | None = None
     discretionary: bool = True
-
-    @model_validator(mode="after")
-    def _no_overlap(self):
-        for start, end in _overlaps([(w.start, w.end) for w in self.windows]):
-            raise ValueError(f"cap windows overlap: one starting {start} begins before the previous ends ({end})")
-        return self
 
 
 class PricingRow(Strict):
     start: IsoDate = Field(alias="from")
     end: IsoDate = Field(alias="to")
-    loan_class: LoanClass
-    index: Literal["prime"]
+    loan_class: Name
+    index: Name
     margin: Percent
 
     @model_validator(mode="after")
@@ -82,7 +156,7 @@ class PricingRow(Strict):
 
 
 class PricingGrid(Strict):
-    """Rates by period and loan class: index plus margin, with the day basis of the option."""
+    """Rates by period and tranche: index plus margin, with the day basis of the option."""
 
     kind: Literal["pricing_grid"]
     day_basis: Literal["actual/360", "actual/365"]
@@ -91,8 +165,8 @@ class PricingGrid(Strict):
 
     @model_validator(mode="after")
     def _no_overlap(self):
-        for loan_class in ("advances", "term_loan"):
-            spans = [(r.start, r.end) for r in self.rows if r.loan_class == loan_class]
+        for loan_class in sorted({r.loan_class for r in self.rows}):
+            spans: list[tuple[date, date | None]] = [(r.start, r.end) for r in self.rows if r.loan_class == loan_class]
             for start, end in _overlaps(spans):
                 raise ValueError(f"{loan_class} pricing periods overlap: {start} is already priced (to {end})")
         return self
@@ -102,6 +176,10 @@ class PricingGrid(Strict):
             if row.loan_class == loan_class and row.start <= day <= row.end:
                 return row
         return None
+
+    @property
+    def tranches(self) -> set[str]:
+        return {r.loan_class for r in self.rows}
 
 
 class Installment(Strict):
@@ -118,7 +196,7 @@ class Installment(Strict):
 
 
 class FeeComponent(Strict):
-    id: str
+    id: Name
     total: Money
     installments: tuple[Installment, ...]
 
@@ -134,8 +212,8 @@ class DocumentReceivedWaiver(Strict):
     """Receiving one of these documents by a date waives the named components' later installments."""
 
     kind: Literal["document_received"]
-    components: tuple[str, ...]
-    documents: tuple[str, ...]
+    components: tuple[Name, ...]
+    documents: tuple[Name, ...]
     received_by: IsoDate
     waives: Literal["due_on_or_after_receipt"]
 
@@ -144,7 +222,7 @@ class FullPaymentWaiver(Strict):
     """Full Payment before a date waives every installment due after the Full Payment Date."""
 
     kind: Literal["full_payment"]
-    components: tuple[str, ...]
+    components: tuple[Name, ...]
     before: IsoDate | Literal["initial_term_end"]
     waives: Literal["due_after_payment"]
 
@@ -156,7 +234,7 @@ class InstallmentSchedule(Strict):
     """A fee in components of dated installments, with conditions that waive some of them."""
 
     kind: Literal["installment_schedule"]
-    fee: str
+    fee: Name
     total: Money
     earned_on: Literal["execution"]
     components: tuple[FeeComponent, ...]
@@ -176,7 +254,7 @@ class InstallmentSchedule(Strict):
 
 
 class SatisfyingDocument(Strict):
-    document: str
+    document: Name
     accepted: bool = True
     performance_by: IsoDate | None = Field(
         default=None, description="a date the document must provide for (an auction by ...)")
@@ -186,8 +264,8 @@ class DeadlineObligation(Strict):
     """Deliver one of these documents by a deadline (none: a condition with no date)."""
 
     kind: Literal["deadline_obligation"]
-    id: str
-    obligation: str
+    id: Name
+    obligation: Text
     deadline: IsoDate | None
     satisfied_by: tuple[SatisfyingDocument, ...]
     not_applicable_if_repaid_by_deadline: bool = False
@@ -197,38 +275,62 @@ class TriggeredObligation(Strict):
     """Something falls due when an event happens (sale closing, refinancing, a demand)."""
 
     kind: Literal["triggered_obligation"]
-    id: str
+    id: Name
     trigger: Literal["sale_closed", "refinanced", "expense_demanded"]
-    obligation: str
+    obligation: Text
     due: Literal["immediately", "on_demand"]
     instrument_dated: IsoDate | None = None
+    tranches: tuple[Name, ...] = Field(default=(), description="refinanced: the tranches that fall due")
 
 
 class RecurringObligation(Strict):
     """Something owed every so many days (weekly updates from the investment bankers)."""
 
     kind: Literal["recurring_obligation"]
-    id: str
-    obligation: str
-    every_days: int = Field(gt=0)
+    id: Name
+    obligation: Text
+    every_days: int = Field(gt=0, le=3660)
     counterparties: tuple[str, ...] = ()
 
 
 class Term(Strict):
-    """The Initial Term, its renewal, and the maturity obligation at its end."""
+    """The term of the facility (or of some tranches), its renewal, and the maturity obligation at its end."""
 
     kind: Literal["term"]
     initial_term_end: IsoDate
     renewal_term: str | None = None
-    maturity_obligation: str = "maturity"
+    maturity_obligation: Name = "maturity"
+    tranches: tuple[Name, ...] = Field(default=(), description="the tranches it ends; none: every tranche")
+
+
+class AmortizationInstallment(Strict):
+    due: IsoDate
+    amount: Money
+
+
+class Amortization(Strict):
+    """A term tranche repaid in scheduled installments of principal."""
+
+    kind: Literal["amortization"]
+    id: Name
+    tranche: Name
+    installments: tuple[AmortizationInstallment, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        dues = [i.due for i in self.installments]
+        if dues != sorted(dues) or len(set(dues)) != len(dues):
+            raise ValueError("installments are listed in date order, one per date")
+        return self
 
 
 TermsBlock = Annotated[
-    Union[LesserOfLimit, WindowedCap, PricingGrid, InstallmentSchedule, DeadlineObligation,
-          TriggeredObligation, RecurringObligation, Term],
+    Union[BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
+          TriggeredObligation, RecurringObligation, Term, Amortization],
     Field(discriminator="kind"),
 ]
 
-KINDS = ("lesser_of_limit", "windowed_cap", "pricing_grid", "installment_schedule", "deadline_obligation",
-         "triggered_obligation", "recurring_obligation", "term")
+KINDS = ("borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
+         "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization")
 register_tags(*KINDS, "document_received", "full_payment")
+UNITS = (MONEY, PERCENT, NUMBER)

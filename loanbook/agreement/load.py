@@ -15,12 +15,15 @@ from typing import Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.types import IsoDate, Percent, Strict, pydantic_problems
+from ..core.files import contained, inside, read_text
+from ..core.types import IsoDate, Name, Percent, Strict, Text, pydantic_problems
 from ..core.yamlio import Located, load_yaml
+from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
 from .kinds import TermsBlock
-from .model import (Agreement, Assumption, Clause, ClauseVersion, Condition, Document, Fact, Lender, Party,
-                    Signatory)
+from .model import (Agreement, Assumption, Clause, ClauseVersion, Condition, Document, Fact, Lender,
+                    NotEncoded, Party, Signatory)
+from .vocabulary import Vocabulary
 
 FACILITY_FILE = "facility.yaml"
 DOCUMENTS_DIR = "documents"
@@ -65,7 +68,7 @@ class InterpretationFile(Strict):
 class PriorClauseFile(Strict):
     id: str
     title: str
-    note: str
+    note: Text
 
 
 class FacilityFile(Strict):
@@ -75,10 +78,11 @@ class FacilityFile(Strict):
     record_end: IsoDate
     parties: tuple[PartyFile, ...]
     lenders: tuple[LenderFile, ...]
+    vocabulary: Vocabulary
     interpretations: tuple[InterpretationFile, ...] = ()
     clauses_before_record: tuple[PriorClauseFile, ...] = ()
     facts: tuple[FactFile, ...] = ()
-    illustrative: str | None = None
+    illustrative: Text | None = None
 
 
 class DocPartyFile(Strict):
@@ -105,6 +109,11 @@ class AssumptionFile(Strict):
     reason: str
 
 
+class NotEncodedFile(Strict):
+    text: str
+    reason: str
+
+
 class OperationFile(Strict):
     op: Literal["replace", "insert", "delete"]
     clause: str
@@ -115,6 +124,7 @@ class OperationFile(Strict):
     note: str | None = None
     terms: list[dict] = []
     assumptions: tuple[AssumptionFile, ...] = ()
+    not_encoded: tuple[NotEncodedFile, ...] = ()
 
 
 class DocumentFile(Strict):
@@ -148,14 +158,15 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, "no such facility folder")])
 
-    facility_path = folder / FACILITY_FILE
+    facility_path = contained(folder, folder / FACILITY_FILE, what=FACILITY_FILE)
     facility = _parse(facility_path, FacilityFile, problems)
     doc_files: list[tuple[Path, Located, DocumentFile]] = []
-    doc_dir = folder / DOCUMENTS_DIR
+    doc_dir = contained(folder, folder / DOCUMENTS_DIR, what=f"the {DOCUMENTS_DIR} folder")
     paths = sorted(doc_dir.glob("*.yaml")) if doc_dir.is_dir() else []
     if not paths:
         problems.append(Problem(str(doc_dir), None, None, "no documents (*.yaml) found"))
     for path in paths:
+        contained(folder, path, what="a document file")
         located = _located(path, problems)
         if located is None:
             continue
@@ -169,6 +180,7 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
     register = _register(facility_file, facility_located, facility_path, choices or {}, problems)
     party_ids = {p.id for p in facility_file.parties}
     _check_lenders(facility_file, facility_located, facility_path, party_ids, problems)
+    _check_unique(facility_file, facility_located, facility_path, problems)
 
     documents = []
     seen_ids: dict[str, Path] = {}
@@ -177,7 +189,7 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
             problems.append(Problem(str(path), f"line {located.line(('id',))}", "id",
                                     f"document id {doc.id!r} is also used by {seen_ids[doc.id]}"))
         seen_ids[doc.id] = path
-        documents.append(_document(path, located, doc, party_ids, problems))
+        documents.append(_document(folder, path, located, doc, party_ids, facility_file.vocabulary, problems))
 
     documents.sort(key=lambda d: (d.effective, d.number or 0))
     clauses = _clauses(doc_files, facility_file, register, problems)
@@ -188,14 +200,31 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
                                     "which no document sets"))
     if problems:
         raise InputError(problems)
-    return Agreement(
+    agreement = Agreement(
         facility_id=facility_file.id, name=facility_file.name, governing_law=facility_file.governing_law,
         parties=tuple(Party(p.id, p.name, p.roles, p.note) for p in facility_file.parties),
         lenders=tuple(Lender(lf.party, lf.share, lf.assumption) for lf in facility_file.lenders),
         documents=tuple(documents), clauses=clauses, register=register,
-        record_end=facility_file.record_end, folder=folder,
+        record_end=facility_file.record_end, vocabulary=facility_file.vocabulary, folder=folder,
         facts=tuple(Fact(f.statement, f.source) for f in facility_file.facts),
     )
+    problems = check_definitions(agreement)
+    if problems:
+        raise InputError(problems)
+    return agreement
+
+
+def _check_unique(facility: FacilityFile, located: Located, path: Path, problems: list[Problem]) -> None:
+    """Ids that something refers to are unique within their list."""
+    for field, items in (("interpretations", facility.interpretations),
+                         ("clauses_before_record", facility.clauses_before_record),
+                         ("parties", facility.parties)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(Problem(str(path), f"line {located.line((field, i))}", f"{field}.id",
+                                        f"{item.id!r} is listed twice"))
+            seen.add(item.id)
 
 
 def _located(path: Path, problems: list[Problem]) -> Located | None:
@@ -218,9 +247,10 @@ def _validate(path: Path, located: Located, schema, problems: list[Problem]):
 
 
 def _parse(path: Path, schema, problems: list[Problem]):
-    located = _located(path, problems) if path.exists() else None
     if not path.exists():
         problems.append(Problem(str(path), None, None, "missing: every facility folder has a facility.yaml"))
+        return None
+    located = _located(path, problems)
     if located is None:
         return None
     parsed = _validate(path, located, schema, problems)
@@ -262,16 +292,18 @@ def _check_lenders(facility: FacilityFile, located: Located, path: Path, party_i
                                 f"shares add up to {total}%, not 100%"))
 
 
-def _document(path: Path, located: Located, doc: DocumentFile, party_ids: set[str],
-              problems: list[Problem]) -> Document:
+def _document(folder: Path, path: Path, located: Located, doc: DocumentFile, party_ids: set[str],
+              vocabulary: Vocabulary, problems: list[Problem]) -> Document:
     text = None
     if doc.text_file:
-        text_path = path.parent / doc.text_file
+        position = f"line {located.line(('text_file',))}"
         try:
-            text = text_path.read_text(encoding="utf-8")
-        except OSError:
-            problems.append(Problem(str(path), f"line {located.line(('text_file',))}", "text_file",
-                                    f"cannot read {text_path}"))
+            text_path = inside(path.parent, doc.text_file, what="text_file", file=path, position=position,
+                               field="text_file")
+            contained(folder, text_path, what="text_file", file=path, position=position, field="text_file")
+            text = read_text(text_path, what="document text")
+        except InputError as exc:
+            problems.extend(exc.problems)
     for i, party in enumerate(doc.parties):
         if party.party not in party_ids:
             problems.append(Problem(str(path), f"party {i + 1} (line {located.line(('parties', i))})", "party",
@@ -287,7 +319,11 @@ def _document(path: Path, located: Located, doc: DocumentFile, party_ids: set[st
             problems.append(Problem(str(path), f"condition {cond.id} (line {located.line(('conditions', i))})",
                                     "satisfied_by.event",
                                     f"expected one of {sorted(_CONDITION_EVENTS)}, got {event!r}"))
-        conditions.append(Condition(cond.id, cond.clause, cond.text, str(event), cond.satisfied_by.get("document")))
+        document = cond.satisfied_by.get("document")
+        if event == "document_delivered" and vocabulary.unknown("documents", document):
+            problems.append(Problem(str(path), f"condition {cond.id} (line {located.line(('conditions', i))})",
+                                    "satisfied_by.document", str(vocabulary.unknown("documents", document))))
+        conditions.append(Condition(cond.id, cond.clause, cond.text, str(event), document))
     return Document(
         id=doc.id, kind=doc.kind, number=doc.number, title=doc.title, as_of=doc.as_of, dated=doc.dated,
         effective=doc.effective or doc.as_of, text=text, source=doc.source,
@@ -349,6 +385,7 @@ def _clauses(doc_files, facility: FacilityFile, register: Register, problems: li
                 clause_id=op.clause, title=title, op=op.op, document_id=doc.id,
                 effective=op.effective or doc.effective or doc.as_of, text=op.text, terms=tuple(blocks),
                 assumptions=tuple(Assumption(a.value, a.reason) for a in op.assumptions),
+                not_encoded=tuple(NotEncoded(n.text, n.reason) for n in op.not_encoded),
                 interpretations_used=used, source=op.source, note=op.note, file=str(path), position=position)
             pending.setdefault(op.clause, []).append((version, path, position))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core.errors import RecordError
 from .interpretations import Register
 from .kinds import TermsBlock
+from .vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,14 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class NotEncoded:
+    """A figure of the clause text that the terms leave out on purpose, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClauseVersion:
     clause_id: str
     title: str
@@ -87,6 +96,7 @@ class ClauseVersion:
     text: str | None
     terms: tuple[TermsBlock, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
+    not_encoded: tuple[NotEncoded, ...] = ()
     interpretations_used: tuple[tuple[str, str], ...] = ()  # (field path, interpretation id)
     source: str | None = None
     note: str | None = None
@@ -140,6 +150,7 @@ class Agreement:
     clauses: dict[str, Clause]
     register: Register
     record_end: date
+    vocabulary: Vocabulary
     folder: Path | None = None
     facts: tuple[Fact, ...] = field(default=())
 
@@ -186,6 +197,26 @@ class Agreement:
                 raise RecordError(f"{clause.title} ({clause.id}) before {later[0].effective} is not in the record "
                                   f"(asked for {day}: its {kind} terms)")
         raise RecordError(f"no clause with {kind} terms is in force on {day}")
+
+    def terms_in_force(self, kind: str, day: date) -> list[tuple[ClauseVersion, TermsBlock]]:
+        """Every block of a kind in force on a day (a kind that may appear once per tranche)."""
+        return [(v, block) for v in self.in_force(day) for block in v.terms_of(kind)]
+
+    def term_end(self, day: date, tranche: str | None = None) -> date | None:
+        """The end of the term in force on a day: of a tranche (its own term, else the facility's), or of the
+        facility (its own term, else the last tranche's). None: the agreement states no term."""
+        if not self.has_kind("term"):
+            return None
+        blocks = [b for _, b in self.terms_in_force("term", day)]
+        if not blocks:
+            self.terms_on("term", day)  # raises, naming the clause and why nothing is in force
+        own = [b for b in blocks if tranche is not None and tranche in b.tranches]
+        general = [b for b in blocks if not b.tranches]
+        chosen = own or general or ([] if tranche is not None else blocks)
+        return max(b.initial_term_end for b in chosen) if chosen else None
+
+    def has_kind(self, kind: str) -> bool:
+        return any(v.terms_of(kind) for c in self.clauses.values() for v in c.versions)
 
     def all_terms(self, kind: str) -> list[tuple[ClauseVersion, TermsBlock]]:
         """Every block of a kind in any version, oldest first (for obligations that outlive a version)."""

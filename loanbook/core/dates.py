@@ -2,25 +2,64 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
 import QuantLib as ql
 
+from .money import shown
+
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+# The dates a loan record can hold. Outside them a date is a typo (0001-01-01, 9999-12-31), and refusing
+# it early keeps every date computation (a day after, a month after) inside what the calendar supports.
+FIRST_DAY = date(1901, 1, 1)  # QuantLib's first date
+LAST_DAY = date(2199, 12, 31)
 
 
 def parse_iso_date(value: object, *, what: str = "date") -> date:
-    """Read an ISO date (YYYY-MM-DD) or raise ValueError naming what was wrong."""
+    """Read an ISO date (YYYY-MM-DD) between 1900 and 2199, or raise ValueError naming what was wrong."""
+    if isinstance(value, datetime):
+        raise ValueError(f"{what} must be a date YYYY-MM-DD, not a date and time")
     if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _ISO.match(value.strip()):
-        raise ValueError(f"{what} must be an ISO date YYYY-MM-DD, got {value!r}")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValueError(f"{what} is not a real date: {value!r} ({exc})") from None
+        day = value
+    elif not isinstance(value, str) or not _ISO.match(value.strip()):
+        raise ValueError(f"{what} must be an ISO date YYYY-MM-DD, got {shown(value)}")
+    else:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{what} is not a real date: {shown(value)} ({exc})") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{what} {day} is outside the dates loanbook keeps ({FIRST_DAY} to {LAST_DAY})")
+    return day
+
+
+def parse_timestamp(value: object, *, what: str = "time") -> datetime:
+    """Read an ISO date-time; a time without a zone is UTC. The result is always in UTC (aware)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and _ISO_TIME.match(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"{what} is not a real date and time: {shown(value)} ({exc})") from None
+    else:
+        raise ValueError(f"{what} must be an ISO date-time like 2002-10-15T09:30:00 (UTC unless a zone is "
+                         f"given, like +02:00), got {shown(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise ValueError(f"{what} {moment.date()} is outside the dates loanbook keeps ({FIRST_DAY} to {LAST_DAY})")
+    return moment
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """When an event recorded without a time counts as known: the end of its day, UTC."""
+    return datetime.combine(day, time.max, tzinfo=timezone.utc)
 
 
 def days(start: date, end: date):

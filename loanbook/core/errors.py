@@ -1,7 +1,23 @@
 """Errors are values with a source: every problem names the file, the position and the field."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+SHOWN_PROBLEMS = 5       # a one-line error names this many problems, then counts the rest
+MESSAGE_WIDTH = 400      # characters of one problem's text, at most
+
+
+def printable(text: str, width: int = MESSAGE_WIDTH) -> str:
+    """Text safe for one line of a terminal: control and line-breaking characters escaped, cut short."""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    joined = "".join(out)
+    return joined if len(joined) <= width else joined[:width - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -19,7 +35,7 @@ class Problem:
             where += f": {self.position}"
         if self.field:
             where += f": field '{self.field}'"
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 class InputError(Exception):
@@ -30,9 +46,10 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def one_line(self) -> str:
-        first = str(self.problems[0])
-        more = len(self.problems) - 1
-        return first if more == 0 else f"{first} (and {more} more problem{'s' if more > 1 else ''})"
+        """The first few problems on one line, and how many more there are."""
+        shown = " | ".join(str(p) for p in self.problems[:SHOWN_PROBLEMS])
+        more = len(self.problems) - SHOWN_PROBLEMS
+        return shown if more <= 0 else f"{shown} | (and {more} more problem{'s' if more > 1 else ''})"
 
 
 class RecordError(Exception):

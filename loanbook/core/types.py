@@ -1,24 +1,29 @@
-"""Annotated field types shared by every schema: exact money, percentages and ISO dates."""
+"""Annotated field types shared by every schema: exact money, percentages, ISO dates and times."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .dates import parse_iso_date
-from .money import parse_decimal
+from .dates import parse_iso_date, parse_timestamp
+from .money import parse_money, parse_number, parse_percent
 
-Money = Annotated[Decimal, BeforeValidator(lambda v: parse_decimal(v, what="amount"))]
-Percent = Annotated[Decimal, BeforeValidator(lambda v: parse_decimal(v, what="percentage", max_places=4))]
+Money = Annotated[Decimal, BeforeValidator(lambda v: parse_money(v, what="amount"))]
+Percent = Annotated[Decimal, BeforeValidator(lambda v: parse_percent(v, what="percentage"))]
+Number = Annotated[Decimal, BeforeValidator(lambda v: parse_number(v, what="number"))]
 IsoDate = Annotated[date, BeforeValidator(lambda v: parse_iso_date(v))]
+Timestamp = Annotated[datetime, BeforeValidator(lambda v: parse_timestamp(v, what="recorded_at"))]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]  # a name formulas can use
+Text = Annotated[str, Field(max_length=20_000)]
 
 
 class Strict(BaseModel):
     """Immutable, and a misspelt or unknown field is an error rather than silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True,
+                              hide_input_in_errors=True)
 
 
 def pydantic_problems(exc, file: str, *, label: str | None = None, located=None, base_path: tuple = (),
@@ -42,6 +47,8 @@ def pydantic_problems(exc, file: str, *, label: str | None = None, located=None,
             message = "missing (required)"
         elif err["type"] == "extra_forbidden":
             message = "unknown field"
+        elif err["type"] == "string_pattern_mismatch":
+            message = "a name is lower case: a letter, then letters, digits or '_' (like letters_of_credit)"
         if field in seen_fields:
             continue  # a union reports each branch's failure; the first (the most specific) is enough
         seen_fields.add(field)

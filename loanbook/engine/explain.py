@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..agreement.model import Agreement, ClauseVersion
-from ..core.money import money_human, money_str
+from ..core.money import money_human, money_str, number_str, percent_str
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,13 @@ class Explanation:
     clause: dict | None = None
     interpretation: dict | None = None
     source: str | None = None
+    unit: str = "money"
+    label: str | None = None
 
     def to_dict(self) -> dict:
-        out: dict = {"figure": self.figure, "value": _json_value(self.value)}
+        out: dict = {"figure": self.figure, "value": _json_value(self.value, self.unit), "unit": self.unit}
+        if self.label:
+            out["label"] = self.label
         if self.formula:
             out["formula"] = self.formula
         if self.clause:
@@ -36,7 +40,8 @@ class Explanation:
     def render(self, indent: str = "", seen: set | None = None) -> list[str]:
         """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
         seen = set() if seen is None else seen
-        line = f"{indent}{self.figure} = {_human_value(self.value)}"
+        name = f"{self.figure} ({self.label})" if self.label and self.label != self.figure else self.figure
+        line = f"{indent}{name} = {_human_value(self.value, self.unit)}"
         if self.formula:
             line += f"    [{self.formula}]"
         lines = [line]
@@ -74,20 +79,24 @@ def interpretation_ref(agreement: Agreement, interpretation_id: str) -> dict:
     return {"id": item.id, "reading": reading.id, "text": reading.text, "why": " ".join(item.why.split())}
 
 
-def leaf(figure: str, value: object, source: str | None = None) -> Explanation:
-    return Explanation(figure, value, source=source)
+def leaf(figure: str, value: object, source: str | None = None, unit: str = "money") -> Explanation:
+    return Explanation(figure, value, source=source, unit=unit)
 
 
-def _json_value(value: object):
+def _json_value(value: object, unit: str = "money"):
     if isinstance(value, Decimal):
-        return money_str(value)
+        return {"percent": percent_str, "number": number_str}.get(unit, money_str)(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def _human_value(value: object) -> str:
+def _human_value(value: object, unit: str = "money") -> str:
     if isinstance(value, Decimal):
+        if unit == "percent":
+            return f"{percent_str(value)}%"
+        if unit == "number":
+            return number_str(value)
         return money_human(value)
     if isinstance(value, date):
         return value.isoformat()

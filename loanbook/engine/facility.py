@@ -1,28 +1,48 @@
 """The facility on any day: one entry point over the rule modules, each figure computed in one place.
 
 `Facility(agreement, events, prime)` replays the history once (pure: nothing here reads a file, a
-clock or a database); every question after that is answered from the replay.
+clock or a database); every question after that is answered from the replay. Each public method runs
+in the engine's own decimal context, so a caller's context can never change a figure.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+import functools
+from datetime import date, datetime, timedelta, timezone
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 
+from ..agreement.kinds import Amortization
 from ..agreement.model import Agreement
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, Problem, RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human
-from .capacity import capacity_on
+from .availability import availabilities, borrowing_bases, breaches, decide, figure, overadvances
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
-from .interest import LOAN_CLASSES, InterestBook, PrimeSeries
+from .figures import FigureBook
+from .interest import InterestBook, PrimeSeries
 from .ledger import known, ordered, replay
-from .obligations import conditions_on, obligations_on
-from .overadvance import overadvance_on
+from .obligations import amortization_on, conditions_on, obligations_on
+from .results import Decision, LenderShare, Obligation, Payoff, Status
+
+ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
+MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
+MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
+
+
+def pinned(method):
+    """Run an engine method in the engine's decimal context, whatever context the caller has set."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with localcontext(ENGINE_CONTEXT):
+            return method(*args, **kwargs)
+    return wrapper
 
 
 class Facility:
+    @pinned
     def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None):
         self.agreement = agreement
+        if known_at is not None and known_at.tzinfo is None:
+            known_at = known_at.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
         self.ledger = replay(ordered(known(events, known_at)))
         self.prime = PrimeSeries.merge(prime_shipped, self.ledger.prime_events)
         self.interest = InterestBook(agreement, self.ledger, self.prime)
@@ -31,27 +51,27 @@ class Facility:
     # --- history checks that need the agreement, interest and fees ---------------------------------
 
     def _check_history(self) -> None:
+        """Payments over the whole history: each checked against what is owed once the earlier ones are
+        applied, so two payments that each look fine cannot together pay more than is owed."""
         problems = []
-        documents = {d.id for d in self.agreement.documents}
-        for event in self.ledger.executions:
-            if event.amendment not in documents:
-                problems.append(Problem(event.source_file, event.position,
-                                        "amendment", f"unknown document {event.amendment!r}; the chain has: "
-                                                     f"{', '.join(sorted(documents))}"))
-        if problems:
-            raise InputError(problems)
-        paid = ZERO
+        paid_before = ZERO
         for event in self.ledger.interest_payments:
-            owed = self.interest_unpaid(event.date - timedelta(days=1), paid_through=event.date - timedelta(days=1))
+            through = event.date - timedelta(days=1)
+            accrued = self._accrued_through(through)
+            owed = (cents(accrued) if accrued is not None else ZERO) - paid_before
             if event.amount > owed:
                 problems.append(Problem(event.source_file, event.position, "amount",
                                         f"pays {money_human(event.amount)} of interest, but only {money_human(owed)} "
-                                        f"is accrued and unpaid through {event.date - timedelta(days=1)}"))
-            paid += event.amount
+                                        f"is accrued and unpaid through {through}"
+                                        + (" after the earlier interest payments" if paid_before else "")))
+            paid_before += event.amount
+        if problems:
+            raise InputError(problems)
         for event in self.ledger.payoffs:
-            remaining = self.payoff(event.date)
-            left = [f"{k} {money_human(remaining[k])}" for k in ("principal", "interest", "fees", "expenses")
-                    if remaining[k] != ZERO]
+            remaining = self._payoff(event.date)
+            left = [f"{name} {money_human(amount)}" for name, amount in
+                    (("principal", remaining.principal), ("interest", remaining.interest or ZERO),
+                     ("fees", remaining.fees), ("expenses", remaining.expenses)) if amount != ZERO]
             if left:
                 problems.append(Problem(event.source_file, event.position, "type",
                                         f"paid_in_full on {event.date}, but still owed: {', '.join(left)}"))
@@ -60,208 +80,234 @@ class Facility:
 
     # --- figures ---------------------------------------------------------------------------------
 
-    def interest_accrued(self, start: date, end: date) -> dict[str, Decimal]:
-        return {c: self.interest.accrued(c, start, end) for c in LOAN_CLASSES}
+    def book(self, day: date) -> FigureBook:
+        return FigureBook(self.agreement, self.ledger.on(day), day, self.ledger)
 
-    def interest_unpaid(self, through: date, *, paid_through: date | None = None) -> Decimal:
-        """Interest accrued through a day (rounded half-up to the cent once) less interest paid."""
+    def _accrued_through(self, through: date) -> Decimal | None:
+        if not self.interest.priced:
+            return None
         first = self.interest.first_day()
-        accrued = ZERO if first is None else sum(self.interest_accrued(first, through).values(), start=ZERO)
-        paid = self.ledger.on(paid_through or through).interest_paid
-        return cents(accrued) - paid
+        return ZERO if first is None else self.interest.accrued_total(first, through)
 
-    def status(self, day: date) -> dict:
-        snap = self.ledger.on(day)
-        cap = capacity_on(self.agreement, snap, day)
-        oa = overadvance_on(self.agreement, snap, cap, day)
+    @pinned
+    def interest_unpaid(self, through: date, *, paid_through: date | None = None) -> Decimal | None:
+        """Interest accrued through a day (rounded half-up to the cent once) less interest paid;
+        None when the agreement prices nothing."""
+        accrued = self._accrued_through(through)
+        if accrued is None:
+            return None
+        return cents(accrued) - self.ledger.on(paid_through or through).interest_paid
+
+    @pinned
+    def status(self, day: date) -> Status:
+        book = self.book(day)
+        snap = book.snap
+        bases = borrowing_bases(book)
+        avail = availabilities(book)
+        self._require_availability(book, avail)
+        over = overadvances(book)
+        found = breaches(book, avail, over)
+        for version, block in self.agreement.terms_in_force("amortization", day):
+            found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
         unpaid = self.interest_unpaid(day)
-        return {
-            "as_of": day, "maximum_limit": cap.maximum_limit,
-            "receivables_borrowing_base": cap.receivables_borrowing_base, "advance_rate": cap.advance_rate,
-            "iec_borrowing_capacity": cap.iec_borrowing_capacity, **cap.deductions,
-            "borrowing_capacity": cap.borrowing_capacity, "advances_outstanding": snap.advances,
-            "availability": cap.availability, "overadvance": oa.overadvance, "overadvance_cap": oa.cap,
-            "term_loan_reserve": oa.term_loan_reserve, "overadvance_limit": oa.limit,
-            "term_loan_outstanding": snap.term_loan, "interest_accrued_unpaid": unpaid,
-            "expenses_unpaid": snap.expenses_demanded - snap.expenses_paid,
-            "breaches": list(oa.breaches), "pending_conditions": [c for c in conditions_on(self.agreement,
-                                                                                         self.ledger, day)
-                                                                if c["status"] == "open"],
-            "interpretations": [interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items],
-            "lenders": self.lender_shares(day, principal=snap.advances + snap.term_loan, interest=unpaid,
-                                          fees=self._fees_due(day)),
-        }
+        names = list(self.agreement.vocabulary.formula_units())
+        names = [n for n in names if n not in {i.id for i in self.agreement.vocabulary.indices}]
+        names += [n for n in book.definitions() if n not in names]
+        return Status(
+            as_of=day, figures=tuple(figure(book, n) for n in names), borrowing_bases=bases,
+            availabilities=avail, overadvances=over,
+            loans={t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
+            contingents={k.id: book.value(k.name) for k in self.agreement.vocabulary.contingents},
+            interest_accrued_unpaid=unpaid, expenses_unpaid=snap.expenses_unpaid, breaches=tuple(found),
+            pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
+            interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
+            lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_due(day)))
 
-    def advance(self, day: date, amount: Decimal) -> dict:
+    def _require_availability(self, book: FigureBook, found) -> None:
+        """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""
+        covered = {a.tranche for a in found}
+        for version, block in self.agreement.all_terms("availability"):
+            if block.tranche not in covered:
+                book.definition(block.id)  # raises, naming the clause and the day
+
+    @pinned
+    def advance(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
         """The decision on a request to advance `amount` on `day`, against the state at the end of that day."""
-        snap = self.ledger.on(day)
-        cap = capacity_on(self.agreement, snap, day)
-        oa = overadvance_on(self.agreement, snap, cap, day)
-        _, term = self.agreement.terms_on("term", day)
-        after = snap.advances + amount
-        overadvance_after = oa.overadvance_if(after)
-        reasons = []
-        if day > term.initial_term_end:
-            return {"decision": "refused", "overadvance_after": overadvance_after,
-                    "reasons": [f"term expired: the Initial Term ended {term.initial_term_end}"]}
-        if after <= cap.borrowing_capacity:
-            return {"decision": "within_capacity", "overadvance_after": ZERO,
-                    "reasons": [f"advances after the request {money_human(after)} are within the Borrowing Capacity "
-                                f"{money_human(cap.borrowing_capacity)}"]}
-        if overadvance_after > oa.limit:
-            reasons.append(f"overadvance after the request {money_human(overadvance_after)} exceeds the overadvance "
-                           f"limit {money_human(oa.limit)} (cap {money_human(oa.cap)}, Term Loan Reserve "
-                           f"{money_human(oa.term_loan_reserve)})")
-        if after > cap.maximum_limit:
-            reasons.append(f"advances after the request {money_human(after)} exceed the Maximum Limit "
-                           f"{money_human(cap.maximum_limit)}")
-        if reasons:
-            return {"decision": "refused", "overadvance_after": overadvance_after, "reasons": reasons}
-        return {"decision": "overadvance_requires_approval", "overadvance_after": overadvance_after,
-                "reasons": [f"creates an overadvance of {money_human(overadvance_after)} within the limit "
-                            f"{money_human(oa.limit)}; Overadvances are at the Lenders' sole discretion"]}
+        if tranche is None:
+            revolving = self.agreement.vocabulary.revolving()
+            if len(revolving) != 1:
+                raise RecordError("name the tranche of the request: this facility has "
+                                  f"{len(revolving)} revolving tranches")
+            tranche = revolving[0].id
+        elif self.agreement.vocabulary.unknown("tranches", tranche):
+            raise RecordError(str(self.agreement.vocabulary.unknown("tranches", tranche)))
+        book = self.book(day)
+        self._require_availability(book, availabilities(book))
+        return decide(book, tranche, amount, self.agreement.term_end(day, tranche))
 
-    def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState:
+    @pinned
+    def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:
+        """The installment fee on a day; None when the agreement has none."""
+        if not self.agreement.has_kind("installment_schedule"):
+            return None
         return fees_on(self.agreement, self.ledger, day, full_payment_day=full_payment_day)
 
     def _fees_due(self, day: date, full_payment_day: date | None = None) -> Decimal:
-        """Fees due and unpaid; an agreement without an installment fee owes none."""
-        if not self.agreement.all_terms("installment_schedule"):
-            return ZERO
-        return self.fees(day, full_payment_day=full_payment_day).total_due
+        state = self.fees(day, full_payment_day=full_payment_day)
+        return state.total_due if state else ZERO
 
-    def obligations(self, day: date) -> list[dict]:
-        snap = self.ledger.on(day)
-        return obligations_on(self.agreement, self.ledger, day, principal=snap.advances + snap.term_loan,
-                              expenses_unpaid=snap.expenses_demanded - snap.expenses_paid)
+    @pinned
+    def obligations(self, day: date) -> list[Obligation]:
+        return obligations_on(self.agreement, self.ledger, day)
 
-    def conditions(self, day: date) -> list[dict]:
+    @pinned
+    def conditions(self, day: date):
         return conditions_on(self.agreement, self.ledger, day)
 
-    def payoff(self, day: date) -> dict:
-        """What paying in full on `day` takes, and what it would waive."""
+    @pinned
+    def payoff(self, day: date) -> Payoff:
+        return self._payoff(day)
+
+    def _payoff(self, day: date) -> Payoff:
+        """What paying in full on `day` takes, and what it would waive (an earlier Full Payment stands)."""
         snap = self.ledger.on(day)
         interest = self.interest_unpaid(day - timedelta(days=1), paid_through=day)
-        would_waive = []
-        if self.agreement.all_terms("installment_schedule"):
-            ordinary, if_paid = self.fees(day), self.fees(day, full_payment_day=day)
-            would_waive = [s for s, o in zip(if_paid.installments, ordinary.installments)
-                           if s.status == "waived" and o.status != "waived"]
-        fees = self._fees_due(day, full_payment_day=day)
-        principal = snap.advances + snap.term_loan
-        expenses = snap.expenses_demanded - snap.expenses_paid
-        return {"on": day, "principal": principal, "advances": snap.advances, "term_loan": snap.term_loan,
-                "interest": interest, "fees": fees, "expenses": expenses,
-                "total": principal + interest + fees + expenses,
-                "would_waive": [{"component": s.component, "due": s.due, "amount": s.amount} for s in would_waive]}
+        would_waive: tuple[dict, ...] = ()
+        ordinary, if_paid = self.fees(day), self.fees(day, full_payment_day=day)
+        if ordinary and if_paid:
+            would_waive = tuple({"component": s.component, "due": s.due, "amount": s.amount}
+                                for s, o in zip(if_paid.installments, ordinary.installments)
+                                if s.status == "waived" and o.status != "waived")
+        fees = if_paid.total_due if if_paid else ZERO
+        loans = {t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")}
+        total = snap.principal + (interest or ZERO) + fees + snap.expenses_unpaid
+        return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive)
 
-    def lender_shares(self, day: date, **amounts: Decimal) -> list[dict]:
+    def lender_shares(self, **amounts: Decimal) -> tuple[LenderShare, ...]:
         """Each Lender's pro-rata share of each amount, in cents; the last Lender takes the rounding remainder."""
-        rows = [{"party": lender.party, "share": lender.share, "assumption": lender.assumption}
-                for lender in self.agreement.lenders]
-        for name, amount in amounts.items():
-            given = ZERO
-            for i, lender in enumerate(self.agreement.lenders):
-                last = i == len(self.agreement.lenders) - 1
-                part = amount - given if last else cents(amount * lender.share / HUNDRED)
-                rows[i][name] = part
-                given += part
-        return rows
+        given = {name: ZERO for name in amounts}
+        rows = []
+        lenders = self.agreement.lenders
+        for i, lender in enumerate(lenders):
+            parts = {}
+            for name, amount in amounts.items():
+                part = amount - given[name] if i == len(lenders) - 1 else cents(amount * lender.share / HUNDRED)
+                parts[name] = part
+                given[name] += part
+            rows.append(LenderShare(lender.party, lender.share, lender.assumption, parts))
+        return tuple(rows)
 
     # --- statements and series -------------------------------------------------------------------
 
+    @pinned
     def interest_statement(self, start: date, end: date) -> list[dict]:
-        """Per month: per loan class the periods of constant balance and rate, days and interest."""
+        """Per month: per tranche the periods of constant balance and rate, days and interest."""
+        if not self.interest.priced:
+            raise RecordError("this facility has no pricing clause: there is no interest to state")
         months = []
         cursor = start
         while cursor <= end:
             next_month = (cursor.replace(day=1) + timedelta(days=32)).replace(day=1)
             last = min(end, next_month - timedelta(days=1))
             classes = {}
-            for loan_class in LOAN_CLASSES:
+            for tranche in self.interest.tranches:
                 lines = []
-                for lo, hi, segment in self.interest.segments_between(loan_class, cursor, last):
+                for lo, hi, segment in self.interest.segments_between(tranche, cursor, last):
                     if segment.principal == ZERO:
                         continue
-                    amount = self.interest.accrued(loan_class, lo, hi)
+                    amount = self.interest.accrued(tranche, lo, hi)
                     lines.append({"from": lo, "to": hi, "days": (hi - lo).days + 1, "principal": segment.principal,
-                                  "prime": segment.prime.rate, "margin": segment.row.margin, "rate": segment.rate,
+                                  "prime": segment.prime.rate if segment.prime else None,
+                                  "margin": segment.row.margin if segment.row else None, "rate": segment.rate,
                                   "day_basis": segment.basis, "interest": amount})
-                total = self.interest.accrued(loan_class, cursor, last)
-                classes[loan_class] = {"lines": lines, "interest": cents(total)}
+                total = self.interest.accrued(tranche, cursor, last)
+                classes[tranche] = {"lines": lines, "interest": cents(total)}
             paid = [p for p in self.ledger.interest_payments if cursor <= p.date <= last]
             months.append({"month": cursor.strftime("%Y-%m"), "from": cursor, "to": last, "classes": classes,
-                           "interest": cents(sum((self.interest.accrued(c, cursor, last) for c in LOAN_CLASSES),
-                                                 start=ZERO)),
+                           "interest": cents(self.interest.accrued_total(cursor, last)),
                            "paid": sum((p.amount for p in paid), start=ZERO),
                            "unpaid_at_end": self.interest_unpaid(last)})
             cursor = last + timedelta(days=1)
         return months
 
+    @pinned
     def timeline(self, start: date, end: date) -> list[dict]:
+        """One row a day: each revolving tranche's capacity, usage and availability, the overadvance and its
+        limit, and the breaches of the day."""
         rows = []
         day = start
         while day <= end:
-            snap = self.ledger.on(day)
-            cap = capacity_on(self.agreement, snap, day)
-            oa = overadvance_on(self.agreement, snap, cap, day)
-            rows.append({"date": day, "borrowing_capacity": cap.borrowing_capacity, "advances": snap.advances,
-                         "availability": cap.availability, "overadvance": oa.overadvance,
-                         "overadvance_limit": oa.limit, "breach": bool(oa.breaches),
-                         "breaches": [b["rule"] for b in oa.breaches]})
+            book = self.book(day)
+            avail = availabilities(book)
+            over = overadvances(book)
+            found = breaches(book, avail, over)
+            first = avail[0] if avail else None
+            oa = over[0] if over else None
+            rows.append({"date": day, "capacity": first.capacity if first else None,
+                         "usage": first.usage if first else None,
+                         "availability": first.availability.value if first else None,
+                         "overadvance": oa.overadvance.value if oa else None,
+                         "overadvance_limit": oa.limit.value if oa else None,
+                         "loans": {t: book.snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
+                         "breach": bool(found), "breaches": [b.rule for b in found]})
             day += timedelta(days=1)
         return rows
 
     # --- explanations ----------------------------------------------------------------------------
 
-    FIGURES = ("availability", "borrowing_capacity", "iec_borrowing_capacity", "maximum_limit",
-               "advances_outstanding", "overadvance", "overadvance_cap", "overadvance_limit", "term_loan_reserve",
-               "interest", "fees", "payoff")
+    def explainable(self, day: date) -> list[str]:
+        book = self.book(day)
+        names = [n for n in self.agreement.vocabulary.formula_units()
+                 if n not in {i.id for i in self.agreement.vocabulary.indices}]
+        return names + [n for n in book.definitions() if n not in names] + ["interest", "fees", "payoff"]
 
-    def explain(self, figure: str, day: date) -> Explanation:
-        if figure not in self.FIGURES:
-            raise ValueError(f"unknown figure {figure!r}; explainable: {', '.join(self.FIGURES)}")
-        snap = self.ledger.on(day)
-        if figure in ("interest", "payoff"):
-            interest = self._explain_interest(day)
-            if figure == "interest":
-                return interest
-            pay = self.payoff(day)
-            fees = self.fees(day, full_payment_day=day).explanation
-            return Explanation("payoff", pay["total"], formula="principal + interest + fees + expenses", inputs=(
-                leaf("principal", pay["principal"], "advances and term loan outstanding at the end of the day"),
+    @pinned
+    def explain(self, name: str, day: date) -> Explanation:
+        if name not in self.explainable(day):
+            raise RecordError(f"unknown figure {name!r} on {day}; explainable: {', '.join(self.explainable(day))}")
+        if name == "interest":
+            return self._explain_interest(day)
+        if name == "fees":
+            state = self.fees(day)
+            return state.explanation if state else leaf("fees_due", ZERO, "the agreement has no installment fee")
+        if name == "payoff":
+            pay = self._payoff(day)
+            state = self.fees(day, full_payment_day=day)
+            fees = state.explanation if state else leaf("fees_due", ZERO, "the agreement has no installment fee")
+            return Explanation("payoff", pay.total, formula="principal + interest + fees + expenses", inputs=(
+                leaf("principal", pay.principal, "loans outstanding at the end of the day, every tranche"),
                 self._explain_interest(day - timedelta(days=1), paid_through=day), fees,
-                leaf("expenses", pay["expenses"], "expense_demanded less expense_payment events")))
-        if figure == "fees":
-            return self.fees(day).explanation
-        cap = capacity_on(self.agreement, snap, day)
-        if figure in cap.explanations:
-            return cap.explanations[figure]
-        return overadvance_on(self.agreement, snap, cap, day).explanations[figure]
+                leaf("expenses", pay.expenses, "expense_demanded less expense_payment events")))
+        return self.book(day).explain(name)
 
     def _explain_interest(self, through: date, paid_through: date | None = None) -> Explanation:
+        if not self.interest.priced:
+            return leaf("interest_accrued_unpaid", ZERO, "the agreement has no pricing clause")
         first = self.interest.first_day()
         inputs = []
         if first is not None and through >= first:
-            accrued = self.interest_accrued(first, through)  # raises, naming the day, if one has no rate
-            for loan_class in LOAN_CLASSES:
+            for tranche in self.interest.tranches:
+                accrued = self.interest.accrued(tranche, first, through)  # raises, naming the day, if unpriced
                 lines = []
-                for lo, hi, seg in self.interest.segments_between(loan_class, first, through):
-                    if seg.principal == ZERO:
+                for lo, hi, seg in self.interest.segments_between(tranche, first, through):
+                    if seg.principal == ZERO or seg.version is None or seg.prime is None or seg.row is None:
                         continue
                     used = dict((path.split(".")[-1], i) for path, i in seg.version.interpretations_used)
                     lines.append(Explanation(
-                        f"{loan_class} {lo} to {hi}", self.interest.accrued(loan_class, lo, hi),
-                        formula=f"{money_human(seg.principal)} x ({seg.prime.rate}% prime + {seg.row.margin}%) "
-                                f"x {(hi - lo).days + 1} days / {seg.basis.split('/')[1]}",
-                        inputs=(leaf("prime", seg.prime.rate, seg.prime.source),),
+                        f"{tranche} {lo} to {hi}", self.interest.accrued(tranche, lo, hi),
+                        formula=f"{money_human(seg.principal)} x ({seg.prime.rate}% {seg.row.index} + "
+                                f"{seg.row.margin}%) x {(hi - lo).days + 1} days / {str(seg.basis).split('/')[1]}",
+                        inputs=(leaf(seg.row.index, seg.prime.rate, seg.prime.source, unit="percent"),),
                         clause=clause_ref(self.agreement, seg.version),
                         interpretation=interpretation_ref(self.agreement, used["day_basis"])
                         if "day_basis" in used else None))
-                inputs.append(Explanation(f"{loan_class} interest accrued", accrued[loan_class],
+                inputs.append(Explanation(f"{tranche} interest accrued", accrued,
                                           formula="sum of daily accruals at full precision", inputs=tuple(lines)))
         paid = self.ledger.on(paid_through or through).interest_paid
         inputs.append(leaf("interest paid", paid, "interest_payment events"))
         return Explanation("interest_accrued_unpaid", self.interest_unpaid(through, paid_through=paid_through),
                            formula=f"interest accrued through {through} (rounded half-up to the cent once) "
                                    "- interest paid", inputs=tuple(inputs))
+
+
+__all__ = ["Facility", "Amortization", "MAX_TIMELINE_DAYS", "MAX_STATEMENT_MONTHS"]

@@ -13,6 +13,27 @@ from .ledger import Ledger
 
 
 @dataclass(frozen=True)
+class WaivedBy:
+    """Why an installment is waived: a document received on a day, or Full Payment on a day."""
+
+    cause: str  # document_received | full_payment
+    day: date
+    document: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    components: frozenset[str]
+    start: date
+    inclusive: bool  # waives installments due on or after `start` (else: after it)
+    waived_by: WaivedBy
+
+    def waives(self, component: str, due: date) -> bool:
+        return component in self.components and (due >= self.start if self.inclusive else due > self.start)
+
+
+@dataclass(frozen=True)
 class InstallmentState:
     component: str
     due: date
@@ -20,7 +41,7 @@ class InstallmentState:
     status: str  # waived | paid | due | scheduled
     paid: Decimal
     provisional: bool = False
-    waived_by: str | None = None
+    waived_by: WaivedBy | None = None
 
     @property
     def unpaid(self) -> Decimal:
@@ -42,84 +63,91 @@ class FeeState:
 
 
 def _waivers(agreement: Agreement, terms: InstallmentSchedule, ledger: Ledger, day: date,
-             full_payment_day: date | None):
-    """For each component, the day from which its installments are waived and why (or none)."""
-    rules: list[tuple[set[str], date, bool, str]] = []  # (components, day, inclusive, reason)
+             full_payment_day: date | None) -> list[_Rule]:
+    rules = []
     for waiver in terms.waivers:
         if waiver.kind == "document_received":
             received = ledger.delivered(waiver.documents, day)
             if received and received[0].date <= waiver.received_by:
                 event = received[0]
-                rules.append((set(waiver.components), event.date, True,
-                              f"{event.document} received {event.date} ({event.where})"))
+                rules.append(_Rule(frozenset(waiver.components), event.date, True,
+                                   WaivedBy("document_received", event.date, event.document, event.where)))
         elif waiver.kind == "full_payment" and full_payment_day is not None:
             before = waiver.before
             if before == "initial_term_end":
-                _, term = agreement.terms_on("term", full_payment_day)
-                before = term.initial_term_end
+                before = agreement.term_end(full_payment_day) or date.max
             if full_payment_day < before:
-                rules.append((set(waiver.components), full_payment_day, False,
-                              f"Full Payment on {full_payment_day}"))
+                rules.append(_Rule(frozenset(waiver.components), full_payment_day, False,
+                                   WaivedBy("full_payment", full_payment_day)))
     return rules
 
 
-def fees_on(agreement: Agreement, ledger: Ledger, day: date, *, full_payment_day: date | None = None,
-            fee_paid: Decimal | None = None) -> FeeState:
-    """The installments at the end of a day. `full_payment_day` asks what paying in full would waive."""
+@dataclass(frozen=True)
+class _Scheduled:
+    component: str
+    due: date
+    amount: Decimal
+    provisional: bool
+    waived_by: WaivedBy | None
+
+
+def fees_on(agreement: Agreement, ledger: Ledger, day: date, *, full_payment_day: date | None = None) -> FeeState:
+    """The installments at the end of a day. `full_payment_day` asks what paying in full then would waive;
+    a Full Payment already recorded earlier always stands (a later payoff never un-waives)."""
     version, terms = agreement.terms_on("installment_schedule", day)
     execution = ledger.executed(version.document_id, day)
-    if full_payment_day is None:
-        paid_event = ledger.paid_in_full(day)
-        full_payment_day = paid_event.date if paid_event else None
+    paid_event = ledger.paid_in_full(day)
+    if paid_event is not None:
+        full_payment_day = paid_event.date
     rules = _waivers(agreement, terms, ledger, day, full_payment_day)
 
-    rows = []
+    scheduled = []
     for component in terms.components:
         for item in component.installments:
             provisional = item.due == "execution" and execution is None
-            due = (execution.date if execution else item.provisional_due) if item.due == "execution" else item.due
-            waived_by = None
-            for components, from_day, inclusive, reason in rules:
-                if component.id in components and (due >= from_day if inclusive else due > from_day):
-                    waived_by = reason
-                    break
-            rows.append((component.id, due, item.amount, provisional, waived_by))
-    order = sorted(range(len(rows)), key=lambda i: (rows[i][1], i))
+            if item.due == "execution":
+                due = execution.date if execution else item.provisional_due
+            else:
+                due = item.due
+            assert isinstance(due, date)
+            waived_by = next((r.waived_by for r in rules if r.waives(component.id, due)), None)
+            scheduled.append(_Scheduled(component.id, due, item.amount, provisional, waived_by))
+    scheduled.sort(key=lambda s: s.due)  # stable: components in their order on a day
 
-    pool = sum((p.amount for p in ledger.fee_payments if p.date <= day), start=ZERO) if fee_paid is None else fee_paid
-    applied: dict[int, Decimal] = {}
-    for i in order:
-        if rows[i][4] is None:
-            take = min(pool, rows[i][2])
-            applied[i] = take
-            pool -= take
+    pool = sum((p.amount for p in ledger.fee_payments if p.date <= day), start=ZERO)
     states = []
-    for i in order:
-        component, due, amount, provisional, waived_by = rows[i]
-        paid = applied.get(i, ZERO)
-        if waived_by:
+    for item in scheduled:
+        paid = ZERO
+        if item.waived_by is None:
+            paid = min(pool, item.amount)
+            pool -= paid
+        if item.waived_by:
             status = "waived"
-        elif paid == amount:
+        elif paid == item.amount:
             status = "paid"
-        elif due <= day:
+        elif item.due <= day:
             status = "due"
         else:
             status = "scheduled"
-        states.append(InstallmentState(component, due, amount, status, paid, provisional, waived_by))
+        states.append(InstallmentState(item.component, item.due, item.amount, status, paid, item.provisional,
+                                       item.waived_by))
 
     total_waived = sum((s.amount for s in states if s.status == "waived"), start=ZERO)
     total_paid = sum((s.paid for s in states), start=ZERO)
     total_due = sum((s.amount - s.paid for s in states if s.status == "due"), start=ZERO)
     total_scheduled = sum((s.amount - s.paid for s in states if s.status == "scheduled"), start=ZERO)
-    ref = clause_ref(agreement, version)
     explanation = Explanation(
         "fees_due", total_due,
         formula="sum of unpaid installments due on or before the day, not waived; payments applied oldest due first",
         inputs=tuple(Explanation(f"{s.component} {s.due}{' (provisional)' if s.provisional else ''}",
-                                 s.amount - s.paid if s.status != "waived" else ZERO,
-                                 formula=f"{s.status}" + (f": {s.waived_by}" if s.waived_by else ""))
-                     for s in states) + (leaf("fee payments to date", total_paid + pool,
-                                              "fee_payment events"),),
-        clause=ref)
+                                 s.unpaid, formula=s.status + (f": {waiver_text(s.waived_by)}" if s.waived_by else ""))
+                     for s in states) + (leaf("fee payments to date", total_paid + pool, "fee_payment events"),),
+        clause=clause_ref(agreement, version))
     return FeeState(version, terms, tuple(states), total_due, total_waived, total_paid, total_scheduled, pool,
                     execution is not None, explanation)
+
+
+def waiver_text(waived_by: WaivedBy) -> str:
+    if waived_by.cause == "full_payment":
+        return f"Full Payment on {waived_by.day}"
+    return f"{waived_by.document} received {waived_by.day} ({waived_by.where})"

@@ -20,7 +20,6 @@ from ..core.money import ZERO, money_human
 from ..market import RateChange, ShippedSeries
 from .ledger import Ledger
 
-LOAN_CLASSES = ("advances", "term_loan")
 PRECISION = 50  # digits: accrual at full precision, rounded once when a total is reported
 
 
@@ -28,6 +27,7 @@ PRECISION = 50  # digits: accrual at full precision, rounded once when a total i
 class PrimeSeries:
     changes: tuple[RateChange, ...]  # sorted; an event overrides the shipped rate of the same day
     starts: tuple[date, ...]
+    shipped_from: date
     shipped_through: date
     from_events: frozenset[date]
 
@@ -37,7 +37,7 @@ class PrimeSeries:
         for event in events:
             by_day[event.date] = RateChange(event.date, event.rate, event.where)
         changes = tuple(sorted(by_day.values(), key=lambda c: c.effective))
-        return cls(changes, tuple(c.effective for c in changes), shipped.known_through,
+        return cls(changes, tuple(c.effective for c in changes), shipped.known_from, shipped.known_through,
                    frozenset(e.date for e in events))
 
     def on(self, day: date) -> RateChange | None:
@@ -97,23 +97,37 @@ class InterestBook:
 
     def __init__(self, agreement: Agreement, ledger: Ledger, prime: PrimeSeries):
         self.agreement = agreement
+        self.prime = prime
         self.grids = agreement.all_terms("pricing_grid")
+        self.tranches = agreement.vocabulary.ids("tranches")
         self.segments: dict[str, list[Segment]] = {}
         self.starts: dict[str, list[date]] = {}
         self.unpriced: dict[str, list[Segment]] = {}  # segments with principal and no rate, in order
         self.unpriced_ends: dict[str, list[date]] = {}
-        for loan_class in LOAN_CLASSES:
+        for version, grid in self.grids:
+            for row in grid.rows:
+                index = agreement.vocabulary.get("indices", row.index)
+                if index is None or index.series != "shipped":
+                    raise RecordError(f"{version.clause_id}: the index {row.index!r} has no rate series here; "
+                                      "only the shipped prime series is known")
+        for loan_class in self.tranches:
             segments = self._build(loan_class, ledger, prime)
             self.segments[loan_class] = segments
             self.starts[loan_class] = [s.start for s in segments]
             self.unpriced[loan_class] = [s for s in segments if s.unpriced]
             self.unpriced_ends[loan_class] = [s.end or date.max for s in self.unpriced[loan_class]]
 
-    def _grid_on(self, day: date) -> tuple[ClauseVersion, PricingGrid] | None:
-        for version, grid in reversed(self.grids):
-            if version.in_force_on(day):
+    @property
+    def priced(self) -> bool:
+        """Whether the agreement prices its loans at all (a facility may leave pricing out)."""
+        return bool(self.grids)
+
+    def _grid_on(self, loan_class: str, day: date) -> tuple[ClauseVersion, PricingGrid] | None:
+        in_force = [(v, g) for v, g in self.grids if v.in_force_on(day)]
+        for version, grid in reversed(in_force):
+            if loan_class in grid.tranches:
                 return version, grid
-        return None
+        return in_force[-1] if in_force else None
 
     def _build(self, loan_class: str, ledger: Ledger, prime: PrimeSeries) -> list[Segment]:
         if not ledger.days:
@@ -136,8 +150,8 @@ class InterestBook:
             for i, start in enumerate(ordered):
                 end = ordered[i + 1] if i + 1 < len(ordered) else None
                 snap = ledger.on(start)
-                principal = snap.advances if loan_class == "advances" else snap.term_loan
-                found = self._grid_on(start)
+                principal = snap.loan(loan_class)
+                found = self._grid_on(loan_class, start)
                 version, grid = found if found else (None, None)
                 row = grid.row_on(loan_class, start) if grid else None
                 rate_change = prime.on(start)
@@ -157,9 +171,10 @@ class InterestBook:
 
     def _unpriced_error(self, loan_class: str, segment: Segment, day: date) -> RecordError:
         if segment.row is not None and segment.prime is None:
-            return RecordError(f"the prime rate on {day} is not known: the shipped series ends and no prime_rate "
-                               f"event gives it, and {money_human(segment.principal)} of {loan_class} is "
-                               "outstanding (interest is never taken as zero)")
+            return RecordError(f"the prime rate on {day} is not known: the shipped series runs from "
+                               f"{self.prime.shipped_from} to {self.prime.shipped_through} and no prime_rate event "
+                               f"gives it, and {money_human(segment.principal)} of {loan_class} is outstanding "
+                               "(interest is never taken as zero)")
         clause = segment.version.clause_id if segment.version else self._pricing_clause_name()
         return RecordError(f"no {loan_class} pricing row of {clause} is in force on {day}, and "
                            f"{money_human(segment.principal)} of {loan_class} is outstanding: interest cannot be "
@@ -190,7 +205,7 @@ class InterestBook:
         return segment.accrued_before + segment.interest_through(day)
 
     def accrued_total(self, start: date, end: date) -> Decimal:
-        return sum((self.accrued(c, start, end) for c in LOAN_CLASSES), start=ZERO)
+        return sum((self.accrued(c, start, end) for c in self.tranches), start=ZERO)
 
     def first_day(self) -> date | None:
         starts = [s[0] for s in self.starts.values() if s]

@@ -1,17 +1,20 @@
 """Replay: events in date order (same day: file order) into end-of-day balances, built once per history.
 
 The Ledger holds one snapshot per day on which something happened; a question about any day finds
-the last snapshot on or before it by bisection, so warm as-of queries cost O(log events).
+the last snapshot on or before it by bisection, so warm as-of queries cost O(log events). Rules that
+need the whole history (a repayment above the balance, closing an obligation never opened, an opening
+balance after the record began) are checked here, naming the event that breaks them.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
+from ..core.dates import end_of_day_utc
 from ..core.errors import InputError, Problem
-from ..core.money import ZERO
+from ..core.money import ZERO, money_human
 from ..events import types as ev
 
 
@@ -25,21 +28,39 @@ class Contingent:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """A value a report gave (a collateral class's value, a measure) and the event that gave it."""
+
+    value: Decimal
+    where: str
+    day: date
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """The facility's balances at the end of a day, and the event that set each one."""
+    """The facility's balances at the end of a day, and the event that set each reported value."""
 
     day: date
-    advances: Decimal = ZERO
-    term_loan: Decimal = ZERO
-    receivables_borrowing_base: Decimal = ZERO
-    base_source: str | None = None
-    term_loan_reserve: Decimal = ZERO
-    reserve_source: str | None = None
+    loans: dict[str, Decimal] = field(default_factory=dict)       # tranche -> principal outstanding
+    repaid: dict[str, Decimal] = field(default_factory=dict)      # tranche -> principal repaid to date
+    collateral: dict[str, Reported] = field(default_factory=dict)  # collateral class -> last reported value
+    measures: dict[str, Reported] = field(default_factory=dict)    # measure -> last reported value
     contingents: tuple[Contingent, ...] = ()
     fee_paid: Decimal = ZERO
     interest_paid: Decimal = ZERO
     expenses_demanded: Decimal = ZERO
     expenses_paid: Decimal = ZERO
+
+    def loan(self, tranche: str) -> Decimal:
+        return self.loans.get(tranche, ZERO)
+
+    @property
+    def principal(self) -> Decimal:
+        return sum(self.loans.values(), start=ZERO)
+
+    @property
+    def expenses_unpaid(self) -> Decimal:
+        return self.expenses_demanded - self.expenses_paid
 
     def open_contingents(self, kind: str) -> tuple[Contingent, ...]:
         return tuple(c for c in self.contingents if c.kind == kind)
@@ -83,11 +104,10 @@ class Ledger:
 
 
 def known(events, known_at: datetime | None):
-    """The events recorded by a time (an event without a recording time counts from the end of its day)."""
+    """The events recorded by a time (an event without a recording time counts from the end of its day, UTC)."""
     if known_at is None:
         return tuple(events)
-    return tuple(e for e in events
-                 if (e.recorded_at or datetime.combine(e.date, time.max)).replace(tzinfo=None) <= known_at)
+    return tuple(e for e in events if (e.recorded_at or end_of_day_utc(e.date)) <= known_at)
 
 
 def ordered(events) -> tuple:
@@ -95,17 +115,28 @@ def ordered(events) -> tuple:
     return tuple(sorted(events, key=lambda e: e.date))
 
 
+class _Refused(Exception):
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
 def replay(events) -> Ledger:
     """Apply every event; a history that cannot have happened is refused with the event named."""
     ledger = Ledger()
     problems: list[Problem] = []
     state = EMPTY
+    first_day: date | None = None
     for event in events:
+        first_day = first_day or event.date
         try:
+            if isinstance(event, ev.OpeningBalance) and event.date > first_day:
+                raise _Refused("date", f"an opening balance is where the record starts ({first_day}); this one is "
+                                       f"dated {event.date}: record an advance instead")
             state = _apply(replace(state, day=event.date), event, ledger)
-        except ValueError as exc:
-            field_name, message = exc.args
-            problems.append(Problem(event.source_file, event.position, field_name, message))
+        except _Refused as exc:
+            problems.append(Problem(event.source_file, event.position, exc.field_name, exc.message))
             continue
         if ledger.days and ledger.days[-1] == event.date:
             ledger.snapshots[-1] = state
@@ -117,36 +148,45 @@ def replay(events) -> Ledger:
     return ledger
 
 
+def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> dict[str, Decimal]:
+    return {**amounts, key: amounts.get(key, ZERO) + amount}
+
+
 def _apply(state: Snapshot, event, ledger: Ledger) -> Snapshot:
     where = event.where
     match event:
-        case ev.OpeningBalance(loan="advances"):
-            return replace(state, advances=state.advances + event.amount)
         case ev.OpeningBalance():
-            return replace(state, term_loan=state.term_loan + event.amount)
+            if event.loan in state.loans:
+                raise _Refused("loan", f"{event.loan} already has an opening balance or advances")
+            return replace(state, loans=_add(state.loans, event.loan, event.amount))
         case ev.BorrowingBaseReport():
-            return replace(state, receivables_borrowing_base=event.receivables_borrowing_base, base_source=where)
+            collateral = dict(state.collateral)
+            for name, value in (event.values or {}).items():
+                collateral[name] = Reported(value, where, event.date)
+            measures = dict(state.measures)
+            for name, value in (event.measures or {}).items():
+                measures[name] = Reported(value, where, event.date)
+            return replace(state, collateral=collateral, measures=measures)
+        case ev.MeasureReported():
+            return replace(state, measures={**state.measures, event.measure: Reported(event.value, where, event.date)})
         case ev.Advance():
-            return replace(state, advances=state.advances + event.amount)
+            return replace(state, loans=_add(state.loans, event.loan, event.amount))
         case ev.Repayment():
-            outstanding = state.advances if event.loan == "advances" else state.term_loan
+            outstanding = state.loan(event.loan)
             if event.amount > outstanding:
-                raise ValueError("amount", f"repays {event.amount} of {event.loan}, but only {outstanding} "
-                                           "is outstanding")
-            if event.loan == "advances":
-                return replace(state, advances=state.advances - event.amount)
-            return replace(state, term_loan=state.term_loan - event.amount)
+                raise _Refused("amount", f"repays {money_human(event.amount)} of {event.loan}, but only "
+                                         f"{money_human(outstanding)} is outstanding")
+            return replace(state, loans=_add(state.loans, event.loan, -event.amount),
+                           repaid=_add(state.repaid, event.loan, event.amount))
         case ev.ContingentIssued():
             if any(c.id == event.id for c in state.contingents):
-                raise ValueError("id", f"{event.id!r} is already open")
+                raise _Refused("id", f"{event.id!r} is already open")
             return replace(state, contingents=state.contingents + (
                 Contingent(event.id, event.kind, event.amount, event.date, where),))
         case ev.ContingentClosed():
             if not any(c.id == event.id for c in state.contingents):
-                raise ValueError("id", f"closes {event.id!r}, which is not an open contingent obligation")
+                raise _Refused("id", f"closes {event.id!r}, which is not an open contingent obligation")
             return replace(state, contingents=tuple(c for c in state.contingents if c.id != event.id))
-        case ev.TermLoanReserve():
-            return replace(state, term_loan_reserve=event.amount, reserve_source=where)
         case ev.FeePayment():
             ledger.fee_payments.append(event)
             return replace(state, fee_paid=state.fee_paid + event.amount)
@@ -157,10 +197,9 @@ def _apply(state: Snapshot, event, ledger: Ledger) -> Snapshot:
             ledger.expense_demands.append(event)
             return replace(state, expenses_demanded=state.expenses_demanded + event.amount)
         case ev.ExpensePayment():
-            unpaid = state.expenses_demanded - state.expenses_paid
-            if event.amount > unpaid:
-                raise ValueError("amount", f"pays {event.amount} of expenses, but only {unpaid} is demanded "
-                                           "and unpaid")
+            if event.amount > state.expenses_unpaid:
+                raise _Refused("amount", f"pays {money_human(event.amount)} of expenses, but only "
+                                         f"{money_human(state.expenses_unpaid)} is demanded and unpaid")
             return replace(state, expenses_paid=state.expenses_paid + event.amount)
         case ev.PrimeRate():
             ledger.prime_events.append(event)

@@ -1,83 +1,98 @@
-"""Covenants, deadlines and conditional obligations (RULES.md 1 and 6), and conditions precedent."""
+"""Covenants, deadlines, conditional obligations, scheduled principal, and conditions precedent."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..agreement.model import Agreement
+from ..agreement.kinds import Amortization, DeadlineObligation, RecurringObligation, Term, TriggeredObligation
+from ..agreement.model import Agreement, ClauseVersion
 from ..core.money import ZERO, money_human
 from .ledger import Ledger
+from .results import Breach, ConditionState, Obligation
 
 
-def _row(obligation_id, version, deadline, status, detail, obligation, satisfied_on=None, kind="deadline"):
-    return {"id": obligation_id, "clause": version.clause_id, "kind": kind,
-            "deadline": deadline.isoformat() if deadline else None, "status": status,
-            "satisfied_on": satisfied_on.isoformat() if satisfied_on else None,
-            "detail": detail, "obligation": " ".join(obligation.split())}
+def _row(obligation_id: str, version: ClauseVersion, deadline: date | None, status: str, detail: str,
+         obligation: str, satisfied_on: date | None = None, kind: str = "deadline",
+         amount: Decimal | None = None) -> Obligation:
+    return Obligation(obligation_id, version.clause_id, kind, deadline, status, satisfied_on, detail,
+                      " ".join(obligation.split()), amount)
 
 
-def obligations_on(agreement: Agreement, ledger: Ledger, day: date, *, principal: Decimal,
-                   expenses_unpaid: Decimal) -> list[dict]:
-    rows = []
-    paid = ledger.paid_in_full(day)
+def obligations_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Obligation]:
+    rows: list[Obligation] = []
     for version in agreement.in_force(day):
         for block in version.terms:
-            if block.kind == "deadline_obligation":
-                documents = tuple(d.document for d in block.satisfied_by)
-                delivered = ledger.delivered(documents, day)
-                in_time = [e for e in delivered if block.deadline is None or e.date <= block.deadline]
-                if in_time:
-                    event = in_time[0]
-                    rows.append(_row(block.id, version, block.deadline, "satisfied",
-                                     f"{event.document} delivered and accepted on {event.date} ({event.where})",
-                                     block.obligation, event.date))
-                elif block.not_applicable_if_repaid_by_deadline and paid and block.deadline \
-                        and paid.date <= block.deadline:
-                    rows.append(_row(block.id, version, block.deadline, "not_applicable",
-                                     f"the Indebtedness was paid in full on {paid.date}, before the deadline",
-                                     block.obligation))
-                elif block.deadline is not None and day > block.deadline:
-                    late = f"; delivered late on {delivered[0].date}" if delivered else ""
-                    rows.append(_row(block.id, version, block.deadline, "breached",
-                                     f"nothing that satisfies it was delivered by {block.deadline}{late}",
-                                     block.obligation))
-                else:
-                    rows.append(_row(block.id, version, block.deadline, "pending",
-                                     f"awaiting one of: {', '.join(documents)}", block.obligation))
-            elif block.kind == "term":
-                end = block.initial_term_end
-                text = "all Indebtedness repaid at the end of the Initial Term" + (
-                    "" if block.renewal_term else "; no Renewal Term")
-                if paid and paid.date <= end:
-                    rows.append(_row(block.maturity_obligation, version, end, "satisfied",
-                                     f"paid in full on {paid.date}", text, paid.date))
-                elif day > end:
-                    rows.append(_row(block.maturity_obligation, version, end, "breached",
-                                     f"the Initial Term ended {end}; the Indebtedness is not paid in full", text))
-                else:
-                    rows.append(_row(block.maturity_obligation, version, end, "pending",
-                                     f"{(end - day).days} day(s) to the end of the Initial Term", text))
-            elif block.kind == "triggered_obligation":
-                rows.append(_triggered(block, version, ledger, day, principal, expenses_unpaid))
-            elif block.kind == "recurring_obligation":
+            if isinstance(block, DeadlineObligation):
+                rows.append(_deadline(block, version, ledger, day))
+            elif isinstance(block, Term):
+                rows.append(_maturity(agreement, block, version, ledger, day))
+            elif isinstance(block, TriggeredObligation):
+                rows.append(_triggered(agreement, block, version, ledger, day))
+            elif isinstance(block, RecurringObligation):
                 elapsed = (day - version.effective).days
                 periods = -(-elapsed // block.every_days)  # the next occurrence on or after the day
                 next_day = version.effective + timedelta(days=periods * block.every_days)
                 rows.append(_row(block.id, version, next_day, "pending",
                                  f"every {block.every_days} days from {version.effective}; next on {next_day}",
                                  block.obligation, kind="recurring"))
+            elif isinstance(block, Amortization):
+                rows += [row for row, _ in amortization_on(block, version, ledger, day)]
     return rows
 
 
-def _triggered(block, version, ledger: Ledger, day: date, principal: Decimal, expenses_unpaid: Decimal) -> dict:
+def _deadline(block: DeadlineObligation, version: ClauseVersion, ledger: Ledger, day: date) -> Obligation:
+    paid = ledger.paid_in_full(day)
+    documents = tuple(d.document for d in block.satisfied_by)
+    delivered = ledger.delivered(documents, day)
+    in_time = [e for e in delivered if block.deadline is None or e.date <= block.deadline]
+    if in_time:
+        event = in_time[0]
+        return _row(block.id, version, block.deadline, "satisfied",
+                    f"{event.document} delivered and accepted on {event.date} ({event.where})",
+                    block.obligation, event.date)
+    if block.not_applicable_if_repaid_by_deadline and paid and block.deadline and paid.date <= block.deadline:
+        return _row(block.id, version, block.deadline, "not_applicable",
+                    f"the Indebtedness was paid in full on {paid.date}, before the deadline", block.obligation)
+    if block.deadline is not None and day > block.deadline:
+        late = f"; delivered late on {delivered[0].date}" if delivered else ""
+        return _row(block.id, version, block.deadline, "breached",
+                    f"nothing that satisfies it was delivered by {block.deadline}{late}", block.obligation)
+    return _row(block.id, version, block.deadline, "pending", f"awaiting one of: {', '.join(documents)}",
+                block.obligation)
+
+
+def _maturity(agreement: Agreement, block: Term, version: ClauseVersion, ledger: Ledger, day: date) -> Obligation:
+    end = block.initial_term_end
+    tranches = block.tranches or agreement.vocabulary.ids("tranches")
+    text = (f"{', '.join(tranches)} repaid at the end of the term" if block.tranches
+            else "all Indebtedness repaid at the end of the Initial Term") + (
+        "" if block.renewal_term else "; no Renewal Term")
+    paid = ledger.paid_in_full(day)
+    if paid and paid.date <= end:
+        return _row(block.maturity_obligation, version, end, "satisfied", f"paid in full on {paid.date}", text,
+                    paid.date)
+    at_end = ledger.on(end)
+    if block.tranches and day > end and all(at_end.loan(t) == ZERO for t in tranches):
+        return _row(block.maturity_obligation, version, end, "satisfied", f"nothing outstanding on {end}", text, end)
+    if day > end:
+        return _row(block.maturity_obligation, version, end, "breached",
+                    f"the term ended {end}; {'it is' if block.tranches else 'the Indebtedness is'} not paid in full",
+                    text)
+    return _row(block.maturity_obligation, version, end, "pending", f"{(end - day).days} day(s) to the end of the term",
+                text)
+
+
+def _triggered(agreement: Agreement, block: TriggeredObligation, version: ClauseVersion, ledger: Ledger,
+               day: date) -> Obligation:
+    snap = ledger.on(day)
     if block.trigger == "expense_demanded":
         demands = [e for e in ledger.expense_demands if e.date <= day]
         if not demands:
             return _row(block.id, version, None, "not_applicable", "not triggered: no expense demanded",
                         block.obligation, kind="conditional")
-        if expenses_unpaid > ZERO:
+        if snap.expenses_unpaid > ZERO:
             return _row(block.id, version, demands[0].date, "pending",
-                        f"{money_human(expenses_unpaid)} demanded and unpaid (payable on demand)",
+                        f"{money_human(snap.expenses_unpaid)} demanded and unpaid (payable on demand)",
                         block.obligation, kind="conditional")
         return _row(block.id, version, demands[0].date, "satisfied", "every demanded expense is paid",
                     block.obligation, kind="conditional")
@@ -87,21 +102,47 @@ def _triggered(block, version, ledger: Ledger, day: date, principal: Decimal, ex
         return _row(block.id, version, None, "not_applicable", f"not triggered: no {block.trigger} event",
                     block.obligation, kind="conditional")
     trigger = fired[0]
-    outstanding = principal if block.trigger == "sale_closed" else _term_loan(ledger, day)
+    tranches = block.tranches or agreement.vocabulary.ids("tranches")
+    outstanding = sum((snap.loan(t) for t in tranches), start=ZERO)
     if outstanding == ZERO or ledger.paid_in_full(day):
         return _row(block.id, version, trigger.date, "satisfied", f"triggered {trigger.date}; repaid",
                     block.obligation, kind="conditional")
     status = "breached" if day > trigger.date else "pending"
     return _row(block.id, version, trigger.date, status,
                 f"triggered on {trigger.date} ({trigger.where}); {money_human(outstanding)} due immediately",
-                block.obligation, kind="conditional")
+                block.obligation, kind="conditional", amount=outstanding)
 
 
-def _term_loan(ledger: Ledger, day: date) -> Decimal:
-    return ledger.on(day).term_loan
+def amortization_on(block: Amortization, version: ClauseVersion, ledger: Ledger,
+                    day: date) -> list[tuple[Obligation, Breach | None]]:
+    """Each scheduled installment of principal, paid by the tranche's repayments to date, earliest first."""
+    if ledger.paid_in_full(day):
+        return []
+    repaid = ledger.on(day).repaid.get(block.tranche, ZERO)
+    scheduled = ZERO
+    rows = []
+    for item in block.installments:
+        covered = min(item.amount, max(ZERO, repaid - scheduled))
+        scheduled += item.amount
+        unpaid = item.amount - covered
+        row_id = f"{block.id}:{item.due}"
+        obligation = f"{money_human(item.amount)} of {block.tranche} principal due {item.due}"
+        if unpaid == ZERO:
+            rows.append((_row(row_id, version, item.due, "satisfied", "paid by repayments of the tranche",
+                              obligation, kind="installment", amount=item.amount), None))
+        elif day > item.due:
+            breach = Breach("amortization", version.clause_id, day, unpaid, ZERO, block.tranche,
+                            {"due": item.due, "installment": item.amount})
+            rows.append((_row(row_id, version, item.due, "breached", f"{money_human(unpaid)} unpaid after {item.due}",
+                              obligation, kind="installment", amount=unpaid), breach))
+        else:
+            rows.append((_row(row_id, version, item.due, "pending",
+                              f"{money_human(unpaid)} due on {item.due}", obligation, kind="installment",
+                              amount=unpaid), None))
+    return rows
 
 
-def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[dict]:
+def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[ConditionState]:
     """The conditions of every document in effect: satisfied (with the event) or open."""
     rows = []
     for doc in agreement.documents:
@@ -111,9 +152,8 @@ def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[dict]
             if condition.satisfied_by_event == "amendment_executed":
                 event = ledger.executed(doc.id, day)
             else:
-                found = ledger.delivered((condition.satisfied_by_document,), day)
+                found = ledger.delivered((condition.satisfied_by_document or "",), day)
                 event = found[0] if found else None
-            rows.append({"document": doc.id, "id": condition.id, "clause": condition.clause,
-                         "text": condition.text, "status": "satisfied" if event else "open",
-                         "satisfied_on": event.date.isoformat() if event else None})
+            rows.append(ConditionState(doc.id, condition.id, condition.clause, condition.text,
+                                       "satisfied" if event else "open", event.date if event else None))
     return rows

@@ -1,24 +1,30 @@
-"""Read events.yaml: every event validated, every problem collected, then all or nothing."""
+"""Read events.yaml: every event validated against the facility, every problem collected, all or nothing."""
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem
+from ..core.money import parse_money, parse_number, parse_percent, shown
 from ..core.types import pydantic_problems
 from ..core.yamlio import load_yaml
+from . import types as ev
 from .types import EVENT_TYPES, Event
 
 _EVENT = TypeAdapter(Event)
+_PARSERS = {"money": parse_money, "percent": parse_percent, "number": parse_number}
 
 
-def parse_events(path: Path | str, *, text: str | None = None) -> tuple:
-    """Parse an events file into a tuple of events in file order (the engine orders them by date, stably), or raise InputError listing every problem.
+def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = None) -> tuple:
+    """Parse an events file into a tuple of events in file order (the engine orders them by date, stably),
+    or raise InputError listing every problem.
 
-    Checks here are those one event can fail alone (types, fields, dates, amounts). Checks that need
-    the history (an unknown contingent id, a repayment above principal) are the engine's, which reports
-    them with the same event position.
+    Checks here are those one event can fail alone, against the facility's vocabulary (types, fields,
+    dates, amounts, names). Checks that need the history (an unknown contingent id, a repayment above
+    principal, payments above what is owed) are the engine's, reported with the same event position.
     """
     path = Path(path)
     located = load_yaml(path, text=text)
@@ -27,26 +33,149 @@ def parse_events(path: Path | str, *, text: str | None = None) -> tuple:
         return ()
     if not isinstance(data, list):
         raise InputError([Problem(str(path), None, None, "expected a list of events")])
+    return events_from(data, agreement, str(path), line_of=lambda p: located.line(p))
+
+
+def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda path: None) -> tuple:
+    """Events from already-loaded rows (a file, a request body, a test), validated the same way."""
     events = []
     problems: list[Problem] = []
-    for index, raw in enumerate(data):
-        line = located.line((index,))
+    for index, raw in enumerate(rows):
+        line = line_of((index,))
         label = f"event {index + 1}"
         if not isinstance(raw, dict):
-            problems.append(Problem(str(path), f"{label} (line {line})", None, "an event is a mapping of fields"))
+            problems.append(Problem(source, f"{label} (line {line})" if line else label, None,
+                                    "an event is a mapping of fields"))
             continue
         if raw.get("type") not in EVENT_TYPES:
-            field_line = located.line((index, "type"))
-            what = "missing (required)" if "type" not in raw else f"unknown event type {raw.get('type')!r}"
-            problems.append(Problem(str(path), f"{label} (line {field_line})", "type",
+            field_line = line_of((index, "type"))
+            what = "missing (required)" if "type" not in raw else f"unknown event type {shown(raw.get('type'))}"
+            problems.append(Problem(source, f"{label} (line {field_line})" if field_line else label, "type",
                                     f"{what}; expected one of: {', '.join(EVENT_TYPES)}"))
             continue
         try:
             event = _EVENT.validate_python(raw)
         except ValidationError as exc:
-            problems.extend(pydantic_problems(exc, str(path), label=label, located=located, base_path=(index,)))
+            problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
             continue
-        events.append(event.model_copy(update={"source_file": str(path), "index": index, "line": line}))
+        event = event.model_copy(update={"source_file": source, "index": index, "line": line})
+        event, found = _resolve(event, agreement, lambda field: line_of((index, field)))
+        problems.extend(found)
+        if not found:
+            events.append(event)
     if problems:
         raise InputError(problems)
-    return tuple(events)
+    return _keyed(events)
+
+
+class _Lines:
+    def __init__(self, line_of):
+        self.line = line_of
+
+
+def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem]]:
+    """Check an event's names against the facility and turn shorthands into the general form."""
+    vocabulary = agreement.vocabulary
+    problems: list[Problem] = []
+
+    def problem(field: str, message: str) -> None:
+        line = line_of(field) or event.line
+        problems.append(Problem(event.source_file, f"event {event.index + 1}" + (f" (line {line})" if line else ""),
+                                field, message))
+
+    def name(group: str, field: str, value: object) -> None:
+        why = vocabulary.unknown(group, value)
+        if why:
+            problem(field, why)
+
+    match event:
+        case ev.OpeningBalance() | ev.Repayment():
+            name("tranches", "loan", event.loan)
+        case ev.Advance(loan=None):
+            revolving = vocabulary.revolving()
+            if len(revolving) != 1:
+                problem("loan", "name the tranche: this facility has "
+                                f"{len(revolving)} revolving tranches ({', '.join(t.id for t in revolving)})")
+            else:
+                event = event.model_copy(update={"loan": revolving[0].id})
+        case ev.Advance():
+            name("tranches", "loan", event.loan)
+        case ev.BorrowingBaseReport():
+            if event.receivables_borrowing_base is not None:
+                if len(vocabulary.collateral) != 1:
+                    problem("receivables_borrowing_base", "this facility has "
+                            f"{len(vocabulary.collateral)} collateral classes: give values by class "
+                            f"({', '.join(vocabulary.ids('collateral'))})")
+                else:
+                    event = event.model_copy(update={"values": {vocabulary.collateral[0].id:
+                                                                event.receivables_borrowing_base}})
+            for key in event.values or {}:
+                name("collateral", f"values.{key}", key)
+            measures = {}
+            for key, value in (event.measures or {}).items():
+                parsed = _measure(vocabulary, key, value, problem, f"measures.{key}")
+                if parsed is not None:
+                    measures[key] = parsed
+            event = event.model_copy(update={"measures": measures})
+        case ev.ContingentIssued():
+            name("contingents", "kind", event.kind)
+        case ev.TermLoanReserve():
+            measure = vocabulary.get("measures", "term_loan_reserve")
+            if measure is None or measure.unit != "money":
+                problem("type", "this facility declares no money measure 'term_loan_reserve'; report its "
+                                "measures with measure_reported")
+            else:
+                event = ev.MeasureReported(type="measure_reported", measure="term_loan_reserve", value=event.amount,
+                                           **_base(event))
+        case ev.MeasureReported():
+            parsed = _measure(vocabulary, event.measure, event.value, problem, "value")
+            if parsed is not None:
+                event = event.model_copy(update={"value": parsed})
+        case ev.DocumentDelivered():
+            name("documents", "document", event.document)
+        case ev.AmendmentExecuted():
+            documents = [d.id for d in agreement.documents]
+            if event.amendment not in documents:
+                problem("amendment", f"unknown document {shown(event.amendment)}; the chain has: "
+                                     f"{', '.join(sorted(documents))}")
+    return event, problems
+
+
+def _measure(vocabulary, measure_id: str, value: object, problem, field: str):
+    measure = vocabulary.get("measures", measure_id)
+    if measure is None:
+        problem(field, str(vocabulary.unknown("measures", measure_id)))
+        return None
+    try:
+        return _PARSERS[measure.unit](value, what=measure_id, allow_negative=measure.unit == "number")
+    except ValueError as exc:
+        problem(field, str(exc))
+        return None
+
+
+def _base(event) -> dict:
+    return {"date": event.date, "id": event.id, "recorded_at": event.recorded_at, "note": event.note,
+            "illustrative": event.illustrative, "source_file": event.source_file, "index": event.index,
+            "line": event.line}
+
+
+def _keyed(events: list) -> tuple:
+    """Each event with its key: its id, or `type@date#n` (the n-th of its type that day, in file order)."""
+    problems: list[Problem] = []
+    given: dict[str, object] = {}
+    counts: Counter = Counter()
+    out = []
+    for event in events:
+        if event.id is not None and event.type != "contingent_closed":
+            key = event.id
+            if key in given:
+                problems.append(Problem(event.source_file, event.position, "id",
+                                        f"id {shown(key)} is already used by {given[key].position}"))
+            given[key] = event
+        else:
+            counts[(event.type, event.date)] += 1
+            key = f"{event.type}@{event.date}#{counts[(event.type, event.date)]}"
+        out.append(event.model_copy(update={"key": key}))
+    if problems:
+        raise InputError(problems)
+    return tuple(out)

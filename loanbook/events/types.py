@@ -1,27 +1,34 @@
-"""The event types of CONTRACT.md. Each is immutable and knows where it came from (file, position)."""
+"""The event types of CONTRACT.md, in their general form. Each is immutable and knows where it came from.
+
+Names in events (tranches, collateral classes, contingent kinds, documents, measures) are the
+facility's declared vocabulary; the parser checks them (`parse.py`). Every event has a key: its `id`
+when the file gives one, else one derived from its type, date and place among that day's events of
+its type, so that a later correction can name it.
+"""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Money, Percent, Strict, register_tags
+from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, Timestamp, register_tags
 
-LoanName = Literal["advances", "term_loan"]
-DeliverableDocument = Literal["purchase_offer", "financing_commitment", "texas_property_offer",
-                              "auction_agreement", "executed_originals"]
+EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$", max_length=80)]
 
 
 class EventBase(Strict):
     date: IsoDate
-    recorded_at: datetime | None = Field(default=None, description="when the event was recorded (bitemporal)")
-    note: str | None = None
+    id: EventId | None = None
+    recorded_at: Timestamp | None = Field(default=None, description="when the event was recorded (bitemporal)")
+    note: Text | None = None
     illustrative: bool = False
     # where the event came from; set by the parser, never read from the file
     source_file: str = Field(default="", exclude=True)
     index: int = Field(default=0, exclude=True)
     line: int | None = Field(default=None, exclude=True)
+    key: str = Field(default="", exclude=True)
 
     @property
     def position(self) -> str:
@@ -33,44 +40,74 @@ class EventBase(Strict):
     def where(self) -> str:
         return f"{self.source_file}: {self.position}"
 
+    @property
+    def recorded(self) -> datetime | None:
+        return self.recorded_at
+
 
 class OpeningBalance(EventBase):
     type: Literal["opening_balance"]
-    loan: LoanName
+    loan: Name
     amount: Money
 
 
 class BorrowingBaseReport(EventBase):
+    """Reported values by collateral class (and any measures the report gives). The one-class shorthand
+    `receivables_borrowing_base` is the value of the facility's only collateral class."""
+
     type: Literal["borrowing_base_report"]
-    receivables_borrowing_base: Money
+    receivables_borrowing_base: Money | None = None
+    values: dict[Name, Money] | None = None
+    measures: dict[Name, object] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if (self.receivables_borrowing_base is None) == (self.values is None):
+            raise ValueError("give either values (by collateral class) or receivables_borrowing_base")
+        if self.values is not None and not self.values:
+            raise ValueError("values is empty: give at least one collateral class")
+        return self
 
 
 class Advance(EventBase):
     type: Literal["advance"]
     amount: Money
+    loan: Name | None = None
 
 
 class Repayment(EventBase):
     type: Literal["repayment"]
-    loan: LoanName
+    loan: Name
     amount: Money
 
 
 class ContingentIssued(EventBase):
+    """A contingent obligation opened; its `id` is the obligation's (and this event's) id."""
+
     type: Literal["contingent_issued"]
-    kind: Literal["letter_of_credit", "bankers_acceptance", "letter_of_guaranty"]
-    id: str
+    kind: Name
+    id: EventId
     amount: Money
 
 
 class ContingentClosed(EventBase):
+    """A contingent obligation closed; `id` names the obligation (this event's own key is derived)."""
+
     type: Literal["contingent_closed"]
-    id: str
+    id: EventId
 
 
 class TermLoanReserve(EventBase):
+    """Shorthand of CONTRACT.md: the measure `term_loan_reserve` reported."""
+
     type: Literal["term_loan_reserve"]
     amount: Money
+
+
+class MeasureReported(EventBase):
+    type: Literal["measure_reported"]
+    measure: Name
+    value: object
 
 
 class PrimeRate(EventBase):
@@ -80,12 +117,12 @@ class PrimeRate(EventBase):
 
 class AmendmentExecuted(EventBase):
     type: Literal["amendment_executed"]
-    amendment: str
+    amendment: str = Field(max_length=80)
 
 
 class DocumentDelivered(EventBase):
     type: Literal["document_delivered"]
-    document: DeliverableDocument
+    document: Name
     accepted: bool = True
 
 
@@ -102,7 +139,7 @@ class InterestPayment(EventBase):
 class ExpenseDemanded(EventBase):
     type: Literal["expense_demanded"]
     amount: Money
-    description: str
+    description: Text
 
 
 class ExpensePayment(EventBase):
@@ -119,7 +156,7 @@ class PaidInFull(EventBase):
 
 
 class SaleClosed(EventBase):
-    """The sale under the Purchase Offer closed (Section 10.19): the mandatory prepayment falls due."""
+    """The sale under a purchase offer closed: a mandatory prepayment falls due."""
 
     type: Literal["sale_closed"]
     net_proceeds: Money | None = None
@@ -127,13 +164,14 @@ class SaleClosed(EventBase):
 
 Event = Annotated[
     Union[OpeningBalance, BorrowingBaseReport, Advance, Repayment, ContingentIssued, ContingentClosed,
-          TermLoanReserve, PrimeRate, AmendmentExecuted, DocumentDelivered, FeePayment, InterestPayment,
-          ExpenseDemanded, ExpensePayment, Refinanced, PaidInFull, SaleClosed],
+          TermLoanReserve, MeasureReported, PrimeRate, AmendmentExecuted, DocumentDelivered, FeePayment,
+          InterestPayment, ExpenseDemanded, ExpensePayment, Refinanced, PaidInFull, SaleClosed],
     Field(discriminator="type"),
 ]
 
 EVENT_TYPES = ("opening_balance", "borrowing_base_report", "advance", "repayment", "contingent_issued",
-               "contingent_closed", "term_loan_reserve", "prime_rate", "amendment_executed",
+               "contingent_closed", "term_loan_reserve", "measure_reported", "prime_rate", "amendment_executed",
                "document_delivered", "fee_payment", "interest_payment", "expense_demanded", "expense_payment",
                "refinanced", "paid_in_full", "sale_closed")
 register_tags(*EVENT_TYPES)
+MeasureValue = Decimal

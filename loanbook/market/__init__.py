@@ -7,7 +7,7 @@ from decimal import Decimal
 from importlib import resources
 
 from ..core.dates import parse_iso_date
-from ..core.money import parse_decimal
+from ..core.money import parse_percent
 from ..core.yamlio import load_yaml
 
 
@@ -23,12 +23,17 @@ class ShippedSeries:
     changes: tuple[RateChange, ...]
     known_through: date  # after this day the shipped series says nothing
 
+    @property
+    def known_from(self) -> date:
+        """Before this day the shipped series says nothing either."""
+        return self.changes[0].effective
+
 
 def shipped_prime_series() -> ShippedSeries:
     """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
     path = resources.files(__package__) / "prime_rate.yaml"
     located = load_yaml(path, text=path.read_text(encoding="utf-8"))
     data = located.data
-    changes = tuple(RateChange(parse_iso_date(row["from"]), parse_decimal(row["rate"], max_places=4), data["source"])
+    changes = tuple(RateChange(parse_iso_date(row["from"]), parse_percent(row["rate"]), data["source"])
                     for row in data["changes"])
     return ShippedSeries(changes, parse_iso_date(data["known_through"]))

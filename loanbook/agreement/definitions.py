@@ -1,0 +1,175 @@
+"""Every figure the terms name, where it is defined, and the names each formula uses.
+
+A facility's figures (a borrowing base's lines, reserves and total, availability, the figures a clause
+names, like the Maximum Limit) are defined by the clause versions that carry them. This module lists
+those definitions, and checks at load time that every formula only names what exists (the vocabulary
+or a definition) and that units agree, so that a typo is refused with its file and line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.errors import Problem
+from .formula import MONEY, PERCENT, Formula, FormulaError, unit_of
+from .kinds import Availability, BorrowingBase, NamedFigure, Overadvance
+from .model import Agreement, ClauseVersion
+from .quantity import formulas_of
+
+# Figure names the status reports under its own keys: a facility may not define them itself.
+RESERVED = frozenset({"as_of", "borrowing_base", "loans", "breaches", "overadvance", "overadvance_cap",
+                      "overadvance_limit", "interest_accrued_unpaid", "expenses_unpaid", "lenders",
+                      "interpretations", "pending_conditions", "figures", "explanation", "contingents",
+                      "rate", "collateral", "measures"})
+OVERADVANCE_FIGURES = ("overadvance", "overadvance_cap", "overadvance_limit")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One named figure as one clause version defines it."""
+
+    id: str
+    label: str
+    unit: str
+    role: str  # figure | line | reserve | borrowing_base | availability | overadvance
+    version: ClauseVersion
+    block: object
+    item: object = None
+
+
+def definitions_of(version: ClauseVersion) -> list[Definition]:
+    found: list[Definition] = []
+    for block in version.terms:
+        if isinstance(block, (BorrowingBase, Availability)):
+            for figure in block.figures:
+                found.append(Definition(figure.id, figure.label, figure.unit, "figure", version, block, figure))
+        if isinstance(block, BorrowingBase):
+            for line in block.lines:
+                found.append(Definition(line.id, line.label, MONEY, "line", version, block, line))
+            for reserve in block.reserves:
+                found.append(Definition(reserve.id, reserve.label, MONEY, "reserve", version, block, reserve))
+            found.append(Definition(block.id, block.label, MONEY, "borrowing_base", version, block))
+        elif isinstance(block, Availability):
+            found.append(Definition(block.id, f"availability of {block.tranche}", MONEY, "availability",
+                                    version, block))
+        elif isinstance(block, Overadvance):
+            for figure_id in OVERADVANCE_FIGURES:
+                found.append(Definition(figure_id, figure_id.replace("_", " "), MONEY, "overadvance", version,
+                                        block))
+    return found
+
+
+def all_definitions(agreement: Agreement) -> list[Definition]:
+    return [d for clause in agreement.clauses.values() for v in clause.versions for d in definitions_of(v)]
+
+
+def _formulas(definition: Definition) -> list[tuple[str, Formula, str, dict[str, str]]]:
+    """(field, formula, the unit it must give, local names) for each formula a definition holds."""
+    item, block = definition.item, definition.block
+    if definition.role == "figure":
+        assert isinstance(item, NamedFigure)
+        return [("value", f, item.unit, {}) for f in formulas_of(item.value)]
+    if definition.role == "line":
+        out = [("rate", f, PERCENT, {}) for f in formulas_of(item.rate)]
+        for cap in item.caps:
+            if cap.amount is not None:
+                out += [("caps", f, MONEY, {"rate": PERCENT}) for f in formulas_of(cap.amount)]
+        return out
+    if definition.role == "reserve":
+        return [("amount", f, MONEY, {}) for f in formulas_of(item.amount)]
+    if definition.role == "availability":
+        assert isinstance(block, Availability)
+        out = [("capacity", block.capacity, MONEY, {})]
+        if block.usage is not None:
+            out.append(("usage", block.usage, MONEY, {}))
+        return out
+    if definition.role == "overadvance" and definition.id == "overadvance":
+        assert isinstance(block, Overadvance)
+        out = [("cap", f, MONEY, {}) for f in formulas_of(block.cap)]
+        out += [("ceilings", f, MONEY, {}) for f in block.ceilings]
+        for field, formula in (("measured_against", block.measured_against), ("total_ceiling", block.total_ceiling)):
+            if formula is not None:
+                out.append((field, formula, MONEY, {}))
+        return out
+    return []
+
+
+def check_definitions(agreement: Agreement) -> list[Problem]:
+    """Names unique and not reserved, every formula's names known, every unit as its field needs,
+    and the names each kind refers to (tranches, collateral, documents, indices) declared."""
+    problems: list[Problem] = []
+    vocabulary = agreement.vocabulary
+    units = vocabulary.formula_units()
+    definitions = all_definitions(agreement)
+    defined: dict[str, Definition] = {}
+    for d in definitions:
+        where = (d.version.file, d.version.position)
+        if d.id in RESERVED and d.role != "overadvance":
+            problems.append(Problem(*where, d.id, f"{d.id!r} is a name the status reports itself; choose another"))
+        if d.id in units:
+            problems.append(Problem(*where, d.id, f"{d.id!r} is already a name of the vocabulary"))
+        previous = defined.get(d.id)
+        if previous is not None and previous.version is d.version and previous.role != "overadvance":
+            problems.append(Problem(*where, d.id, f"{d.id!r} is defined twice in this clause"))
+        elif previous is not None and previous.unit != d.unit:
+            problems.append(Problem(*where, d.id, f"{d.id!r} is {d.unit} here but {previous.unit} in "
+                                                  f"{previous.version.clause_id} ({previous.version.document_id})"))
+        defined.setdefault(d.id, d)
+    known = {**units, **{d.id: d.unit for d in definitions}}
+    for d in definitions:
+        for field, formula, wanted, local in _formulas(d):
+            try:
+                unit = unit_of(formula, lambda name: local.get(name) or known.get(name))
+            except FormulaError as exc:
+                message = str(exc)
+                if "unknown name" in message:
+                    message += f"; the names this facility gives: {', '.join(sorted(known))}"
+                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}", message))
+                continue
+            if unit != wanted and not (unit == "number" and formula.constant is not None):
+                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
+                                        f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
+    problems += _check_references(agreement)
+    return problems
+
+
+def _check_references(agreement: Agreement) -> list[Problem]:
+    vocabulary = agreement.vocabulary
+    problems: list[Problem] = []
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            def refer(group: str, name: str, field: str) -> None:
+                why = vocabulary.unknown(group, name)
+                if why:
+                    problems.append(Problem(version.file, version.position, field, why))
+            for block in version.terms:
+                kind = block.kind
+                if isinstance(block, BorrowingBase):
+                    for line in block.lines:
+                        refer("collateral", line.collateral, f"{line.id}.collateral")
+                    for reserve in block.reserves:
+                        if reserve.while_undelivered:
+                            refer("documents", reserve.while_undelivered.document, f"{reserve.id}.while_undelivered")
+                elif isinstance(block, (Availability, Overadvance)):
+                    refer("tranches", block.tranche, f"{kind}.tranche")
+                    tranche = vocabulary.get("tranches", block.tranche)
+                    if tranche is not None and tranche.type != "revolving":
+                        problems.append(Problem(version.file, version.position, f"{kind}.tranche",
+                                                f"{block.tranche!r} is a term tranche; {kind} is of a revolving one"))
+                elif kind == "pricing_grid":
+                    for row in block.rows:
+                        refer("tranches", row.loan_class, "pricing_grid.rows.loan_class")
+                        refer("indices", row.index, "pricing_grid.rows.index")
+                elif kind in ("term", "triggered_obligation"):
+                    for tranche in block.tranches:
+                        refer("tranches", tranche, f"{kind}.tranches")
+                elif kind == "amortization":
+                    refer("tranches", block.tranche, "amortization.tranche")
+                elif kind == "deadline_obligation":
+                    for item in block.satisfied_by:
+                        refer("documents", item.document, "deadline_obligation.satisfied_by.document")
+                elif kind == "installment_schedule":
+                    for waiver in block.waivers:
+                        if waiver.kind == "document_received":
+                            for document in waiver.documents:
+                                refer("documents", document, "installment_schedule.waivers.documents")
+    return problems

@@ -1,0 +1,107 @@
+"""A facility's own vocabulary: its tranches, collateral classes, contingent obligations, documents,
+indices and reported measures, declared in `facility.yaml` and never in code.
+
+Events and terms name these; a name the facility does not declare is refused with the declared ones
+listed. Each declaration also gives the name its figure goes by in formulas (`figure`): a tranche's
+outstanding principal (`advances_outstanding`), a contingent kind's open total (`letters_of_credit`).
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..core.types import Name, Strict, Text
+from .formula import MONEY, NUMBER, PERCENT
+
+
+class Declared(Strict):
+    id: Name
+    label: Text
+
+    @property
+    def name(self) -> str:
+        """The name of its figure in formulas (its id unless it declares another)."""
+        return getattr(self, "figure", None) or self.id
+
+
+class Tranche(Declared):
+    """A class of loans: revolving (borrowed, repaid and borrowed again) or term."""
+
+    type: Literal["revolving", "term"]
+    figure: Name | None = Field(default=None, description="the name of its outstanding principal in formulas")
+
+
+class Contingent(Declared):
+    """A kind of contingent obligation (a letter of credit, an acceptance, a guaranty)."""
+
+    figure: Name | None = Field(default=None, description="the name of the open total in formulas")
+
+
+class Index(Declared):
+    """A reference rate. `shipped`: the project's series (prime), completed by rate events."""
+
+    series: Literal["shipped", "events"] = "events"
+
+
+class Measure(Declared):
+    """A figure that reports give (a reserve the Agent sets, a recovery percentage, a ratio)."""
+
+    unit: Literal["money", "percent", "number"]
+
+
+class Vocabulary(Strict):
+    tranches: tuple[Tranche, ...] = Field(min_length=1)
+    collateral: tuple[Declared, ...] = ()
+    contingents: tuple[Contingent, ...] = ()
+    documents: tuple[Declared, ...] = ()
+    indices: tuple[Index, ...] = ()
+    measures: tuple[Measure, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen: dict[str, str] = {}
+        for group, entries in self.groups().items():
+            for entry in entries:
+                for name in {entry.id, entry.name}:
+                    if name in seen and not (seen[name] == group and name == entry.id):
+                        raise ValueError(f"the name {name!r} is declared twice ({seen[name]} and {group})")
+                    seen[name] = group
+        return self
+
+    def groups(self) -> dict[str, tuple[Declared, ...]]:
+        return {"tranches": self.tranches, "collateral": self.collateral, "contingents": self.contingents,
+                "documents": self.documents, "indices": self.indices, "measures": self.measures}
+
+    def ids(self, group: str) -> tuple[str, ...]:
+        return tuple(entry.id for entry in self.groups()[group])
+
+    def get(self, group: str, entry_id: str):
+        for entry in self.groups()[group]:
+            if entry.id == entry_id:
+                return entry
+        return None
+
+    def unknown(self, group: str, entry_id: object) -> str | None:
+        """Why a name is not one of the group's, listing the declared ones; None when it is."""
+        if entry_id in self.ids(group):
+            return None
+        declared = ", ".join(self.ids(group)) or "none"
+        return f"unknown {_SINGULAR[group]} {entry_id!r}; this facility declares: {declared}"
+
+    def formula_units(self) -> dict[str, str]:
+        """Every name a formula may use that the vocabulary gives, with its unit."""
+        units = {t.name: MONEY for t in self.tranches}
+        units.update({c.id: MONEY for c in self.collateral})
+        units.update({c.name: MONEY for c in self.contingents})
+        units.update({m.id: m.unit for m in self.measures})
+        units.update({i.id: PERCENT for i in self.indices})
+        return units
+
+    def revolving(self) -> tuple[Tranche, ...]:
+        return tuple(t for t in self.tranches if t.type == "revolving")
+
+
+_SINGULAR = {"tranches": "tranche", "collateral": "collateral class", "contingents": "contingent obligation kind",
+             "documents": "document", "indices": "index", "measures": "measure"}
+UNIT_NAMES = (MONEY, PERCENT, NUMBER)

@@ -1,0 +1,143 @@
+"""What the engine answers: typed, immutable results. Words and JSON are made at the edge
+(`loanbook/projection.py`), from the structured facts here, so the CLI and the API say the same."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .explain import Explanation
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A named figure of the facility on a day."""
+
+    id: str
+    label: str | None
+    unit: str  # money | percent | number
+    value: Decimal
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class BorrowingBaseResult:
+    id: str
+    label: str
+    lines: tuple[Figure, ...]
+    reserves: tuple[Figure, ...]
+    total: Figure
+    collateral: tuple[Figure, ...]  # the reported values the lines advance against
+
+
+@dataclass(frozen=True)
+class AvailabilityResult:
+    id: str
+    tranche: str
+    capacity: Decimal
+    usage: Decimal
+    availability: Figure
+    excess_availability: Figure | None = None
+
+
+@dataclass(frozen=True)
+class OveradvanceResult:
+    tranche: str
+    clause: str
+    overadvance: Figure
+    cap: Figure
+    limit: Figure
+    discretionary: bool
+    total_ceiling: Figure | None = None
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A limit exceeded on a day: which rule, under which clause, by how much."""
+
+    rule: str          # overadvance_limit | a total ceiling's name | availability | amortization
+    clause: str
+    day: date
+    amount: Decimal
+    limit: Decimal
+    tranche: str | None = None
+    facts: dict[str, object] = field(default_factory=dict)  # further amounts the message names
+
+
+@dataclass(frozen=True)
+class LenderShare:
+    party: str
+    share: Decimal
+    assumption: str | None
+    amounts: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class ConditionState:
+    document: str
+    id: str
+    clause: str
+    text: str
+    status: str  # satisfied | open
+    satisfied_on: date | None
+
+
+@dataclass(frozen=True)
+class Status:
+    as_of: date
+    figures: tuple[Figure, ...]                  # every named figure in force, and the vocabulary's
+    borrowing_bases: tuple[BorrowingBaseResult, ...]
+    availabilities: tuple[AvailabilityResult, ...]
+    overadvances: tuple[OveradvanceResult, ...]
+    loans: dict[str, Decimal]
+    contingents: dict[str, Decimal]
+    interest_accrued_unpaid: Decimal | None      # None: the facility has no pricing clause
+    expenses_unpaid: Decimal
+    breaches: tuple[Breach, ...]
+    pending_conditions: tuple[ConditionState, ...]
+    interpretations: tuple[dict, ...]
+    lenders: tuple[LenderShare, ...]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an advance decision came out as it did; `code` picks the words at the edge."""
+
+    code: str  # term_expired | within_capacity | over_limit | over_ceiling | requires_approval |
+    #            no_overadvance | not_revolving
+    facts: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Decision:
+    day: date
+    tranche: str
+    amount: Decimal
+    decision: str  # within_capacity | overadvance_requires_approval | refused
+    overadvance_after: Decimal
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Payoff:
+    on: date
+    loans: dict[str, Decimal]
+    principal: Decimal
+    interest: Decimal | None
+    fees: Decimal
+    expenses: Decimal
+    total: Decimal
+    would_waive: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: str
+    clause: str
+    kind: str        # deadline | recurring | conditional | installment
+    deadline: date | None
+    status: str      # pending | satisfied | breached | not_applicable
+    satisfied_on: date | None
+    detail: str
+    obligation: str
+    amount: Decimal | None = None

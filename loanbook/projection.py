@@ -1,0 +1,180 @@
+"""The engine's typed results as JSON and as words: one module, shared by the CLI and (later) the API.
+
+Money is a string with two decimals ("1275000.00"), a percentage keeps the precision it has ("49.375",
+at least two places), dates are ISO strings (CONTRACT.md). The sentences that explain a decision or a
+breach are made here, from the structured facts the engine returns.
+"""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from .core.money import money_human, money_str, number_str, percent_str
+from .engine.fees import FeeState, waiver_text
+from .engine.results import (AvailabilityResult, Breach, BorrowingBaseResult, Decision, Figure, Obligation,
+                             OveradvanceResult, Payoff, Reason, Status)
+
+_FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
+
+
+def plain(value):
+    """Money as strings with two decimals, dates as ISO strings, dataclasses as objects."""
+    if isinstance(value, Decimal):
+        return money_str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def figure_value(f: Figure | None) -> str | None:
+    return None if f is None else _FORMAT.get(f.unit, money_str)(f.value)
+
+
+# --- status --------------------------------------------------------------------------------------
+
+def status_json(s: Status, *, explanations: dict | None = None) -> dict:
+    """The general form, with every named figure of the facility also at the top (the seed's keys)."""
+    out: dict = {"as_of": s.as_of.isoformat()}
+    out.update({f.id: figure_value(f) for f in s.figures})
+    first = s.availabilities[0] if s.availabilities else None
+    over = s.overadvances[0] if s.overadvances else None
+    out.update({
+        "borrowing_base": _base_json(s.borrowing_bases[0]) if s.borrowing_bases else None,
+        "availability": figure_value(first.availability) if first else None,
+        "excess_availability": figure_value(first.excess_availability) if first else None,
+        "availabilities": [_availability_json(a) for a in s.availabilities],
+        "overadvance": figure_value(over.overadvance) if over else None,
+        "overadvance_cap": figure_value(over.cap) if over else None,
+        "overadvance_limit": figure_value(over.limit) if over else None,
+        "overadvances": [_overadvance_json(o) for o in s.overadvances],
+        "loans": plain(s.loans),
+        "contingents": plain(s.contingents),
+        "interest_accrued_unpaid": plain(s.interest_accrued_unpaid),
+        "expenses_unpaid": plain(s.expenses_unpaid),
+        "breaches": [breach_json(b) for b in s.breaches],
+        "pending_conditions": plain(list(s.pending_conditions)),
+        "interpretations": list(s.interpretations),
+        "lenders": [{"party": x.party, "share": percent_str(x.share), "assumption": x.assumption,
+                     **plain(x.amounts)} for x in s.lenders],
+    })
+    if len(s.borrowing_bases) > 1:
+        out["borrowing_bases"] = [_base_json(b) for b in s.borrowing_bases]
+    if explanations is not None:
+        out["explanation"] = explanations
+    return out
+
+
+def _base_json(b: BorrowingBaseResult) -> dict:
+    return {"id": b.id, "label": b.label, "lines": [_line_json(line) for line in b.lines],
+            "reserves": [{"id": r.id, "label": r.label, "value": figure_value(r)} for r in b.reserves],
+            "collateral": {c.id: figure_value(c) for c in b.collateral},
+            "total": figure_value(b.total)}
+
+
+def _line_json(line: Figure) -> dict:
+    rate, collateral, *caps = line.explanation.inputs
+    return {"id": line.id, "label": line.label, "value": figure_value(line),
+            "collateral": collateral.figure, "collateral_value": money_str(collateral.value),
+            "rate": percent_str(rate.value), "rate_formula": rate.formula,
+            "caps": [{"label": c.label, "value": money_str(c.value), "formula": c.formula} for c in caps]}
+
+
+def _availability_json(a: AvailabilityResult) -> dict:
+    return {"id": a.id, "tranche": a.tranche, "capacity": money_str(a.capacity), "usage": money_str(a.usage),
+            "availability": figure_value(a.availability),
+            "excess_availability": figure_value(a.excess_availability)}
+
+
+def _overadvance_json(o: OveradvanceResult) -> dict:
+    return {"tranche": o.tranche, "clause": o.clause, "overadvance": figure_value(o.overadvance),
+            "cap": figure_value(o.cap), "limit": figure_value(o.limit), "discretionary": o.discretionary,
+            "total_ceiling": figure_value(o.total_ceiling)}
+
+
+def breach_json(b: Breach) -> dict:
+    return {"rule": b.rule, "clause": b.clause, "tranche": b.tranche, "amount": money_str(b.amount),
+            "limit": money_str(b.limit), "message": breach_message(b)}
+
+
+def breach_message(b: Breach) -> str:
+    if b.rule == "overadvance_limit":
+        parts = ", ".join(f"{name.replace('_', ' ')} {money_human(value)}" for name, value in b.facts.items()
+                          if isinstance(value, Decimal))
+        return (f"Overadvance {money_human(b.amount)} exceeds the overadvance limit {money_human(b.limit)}"
+                + (f" ({parts})" if parts else "") + f" on {b.day}")
+    if b.rule == "availability":
+        return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds its capacity {money_human(b.limit)} on "
+                f"{b.day}, and the agreement permits no overadvance")
+    if b.rule == "amortization":
+        return (f"{money_human(b.amount)} of {b.tranche} principal due {b.facts.get('due')} is unpaid on {b.day}")
+    return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds the {b.rule.replace('_', ' ')} "
+            f"{money_human(b.limit)} on {b.day}")
+
+
+# --- advance decisions -------------------------------------------------------------------------------
+
+def decision_json(d: Decision) -> dict:
+    return {"on": d.day.isoformat(), "tranche": d.tranche, "amount": money_str(d.amount), "decision": d.decision,
+            "overadvance_after": money_str(d.overadvance_after), "reasons": [reason_text(r) for r in d.reasons],
+            "reason_codes": [r.code for r in d.reasons]}
+
+
+def reason_text(r: Reason) -> str:
+    f = r.facts
+    if r.code == "term_expired":
+        return f"term expired: the term ended {f['term_end']}"
+    if r.code == "within_capacity":
+        return (f"outstanding after the request {money_human(f['usage_after'])} is within the capacity "
+                f"{money_human(f['capacity'])}")
+    if r.code == "no_overadvance":
+        return (f"outstanding after the request {money_human(f['usage_after'])} exceeds the capacity "
+                f"{money_human(f['capacity'])}, and the agreement permits no overadvance")
+    if r.code == "over_limit":
+        parts = ", ".join(f"{name.replace('_', ' ')} {money_human(value)}" for name, value in f.items()
+                          if name not in ("overadvance_after", "limit") and isinstance(value, Decimal))
+        return (f"overadvance after the request {money_human(f['overadvance_after'])} exceeds the overadvance "
+                f"limit {money_human(f['limit'])}" + (f" ({parts})" if parts else ""))
+    if r.code == "over_ceiling":
+        return (f"outstanding after the request {money_human(f['usage_after'])} exceeds the "
+                f"{str(f['ceiling']).replace('_', ' ')} {money_human(f['limit'])}")
+    if r.code == "requires_approval":
+        return (f"creates an overadvance of {money_human(f['overadvance_after'])} within the limit "
+                f"{money_human(f['limit'])}" + ("; Overadvances are at the Lenders' sole discretion"
+                                                if f.get("discretionary") else "; the Agent approves it"))
+    if r.code == "not_revolving":
+        return f"{f['tranche']} is not a revolving tranche with an availability clause"
+    return r.code
+
+
+# --- fees, obligations, payoff ---------------------------------------------------------------------
+
+def fees_json(state: FeeState | None, day: date) -> dict:
+    if state is None:
+        return {"as_of": day.isoformat(), "fee": None, "earned": None, "installments": [],
+                "total_due": "0.00", "total_waived": "0.00", "total_paid": "0.00", "total_scheduled": "0.00",
+                "credit": "0.00"}
+    rows = [{"component": s.component, "due": s.due.isoformat(), "amount": money_str(s.amount), "status": s.status,
+             "paid": money_str(s.paid), "provisional": s.provisional,
+             "waived_by": waiver_text(s.waived_by) if s.waived_by else None,
+             "waiver": plain(s.waived_by)} for s in state.installments]
+    return {"as_of": day.isoformat(), "fee": state.terms.fee, "clause": state.version.clause_id,
+            "earned": state.earned, "installments": rows, "total_due": money_str(state.total_due),
+            "total_waived": money_str(state.total_waived), "total_paid": money_str(state.total_paid),
+            "total_scheduled": money_str(state.total_scheduled), "credit": money_str(state.credit)}
+
+
+def obligation_json(o: Obligation) -> dict:
+    return plain(o)
+
+
+def payoff_json(p: Payoff) -> dict:
+    return {"on": p.on.isoformat(), "loans": plain(p.loans), "principal": money_str(p.principal),
+            "interest": plain(p.interest), "fees": money_str(p.fees), "expenses": money_str(p.expenses),
+            "total": money_str(p.total), "would_waive": plain(list(p.would_waive))}
