@@ -235,21 +235,22 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
 
 
 def _print_status(engine: Facility, s) -> None:
-    rows = []
+    rows: list[list] = []
+    shown = {a.id for a in s.availabilities} | {"overadvance", "overadvance_cap", "overadvance_limit"}
     for base in s.borrowing_bases:
         for collateral in base.collateral:
             rows.append([collateral.label or collateral.id, money_human(collateral.value)])
         for line in base.lines:
-            rate = line.explanation.inputs[0]
-            rows.append([f"{line.label} (at {percent_str(rate.value)}%)", money_human(line.value)])
+            rows.append([f"{line.label} (at {percent_str(line.explanation.inputs[0].value)}%)",
+                         money_human(line.value)])
         for reserve in base.reserves:
-            rows.append([f"less {reserve.label}", money_human(reserve.value)])
+            label = reserve.label or reserve.id
+            rows.append([label if label.lower().startswith("less") else f"less {label}", money_human(reserve.value)])
         rows.append([base.label, money_human(base.total.value)])
-    shown = {r[0] for r in rows}
+        shown |= {base.id} | {f.id for f in base.collateral + base.lines + base.reserves}
     for f in s.figures:
-        label = f.label or f.id.replace("_", " ")
-        if label not in shown and f.id not in {b.id for b in s.borrowing_bases}:
-            rows.append([label, out.figure_value(f) + ("%" if f.unit == "percent" else "")])
+        if f.id not in shown:
+            rows.append([f.label or f.id.replace("_", " "), _figure_human(f)])
     for a in s.availabilities:
         rows.append([f"availability of {a.tranche}", money_human(a.availability.value)])
     for o in s.overadvances:
@@ -266,6 +267,14 @@ def _print_status(engine: Facility, s) -> None:
         _say("No limit is breached.")
     for condition in s.pending_conditions:
         _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
+
+
+def _figure_human(f) -> str:
+    if f.unit == "percent":
+        return f"{percent_str(f.value)}%"
+    if f.unit == "number":
+        return out.figure_value(f) or ""
+    return money_human(f.value)
 
 
 @app.command()

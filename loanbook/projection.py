@@ -129,7 +129,7 @@ def decision_json(d: Decision) -> dict:
 def reason_text(r: Reason) -> str:
     f = r.facts
     if r.code == "term_expired":
-        return f"term expired: the term ended {f['term_end']}"
+        return f"term expired: the last day for an advance was {f['last_day']}"
     if r.code == "within_capacity":
         return (f"outstanding after the request {money_human(f['usage_after'])} is within the capacity "
                 f"{money_human(f['capacity'])}")

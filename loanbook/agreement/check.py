@@ -89,8 +89,9 @@ def text_figures(text: str) -> list[TextFigure]:
 
 
 def _formula_numbers(node: Node) -> list[Decimal]:
+    """The figures a formula states; a bare 0 (as in max(0, ...)) is structure, not a figure of the text."""
     if isinstance(node, Num):
-        return [node.value * 100 if node.percent else node.value]
+        return [] if node.value == 0 and not node.percent else [node.value * 100 if node.percent else node.value]
     if isinstance(node, BinOp):
         return _formula_numbers(node.left) + _formula_numbers(node.right)
     if isinstance(node, Neg):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..core.errors import Problem
 from .formula import MONEY, PERCENT, Formula, FormulaError, unit_of
-from .kinds import Availability, BorrowingBase, NamedFigure, Overadvance
+from .kinds import Availability, BorrowingBase, Definitions, NamedFigure, Overadvance
 from .model import Agreement, ClauseVersion
 from .quantity import formulas_of
 
@@ -39,7 +39,7 @@ class Definition:
 def definitions_of(version: ClauseVersion) -> list[Definition]:
     found: list[Definition] = []
     for block in version.terms:
-        if isinstance(block, (BorrowingBase, Availability)):
+        if isinstance(block, (Definitions, BorrowingBase, Availability)):
             for figure in block.figures:
                 found.append(Definition(figure.id, figure.label, figure.unit, "figure", version, block, figure))
         if isinstance(block, BorrowingBase):

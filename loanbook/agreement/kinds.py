@@ -53,6 +53,14 @@ class NamedFigure(Strict):
         return raw
 
 
+class Definitions(Strict):
+    """Figures a clause defines ("'Maximum Revolver Amount' means $500,000,000"; "'Line Cap' means the lesser
+    of ..."): each a name other clauses' formulas use."""
+
+    kind: Literal["definitions"]
+    figures: tuple[NamedFigure, ...] = Field(min_length=1)
+
+
 class Cap(Strict):
     """A cap on a borrowing base line: an amount (a quantity, which may use `rate`, the line's own rate in
     force), or a share of the borrowing base's total."""
@@ -301,6 +309,8 @@ class Term(Strict):
     renewal_term: str | None = None
     maturity_obligation: Name = "maturity"
     tranches: tuple[Name, ...] = Field(default=(), description="the tranches it ends; none: every tranche")
+    advances: Literal["through_end", "before_end"] = Field(
+        default="through_end", description="whether an advance may still be made on the last day of the term")
 
 
 class AmortizationInstallment(Strict):
@@ -325,12 +335,12 @@ class Amortization(Strict):
 
 
 TermsBlock = Annotated[
-    Union[BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
+    Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization],
     Field(discriminator="kind"),
 ]
 
-KINDS = ("borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
+KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -210,10 +210,23 @@ class Agreement:
         blocks = [b for _, b in self.terms_in_force("term", day)]
         if not blocks:
             self.terms_on("term", day)  # raises, naming the clause and why nothing is in force
+        chosen = self._terms_for(blocks, tranche)
+        return max(b.initial_term_end for b in chosen) if chosen else None
+
+    def last_advance_day(self, day: date, tranche: str) -> date | None:
+        """The last day an advance of a tranche may be made under the term in force (None: no term)."""
+        if not self.has_kind("term"):
+            return None
+        blocks = self._terms_for([b for _, b in self.terms_in_force("term", day)], tranche)
+        if not blocks:
+            return self.term_end(day, tranche)
+        return max(b.initial_term_end - timedelta(days=1 if b.advances == "before_end" else 0) for b in blocks)
+
+    @staticmethod
+    def _terms_for(blocks: list, tranche: str | None) -> list:
         own = [b for b in blocks if tranche is not None and tranche in b.tranches]
         general = [b for b in blocks if not b.tranches]
-        chosen = own or general or ([] if tranche is not None else blocks)
-        return max(b.initial_term_end for b in chosen) if chosen else None
+        return own or general or ([] if tranche is not None else blocks)
 
     def has_kind(self, kind: str) -> bool:
         return any(v.terms_of(kind) for c in self.clauses.values() for v in c.versions)

@@ -87,8 +87,9 @@ def breaches(book: FigureBook, avail: tuple[AvailabilityResult, ...],
     return found
 
 
-def decide(book: FigureBook, tranche: str, amount: Decimal, term_end: date | None) -> Decision:
-    """The decision on a request to advance `amount` of a tranche, against the state at the end of the day."""
+def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | None) -> Decision:
+    """The decision on a request to advance `amount` of a tranche, against the state at the end of the day;
+    `last_day` is the last day the term allows an advance (None: no term)."""
     day = book.day
     block = next((b for b in blocks(book, Availability) if b.tranche == tranche), None)
     if block is None:
@@ -99,9 +100,9 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, term_end: date | Non
     after = next(a for a in availabilities(after_book) if a.tranche == tranche)
     over_after = next((o for o in overadvances(after_book) if o.tranche == tranche), None)
     overadvance_after = over_after.overadvance.value if over_after else max(ZERO, after.usage - after.capacity)
-    if term_end is not None and day > term_end:
+    if last_day is not None and day > last_day:
         return Decision(day, tranche, amount, "refused", overadvance_after,
-                        (Reason("term_expired", {"term_end": term_end}),))
+                        (Reason("term_expired", {"last_day": last_day}),))
     if amount <= current.availability.value:
         return Decision(day, tranche, amount, "within_capacity", ZERO,
                         (Reason("within_capacity", {"usage_after": after.usage, "capacity": after.capacity}),))

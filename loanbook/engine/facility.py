@@ -143,7 +143,7 @@ class Facility:
             raise RecordError(str(self.agreement.vocabulary.unknown("tranches", tranche)))
         book = self.book(day)
         self._require_availability(book, availabilities(book))
-        return decide(book, tranche, amount, self.agreement.term_end(day, tranche))
+        return decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
 
     @pinned
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:

@@ -104,7 +104,7 @@ class FigureBook:
                 source = f"replay of opening balances, advances and repayments of {tranche.id}"
                 if tranche.id in self.extra:
                     source += f", with the requested {self.extra[tranche.id]} added"
-                return amount, leaf(name, amount, source)
+                return amount, Explanation(name, amount, source=source, label=tranche.label)
         for kind in vocabulary.contingents:
             if kind.name == name:
                 open_items = self.snap.open_contingents(kind.id)
