@@ -401,10 +401,13 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     """The interest statement for a period, month by month and tranche by tranche."""
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
-        months = _facility(facility, events, readings, known_at).interest_statement(lo, hi)
+        engine = _facility(facility, events, readings, known_at)
+        months = engine.interest_statement(lo, hi)
         if as_json:
-            _emit(out.plain({"from": lo, "to": hi, "months": months}))
+            _emit(out.plain({"from": lo, "to": hi, "priced": engine.interest.priced, "months": months}))
             return
+        if not engine.interest.priced:
+            _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
             rows = []
             for tranche, data in month["classes"].items():

@@ -201,9 +201,10 @@ class Facility:
 
     @pinned
     def interest_statement(self, start: date, end: date) -> list[dict]:
-        """Per month: per tranche the periods of constant balance and rate, days and interest."""
+        """Per month: per tranche the periods of constant balance and rate, days and interest. A facility
+        whose terms price nothing has no statement (an empty list), never a zero rate."""
         if not self.interest.priced:
-            raise RecordError("this facility has no pricing clause: there is no interest to state")
+            return []
         months = []
         cursor = start
         while cursor <= end:

@@ -174,7 +174,8 @@ class FigureBook:
         rate, rate_text, rate_inputs = self.quantity(line.rate, version, f"rate of {line.id}")
         base, base_x = self.value(line.collateral), self.explain(line.collateral)
         amount = cents(rate * base)
-        rate_x = Explanation(f"{line.id} rate", rate * HUNDRED, formula=rate_text, inputs=rate_inputs, unit=PERCENT)
+        rate_x = single(rate_inputs, rate_text) or Explanation(f"{line.id} rate", rate * HUNDRED, formula=rate_text,
+                                                               inputs=rate_inputs, unit=PERCENT)
         inputs = [rate_x, base_x]
         value = amount
         cap_texts = []
@@ -195,7 +196,7 @@ class FigureBook:
                                           label=cap.label))
             cap_texts.append(f"cap {i + 1}")
             value = min(value, limit)
-        formula = f"{line.id} rate x {line.collateral}, rounded half-up to the cent"
+        formula = f"{rate_x.figure} x {line.collateral}, rounded half-up to the cent"
         if cap_texts:
             formula = f"min({formula}, {', '.join(cap_texts)})"
         return value, Explanation(line.id, value, formula=formula, inputs=tuple(inputs), clause=ref, label=line.label)

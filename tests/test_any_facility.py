@@ -1,0 +1,147 @@
+"""Every command on every facility, names the facility declares, and the defects found by trying
+facilities other than the seed (issue 6)."""
+import json
+import shutil
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ACME, DNOW, RICHEY, SEED, facility, flat
+from loanbook.agreement.load import load_agreement
+from loanbook.cli import app
+from loanbook.core.errors import InputError, RecordError
+
+runner = CliRunner()
+DAYS = {SEED: "2002-10-15", DNOW: "2023-03-15", RICHEY: "1996-02-15", ACME: "2024-01-31"}
+
+
+@pytest.mark.parametrize("folder", [SEED, DNOW, RICHEY, ACME], ids=lambda p: p.name)
+def test_every_command_answers_on_every_facility(folder):
+    day = DAYS[folder]
+    f = ["--facility", str(folder)]
+    commands = [["status", "--as-of", day, "--explain"], ["fees", "--as-of", day], ["obligations", "--as-of", day],
+                ["payoff", "--on", day], ["conformed", "--as-of", day], ["check"],
+                ["interest", "--from", day, "--to", day], ["timeline", "--from", day, "--to", day]]
+    tranche = {DNOW: ["--tranche", "us_revolver"]}.get(folder, [])
+    commands.append(["advance", "--on", day, "--amount", "1000.00", *tranche])
+    engine_names = json.loads(runner.invoke(app, ["explain", "fees", "--as-of", day, *f, "--json"]).stdout)
+    assert engine_names["figure"] == "fees_due"
+    for args in commands:
+        for form in ([], ["--json"]):
+            result = runner.invoke(app, [*args, *f, *form])
+            assert result.exit_code == 0, (args, result.output)
+    status = json.loads(runner.invoke(app, ["status", "--as-of", day, *f, "--json"]).stdout)
+    for name in ("borrowing_base", "availability", "excess_availability", "loans", "breaches", "overadvance"):
+        assert name in status
+    for figure in ("availability", "fees", "payoff", "interest"):
+        assert runner.invoke(app, ["explain", figure, "--as-of", day, *f]).exit_code == 0
+
+
+def test_a_facility_without_a_fee_or_an_overadvance_says_none():
+    fees = json.loads(runner.invoke(app, ["fees", "--as-of", "1996-02-15", "--facility", str(RICHEY), "--json"]).stdout)
+    assert fees["installments"] == [] and fees["total_due"] == "0.00" and fees["fee"] is None
+    status = json.loads(runner.invoke(app, ["status", "--as-of", "1996-02-15", "--facility", str(RICHEY),
+                                            "--json"]).stdout)
+    assert status["overadvance"] is None and status["overadvance_limit"] is None
+    interest = json.loads(runner.invoke(app, ["interest", "--from", "1996-01-01", "--to", "1996-12-31",
+                                              "--facility", str(RICHEY), "--json"]).stdout)
+    assert interest["priced"] is False and interest["months"] == []
+
+
+def test_a_later_payoff_never_unwaives(seed):
+    rows = [{"date": "2002-10-25", "type": "amendment_executed", "amendment": "amendment-10"},
+            {"date": "2002-11-20", "type": "fee_payment", "amount": "55000.00"},
+            {"date": "2002-11-20", "type": "paid_in_full"}]
+    engine = facility(seed, rows)
+    # paid 15,000 (10/25) + 25,000 (10/31) + 15,000 (11/15) = 55,000; Full Payment on 11/20 (before 12/31) waives
+    # 11/27 (25,000), 12/16 (30,000) and 12/31 (40,000)
+    later = engine.payoff(date(2002, 12, 31))
+    assert later.fees == D("0") and later.total == D("0") and later.would_waive == ()
+    statuses = {s.due: s.status for s in engine.fees(date(2002, 12, 31)).installments}
+    assert statuses[date(2002, 12, 16)] == statuses[date(2002, 12, 31)] == "waived"
+
+
+def test_events_name_only_what_the_facility_declares(seed, tmp_path):
+    events = tmp_path / "events.yaml"
+    events.write_text("- {date: 2002-10-01, type: opening_balance, loan: revolver, amount: '1.00'}\n"
+                      "- {date: 2002-10-02, type: contingent_issued, kind: letter_of_comfort, id: X, amount: '1.00'}\n"
+                      "- {date: 2002-10-02, type: document_delivered, document: purchase_ofer}\n")
+    result = runner.invoke(app, ["status", "--as-of", "2002-10-15", "--facility", str(SEED), "--events", str(events)])
+    assert result.exit_code == 2
+    assert "unknown tranche 'revolver'; this facility declares: advances, term_loan" in result.stderr
+    assert "unknown contingent obligation kind 'letter_of_comfort'" in result.stderr
+    assert "unknown document 'purchase_ofer'; this facility declares: purchase_offer," in result.stderr
+
+
+def test_one_class_shorthand_needs_one_class(tmp_path):
+    events = tmp_path / "events.yaml"
+    events.write_text("- {date: 2023-01-03, type: borrowing_base_report, receivables_borrowing_base: '1.00'}\n")
+    result = runner.invoke(app, ["status", "--as-of", "2023-01-03", "--facility", str(DNOW), "--events", str(events)])
+    assert result.exit_code == 2 and "give values by class (us_rated_accounts, us_other_accounts" in result.stderr
+
+
+@pytest.fixture
+def acme(tmp_path):
+    folder = tmp_path / "acme"
+    shutil.copytree(ACME, folder)
+    return folder
+
+
+def _problems(folder):
+    with pytest.raises(InputError) as exc:
+        load_agreement(folder)
+    return "\n".join(str(p) for p in exc.value.problems)
+
+
+def test_a_typo_in_a_formula_is_refused_with_its_place(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total)",
+                                           "min(maximum_limit, borowing_base_total)"))
+    text = _problems(acme)
+    assert "loan-agreement.yaml: operation 1 (schedule.item-1)" in text
+    assert "field 'borrowing_capacity.value'" in text and "unknown name 'borowing_base_total'" in text
+
+
+def test_a_formula_of_the_wrong_unit_is_refused(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    doc.write_text(doc.read_text().replace('collateral: eligible_receivables, rate: "80"}',
+                                           "collateral: eligible_receivables, rate: eligible_receivables}", 1))
+    assert "'eligible_receivables' gives money, but rate is percent" in _problems(acme)
+
+
+def test_formulas_allow_only_the_language(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total) - letters_of_credit",
+                                           "__import__('os').system('true')", 1))
+    assert "is not part of the formula language" in _problems(acme)
+
+
+def test_the_prime_series_message_gives_its_start_and_end(acme):
+    (acme / "events.yaml").write_text('- {date: 2024-01-02, type: opening_balance, loan: advances, amount: "1.00"}\n')
+    agreement = load_agreement(acme)
+    from loanbook.events.parse import parse_events
+    from loanbook.engine.facility import Facility
+    from loanbook.market import shipped_prime_series
+    engine = Facility(agreement, parse_events(acme / "events.yaml", agreement), shipped_prime_series())
+    with pytest.raises(RecordError, match="runs from 1995-02-01 to 2003-12-31"):
+        engine.interest_unpaid(date(2024, 1, 5))
+
+
+def test_the_explanation_is_the_definition(seed):
+    engine = facility(seed, [{"date": "2002-10-01", "type": "borrowing_base_report",
+                              "receivables_borrowing_base": "1000000.00"}])
+    tree = engine.explain("availability", date(2002, 10, 2)).to_dict()
+    assert tree["formula"] == "max(0, borrowing_capacity - advances_outstanding)"
+    capacity = tree["inputs"][0]
+    assert capacity["figure"] == "borrowing_capacity"
+    assert capacity["formula"] == ("min(maximum_limit, iec_borrowing_capacity) - (bankers_acceptances + "
+                                   "letters_of_guaranty + letters_of_credit)")
+    assert [i["figure"] for i in capacity["inputs"]] == ["maximum_limit", "iec_borrowing_capacity",
+                                                        "bankers_acceptances", "letters_of_guaranty",
+                                                        "letters_of_credit"]
+    # advance_rate is a percentage and prints as one
+    rate = capacity["inputs"][1]["inputs"][0]["inputs"][0]
+    assert (rate["figure"], rate["value"], rate["unit"]) == ("advance_rate", "85.00", "percent")
+    assert flat(engine.status(date(2002, 10, 2)))["availability"] == D("850000.00")
