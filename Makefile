@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FACILITY := examples/iec-2002
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test check bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+check: setup
+	$(BIN)/ruff check loanbook tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

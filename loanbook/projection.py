@@ -12,8 +12,18 @@ from decimal import Decimal
 
 from .core.money import money_human, money_str, number_str, percent_str
 from .engine.fees import FeeState, waiver_text
-from .engine.results import (AvailabilityResult, Breach, BorrowingBaseResult, Decision, Figure, Obligation,
-                             OveradvanceResult, Payoff, Reason, Status)
+from .engine.results import (
+    AvailabilityResult,
+    BorrowingBaseResult,
+    Breach,
+    Decision,
+    Figure,
+    Obligation,
+    OveradvanceResult,
+    Payoff,
+    Reason,
+    Status,
+)
 
 _FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
 

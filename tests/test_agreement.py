@@ -5,6 +5,7 @@ import pytest
 
 from loanbook.agreement.check import fidelity_check, passed, text_figures
 from loanbook.agreement.conformed import conformed_html, conformed_markdown, history
+from loanbook.agreement.kinds import BorrowingBase, PricingGrid, Term
 from loanbook.core.errors import RecordError
 
 
@@ -35,7 +36,7 @@ def test_item_32_as_of_each_amendment(seed):
                 date(2002, 5, 1): date(2002, 6, 30), date(2002, 9, 30): date(2002, 9, 30),
                 date(2002, 10, 1): date(2002, 12, 31)}
     for day, end in expected.items():
-        _, term = seed.terms_on("term", day)
+        _, term = seed.terms_on(Term, day)
         assert term.initial_term_end == end, day
 
 
@@ -43,7 +44,7 @@ def test_clause_before_its_first_version_is_an_error_naming_clause_and_date(seed
     with pytest.raises(RecordError, match=r"Schedule Item 1.*schedule.item-1.*before 2002-10-01 is not in the record"):
         seed.clause_on("schedule.item-1", date(2002, 9, 15))
     with pytest.raises(RecordError, match="schedule.item-1"):
-        seed.terms_on("borrowing_base", date(2002, 9, 15))
+        seed.terms_on(BorrowingBase, date(2002, 9, 15))
 
 
 def test_history_lists_every_version_with_sources(seed):
@@ -57,7 +58,8 @@ def test_history_lists_every_version_with_sources(seed):
 def test_conformed_markdown_and_html_redline(seed):
     text = conformed_markdown(seed, date(2002, 10, 15))
     assert "Schedule Item 1 - Borrowing Capacity" in text and "Prime Rate plus 3.5%" in text
-    assert "Amendment No. 3 to Loan and Security Agreement (as of 2001-04-24; effective 2001-04-24): text not in record" in text
+    assert ("Amendment No. 3 to Loan and Security Agreement (as of 2001-04-24; effective 2001-04-24): "
+            "text not in record") in text
     page = conformed_html(seed, date(2002, 10, 15))
     assert "<del>" not in page.split("schedule.item-1")[0]
     assert "replaced: text not in record" in page
@@ -86,7 +88,7 @@ def test_fidelity_check_passes_on_seed_and_reports_i1(seed):
 def test_interpretation_switch_changes_the_terms(seed):
     from loanbook.agreement.load import load_agreement
     switched = load_agreement(seed.folder, {"I-3": "actual/365"})
-    _, grid = switched.terms_on("pricing_grid", date(2002, 10, 15))
+    _, grid = switched.terms_on(PricingGrid, date(2002, 10, 15))
     assert grid.day_basis == "actual/365"
-    _, grid = seed.terms_on("pricing_grid", date(2002, 10, 15))
+    _, grid = seed.terms_on(PricingGrid, date(2002, 10, 15))
     assert grid.day_basis == "actual/360"

@@ -2,8 +2,8 @@
 import shutil
 
 import pytest
-
 from conftest import ACME, SEED
+
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError
@@ -33,7 +33,8 @@ def test_every_problem_is_listed_with_file_line_and_field(acme):
     edit(doc, "kind: borrowing_base", "kind: borrowing_bass")            # unknown clause kind
     edit(doc, ', rate: "80"}', "}")                                       # a missing field (in the first block)
     edit(doc, "{due: 2024-03-01,", "{due: 2024-02-30,")                  # a date that does not parse
-    edit(acme / "documents" / "amendment-1.yaml", "clause: schedule.item-1", "clause: schedule.item-9")  # replaces nothing
+    edit(acme / "documents" / "amendment-1.yaml", "clause: schedule.item-1",
+         "clause: schedule.item-9")  # replaces nothing
     found = problems(acme)
     text = "\n".join(str(p) for p in found)
     assert "unknown kind 'borrowing_bass'" in text

@@ -1,10 +1,10 @@
 """Every figure of Amendment No. 10 against arithmetic worked by hand (RULES.md 2-7)."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
-
 from conftest import SEED, decide, facility, flat
+
 from loanbook.core.errors import InputError, RecordError
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import parse_events

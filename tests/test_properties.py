@@ -1,10 +1,11 @@
 """Properties over random histories of the seed facility (hypothesis)."""
 from datetime import date, timedelta
-from decimal import Decimal as D, localcontext
-
-from hypothesis import HealthCheck, given, settings, strategies as st
+from decimal import Decimal as D
+from decimal import localcontext
 
 from conftest import facility, flat
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 START = date(2002, 10, 1)
 DAYS = 92  # 2002-10-01 .. 2002-12-31: the days the seed's pricing grid prices
@@ -87,7 +88,8 @@ def test_interest_is_additive_over_adjacent_periods(seed, rows, a, b):
         ctx.prec = 80  # add the engine's 50-digit figures without rounding them again
         for loan_class in ("advances", "term_loan"):
             whole = engine.interest.accrued(loan_class, lo, hi)
-            parts = engine.interest.accrued(loan_class, lo, mid) + engine.interest.accrued(loan_class, mid + timedelta(1), hi)
+            parts = (engine.interest.accrued(loan_class, lo, mid)
+                     + engine.interest.accrued(loan_class, mid + timedelta(1), hi))
             assert abs(whole - parts) < D("1e-40")
 
 

@@ -179,8 +179,9 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
             resolving = [i for i in agreement.register.items if i.clause == clause and figure.written in i.resolves]
             if resolving:
                 interpretation = resolving[0]
-                findings.append(Finding("resolved", clause, f"{where}: {figure.written!r} (a truncated date) is resolved "
-                                                            f"by {interpretation.id} as {interpretation.reading().text}"))
+                findings.append(Finding("resolved", clause,
+                                        f"{where}: {figure.written!r} (a truncated date) is resolved by "
+                                        f"{interpretation.id} as {interpretation.reading().text}"))
             else:
                 findings.append(Finding("difference", clause, f"{where}: {figure.written!r} is a truncated date "
                                                               "and no interpretation resolves it"))
@@ -236,7 +237,7 @@ def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
     version_trouble: dict[str, list[date]] = {}
     window_trouble: dict[tuple[ClauseVersion, str], list[date]] = {}
     for day in days(clause.versions[0].effective, end):
-        latest = max((v.effective for v in clause.versions if v.effective <= day))
+        latest = max(v.effective for v in clause.versions if v.effective <= day)
         live = [v for v in clause.versions if v.effective == latest]
         if len(live) > 1:
             version_trouble.setdefault("two versions in force", []).append(day)
@@ -251,7 +252,8 @@ def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
                 findings.append(Finding("note", clause.id, f"{version.document_id}: {what} from {start} to {stop} "
                                                            "(the record has no terms for those days)"))
             else:
-                findings.append(Finding("difference", clause.id, f"{version.document_id}: {what} from {start} to {stop}"))
+                findings.append(Finding("difference", clause.id,
+                                        f"{version.document_id}: {what} from {start} to {stop}"))
     return findings
 
 

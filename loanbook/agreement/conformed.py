@@ -46,7 +46,7 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
                 status = "text in record" if version.in_record else NOT_IN_RECORD
                 lines.append(f"- {clause.title} (`{clause.id}`): {version.op} by {version.document_id}, "
                              f"effective {version.effective}; {status}")
-            elif clause.before_record and (clause.first_recorded() is None or day < clause.first_recorded()):
+            elif clause.before_record and _before_first(clause, day):
                 lines.append(f"- {clause.title} (`{clause.id}`): in force, {NOT_IN_RECORD}")
         used = sorted({i for v in agreement.in_force(day) for _, i in v.interpretations_used})
         if used:
@@ -58,9 +58,9 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
     for clause in agreement.clauses.values():
         version = clause.version_on(day)
         if version is None:
-            first = clause.first_recorded()
-            if clause.before_record and (first is None or day < first):
-                lines += [f"### {clause.title} (`{clause.id}`)", "", f"In force; {NOT_IN_RECORD} ({clause.before_record}).", ""]
+            if clause.before_record and _before_first(clause, day):
+                lines += [f"### {clause.title} (`{clause.id}`)", "",
+                          f"In force; {NOT_IN_RECORD} ({clause.before_record}).", ""]
             continue
         doc = agreement.document(version.document_id)
         lines += [f"### {clause.title} (`{clause.id}`)", "",
@@ -68,7 +68,8 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
         for used_field, interpretation_id in version.interpretations_used:
             interpretation = agreement.register.get(interpretation_id)
             reading = interpretation.reading()
-            lines.append(f"- Interpretation {interpretation_id}: `{used_field}` read as {reading.text} ({interpretation.why.strip()})")
+            lines.append(f"- Interpretation {interpretation_id}: `{used_field}` read as {reading.text} "
+                         f"({interpretation.why.strip()})")
         if version.terms:
             lines.append(f"- Terms: {terms_summary(version)}")
         if version.note:
@@ -81,6 +82,12 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
                 lines += ["```", version.text, "```"]
         lines.append("")
     return "\n".join(lines)
+
+
+def _before_first(clause, day: date) -> bool:
+    """Whether a day falls before the clause's first version in the record (or it has none)."""
+    first = clause.first_recorded()
+    return first is None or day < first
 
 
 def conformed_html(agreement: Agreement, day: date) -> str:

@@ -11,7 +11,21 @@ from dataclasses import dataclass
 
 from ..core.errors import Problem
 from .formula import MONEY, PERCENT, Formula, FormulaError, unit_of
-from .kinds import Availability, BorrowingBase, Definitions, NamedFigure, Overadvance
+from .kinds import (
+    Amortization,
+    Availability,
+    BorrowingBase,
+    DeadlineObligation,
+    Definitions,
+    InstallmentSchedule,
+    Line,
+    NamedFigure,
+    Overadvance,
+    PricingGrid,
+    Reserve,
+    Term,
+    TriggeredObligation,
+)
 from .model import Agreement, ClauseVersion
 from .quantity import formulas_of
 
@@ -32,8 +46,8 @@ class Definition:
     unit: str
     role: str  # figure | line | reserve | borrowing_base | availability | overadvance
     version: ClauseVersion
-    block: object
-    item: object = None
+    block: Definitions | BorrowingBase | Availability | Overadvance
+    item: NamedFigure | Line | Reserve | None = None
 
 
 def definitions_of(version: ClauseVersion) -> list[Definition]:
@@ -65,16 +79,16 @@ def all_definitions(agreement: Agreement) -> list[Definition]:
 def _formulas(definition: Definition) -> list[tuple[str, Formula, str, dict[str, str]]]:
     """(field, formula, the unit it must give, local names) for each formula a definition holds."""
     item, block = definition.item, definition.block
-    if definition.role == "figure":
-        assert isinstance(item, NamedFigure)
+    out: list[tuple[str, Formula, str, dict[str, str]]] = []
+    if isinstance(item, NamedFigure):
         return [("value", f, item.unit, {}) for f in formulas_of(item.value)]
-    if definition.role == "line":
+    if isinstance(item, Line):
         out = [("rate", f, PERCENT, {}) for f in formulas_of(item.rate)]
         for cap in item.caps:
             if cap.amount is not None:
                 out += [("caps", f, MONEY, {"rate": PERCENT}) for f in formulas_of(cap.amount)]
         return out
-    if definition.role == "reserve":
+    if isinstance(item, Reserve):
         return [("amount", f, MONEY, {}) for f in formulas_of(item.amount)]
     if definition.role == "availability":
         assert isinstance(block, Availability)
@@ -118,7 +132,7 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
     for d in definitions:
         for field, formula, wanted, local in _formulas(d):
             try:
-                unit = unit_of(formula, lambda name: local.get(name) or known.get(name))
+                unit = unit_of(formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
             except FormulaError as exc:
                 message = str(exc)
                 if "unknown name" in message:
@@ -137,7 +151,7 @@ def _check_references(agreement: Agreement) -> list[Problem]:
     problems: list[Problem] = []
     for clause in agreement.clauses.values():
         for version in clause.versions:
-            def refer(group: str, name: str, field: str) -> None:
+            def refer(group: str, name: str, field: str, version: ClauseVersion = version) -> None:
                 why = vocabulary.unknown(group, name)
                 if why:
                     problems.append(Problem(version.file, version.position, field, why))
@@ -155,21 +169,20 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                     if tranche is not None and tranche.type != "revolving":
                         problems.append(Problem(version.file, version.position, f"{kind}.tranche",
                                                 f"{block.tranche!r} is a term tranche; {kind} is of a revolving one"))
-                elif kind == "pricing_grid":
+                elif isinstance(block, PricingGrid):
                     for row in block.rows:
                         refer("tranches", row.loan_class, "pricing_grid.rows.loan_class")
                         refer("indices", row.index, "pricing_grid.rows.index")
-                elif kind in ("term", "triggered_obligation"):
-                    for tranche in block.tranches:
-                        refer("tranches", tranche, f"{kind}.tranches")
-                elif kind == "amortization":
+                elif isinstance(block, (Term, TriggeredObligation)):
+                    for name in block.tranches:
+                        refer("tranches", name, f"{kind}.tranches")
+                elif isinstance(block, Amortization):
                     refer("tranches", block.tranche, "amortization.tranche")
-                elif kind == "deadline_obligation":
+                elif isinstance(block, DeadlineObligation):
                     for item in block.satisfied_by:
                         refer("documents", item.document, "deadline_obligation.satisfied_by.document")
-                elif kind == "installment_schedule":
+                elif isinstance(block, InstallmentSchedule):
                     for waiver in block.waivers:
-                        if waiver.kind == "document_received":
-                            for document in waiver.documents:
-                                refer("documents", document, "installment_schedule.waivers.documents")
+                        for document in getattr(waiver, "documents", ()):
+                            refer("documents", document, "installment_schedule.waivers.documents")
     return problems

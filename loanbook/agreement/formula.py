@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
-from typing import Callable, Union
+from typing import Union
 
 MONEY, PERCENT, NUMBER = "money", "percent", "number"
 UNITS = (MONEY, PERCENT, NUMBER)
@@ -44,19 +45,19 @@ class Name:
 @dataclass(frozen=True)
 class BinOp:
     op: str  # + - * /
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
 class Neg:
-    operand: "Node"
+    operand: Node
 
 
 @dataclass(frozen=True)
 class Call:
     fn: str  # min | max
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
 
 
 Node = Union[Num, Name, BinOp, Neg, Call]

@@ -46,7 +46,7 @@ class Register:
     def ids(self) -> set[str]:
         return {item.id for item in self.items}
 
-    def choose(self, interpretation_id: str, reading_id: str) -> "Register":
+    def choose(self, interpretation_id: str, reading_id: str) -> Register:
         """The register with another reading in force (a facility's switch, or a what-if)."""
         target = self.get(interpretation_id)
         target.reading(reading_id)  # KeyError if there is no such reading

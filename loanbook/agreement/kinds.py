@@ -7,11 +7,12 @@ them against what `facility.yaml` declares.
 """
 from __future__ import annotations
 
+import typing
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT
@@ -24,7 +25,7 @@ def _overlaps(spans: list[tuple[date, date | None]]) -> list[tuple[date, date | 
     """Pairs of dated spans (end inclusive, None = open) that share a day; spans sorted by start."""
     clashes = []
     ordered = sorted(spans, key=lambda s: s[0])
-    for (a_start, a_end), (b_start, b_end) in zip(ordered, ordered[1:]):
+    for (_, a_end), (b_start, _) in zip(ordered, ordered[1:]):
         if a_end is None or b_start <= a_end:
             clashes.append((b_start, a_end))
     return clashes
@@ -38,7 +39,7 @@ class NamedFigure(Strict):
     id: Name
     label: Text
     value: AmountQuantity
-    unit: Unit = MONEY
+    unit: Unit = "money"
 
     @model_validator(mode="before")
     @classmethod
@@ -339,6 +340,11 @@ TermsBlock = Annotated[
           TriggeredObligation, RecurringObligation, Term, Amortization],
     Field(discriminator="kind"),
 ]
+
+def kind_name(kind: type[BaseModel]) -> str:
+    """The `kind` a block of this class is written with ("pricing_grid")."""
+    return typing.get_args(kind.model_fields["kind"].annotation)[0]
+
 
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization")

@@ -16,13 +16,24 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
 from ..core.files import contained, inside, read_text
-from ..core.types import IsoDate, Name, Percent, Strict, Text, pydantic_problems
+from ..core.types import IsoDate, Percent, Strict, Text, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
 from .kinds import TermsBlock
-from .model import (Agreement, Assumption, Clause, ClauseVersion, Condition, Document, Fact, Lender,
-                    NotEncoded, Party, Signatory)
+from .model import (
+    Agreement,
+    Assumption,
+    Clause,
+    ClauseVersion,
+    Condition,
+    Document,
+    Fact,
+    Lender,
+    NotEncoded,
+    Party,
+    Signatory,
+)
 from .vocabulary import Vocabulary
 
 FACILITY_FILE = "facility.yaml"
@@ -216,15 +227,15 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
 
 def _check_unique(facility: FacilityFile, located: Located, path: Path, problems: list[Problem]) -> None:
     """Ids that something refers to are unique within their list."""
-    for field, items in (("interpretations", facility.interpretations),
-                         ("clauses_before_record", facility.clauses_before_record),
-                         ("parties", facility.parties)):
+    for field, ids in (("interpretations", [item.id for item in facility.interpretations]),
+                       ("clauses_before_record", [item.id for item in facility.clauses_before_record]),
+                       ("parties", [item.id for item in facility.parties])):
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
                 problems.append(Problem(str(path), f"line {located.line((field, i))}", f"{field}.id",
-                                        f"{item.id!r} is listed twice"))
-            seen.add(item.id)
+                                        f"{item_id!r} is listed twice"))
+            seen.add(item_id)
 
 
 def _located(path: Path, problems: list[Problem]) -> Located | None:
@@ -263,8 +274,9 @@ def _register(facility: FacilityFile, located: Located, path: Path, choices: dic
     for i, item in enumerate(facility.interpretations):
         reading_ids = [r.id for r in item.readings]
         if item.in_force not in reading_ids:
-            problems.append(Problem(str(path), f"interpretation {item.id} (line {located.line(('interpretations', i))})",
-                                    "in_force", f"{item.in_force!r} is not one of its readings {reading_ids}"))
+            position = f"interpretation {item.id} (line {located.line(('interpretations', i))})"
+            problems.append(Problem(str(path), position, "in_force",
+                                    f"{item.in_force!r} is not one of its readings {reading_ids}"))
             continue
         items.append(Interpretation(item.id, item.clause, item.question,
                                     tuple(Reading(r.id, r.text, r.value) for r in item.readings),

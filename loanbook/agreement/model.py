@@ -5,11 +5,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from ..core.errors import RecordError
 from .interpretations import Register
-from .kinds import TermsBlock
+from .kinds import Term, TermsBlock, kind_name
 from .vocabulary import Vocabulary
+
+K = TypeVar("K", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,8 @@ class ClauseVersion:
     def in_force_on(self, day: date) -> bool:
         return self.op != "delete" and self.effective <= day and (self.until is None or day < self.until)
 
-    def terms_of(self, kind: str) -> tuple[TermsBlock, ...]:
-        return tuple(block for block in self.terms if block.kind == kind)
+    def terms_of(self, kind: type[K]) -> tuple[K, ...]:
+        return tuple(block for block in self.terms if isinstance(block, kind))
 
 
 @dataclass(frozen=True)
@@ -183,55 +188,55 @@ class Agreement:
     def in_force(self, day: date) -> list[ClauseVersion]:
         return [v for v in (c.version_on(day) for c in self.clauses.values()) if v is not None]
 
-    def terms_on(self, kind: str, day: date) -> tuple[ClauseVersion, TermsBlock]:
+    def terms_on(self, kind: type[K], day: date) -> tuple[ClauseVersion, K]:
         """The one block of a kind of terms in force on a day; no block or two is a RecordError."""
         found = [(v, block) for v in self.in_force(day) for block in v.terms_of(kind)]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             where = ", ".join(f"{v.clause_id} ({v.document_id})" for v, _ in found)
-            raise RecordError(f"two clauses in force on {day} both give {kind} terms: {where}")
+            raise RecordError(f"two clauses in force on {day} both give {kind_name(kind)} terms: {where}")
         for clause in self.clauses.values():
             later = [v for v in clause.versions if v.terms_of(kind)]
             if later and day < later[0].effective:
                 raise RecordError(f"{clause.title} ({clause.id}) before {later[0].effective} is not in the record "
-                                  f"(asked for {day}: its {kind} terms)")
-        raise RecordError(f"no clause with {kind} terms is in force on {day}")
+                                  f"(asked for {day}: its {kind_name(kind)} terms)")
+        raise RecordError(f"no clause with {kind_name(kind)} terms is in force on {day}")
 
-    def terms_in_force(self, kind: str, day: date) -> list[tuple[ClauseVersion, TermsBlock]]:
+    def terms_in_force(self, kind: type[K], day: date) -> list[tuple[ClauseVersion, K]]:
         """Every block of a kind in force on a day (a kind that may appear once per tranche)."""
         return [(v, block) for v in self.in_force(day) for block in v.terms_of(kind)]
 
     def term_end(self, day: date, tranche: str | None = None) -> date | None:
         """The end of the term in force on a day: of a tranche (its own term, else the facility's), or of the
         facility (its own term, else the last tranche's). None: the agreement states no term."""
-        if not self.has_kind("term"):
+        if not self.has_kind(Term):
             return None
-        blocks = [b for _, b in self.terms_in_force("term", day)]
+        blocks = [b for _, b in self.terms_in_force(Term, day)]
         if not blocks:
-            self.terms_on("term", day)  # raises, naming the clause and why nothing is in force
+            self.terms_on(Term, day)  # raises, naming the clause and why nothing is in force
         chosen = self._terms_for(blocks, tranche)
         return max(b.initial_term_end for b in chosen) if chosen else None
 
     def last_advance_day(self, day: date, tranche: str) -> date | None:
         """The last day an advance of a tranche may be made under the term in force (None: no term)."""
-        if not self.has_kind("term"):
+        if not self.has_kind(Term):
             return None
-        blocks = self._terms_for([b for _, b in self.terms_in_force("term", day)], tranche)
+        blocks = self._terms_for([b for _, b in self.terms_in_force(Term, day)], tranche)
         if not blocks:
             return self.term_end(day, tranche)
         return max(b.initial_term_end - timedelta(days=1 if b.advances == "before_end" else 0) for b in blocks)
 
     @staticmethod
-    def _terms_for(blocks: list, tranche: str | None) -> list:
+    def _terms_for(blocks: list[Term], tranche: str | None) -> list[Term]:
         own = [b for b in blocks if tranche is not None and tranche in b.tranches]
         general = [b for b in blocks if not b.tranches]
         return own or general or ([] if tranche is not None else blocks)
 
-    def has_kind(self, kind: str) -> bool:
+    def has_kind(self, kind: type) -> bool:
         return any(v.terms_of(kind) for c in self.clauses.values() for v in c.versions)
 
-    def all_terms(self, kind: str) -> list[tuple[ClauseVersion, TermsBlock]]:
+    def all_terms(self, kind: type[K]) -> list[tuple[ClauseVersion, K]]:
         """Every block of a kind in any version, oldest first (for obligations that outlive a version)."""
         return sorted(((v, b) for c in self.clauses.values() for v in c.versions for b in v.terms_of(kind)),
                       key=lambda pair: pair[0].effective)

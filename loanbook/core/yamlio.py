@@ -74,10 +74,10 @@ class StrictConstructor(SafeConstructor):
 
 
 StrictConstructor.yaml_constructors = dict(SafeConstructor.yaml_constructors)
-StrictConstructor.add_constructor(_FLOAT, StrictConstructor.construct_exact)
-StrictConstructor.add_constructor(_INT, StrictConstructor.construct_integer)
-StrictConstructor.add_constructor(_AMBIGUOUS, StrictConstructor.construct_ambiguous)
-StrictConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_scalar)
+StrictConstructor.yaml_constructors.update({
+    _FLOAT: StrictConstructor.construct_exact, _INT: StrictConstructor.construct_integer,
+    _AMBIGUOUS: StrictConstructor.construct_ambiguous,
+    "tag:yaml.org,2002:timestamp": SafeConstructor.construct_scalar})
 
 _Parser = getattr(yaml, "CParser", None)
 if _Parser is None:  # pragma: no cover - PyYAML without libyaml
@@ -98,7 +98,7 @@ if _Parser is None:  # pragma: no cover - PyYAML without libyaml
 
 class StrictLoader(_Parser, StrictConstructor, StrictResolver):  # type: ignore[misc, valid-type]
     def __init__(self, stream):
-        _Parser.__init__(self, stream)
+        _Parser.__init__(self, stream)  # type: ignore[misc]
         StrictConstructor.__init__(self)
         StrictResolver.__init__(self)
 

@@ -15,13 +15,12 @@ from ..core.errors import RecordError
 from ..core.money import ZERO, cents
 from .explain import Explanation
 from .figures import FigureBook, single
-from .results import (AvailabilityResult, Breach, BorrowingBaseResult, Decision, Figure, OveradvanceResult,
-                      Reason)
+from .results import AvailabilityResult, BorrowingBaseResult, Breach, Decision, Figure, OveradvanceResult, Reason
 
 
 def figure(book: FigureBook, name: str, label: str | None = None) -> Figure:
     explanation = book.explain(name)
-    return Figure(name, label or explanation.label, book.unit(name), explanation.value, explanation)
+    return Figure(name, label or explanation.label, book.unit(name), book.value(name), explanation)
 
 
 def blocks(book: FigureBook, kind: type) -> list:
@@ -41,7 +40,7 @@ def availabilities(book: FigureBook) -> tuple[AvailabilityResult, ...]:
     out = []
     for block in blocks(book, Availability):
         result = figure(book, block.id)
-        capacity, usage = (x.value for x in result.explanation.inputs)
+        capacity, usage = book.parts[block.id]
         excess = figure(book, "excess_availability") if "excess_availability" in book.definitions() else None
         out.append(AvailabilityResult(block.id, block.tranche, capacity, usage, result, excess))
     return tuple(out)
@@ -82,7 +81,7 @@ def breaches(book: FigureBook, avail: tuple[AvailabilityResult, ...],
                                     {"ceiling": o.total_ceiling.id}))
     for a in avail:
         if a.tranche not in with_overadvance and a.usage > a.capacity:
-            found.append(Breach("availability", a.availability.explanation.clause["clause"], book.day, a.usage,
+            found.append(Breach("availability", book.definition(a.id).version.clause_id, book.day, a.usage,
                                 a.capacity, a.tranche, {}))
     return found
 

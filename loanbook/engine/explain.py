@@ -14,7 +14,7 @@ class Explanation:
     figure: str
     value: object
     formula: str | None = None
-    inputs: tuple["Explanation", ...] = ()
+    inputs: tuple[Explanation, ...] = ()
     clause: dict | None = None
     interpretation: dict | None = None
     source: str | None = None

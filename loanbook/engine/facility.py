@@ -7,10 +7,10 @@ in the engine's own decimal context, so a caller's context can never change a fi
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 
-from ..agreement.kinds import Amortization
+from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human
@@ -42,7 +42,7 @@ class Facility:
     def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None):
         self.agreement = agreement
         if known_at is not None and known_at.tzinfo is None:
-            known_at = known_at.replace(tzinfo=timezone.utc)  # a time without a zone is UTC
+            known_at = known_at.replace(tzinfo=UTC)  # a time without a zone is UTC
         self.ledger = replay(ordered(known(events, known_at)))
         self.prime = PrimeSeries.merge(prime_shipped, self.ledger.prime_events)
         self.interest = InterestBook(agreement, self.ledger, self.prime)
@@ -67,14 +67,14 @@ class Facility:
             paid_before += event.amount
         if problems:
             raise InputError(problems)
-        for event in self.ledger.payoffs:
-            remaining = self._payoff(event.date)
+        for payoff in self.ledger.payoffs:
+            remaining = self._payoff(payoff.date)
             left = [f"{name} {money_human(amount)}" for name, amount in
                     (("principal", remaining.principal), ("interest", remaining.interest or ZERO),
                      ("fees", remaining.fees), ("expenses", remaining.expenses)) if amount != ZERO]
             if left:
-                problems.append(Problem(event.source_file, event.position, "type",
-                                        f"paid_in_full on {event.date}, but still owed: {', '.join(left)}"))
+                problems.append(Problem(payoff.source_file, payoff.position, "type",
+                                        f"paid_in_full on {payoff.date}, but still owed: {', '.join(left)}"))
         if problems:
             raise InputError(problems)
 
@@ -107,7 +107,7 @@ class Facility:
         self._require_availability(book, avail)
         over = overadvances(book)
         found = breaches(book, avail, over)
-        for version, block in self.agreement.terms_in_force("amortization", day):
+        for version, block in self.agreement.terms_in_force(Amortization, day):
             found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
         unpaid = self.interest_unpaid(day)
         names = list(self.agreement.vocabulary.formula_units())
@@ -126,7 +126,7 @@ class Facility:
     def _require_availability(self, book: FigureBook, found) -> None:
         """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""
         covered = {a.tranche for a in found}
-        for version, block in self.agreement.all_terms("availability"):
+        for _, block in self.agreement.all_terms(Availability):
             if block.tranche not in covered:
                 book.definition(block.id)  # raises, naming the clause and the day
 
@@ -148,7 +148,7 @@ class Facility:
     @pinned
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:
         """The installment fee on a day; None when the agreement has none."""
-        if not self.agreement.has_kind("installment_schedule"):
+        if not self.agreement.has_kind(InstallmentSchedule):
             return None
         return fees_on(self.agreement, self.ledger, day, full_payment_day=full_payment_day)
 
@@ -311,4 +311,3 @@ class Facility:
                                    "- interest paid", inputs=tuple(inputs))
 
 
-__all__ = ["Facility", "Amortization", "MAX_TIMELINE_DAYS", "MAX_STATEMENT_MONTHS"]

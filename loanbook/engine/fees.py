@@ -94,7 +94,7 @@ class _Scheduled:
 def fees_on(agreement: Agreement, ledger: Ledger, day: date, *, full_payment_day: date | None = None) -> FeeState:
     """The installments at the end of a day. `full_payment_day` asks what paying in full then would waive;
     a Full Payment already recorded earlier always stands (a later payoff never un-waives)."""
-    version, terms = agreement.terms_on("installment_schedule", day)
+    version, terms = agreement.terms_on(InstallmentSchedule, day)
     execution = ledger.executed(version.document_id, day)
     paid_event = ledger.paid_in_full(day)
     if paid_event is not None:
@@ -116,21 +116,21 @@ def fees_on(agreement: Agreement, ledger: Ledger, day: date, *, full_payment_day
 
     pool = sum((p.amount for p in ledger.fee_payments if p.date <= day), start=ZERO)
     states = []
-    for item in scheduled:
+    for entry in scheduled:
         paid = ZERO
-        if item.waived_by is None:
-            paid = min(pool, item.amount)
+        if entry.waived_by is None:
+            paid = min(pool, entry.amount)
             pool -= paid
-        if item.waived_by:
+        if entry.waived_by:
             status = "waived"
-        elif paid == item.amount:
+        elif paid == entry.amount:
             status = "paid"
-        elif item.due <= day:
+        elif entry.due <= day:
             status = "due"
         else:
             status = "scheduled"
-        states.append(InstallmentState(item.component, item.due, item.amount, status, paid, item.provisional,
-                                       item.waived_by))
+        states.append(InstallmentState(entry.component, entry.due, entry.amount, status, paid, entry.provisional,
+                                       entry.waived_by))
 
     total_waived = sum((s.amount for s in states if s.status == "waived"), start=ZERO)
     total_paid = sum((s.paid for s in states), start=ZERO)

@@ -15,7 +15,7 @@ from decimal import Decimal, localcontext
 
 from ..agreement.definitions import Definition, all_definitions, definitions_of
 from ..agreement.formula import MONEY, PERCENT, Formula, evaluate, parse_formula
-from ..agreement.kinds import Availability, BorrowingBase, Line, Overadvance, Reserve
+from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
 from ..agreement.model import Agreement, ClauseVersion
 from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
 from ..core.errors import RecordError
@@ -38,6 +38,7 @@ class FigureBook:
     _cache: dict[str, tuple[Decimal, Explanation]] = field(default_factory=dict)
     _stack: list[str] = field(default_factory=list)
     _defs: dict[str, list[Definition]] | None = None
+    parts: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # availability id: (capacity, usage)
 
     # --- looking names up ---------------------------------------------------------------------------
 
@@ -130,20 +131,23 @@ class FigureBook:
 
     def _defined(self, d: Definition) -> tuple[Decimal, Explanation]:
         ref = clause_ref(self.agreement, d.version)
-        if d.role == "figure":
-            value, text, inputs = self.quantity(d.item.value, d.version, d.id)
+        item, block = d.item, d.block
+        if isinstance(item, NamedFigure):
+            value, text, inputs = self.quantity(item.value, d.version, d.id)
             value = cents(value) if d.unit == MONEY else value * HUNDRED if d.unit == PERCENT else value
             return value, Explanation(d.id, value, formula=text, inputs=inputs, clause=ref, unit=d.unit,
                                       label=d.label)
-        if d.role == "line":
-            return self._line(d.block, d.item, d.version, ref)
-        if d.role == "reserve":
-            return self._reserve(d.item, d.version, ref)
-        if d.role == "borrowing_base":
-            return self._borrowing_base(d.block, ref)
-        if d.role == "availability":
-            return self._availability(d.block, d.version, ref)
-        return self._overadvance(d.id, d.block, d.version, ref)
+        if isinstance(item, Line):
+            assert isinstance(block, BorrowingBase)
+            return self._line(block, item, d.version, ref)
+        if isinstance(item, Reserve):
+            return self._reserve(item, d.version, ref)
+        if isinstance(block, BorrowingBase):
+            return self._borrowing_base(block, ref)
+        if isinstance(block, Availability):
+            return self._availability(block, d.version, ref)
+        assert isinstance(block, Overadvance)
+        return self._overadvance(d.id, block, d.version, ref)
 
     def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
                  local: dict[str, Decimal] | None = None) -> tuple[Decimal, str, tuple[Explanation, ...]]:
@@ -190,6 +194,7 @@ class FigureBook:
                                           inputs=tuple(self.explain(o.id) for o in block.lines if o.id != line.id),
                                           label=cap.label))
             else:
+                assert cap.amount is not None
                 raw, text, cap_inputs = self.quantity(cap.amount, version, f"cap of {line.id}", {"rate": rate})
                 limit = cents(raw)
                 inputs.append(Explanation(f"{line.id} cap {i + 1}", limit, formula=text, inputs=cap_inputs,
@@ -224,7 +229,8 @@ class FigureBook:
     def _borrowing_base(self, block: BorrowingBase, ref: dict):
         lines = [self.explain(line.id) for line in block.lines]
         reserves = [self.explain(r.id) for r in block.reserves]
-        total = sum((x.value for x in lines), start=ZERO) - sum((x.value for x in reserves), start=ZERO)
+        total = (sum((self.value(line.id) for line in block.lines), start=ZERO)
+                 - sum((self.value(r.id) for r in block.reserves), start=ZERO))
         formula = " + ".join(line.id for line in block.lines)
         if block.reserves:
             formula = f"({formula}) - ({' + '.join(r.id for r in block.reserves)})"
@@ -232,7 +238,8 @@ class FigureBook:
                                   label=block.label)
 
     def usage_formula(self, block: Availability) -> Formula:
-        return block.usage or parse_formula(self.agreement.vocabulary.get("tranches", block.tranche).name)
+        tranche = self.agreement.vocabulary.get("tranches", block.tranche)
+        return block.usage or parse_formula(tranche.name)
 
     def _availability(self, block: Availability, version: ClauseVersion, ref: dict):
         capacity, capacity_text, capacity_inputs = self.quantity(block.capacity, version, "capacity")
@@ -240,6 +247,7 @@ class FigureBook:
         usage_f = self.usage_formula(block)
         usage, _, usage_inputs = self.quantity(usage_f, version, "usage")
         value = max(ZERO, capacity - usage)
+        self.parts[block.id] = (capacity, usage)
         capacity_x = single(capacity_inputs, capacity_text) or Explanation(
             "capacity", capacity, formula=capacity_text, inputs=capacity_inputs)
         usage_x = single(usage_inputs, usage_f.text) or Explanation("usage", usage, formula=usage_f.text,
@@ -255,10 +263,12 @@ class FigureBook:
             return value, Explanation(name, value, formula=text, inputs=inputs, clause=ref)
         if name == "overadvance_limit":
             caps = [self.explain("overadvance_cap")]
+            limits = [self.value("overadvance_cap")]
             for formula in block.ceilings:
                 raw, text, inputs = self.quantity(formula, version, "overadvance ceiling")
                 caps.append(single(inputs, text) or Explanation(text, cents(raw), formula=text, inputs=inputs))
-            value = min(x.value for x in caps)
+                limits.append(cents(raw))
+            value = min(limits)
             text = "overadvance_cap" if len(caps) == 1 else f"min({', '.join(x.figure for x in caps)})"
             return value, Explanation(name, value, formula=text, inputs=tuple(caps), clause=ref)
         usage_f = self.usage_formula(availability)
@@ -278,7 +288,7 @@ class FigureBook:
     def _availability_of(self, tranche: str) -> Availability:
         for defs in self.definitions().values():
             for d in defs:
-                if d.role == "availability" and d.block.tranche == tranche:
+                if isinstance(d.block, Availability) and d.block.tranche == tranche:
                     return d.block
         raise RecordError(f"no availability clause of {tranche} is in force on {self.day}")
 

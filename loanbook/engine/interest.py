@@ -32,7 +32,7 @@ class PrimeSeries:
     from_events: frozenset[date]
 
     @classmethod
-    def merge(cls, shipped: ShippedSeries, events) -> "PrimeSeries":
+    def merge(cls, shipped: ShippedSeries, events) -> PrimeSeries:
         by_day: dict[date, RateChange] = {c.effective: c for c in shipped.changes}
         for event in events:
             by_day[event.date] = RateChange(event.date, event.rate, event.where)
@@ -82,7 +82,7 @@ class Segment:
         year, so that 1,250,000 x 8.25% x 3 / 360 is exactly 859.375."""
         if self.annual == ZERO:
             return ZERO
-        return self.annual * self.days_through(day) / year_length(self.basis)
+        return self.annual * self.days_through(day) / year_length(self.basis or "actual/360")
 
     def days_through(self, day: date) -> int:
         """Days of this segment that accrue by the end of `day`."""
@@ -98,7 +98,7 @@ class InterestBook:
     def __init__(self, agreement: Agreement, ledger: Ledger, prime: PrimeSeries):
         self.agreement = agreement
         self.prime = prime
-        self.grids = agreement.all_terms("pricing_grid")
+        self.grids = agreement.all_terms(PricingGrid)
         self.tranches = agreement.vocabulary.ids("tranches")
         self.segments: dict[str, list[Segment]] = {}
         self.starts: dict[str, list[date]] = {}
@@ -136,12 +136,12 @@ class InterestBook:
         boundaries = {first}
         boundaries.update(d for d in ledger.days)
         boundaries.update(d for d in prime.boundaries() if d > first)
-        for version, grid in self.grids:
-            boundaries.add(version.effective)
-            if version.until:
-                boundaries.add(version.until)
-            for row in grid.rows:
-                boundaries.update((row.start, row.end + timedelta(days=1)))
+        for grid_version, pricing in self.grids:
+            boundaries.add(grid_version.effective)
+            if grid_version.until:
+                boundaries.add(grid_version.until)
+            for priced in pricing.rows:
+                boundaries.update((priced.start, priced.end + timedelta(days=1)))
         ordered = sorted(d for d in boundaries if d >= first)
         segments: list[Segment] = []
         accrued = ZERO
@@ -152,7 +152,8 @@ class InterestBook:
                 snap = ledger.on(start)
                 principal = snap.loan(loan_class)
                 found = self._grid_on(loan_class, start)
-                version, grid = found if found else (None, None)
+                version: ClauseVersion | None = found[0] if found else None
+                grid: PricingGrid | None = found[1] if found else None
                 row = grid.row_on(loan_class, start) if grid else None
                 rate_change = prime.on(start)
                 basis = grid.day_basis if grid else None

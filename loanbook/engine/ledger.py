@@ -122,85 +122,111 @@ class _Refused(Exception):
         self.message = message
 
 
+@dataclass
+class _Working:
+    """The balances while replaying: changed in place, frozen into a Snapshot once per day."""
+
+    loans: dict[str, Decimal] = field(default_factory=dict)
+    repaid: dict[str, Decimal] = field(default_factory=dict)
+    collateral: dict[str, Reported] = field(default_factory=dict)
+    measures: dict[str, Reported] = field(default_factory=dict)
+    contingents: dict[str, Contingent] = field(default_factory=dict)
+    fee_paid: Decimal = ZERO
+    interest_paid: Decimal = ZERO
+    expenses_demanded: Decimal = ZERO
+    expenses_paid: Decimal = ZERO
+
+    def freeze(self, day: date) -> Snapshot:
+        return Snapshot(day, dict(self.loans), dict(self.repaid), dict(self.collateral), dict(self.measures),
+                        tuple(self.contingents.values()), self.fee_paid, self.interest_paid, self.expenses_demanded,
+                        self.expenses_paid)
+
+
 def replay(events) -> Ledger:
     """Apply every event; a history that cannot have happened is refused with the event named."""
     ledger = Ledger()
     problems: list[Problem] = []
-    state = EMPTY
-    first_day: date | None = None
+    work = _Working()
+    day: date | None = None
     for event in events:
-        first_day = first_day or event.date
+        if day is not None and event.date != day:
+            ledger.days.append(day)
+            ledger.snapshots.append(work.freeze(day))
+        if day is None:
+            first_day = event.date
+        day = event.date
         try:
             if isinstance(event, ev.OpeningBalance) and event.date > first_day:
                 raise _Refused("date", f"an opening balance is where the record starts ({first_day}); this one is "
                                        f"dated {event.date}: record an advance instead")
-            state = _apply(replace(state, day=event.date), event, ledger)
+            _apply(work, event, ledger)
         except _Refused as exc:
             problems.append(Problem(event.source_file, event.position, exc.field_name, exc.message))
-            continue
-        if ledger.days and ledger.days[-1] == event.date:
-            ledger.snapshots[-1] = state
-        else:
-            ledger.days.append(event.date)
-            ledger.snapshots.append(state)
+    if day is not None:
+        ledger.days.append(day)
+        ledger.snapshots.append(work.freeze(day))
     if problems:
         raise InputError(problems)
     return ledger
 
 
-def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> dict[str, Decimal]:
-    return {**amounts, key: amounts.get(key, ZERO) + amount}
+def _decimal(value: object) -> Decimal:
+    """A measure's value, which the parser has already read as a Decimal of the measure's unit."""
+    assert isinstance(value, Decimal), value
+    return value
 
 
-def _apply(state: Snapshot, event, ledger: Ledger) -> Snapshot:
+def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> None:
+    amounts[key] = amounts.get(key, ZERO) + amount
+
+
+def _apply(work: _Working, event, ledger: Ledger) -> None:
+    """Apply one event in place; every check comes before any change, so a refused event changes nothing."""
     where = event.where
     match event:
         case ev.OpeningBalance():
-            if event.loan in state.loans:
+            if event.loan in work.loans:
                 raise _Refused("loan", f"{event.loan} already has an opening balance or advances")
-            return replace(state, loans=_add(state.loans, event.loan, event.amount))
+            _add(work.loans, event.loan, event.amount)
         case ev.BorrowingBaseReport():
-            collateral = dict(state.collateral)
-            for name, value in (event.values or {}).items():
-                collateral[name] = Reported(value, where, event.date)
-            measures = dict(state.measures)
-            for name, value in (event.measures or {}).items():
-                measures[name] = Reported(value, where, event.date)
-            return replace(state, collateral=collateral, measures=measures)
+            for name, amount in (event.values or {}).items():
+                work.collateral[name] = Reported(amount, where, event.date)
+            for name, measured in (event.measures or {}).items():
+                work.measures[name] = Reported(_decimal(measured), where, event.date)
         case ev.MeasureReported():
-            return replace(state, measures={**state.measures, event.measure: Reported(event.value, where, event.date)})
+            work.measures[event.measure] = Reported(_decimal(event.value), where, event.date)
         case ev.Advance():
-            return replace(state, loans=_add(state.loans, event.loan, event.amount))
+            _add(work.loans, event.loan or "", event.amount)
         case ev.Repayment():
-            outstanding = state.loan(event.loan)
+            outstanding = work.loans.get(event.loan, ZERO)
             if event.amount > outstanding:
                 raise _Refused("amount", f"repays {money_human(event.amount)} of {event.loan}, but only "
                                          f"{money_human(outstanding)} is outstanding")
-            return replace(state, loans=_add(state.loans, event.loan, -event.amount),
-                           repaid=_add(state.repaid, event.loan, event.amount))
+            _add(work.loans, event.loan, -event.amount)
+            _add(work.repaid, event.loan, event.amount)
         case ev.ContingentIssued():
-            if any(c.id == event.id for c in state.contingents):
+            if event.id in work.contingents:
                 raise _Refused("id", f"{event.id!r} is already open")
-            return replace(state, contingents=state.contingents + (
-                Contingent(event.id, event.kind, event.amount, event.date, where),))
+            work.contingents[event.id] = Contingent(event.id, event.kind, event.amount, event.date, where)
         case ev.ContingentClosed():
-            if not any(c.id == event.id for c in state.contingents):
+            if event.id not in work.contingents:
                 raise _Refused("id", f"closes {event.id!r}, which is not an open contingent obligation")
-            return replace(state, contingents=tuple(c for c in state.contingents if c.id != event.id))
+            del work.contingents[event.id]
         case ev.FeePayment():
             ledger.fee_payments.append(event)
-            return replace(state, fee_paid=state.fee_paid + event.amount)
+            work.fee_paid += event.amount
         case ev.InterestPayment():
             ledger.interest_payments.append(event)
-            return replace(state, interest_paid=state.interest_paid + event.amount)
+            work.interest_paid += event.amount
         case ev.ExpenseDemanded():
             ledger.expense_demands.append(event)
-            return replace(state, expenses_demanded=state.expenses_demanded + event.amount)
+            work.expenses_demanded += event.amount
         case ev.ExpensePayment():
-            if event.amount > state.expenses_unpaid:
+            unpaid = work.expenses_demanded - work.expenses_paid
+            if event.amount > unpaid:
                 raise _Refused("amount", f"pays {money_human(event.amount)} of expenses, but only "
-                                         f"{money_human(state.expenses_unpaid)} is demanded and unpaid")
-            return replace(state, expenses_paid=state.expenses_paid + event.amount)
+                                         f"{money_human(unpaid)} is demanded and unpaid")
+            work.expenses_paid += event.amount
         case ev.PrimeRate():
             ledger.prime_events.append(event)
         case ev.AmendmentExecuted():
@@ -213,4 +239,3 @@ def _apply(state: Snapshot, event, ledger: Ledger) -> Snapshot:
             ledger.payoffs.append(event)
         case ev.SaleClosed():
             ledger.sales.append(event)
-    return state

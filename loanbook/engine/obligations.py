@@ -7,6 +7,7 @@ from decimal import Decimal
 from ..agreement.kinds import Amortization, DeadlineObligation, RecurringObligation, Term, TriggeredObligation
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.money import ZERO, money_human
+from ..events import types as ev
 from .ledger import Ledger
 from .results import Breach, ConditionState, Obligation
 
@@ -96,7 +97,7 @@ def _triggered(agreement: Agreement, block: TriggeredObligation, version: Clause
                         block.obligation, kind="conditional")
         return _row(block.id, version, demands[0].date, "satisfied", "every demanded expense is paid",
                     block.obligation, kind="conditional")
-    triggers = {"sale_closed": ledger.sales, "refinanced": ledger.refinancings}[block.trigger]
+    triggers = ledger.sales if block.trigger == "sale_closed" else ledger.refinancings
     fired = [e for e in triggers if e.date <= day]
     if not fired:
         return _row(block.id, version, None, "not_applicable", f"not triggered: no {block.trigger} event",
@@ -120,7 +121,7 @@ def amortization_on(block: Amortization, version: ClauseVersion, ledger: Ledger,
         return []
     repaid = ledger.on(day).repaid.get(block.tranche, ZERO)
     scheduled = ZERO
-    rows = []
+    rows: list[tuple[Obligation, Breach | None]] = []
     for item in block.installments:
         covered = min(item.amount, max(ZERO, repaid - scheduled))
         scheduled += item.amount
@@ -149,6 +150,7 @@ def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Condi
         if doc.effective > day:
             continue
         for condition in doc.conditions:
+            event: ev.AmendmentExecuted | ev.DocumentDelivered | None
             if condition.satisfied_by_event == "amendment_executed":
                 event = ledger.executed(doc.id, day)
             else:

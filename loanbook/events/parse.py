@@ -40,6 +40,8 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
     """Events from already-loaded rows (a file, a request body, a test), validated the same way."""
     events = []
     problems: list[Problem] = []
+    given: dict[str, int] = {}
+    counts: Counter = Counter()
     for index, raw in enumerate(rows):
         line = line_of((index,))
         label = f"event {index + 1}"
@@ -53,19 +55,41 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             problems.append(Problem(source, f"{label} (line {field_line})" if field_line else label, "type",
                                     f"{what}; expected one of: {', '.join(EVENT_TYPES)}"))
             continue
+        internal = _INTERNAL & set(raw)
+        if internal:
+            problems.append(Problem(source, f"{label} (line {line})" if line else label, sorted(internal)[0],
+                                    "unknown field"))
+            continue
+        key = _key(raw, counts)
         try:
-            event = _EVENT.validate_python(raw)
+            event = _EVENT.validate_python({**raw, "source_file": source, "index": index, "line": line, "key": key})
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
             continue
-        event = event.model_copy(update={"source_file": source, "index": index, "line": line})
-        event, found = _resolve(event, agreement, lambda field: line_of((index, field)))
+        event, found = _resolve(event, agreement,  # type: ignore[assignment]
+                                lambda field, index=index: line_of((index, field)))
+        if key in given:
+            found.append(Problem(source, event.position, "id", f"id {shown(key)} is already used by event "
+                                                                f"{given[key] + 1}"))
+        given[key] = index
         problems.extend(found)
         if not found:
             events.append(event)
     if problems:
         raise InputError(problems)
-    return _keyed(events)
+    return tuple(events)
+
+
+_INTERNAL = {"source_file", "index", "line", "key"}
+
+
+def _key(raw: dict, counts: Counter) -> str:
+    """An event's key: its id, or `type@date#n` (the n-th of its type that day, in file order)."""
+    if isinstance(raw.get("id"), str) and raw.get("type") != "contingent_closed":
+        return raw["id"]
+    day = str(raw.get("date", "")).strip()
+    counts[(raw["type"], day)] += 1
+    return f"{raw['type']}@{day}#{counts[(raw['type'], day)]}"
 
 
 class _Lines:
@@ -111,12 +135,13 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                                                                 event.receivables_borrowing_base}})
             for key in event.values or {}:
                 name("collateral", f"values.{key}", key)
-            measures = {}
-            for key, value in (event.measures or {}).items():
-                parsed = _measure(vocabulary, key, value, problem, f"measures.{key}")
-                if parsed is not None:
-                    measures[key] = parsed
-            event = event.model_copy(update={"measures": measures})
+            if event.measures:
+                measures = {}
+                for key, value in event.measures.items():
+                    parsed = _measure(vocabulary, key, value, problem, f"measures.{key}")
+                    if parsed is not None:
+                        measures[key] = parsed
+                event = event.model_copy(update={"measures": measures})
         case ev.ContingentIssued():
             name("contingents", "kind", event.kind)
         case ev.TermLoanReserve():
@@ -126,7 +151,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                                 "measures with measure_reported")
             else:
                 event = ev.MeasureReported(type="measure_reported", measure="term_loan_reserve", value=event.amount,
-                                           **_base(event))
+                                           **_base(event), key=event.key)
         case ev.MeasureReported():
             parsed = _measure(vocabulary, event.measure, event.value, problem, "value")
             if parsed is not None:
@@ -157,25 +182,3 @@ def _base(event) -> dict:
     return {"date": event.date, "id": event.id, "recorded_at": event.recorded_at, "note": event.note,
             "illustrative": event.illustrative, "source_file": event.source_file, "index": event.index,
             "line": event.line}
-
-
-def _keyed(events: list) -> tuple:
-    """Each event with its key: its id, or `type@date#n` (the n-th of its type that day, in file order)."""
-    problems: list[Problem] = []
-    given: dict[str, object] = {}
-    counts: Counter = Counter()
-    out = []
-    for event in events:
-        if event.id is not None and event.type != "contingent_closed":
-            key = event.id
-            if key in given:
-                problems.append(Problem(event.source_file, event.position, "id",
-                                        f"id {shown(key)} is already used by {given[key].position}"))
-            given[key] = event
-        else:
-            counts[(event.type, event.date)] += 1
-            key = f"{event.type}@{event.date}#{counts[(event.type, event.date)]}"
-        out.append(event.model_copy(update={"key": key}))
-    if problems:
-        raise InputError(problems)
-    return tuple(out)

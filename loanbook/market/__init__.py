@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 from ..core.dates import parse_iso_date
 from ..core.money import parse_percent
@@ -31,9 +32,9 @@ class ShippedSeries:
 
 def shipped_prime_series() -> ShippedSeries:
     """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
-    path = resources.files(__package__) / "prime_rate.yaml"
-    located = load_yaml(path, text=path.read_text(encoding="utf-8"))
-    data = located.data
+    resource = resources.files(__package__) / "prime_rate.yaml"
+    data = load_yaml(Path("prime_rate.yaml"), text=resource.read_text(encoding="utf-8")).data
+    assert isinstance(data, dict)
     changes = tuple(RateChange(parse_iso_date(row["from"]), parse_percent(row["rate"]), data["source"])
                     for row in data["changes"])
     return ShippedSeries(changes, parse_iso_date(data["known_through"]))
