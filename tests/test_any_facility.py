@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from conftest import ACME, DNOW, RICHEY, SEED, facility, flat
 from typer.testing import CliRunner
 
+from conftest import ACME, DNOW, RICHEY, SEED, facility, flat
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError

@@ -2,8 +2,8 @@
 import shutil
 
 import pytest
-from conftest import ACME, SEED
 
+from conftest import ACME, SEED
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError

@@ -2,9 +2,9 @@
 import json
 
 import pytest
-from conftest import SEED
 from typer.testing import CliRunner
 
+from conftest import SEED
 from loanbook.cli import app
 
 runner = CliRunner()

@@ -3,8 +3,8 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from conftest import DNOW, decide, facility, flat
 
+from conftest import DNOW, decide, facility, flat
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.engine.facility import Facility

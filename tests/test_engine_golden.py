@@ -3,8 +3,8 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from conftest import SEED, decide, facility, flat
 
+from conftest import SEED, decide, facility, flat
 from loanbook.core.errors import InputError, RecordError
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import parse_events

@@ -3,9 +3,10 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 from decimal import localcontext
 
-from conftest import facility, flat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import facility, flat
 
 START = date(2002, 10, 1)
 DAYS = 92  # 2002-10-01 .. 2002-12-31: the days the seed's pricing grid prices

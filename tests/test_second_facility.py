@@ -2,9 +2,9 @@
 from datetime import date
 from decimal import Decimal
 
-from conftest import ACME, flat
 from typer.testing import CliRunner
 
+from conftest import ACME, flat
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app

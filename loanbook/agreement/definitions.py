@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.errors import Problem
-from .formula import MONEY, PERCENT, Formula, FormulaError, unit_of
+from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, unit_of
 from .kinds import (
     Amortization,
     Availability,
@@ -139,7 +139,7 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
                     message += f"; the names this facility gives: {', '.join(sorted(known))}"
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}", message))
                 continue
-            if unit != wanted and not (unit == "number" and formula.constant is not None):
+            if unit not in (wanted, ANY):
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
                                         f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
     problems += _check_references(agreement)

@@ -19,6 +19,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Union
 
 MONEY, PERCENT, NUMBER = "money", "percent", "number"
+ANY = "any"  # a formula of plain numbers (and rates scaled by them): it takes the unit of its field
 UNITS = (MONEY, PERCENT, NUMBER)
 MAX_FORMULA = 2000  # characters
 
@@ -152,8 +153,8 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
 # --- units --------------------------------------------------------------------------------------
 
 def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
-    """The unit a formula gives (money, percent or number), checking every name exists and every
-    operation makes sense: money x money, or money + a percentage, is refused."""
+    """The unit a formula gives (money, percent, number, or any for plain numbers), checking every name
+    exists and every operation makes sense: money x money, or money + a percentage, is refused."""
 
     def infer(node: Node) -> str | None:  # None: a plain number, which takes its neighbour's unit
         if isinstance(node, Num):
@@ -171,8 +172,9 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
         if node.op in "+-":
             return _same([left, right], node.op)
         if node.op == "*":
-            if left is None or right is None:
-                return left or right
+            if left is None or right is None:  # a plain number scales: 0.85 x money is money, but
+                other = left or right           # 2,500,000 x a rate may be money or a rate: left free
+                return MONEY if other == MONEY else None
             if MONEY in (left, right) and PERCENT in (left, right):
                 return MONEY
             if left == right == PERCENT:
@@ -195,7 +197,7 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             raise FormulaError(f"in {formula.text!r}: {what} mixes {' and '.join(sorted(known))}")
         return known.pop() if known else None
 
-    return infer(formula.tree) or NUMBER
+    return infer(formula.tree) or ANY
 
 
 # --- evaluation -----------------------------------------------------------------------------------
