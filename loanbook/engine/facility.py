@@ -110,11 +110,8 @@ class Facility:
         for version, block in self.agreement.terms_in_force(Amortization, day):
             found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
         unpaid = self.interest_unpaid(day)
-        names = list(self.agreement.vocabulary.formula_units())
-        names = [n for n in names if n not in {i.id for i in self.agreement.vocabulary.indices}]
-        names += [n for n in book.definitions() if n not in names]
         return Status(
-            as_of=day, figures=tuple(figure(book, n) for n in names), borrowing_bases=bases,
+            as_of=day, figures=tuple(figure(book, n) for n in self._figure_names(book)), borrowing_bases=bases,
             availabilities=avail, overadvances=over,
             loans={t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
             contingents={k.id: book.value(k.name) for k in self.agreement.vocabulary.contingents},
@@ -256,11 +253,15 @@ class Facility:
 
     # --- explanations ----------------------------------------------------------------------------
 
+    def _figure_names(self, book: FigureBook) -> list[str]:
+        """The vocabulary's figures (indices aside: they are rates, not figures of a day's balance), then
+        every figure the clauses in force define."""
+        indices = set(self.agreement.vocabulary.ids("indices"))
+        names = [n for n in self.agreement.vocabulary.formula_units() if n not in indices]
+        return names + [n for n in book.definitions() if n not in names]
+
     def explainable(self, day: date) -> list[str]:
-        book = self.book(day)
-        names = [n for n in self.agreement.vocabulary.formula_units()
-                 if n not in {i.id for i in self.agreement.vocabulary.indices}]
-        return names + [n for n in book.definitions() if n not in names] + ["interest", "fees", "payoff"]
+        return self._figure_names(self.book(day)) + ["interest", "fees", "payoff"]
 
     @pinned
     def explain(self, name: str, day: date) -> Explanation:
