@@ -414,7 +414,8 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
             for tranche, data in month["classes"].items():
                 for line in data["lines"]:
                     rows.append([tranche, line["from"].isoformat(), line["to"].isoformat(), str(line["days"]),
-                                 money_human(line["principal"]), f"{line['prime']}% + {line['margin']}%",
+                                 money_human(line["principal"]),
+                                 f"{percent_str(line['rate'])}% ({line['rate_formula']})",
                                  line["day_basis"], money_human(line["interest"])])
             console.print(_table(f"Interest {month['month']} ({month['from']} to {month['to']})",
                                  ["tranche", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,

@@ -26,6 +26,9 @@ from .kinds import (
     Term,
     TriggeredObligation,
 )
+from .kinds_covenants import Covenant, CovenantWaiver
+from .kinds_fees import ComputedFee, TerminationFee
+from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
 from .model import Agreement, ClauseVersion
 from .quantity import formulas_of
 
@@ -44,10 +47,10 @@ class Definition:
     id: str
     label: str
     unit: str
-    role: str  # figure | line | reserve | borrowing_base | availability | overadvance
+    role: str  # figure | line | reserve | borrowing_base | availability | overadvance | level_value
     version: ClauseVersion
-    block: Definitions | BorrowingBase | Availability | Overadvance
-    item: NamedFigure | Line | Reserve | None = None
+    block: Definitions | BorrowingBase | Availability | Overadvance | LevelGrid
+    item: NamedFigure | Line | Reserve | LevelValues | None = None
 
 
 def definitions_of(version: ClauseVersion) -> list[Definition]:
@@ -65,6 +68,9 @@ def definitions_of(version: ClauseVersion) -> list[Definition]:
         elif isinstance(block, Availability):
             found.append(Definition(block.id, f"availability of {block.tranche}", MONEY, "availability",
                                     version, block))
+        elif isinstance(block, LevelGrid):
+            for column in block.values:
+                found.append(Definition(column.id, column.label, column.unit, "level_value", version, block, column))
         elif isinstance(block, Overadvance):
             for figure_id in OVERADVANCE_FIGURES:
                 found.append(Definition(figure_id, figure_id.replace("_", " "), MONEY, "overadvance", version,
@@ -142,13 +148,51 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
             if unit not in (wanted, ANY):
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
                                         f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
+    problems += _check_other_formulas(agreement, known)
     problems += _check_references(agreement)
+    return problems
+
+
+def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[Problem]:
+    """The formulas of kinds that define no figure: rates, fee bases, covenant measures."""
+    problems: list[Problem] = []
+    periods = agreement.vocabulary.period_units()
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            checks: list[tuple[str, Formula, str, dict[str, str]]] = []
+            for block in version.terms:
+                if isinstance(block, InterestRate):
+                    checks.append((f"interest_rate.{block.tranche}.rate", block.rate, PERCENT, known))
+                elif isinstance(block, ComputedFee):
+                    checks += [(f"{block.id}.base", block.base, MONEY, known),
+                               (f"{block.id}.rate", block.rate, PERCENT, known)]
+                elif isinstance(block, TerminationFee):
+                    checks.append((f"{block.id}.of", block.of, MONEY, known))
+                elif isinstance(block, Covenant):
+                    checks.append((f"{block.id}.measure", block.measure, block.unit, periods))
+                    if block.applies_while is not None:
+                        checks.append((f"{block.id}.applies_while.below", block.applies_while.below,
+                                       known.get(block.applies_while.figure, MONEY), known))
+                        if block.applies_while.figure not in known:
+                            problems.append(Problem(version.file, version.position, f"{block.id}.applies_while",
+                                                    f"unknown figure {block.applies_while.figure!r}"))
+            for field, formula, wanted, names in checks:
+                try:
+                    unit = unit_of(formula, lambda name, names=names: names.get(name))  # type: ignore[misc]
+                except FormulaError as exc:
+                    problems.append(Problem(version.file, version.position, field,
+                                            f"{exc}; the names it may use: {', '.join(sorted(names)) or 'none'}"))
+                    continue
+                if unit not in (wanted, ANY):
+                    problems.append(Problem(version.file, version.position, field,
+                                            f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
     return problems
 
 
 def _check_references(agreement: Agreement) -> list[Problem]:
     vocabulary = agreement.vocabulary
     problems: list[Problem] = []
+    covenants = {b.id for _, b in agreement.all_terms(Covenant)}
     for clause in agreement.clauses.values():
         for version in clause.versions:
             def refer(group: str, name: str, field: str, version: ClauseVersion = version) -> None:
@@ -185,4 +229,23 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                     for waiver in block.waivers:
                         for document in getattr(waiver, "documents", ()):
                             refer("documents", document, "installment_schedule.waivers.documents")
+                elif isinstance(block, LevelGrid):
+                    refer("documents", block.certificate, f"{block.id}.certificate")
+                    refer("measures", block.measure, f"{block.id}.measure")
+                elif isinstance(block, InterestRate):
+                    refer("tranches", block.tranche, "interest_rate.tranche")
+                elif isinstance(block, DefaultRate):
+                    for name in block.tranches:
+                        refer("tranches", name, "default_rate.tranches")
+                elif isinstance(block, Reporting):
+                    refer("documents", block.document, f"{block.id}.document")
+                elif isinstance(block, Covenant):
+                    refer("documents", block.certificate, f"{block.id}.certificate")
+                elif isinstance(block, CovenantWaiver):
+                    if block.covenant not in covenants:
+                        problems.append(Problem(version.file, version.position, "covenant_waiver.covenant",
+                                                f"no covenant {block.covenant!r}; the covenants: "
+                                                f"{', '.join(sorted(covenants)) or 'none'}"))
+                    if block.condition is not None:
+                        refer("documents", block.condition.document, "covenant_waiver.condition.document")
     return problems

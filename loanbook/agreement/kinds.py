@@ -16,6 +16,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT
+from .kinds_covenants import Covenant, CovenantWaiver
+from .kinds_fees import ComputedFee, TerminationFee
+from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
 from .quantity import AmountQuantity, FormulaField, RateQuantity
 
 Unit = Literal["money", "percent", "number"]
@@ -337,7 +340,8 @@ class Amortization(Strict):
 
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
-          TriggeredObligation, RecurringObligation, Term, Amortization],
+          TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
+          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver],
     Field(discriminator="kind"),
 ]
 
@@ -347,6 +351,8 @@ def kind_name(kind: type[BaseModel]) -> str:
 
 
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
-         "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization")
+         "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
+         "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
+         "covenant_waiver")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -222,7 +222,20 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
     problems = check_definitions(agreement)
     if problems:
         raise InputError(problems)
-    return agreement
+    return replace(agreement, rate_files=_rate_files(folder, facility_file.vocabulary, facility_path))
+
+
+def _rate_files(folder: Path, vocabulary: Vocabulary, facility_path: Path) -> dict:
+    """The rate series of the indices whose series is a file of the folder."""
+    from ..market import read_series
+
+    series = {}
+    for index in vocabulary.indices:
+        if index.file is not None:
+            path = inside(folder, index.file, what="an index's rate file", file=facility_path,
+                          field=f"vocabulary.indices.{index.id}.file")
+            series[index.id] = read_series(load_yaml(path).data, str(path))
+    return series
 
 
 def _check_unique(facility: FacilityFile, located: Located, path: Path, problems: list[Problem]) -> None:

@@ -157,6 +157,7 @@ class Agreement:
     record_end: date
     vocabulary: Vocabulary
     folder: Path | None = None
+    rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
 
     def document(self, document_id: str) -> Document:
@@ -232,6 +233,13 @@ class Agreement:
         own = [b for b in blocks if tranche is not None and tranche in b.tranches]
         general = [b for b in blocks if not b.tranches]
         return own or general or ([] if tranche is not None else blocks)
+
+    def fee_ids(self) -> list[str]:
+        """The names fee payments may give: every fee any clause defines."""
+        ids = {getattr(b, "id", None) or getattr(b, "fee", None)
+               for c in self.clauses.values() for v in c.versions for b in v.terms
+               if b.kind in ("installment_schedule", "computed_fee", "termination_fee")}
+        return sorted(i for i in ids if i)
 
     def has_kind(self, kind: type) -> bool:
         return any(v.terms_of(kind) for c in self.clauses.values() for v in c.versions)

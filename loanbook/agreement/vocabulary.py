@@ -39,15 +39,25 @@ class Contingent(Declared):
 
 
 class Index(Declared):
-    """A reference rate. `shipped`: the project's series (prime), completed by rate events."""
+    """A reference rate: `shipped` (the project's prime series), `file` (a rate file in the facility's
+    folder, `file:`), or `events` (index_rate events alone); rate events complete or override any of them."""
 
-    series: Literal["shipped", "events"] = "events"
+    series: Literal["shipped", "file", "events"] = "events"
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _file(self):
+        if (self.series == "file") != (self.file is not None):
+            raise ValueError("`file:` names the rate file of an index whose series is file, and only then")
+        return self
 
 
 class Measure(Declared):
-    """A figure that reports give (a reserve the Agent sets, a recovery percentage, a ratio)."""
+    """A figure that reports give (a reserve the Agent sets, a recovery percentage, a ratio). A `period`
+    measure is a figure of a fiscal period (EBITDA for a quarter), reported with a certificate."""
 
     unit: Literal["money", "percent", "number"]
+    period: bool = False
 
 
 class Vocabulary(Strict):
@@ -94,9 +104,13 @@ class Vocabulary(Strict):
         units = {t.name: MONEY for t in self.tranches}
         units.update({c.id: MONEY for c in self.collateral})
         units.update({c.name: MONEY for c in self.contingents})
-        units.update({m.id: m.unit for m in self.measures})
+        units.update({m.id: m.unit for m in self.measures if not m.period})
         units.update({i.id: PERCENT for i in self.indices})
         return units
+
+    def period_units(self) -> dict[str, str]:
+        """The period measures (figures of a fiscal period) with their units: what covenants test."""
+        return {m.id: m.unit for m in self.measures if m.period}
 
     def revolving(self) -> tuple[Tranche, ...]:
         return tuple(t for t in self.tranches if t.type == "revolving")

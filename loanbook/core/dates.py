@@ -1,6 +1,7 @@
 """Dates as written in files, day bases and the business-day calendar (QuantLib)."""
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -74,23 +75,28 @@ def _ql(day: date) -> ql.Date:
     return ql.Date(day.day, day.month, day.year)
 
 
-# Day bases: QuantLib counts the days; the year length is the basis' own, kept exact as Decimal.
-DAY_BASES: dict[str, tuple[ql.DayCounter, Decimal]] = {
-    "actual/360": (ql.Actual360(), Decimal(360)),
-    "actual/365": (ql.Actual365Fixed(), Decimal(365)),
-}
+# Day bases: every basis here counts actual days; the year is 360, 365, or the calendar year's own length
+# (365 or 366: "a year of 365 or 366 days, as the case may be"), which makes a period that crosses
+# January 1 two periods.
+DAY_BASES = ("actual/360", "actual/365", "actual/actual")
 
 
 def day_count(basis: str, start: date, end: date) -> int:
-    """Days from start (counted) to end (not counted) under a day basis. Both bases count actual days,
-    which is what QuantLib's Actual360 and Actual365Fixed give; counted directly, it costs nothing."""
+    """Days from start (counted) to end (not counted) under a day basis."""
     if basis not in DAY_BASES:
         raise KeyError(basis)
     return (end - start).days
 
 
-def year_length(basis: str) -> Decimal:
-    return DAY_BASES[basis][1]
+def year_length(basis: str, year: int | None = None) -> Decimal:
+    """The days of the year a basis divides by; actual/actual needs the year."""
+    if basis == "actual/360":
+        return Decimal(360)
+    if basis == "actual/365":
+        return Decimal(365)
+    if basis == "actual/actual" and year is not None:
+        return Decimal(366 if calendar.isleap(year) else 365)
+    raise KeyError(basis)
 
 
 @lru_cache(maxsize=1)

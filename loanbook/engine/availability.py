@@ -95,7 +95,8 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | Non
         return Decision(day, tranche, amount, "refused", ZERO, (Reason("not_revolving", {"tranche": tranche}),))
     before = availabilities(book)
     current = next(a for a in before if a.tranche == tranche)
-    after_book = FigureBook(book.agreement, book.snap, day, book.ledger, {**book.extra, tranche: amount})
+    after_book = FigureBook(book.agreement, book.snap, day, book.ledger, {**book.extra, tranche: amount},
+                            book.indices, book.levels)
     after = next(a for a in availabilities(after_book) if a.tranche == tranche)
     over_after = next((o for o in overadvances(after_book) if o.tranche == tranche), None)
     overadvance_after = over_after.overadvance.value if over_after else max(ZERO, after.usage - after.capacity)

@@ -12,15 +12,19 @@ from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.model import Agreement
+from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
-from ..core.money import HUNDRED, ZERO, cents, money_human
+from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import availabilities, borrowing_bases, breaches, decide, figure, overadvances
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
 from .figures import FigureBook
-from .interest import InterestBook, PrimeSeries
+from .indices import IndexBook
+from .interest import InterestBook
 from .ledger import known, ordered, replay
+from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, obligations_on
+from .pricing import Pricing
 from .results import Decision, LenderShare, Obligation, Payoff, Status
 
 ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -44,8 +48,10 @@ class Facility:
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)  # a time without a zone is UTC
         self.ledger = replay(ordered(known(events, known_at)))
-        self.prime = PrimeSeries.merge(prime_shipped, self.ledger.prime_events)
-        self.interest = InterestBook(agreement, self.ledger, self.prime)
+        self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
+        self.levels = LevelBook(agreement, self.ledger)
+        self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
+        self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
         self._check_history()
 
     # --- history checks that need the agreement, interest and fees ---------------------------------
@@ -81,7 +87,8 @@ class Facility:
     # --- figures ---------------------------------------------------------------------------------
 
     def book(self, day: date) -> FigureBook:
-        return FigureBook(self.agreement, self.ledger.on(day), day, self.ledger)
+        return FigureBook(self.agreement, self.ledger.on(day), day, self.ledger, indices=self.indices,
+                          levels=self.levels)
 
     def _accrued_through(self, through: date) -> Decimal | None:
         if not self.interest.priced:
@@ -214,10 +221,10 @@ class Facility:
                     if segment.principal == ZERO:
                         continue
                     amount = self.interest.accrued(tranche, lo, hi)
+                    rate = segment.rate
                     lines.append({"from": lo, "to": hi, "days": (hi - lo).days + 1, "principal": segment.principal,
-                                  "prime": segment.prime.rate if segment.prime else None,
-                                  "margin": segment.row.margin if segment.row else None, "rate": segment.rate,
-                                  "day_basis": segment.basis, "interest": amount})
+                                  "rate": rate.rate if rate else None, "rate_formula": rate.formula if rate else None,
+                                  "day_basis": rate.basis if rate else None, "interest": amount})
                 total = self.interest.accrued(tranche, cursor, last)
                 classes[tranche] = {"lines": lines, "interest": cents(total)}
             paid = [p for p in self.ledger.interest_payments if cursor <= p.date <= last]
@@ -292,15 +299,16 @@ class Facility:
                 accrued = self.interest.accrued(tranche, first, through)  # raises, naming the day, if unpriced
                 lines = []
                 for lo, hi, seg in self.interest.segments_between(tranche, first, through):
-                    if seg.principal == ZERO or seg.version is None or seg.prime is None or seg.row is None:
+                    rate = seg.rate
+                    if seg.principal == ZERO or rate is None:
                         continue
-                    used = dict((path.split(".")[-1], i) for path, i in seg.version.interpretations_used)
+                    used = dict((path.split(".")[-1], i) for path, i in rate.version.interpretations_used)
+                    year = year_length(rate.basis, lo.year)
                     lines.append(Explanation(
                         f"{tranche} {lo} to {hi}", self.interest.accrued(tranche, lo, hi),
-                        formula=f"{money_human(seg.principal)} x ({seg.prime.rate}% {seg.row.index} + "
-                                f"{seg.row.margin}%) x {(hi - lo).days + 1} days / {str(seg.basis).split('/')[1]}",
-                        inputs=(leaf(seg.row.index, seg.prime.rate, seg.prime.source, unit="percent"),),
-                        clause=clause_ref(self.agreement, seg.version),
+                        formula=f"{money_human(seg.principal)} x {percent_str(rate.rate)}% ({rate.formula}) x "
+                                f"{(hi - lo).days + 1} days / {year}",
+                        inputs=rate.inputs, clause=clause_ref(self.agreement, rate.version),
                         interpretation=interpretation_ref(self.agreement, used["day_basis"])
                         if "day_basis" in used else None))
                 inputs.append(Explanation(f"{tranche} interest accrued", accrued,

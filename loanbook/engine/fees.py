@@ -114,7 +114,7 @@ def fees_on(agreement: Agreement, ledger: Ledger, day: date, *, full_payment_day
             scheduled.append(_Scheduled(component.id, due, item.amount, provisional, waived_by))
     scheduled.sort(key=lambda s: s.due)  # stable: components in their order on a day
 
-    pool = sum((p.amount for p in ledger.fee_payments if p.date <= day), start=ZERO)
+    pool = sum((p.amount for p in ledger.fee_payments if p.date <= day and p.fee in (None, terms.fee)), start=ZERO)
     states = []
     for entry in scheduled:
         paid = ZERO

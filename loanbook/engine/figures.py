@@ -16,12 +16,15 @@ from decimal import Decimal, localcontext
 from ..agreement.definitions import Definition, all_definitions, definitions_of
 from ..agreement.formula import MONEY, PERCENT, Formula, evaluate, parse_formula
 from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
+from ..agreement.kinds_pricing import LevelGrid, LevelValues
 from ..agreement.model import Agreement, ClauseVersion
 from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
 from ..core.errors import RecordError
 from ..core.money import HUNDRED, ZERO, cents
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
+from .indices import IndexBook
 from .ledger import Ledger, Snapshot
+from .levels import LevelBook
 
 PRECISION = 50
 
@@ -35,6 +38,8 @@ class FigureBook:
     day: date
     ledger: Ledger
     extra: dict[str, Decimal] = field(default_factory=dict)
+    indices: IndexBook | None = None
+    levels: LevelBook | None = None
     _cache: dict[str, tuple[Decimal, Explanation]] = field(default_factory=dict)
     _stack: list[str] = field(default_factory=list)
     _defs: dict[str, list[Definition]] | None = None
@@ -119,6 +124,12 @@ class FigureBook:
                 value = reported.value if reported else ZERO
                 return value, Explanation(name, value, label=collateral.label,
                                           source=reported.where if reported else "no borrowing base report yet: 0")
+        index = vocabulary.get("indices", name)
+        if index is not None:
+            if self.indices is None:
+                raise RecordError(f"{name} is an index: its rate is not known to this computation")
+            change = self.indices.on(name, self.day)
+            return change.rate, Explanation(name, change.rate, unit="percent", label=index.label, source=change.source)
         measure = vocabulary.get("measures", name)
         if measure is not None:
             reported = self.snap.measures.get(name)
@@ -142,6 +153,15 @@ class FigureBook:
             return self._line(block, item, d.version, ref)
         if isinstance(item, Reserve):
             return self._reserve(item, d.version, ref)
+        if isinstance(item, LevelValues):
+            assert isinstance(block, LevelGrid)
+            if self.levels is None:
+                raise RecordError(f"{d.id} depends on a level of {block.label}, not known to this computation")
+            state = self.levels.level_on(block, self.day)
+            value = item.by_level[state.level]
+            return value, Explanation(d.id, value, unit=item.unit, label=item.label, clause=ref,
+                                      formula=f"level {state.level} of {block.label}: {state.detail}",
+                                      source=state.source)
         if isinstance(block, BorrowingBase):
             return self._borrowing_base(block, ref)
         if isinstance(block, Availability):

@@ -36,6 +36,16 @@ class Reported:
     day: date
 
 
+@dataclass
+class Default:
+    """An Event of Default: declared on `start`, ended (cured or waived) on `end`, or continuing."""
+
+    start: date
+    declared: ev.DefaultDeclared
+    end: date | None = None
+    ended: ev.DefaultEnded | None = None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The facility's balances at the end of a day, and the event that set each reported value."""
@@ -84,6 +94,12 @@ class Ledger:
     refinancings: list[ev.Refinanced] = field(default_factory=list)
     payoffs: list[ev.PaidInFull] = field(default_factory=list)
     sales: list[ev.SaleClosed] = field(default_factory=list)
+    index_events: list[ev.IndexRate] = field(default_factory=list)
+    reports: list[ev.DocumentDelivered] = field(default_factory=list)   # deliveries that name their period
+    defaults: list[Default] = field(default_factory=list)
+    terminations: list[ev.Terminated] = field(default_factory=list)
+    reductions: list[ev.CommitmentReduced] = field(default_factory=list)
+    accelerations: list[ev.Accelerated] = field(default_factory=list)
 
     def on(self, day: date) -> Snapshot:
         """The balances at the end of a day."""
@@ -101,6 +117,13 @@ class Ledger:
 
     def delivered(self, documents: tuple[str, ...], day: date) -> list[ev.DocumentDelivered]:
         return [e for e in self.deliveries if e.document in documents and e.accepted and e.date <= day]
+
+    def default_on(self, day: date) -> Default | None:
+        """The Event of Default continuing on a day, if any (from its declaration to the day before it ended)."""
+        return next((d for d in self.defaults if d.start <= day and (d.end is None or day < d.end)), None)
+
+    def fee_payments_of(self, fee: str | None, day: date) -> list[ev.FeePayment]:
+        return [p for p in self.fee_payments if p.fee == fee and p.date <= day]
 
 
 def known(events, known_at: datetime | None):
@@ -229,10 +252,29 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
             work.expenses_paid += event.amount
         case ev.PrimeRate():
             ledger.prime_events.append(event)
+        case ev.IndexRate():
+            ledger.index_events.append(event)
+        case ev.DefaultDeclared():
+            if ledger.defaults and ledger.defaults[-1].end is None:
+                raise _Refused("type", f"an Event of Default is already continuing (declared "
+                                       f"{ledger.defaults[-1].start}); end it first (default_ended)")
+            ledger.defaults.append(Default(event.date, event))
+        case ev.DefaultEnded():
+            if not ledger.defaults or ledger.defaults[-1].end is not None:
+                raise _Refused("type", "no Event of Default is continuing to end")
+            ledger.defaults[-1].end, ledger.defaults[-1].ended = event.date, event
+        case ev.Terminated():
+            ledger.terminations.append(event)
+        case ev.CommitmentReduced():
+            ledger.reductions.append(event)
+        case ev.Accelerated():
+            ledger.accelerations.append(event)
         case ev.AmendmentExecuted():
             ledger.executions.append(event)
         case ev.DocumentDelivered():
             ledger.deliveries.append(event)
+            if event.period_end is not None:
+                ledger.reports.append(event)
         case ev.Refinanced():
             ledger.refinancings.append(event)
         case ev.PaidInFull():

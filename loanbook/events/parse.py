@@ -62,7 +62,7 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             continue
         key = _key(raw, counts)
         try:
-            event = _EVENT.validate_python({**raw, "source_file": source, "index": index, "line": line, "key": key})
+            event = _EVENT.validate_python({**raw, "source_file": source, "seq": index, "line": line, "key": key})
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
             continue
@@ -80,7 +80,7 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
     return tuple(events)
 
 
-_INTERNAL = {"source_file", "index", "line", "key"}
+_INTERNAL = {"source_file", "seq", "line", "key"}
 
 
 def _key(raw: dict, counts: Counter) -> str:
@@ -104,7 +104,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
 
     def problem(field: str, message: str) -> None:
         line = line_of(field) or event.line
-        problems.append(Problem(event.source_file, f"event {event.index + 1}" + (f" (line {line})" if line else ""),
+        problems.append(Problem(event.source_file, f"event {event.seq + 1}" + (f" (line {line})" if line else ""),
                                 field, message))
 
     def name(group: str, field: str, value: object) -> None:
@@ -158,6 +158,28 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                 event = event.model_copy(update={"value": parsed})
         case ev.DocumentDelivered():
             name("documents", "document", event.document)
+            if event.figures:
+                units = vocabulary.period_units()
+                figures = {}
+                for key, value in event.figures.items():
+                    if key not in units:
+                        declared = ", ".join(units) or "none"
+                        problem(f"figures.{key}", f"unknown period measure {key!r}; this facility declares: "
+                                                  f"{declared}")
+                        continue
+                    try:
+                        figures[key] = _PARSERS[units[key]](value, what=key, allow_negative=True)
+                    except ValueError as exc:
+                        problem(f"figures.{key}", str(exc))
+                event = event.model_copy(update={"figures": figures})
+            elif event.figures is not None:
+                problem("figures", "figures is empty: give at least one, or leave it out")
+        case ev.IndexRate():
+            name("indices", "index", event.index)
+        case ev.FeePayment(fee=str()):
+            fees = agreement.fee_ids()
+            if event.fee not in fees:
+                problem("fee", f"unknown fee {shown(event.fee)}; this facility's fees: {', '.join(fees) or 'none'}")
         case ev.AmendmentExecuted():
             documents = [d.id for d in agreement.documents]
             if event.amendment not in documents:
@@ -180,5 +202,5 @@ def _measure(vocabulary, measure_id: str, value: object, problem, field: str):
 
 def _base(event) -> dict:
     return {"date": event.date, "id": event.id, "recorded_at": event.recorded_at, "note": event.note,
-            "illustrative": event.illustrative, "source_file": event.source_file, "index": event.index,
+            "illustrative": event.illustrative, "source_file": event.source_file, "seq": event.seq,
             "line": event.line}

@@ -26,7 +26,7 @@ class EventBase(Strict):
     illustrative: bool = False
     # where the event came from; set by the parser, never read from the file
     source_file: str = Field(default="", exclude=True)
-    index: int = Field(default=0, exclude=True)
+    seq: int = Field(default=0, exclude=True)  # its place in its file, from 0
     line: int | None = Field(default=None, exclude=True)
     key: str = Field(default="", exclude=True)
 
@@ -34,7 +34,7 @@ class EventBase(Strict):
     def position(self) -> str:
         """The event's position in its file, as problems name it: 'event 3 (line 14)'."""
         line = f" (line {self.line})" if self.line else ""
-        return f"event {self.index + 1}{line}"
+        return f"event {self.seq + 1}{line}"
 
     @property
     def where(self) -> str:
@@ -115,20 +115,67 @@ class PrimeRate(EventBase):
     rate: Percent
 
 
+class IndexRate(EventBase):
+    """A declared index's rate from that day until its next change."""
+
+    type: Literal["index_rate"]
+    index: Name
+    rate: Percent
+
+
+class DefaultDeclared(EventBase):
+    """An Event of Default declared (the default rate and forced levels apply from this day)."""
+
+    type: Literal["default_declared"]
+    description: Text | None = None
+
+
+class DefaultEnded(EventBase):
+    """The continuing Event of Default cured or waived (from this day it no longer continues)."""
+
+    type: Literal["default_ended"]
+    how: Literal["cured", "waived"]
+
+
+class Terminated(EventBase):
+    """The borrower terminated the commitments (a termination fee may fall due)."""
+
+    type: Literal["terminated"]
+
+
+class CommitmentReduced(EventBase):
+    type: Literal["commitment_reduced"]
+    amount: Money
+
+
+class Accelerated(EventBase):
+    """The Obligations accelerated after an Event of Default."""
+
+    type: Literal["accelerated"]
+
+
 class AmendmentExecuted(EventBase):
     type: Literal["amendment_executed"]
     amendment: str = Field(max_length=80)
 
 
 class DocumentDelivered(EventBase):
+    """A deliverable received; a periodic report names its period's last day, and a certificate the
+    figures it reports (period measures, by name)."""
+
     type: Literal["document_delivered"]
     document: Name
     accepted: bool = True
+    period_end: IsoDate | None = None
+    figures: dict[Name, object] | None = None
 
 
 class FeePayment(EventBase):
+    """Paid toward a fee: `fee` names it (a computed fee's id); without it, the installment fee."""
+
     type: Literal["fee_payment"]
     amount: Money
+    fee: Name | None = None
 
 
 class InterestPayment(EventBase):
@@ -164,14 +211,16 @@ class SaleClosed(EventBase):
 
 Event = Annotated[
     Union[OpeningBalance, BorrowingBaseReport, Advance, Repayment, ContingentIssued, ContingentClosed,
-          TermLoanReserve, MeasureReported, PrimeRate, AmendmentExecuted, DocumentDelivered, FeePayment,
-          InterestPayment, ExpenseDemanded, ExpensePayment, Refinanced, PaidInFull, SaleClosed],
+          TermLoanReserve, MeasureReported, PrimeRate, IndexRate, AmendmentExecuted, DocumentDelivered, FeePayment,
+          InterestPayment, ExpenseDemanded, ExpensePayment, Refinanced, PaidInFull, SaleClosed, DefaultDeclared,
+          DefaultEnded, Terminated, CommitmentReduced, Accelerated],
     Field(discriminator="type"),
 ]
 
 EVENT_TYPES = ("opening_balance", "borrowing_base_report", "advance", "repayment", "contingent_issued",
-               "contingent_closed", "term_loan_reserve", "measure_reported", "prime_rate", "amendment_executed",
-               "document_delivered", "fee_payment", "interest_payment", "expense_demanded", "expense_payment",
-               "refinanced", "paid_in_full", "sale_closed")
+               "contingent_closed", "term_loan_reserve", "measure_reported", "prime_rate", "index_rate",
+               "amendment_executed", "document_delivered", "fee_payment", "interest_payment", "expense_demanded",
+               "expense_payment", "refinanced", "paid_in_full", "sale_closed", "default_declared", "default_ended",
+               "terminated", "commitment_reduced", "accelerated")
 register_tags(*EVENT_TYPES)
 MeasureValue = Decimal

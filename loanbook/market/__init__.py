@@ -30,11 +30,26 @@ class ShippedSeries:
         return self.changes[0].effective
 
 
+def read_series(data: object, file: str) -> ShippedSeries:
+    """A rate series as a file writes it: `source`, `known_through` and `changes` ({from, rate})."""
+    from ..core.errors import InputError, Problem
+
+    if not isinstance(data, dict) or not isinstance(data.get("changes"), list) or not data["changes"]:
+        raise InputError([Problem(file, None, None, "a rate series has source, known_through and changes "
+                                                    "(a list of {from, rate})")])
+    try:
+        changes = tuple(sorted((RateChange(parse_iso_date(row["from"], what="from"),
+                                           parse_percent(row["rate"], what="rate"), str(data.get("source", file)))
+                                for row in data["changes"]), key=lambda c: c.effective))
+        through = parse_iso_date(data["known_through"], what="known_through")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError([Problem(file, None, "changes",
+                                  f"a change is {{from: DATE, rate: PERCENT}}: {exc}")]) from None
+    return ShippedSeries(changes, through)
+
+
 def shipped_prime_series() -> ShippedSeries:
     """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
     resource = resources.files(__package__) / "prime_rate.yaml"
-    data = load_yaml(Path("prime_rate.yaml"), text=resource.read_text(encoding="utf-8")).data
-    assert isinstance(data, dict)
-    changes = tuple(RateChange(parse_iso_date(row["from"]), parse_percent(row["rate"]), data["source"])
-                    for row in data["changes"])
-    return ShippedSeries(changes, parse_iso_date(data["known_through"]))
+    return read_series(load_yaml(Path("prime_rate.yaml"), text=resource.read_text(encoding="utf-8")).data,
+                       "prime_rate.yaml")

@@ -1,0 +1,49 @@
+"""Kinds of clause that test the borrower: financial covenants on reported period figures, and waivers."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..core.types import IsoDate, Name, Number, Strict, Text
+from .quantity import AmountQuantity, FormulaField
+
+
+class Springing(Strict):
+    """A test that applies to a test date only while a figure of that day is below a threshold."""
+
+    figure: Name
+    below: FormulaField
+
+
+class Covenant(Strict):
+    """A measure of each test period (a formula of the figures a certificate reports) at least or at most a
+    threshold (a number, or a schedule by test date), tested every month, quarter or year."""
+
+    kind: Literal["covenant"]
+    id: Name
+    label: Text
+    measure: FormulaField
+    unit: Literal["number", "money", "percent"] = "number"
+    test: Literal["at_least", "at_most"]
+    threshold: AmountQuantity
+    every: Literal["month", "quarter", "year"]
+    first_test: IsoDate
+    certificate: Name
+    applies_while: Springing | None = None
+
+
+class WaiverCondition(Strict):
+    document: Name
+    by: IsoDate
+
+
+class CovenantWaiver(Strict):
+    """A covenant waived for named test dates, with a floor that still applies, on a condition."""
+
+    kind: Literal["covenant_waiver"]
+    covenant: Name
+    test_dates: tuple[IsoDate, ...] = Field(min_length=1)
+    floor: Number | None = None
+    condition: WaiverCondition | None = None
+    label: Text | None = None

@@ -1,0 +1,158 @@
+"""Kinds of clause that price the loans: level grids keyed on a measure, interest rates as formulas of
+indices and grid figures, the default rate, and the recurring reports that drive them."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..core.types import IsoDate, Name, Number, Percent, Strict, Text
+from .quantity import FormulaField
+
+DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
+
+
+class Level(Strict):
+    """One row of a grid: the measure's range as the text bounds it, both ends optional."""
+
+    level: str = Field(max_length=20)
+    lower: Number | None = None
+    lower_inclusive: bool = True
+    upper: Number | None = None
+    upper_inclusive: bool = False
+
+    def contains(self, value: Decimal) -> bool:
+        if self.lower is not None and (value < self.lower or (value == self.lower and not self.lower_inclusive)):
+            return False
+        if self.upper is not None and (value > self.upper or (value == self.upper and not self.upper_inclusive)):
+            return False
+        return True
+
+    def text(self) -> str:
+        parts = []
+        if self.lower is not None:
+            parts.append(f"{'at least' if self.lower_inclusive else 'above'} {self.lower}")
+        if self.upper is not None:
+            parts.append(f"{'at most' if self.upper_inclusive else 'below'} {self.upper}")
+        return " and ".join(parts) or "any value"
+
+
+class LevelValues(Strict):
+    """A column of a grid: a figure whose value is the one of the level in force (a margin, a fee rate)."""
+
+    id: Name
+    label: Text
+    unit: Literal["percent", "money", "number"] = "percent"
+    by_level: dict[str, Percent]
+
+
+class ForcedWindow(Strict):
+    level: str
+    start: IsoDate = Field(alias="from")
+    end: IsoDate | None = Field(default=None, alias="to")
+
+
+class LateRule(Strict):
+    """The level forced while a certificate is late, and from when."""
+
+    level: str
+    starts: Literal["day_after_due", "first_of_next_month_after_due"] = "day_after_due"
+
+
+EffectiveRule = Literal["next_month_after_delivery", "next_quarter_after_delivery", "on_delivery",
+                        "business_days_after_delivery", "pricing_periods"]
+
+
+class LevelGrid(Strict):
+    """Levels by a reported measure (a ratio, average usage), each giving the values of its columns; when a
+    reported level takes effect, and the levels forced in an initial period, while a certificate is late or
+    while an Event of Default continues."""
+
+    kind: Literal["level_grid"]
+    id: Name
+    label: Text
+    measure: Name
+    certificate: Name = Field(description="the document whose delivery reports the measure")
+    levels: tuple[Level, ...] = Field(min_length=1)
+    values: tuple[LevelValues, ...] = Field(min_length=1)
+    takes_effect: EffectiveRule
+    business_days: int | None = Field(default=None, ge=0, le=60)
+    period_starts: tuple[str, ...] = Field(default=(), description="pricing periods' first days, as MM-DD")
+    forced: tuple[ForcedWindow, ...] = ()
+    while_late: LateRule | None = None
+    while_default: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        names = [level.level for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError("a level is listed twice")
+        known = set(names)
+        for column in self.values:
+            if set(column.by_level) != known:
+                raise ValueError(f"{column.id} gives values for {sorted(column.by_level)}, not for the levels "
+                                 f"{sorted(known)}")
+        for level in [w.level for w in self.forced] + [x for x in (self.while_default,
+                                                                    self.while_late and self.while_late.level) if x]:
+            if level not in known:
+                raise ValueError(f"forced level {level!r} is not one of the levels {sorted(known)}")
+        if (self.takes_effect == "business_days_after_delivery") != (self.business_days is not None):
+            raise ValueError("business_days goes with takes_effect: business_days_after_delivery, and only with it")
+        if (self.takes_effect == "pricing_periods") != bool(self.period_starts):
+            raise ValueError("period_starts goes with takes_effect: pricing_periods, and only with it")
+        for start in self.period_starts:
+            month, _, day = start.partition("-")
+            if not (month.isdigit() and day.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 28):
+                raise ValueError(f"a period start is MM-DD with a day from 1 to 28, got {start!r}")
+        _check_partition(self.levels)
+        return self
+
+
+def _check_partition(levels: tuple[Level, ...]) -> None:
+    """The levels cover every value of the measure exactly once; a gap or an overlap names the value."""
+    ordered = sorted(levels, key=lambda lv: (lv.lower is not None, lv.lower or 0))
+    if ordered[0].lower is not None:
+        raise ValueError(f"no level covers values below {ordered[0].lower}")
+    if ordered[-1].upper is not None:
+        raise ValueError(f"no level covers values above {ordered[-1].upper}")
+    for a, b in zip(ordered, ordered[1:]):
+        if a.upper is None or b.lower is None or a.upper != b.lower:
+            raise ValueError(f"levels {a.level} ({a.text()}) and {b.level} ({b.text()}) do not meet: values "
+                             "between them fall in no level")
+        if not a.upper_inclusive and not b.lower_inclusive:
+            raise ValueError(f"the value {a.upper} falls in no level: level {a.level} is {a.text()} and level "
+                             f"{b.level} is {b.text()} (resolve the boundary with an interpretation)")
+        if a.upper_inclusive and b.lower_inclusive:
+            raise ValueError(f"the value {a.upper} falls in two levels, {a.level} and {b.level}")
+
+
+class InterestRate(Strict):
+    """A tranche's rate as a formula in percent (index, the greatest of indices, a grid's margin), on a
+    day basis. `actual/actual` is actual days over the year's own length (365 or 366)."""
+
+    kind: Literal["interest_rate"]
+    tranche: Name
+    label: Text | None = None
+    rate: FormulaField
+    day_basis: DayBasis
+
+
+class DefaultRate(Strict):
+    """A margin added to the rate of the tranches (all, if none named) while an Event of Default continues."""
+
+    kind: Literal["default_rate"]
+    margin: Percent
+    tranches: tuple[Name, ...] = ()
+
+
+class Reporting(Strict):
+    """A document due every period (a month, a quarter, a year), a number of days after the period ends."""
+
+    kind: Literal["reporting"]
+    id: Name
+    document: Name
+    every: Literal["month", "quarter", "year"]
+    first_period_end: IsoDate
+    due_days_after: int = Field(ge=0, le=366)
+    label: Text | None = None

@@ -1,0 +1,108 @@
+"""A tranche's interest rate on a day, and where it came from.
+
+Two kinds of clause price loans: a `pricing_grid` (an index plus a margin, by dated period) and an
+`interest_rate` (a formula of indices and figures, e.g. the greatest of several indices plus a grid's
+margin). A `default_rate` adds its margin while an Event of Default continues. A day with no pricing in
+force, or an index with no known rate, is an error naming the day and the clause: never zero interest.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..agreement.kinds import PricingGrid
+from ..agreement.kinds_pricing import DefaultRate, InterestRate
+from ..agreement.model import Agreement, ClauseVersion
+from ..core.errors import RecordError
+from ..core.money import HUNDRED
+from .explain import Explanation, leaf
+from .figures import FigureBook
+from .indices import IndexBook
+from .ledger import Ledger
+from .levels import LevelBook
+
+
+@dataclass(frozen=True)
+class Rate:
+    rate: Decimal          # percent a year
+    basis: str
+    version: ClauseVersion
+    formula: str           # how the rate is made, as words and figures ("4.75% prime + 3.5%")
+    inputs: tuple[Explanation, ...]
+
+    def same(self, other: Rate | None) -> bool:
+        return other is not None and (self.rate, self.basis, self.version, self.formula) == (
+            other.rate, other.basis, other.version, other.formula)
+
+
+class Pricing:
+    def __init__(self, agreement: Agreement, ledger: Ledger, indices: IndexBook, levels: LevelBook,
+                 book_of: Callable[[date], FigureBook]):
+        self.agreement = agreement
+        self.ledger = ledger
+        self.indices = indices
+        self.levels = levels
+        self.book_of = book_of
+        self.grids = agreement.all_terms(PricingGrid)
+        self.formulas = agreement.all_terms(InterestRate)
+        self.defaults = agreement.all_terms(DefaultRate)
+
+    @property
+    def priced(self) -> bool:
+        """Whether the agreement prices its loans at all (a facility's folder may leave pricing out)."""
+        return bool(self.grids or self.formulas)
+
+    def rate(self, tranche: str, day: date) -> Rate:
+        base = self._base(tranche, day)
+        for version, block in self.defaults:
+            if version.in_force_on(day) and (not block.tranches or tranche in block.tranches):
+                default = self.ledger.default_on(day)
+                if default is not None:
+                    margin = leaf("default margin", block.margin, f"{version.clause_id}: an Event of Default "
+                                                                   f"continues since {default.start}", unit="percent")
+                    return Rate(base.rate + block.margin, base.basis, base.version,
+                                f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
+        return base
+
+    def _base(self, tranche: str, day: date) -> Rate:
+        for version, block in reversed(self.formulas):
+            if version.in_force_on(day) and block.tranche == tranche:
+                value, text, inputs = self.book_of(day).quantity(block.rate, version, f"rate of {tranche}")
+                return Rate(value * HUNDRED, block.day_basis, version, text, inputs)
+        in_force = [(v, g) for v, g in self.grids if v.in_force_on(day)]
+        mine = [(v, g) for v, g in in_force if tranche in g.tranches] or in_force
+        if not mine:
+            clause = self.grids[0][0].clause_id if self.grids else (
+                self.formulas[0][0].clause_id if self.formulas else "the pricing clause")
+            raise RecordError(f"no {tranche} pricing row of {clause} is in force on {day}")
+        version, grid = mine[-1]
+        row = grid.row_on(tranche, day)
+        if row is None:
+            raise RecordError(f"no {tranche} pricing row of {version.clause_id} is in force on {day}")
+        index = self.indices.on(row.index, day)
+        return Rate(index.rate + row.margin, grid.day_basis, version,
+                    f"{index.rate}% {row.index} + {row.margin}%",
+                    (leaf(row.index, index.rate, index.source, unit="percent"),))
+
+    def boundaries(self, first: date, last: date) -> set[date]:
+        """Every day a rate may change: index changes, clause and row boundaries, level changes, defaults,
+        and each January 1 (a year of 365 or 366 days changes length there)."""
+        days = set(self.indices.boundaries()) | self.levels.change_days()
+        for version, grid in self.grids:
+            days.add(version.effective)
+            if version.until:
+                days.add(version.until)
+            for row in grid.rows:
+                days.update((row.start, row.end + timedelta(days=1)))
+        for version, _ in self.formulas + self.defaults:
+            days.add(version.effective)
+            if version.until:
+                days.add(version.until)
+        for default in self.ledger.defaults:
+            days.add(default.start)
+            if default.end:
+                days.add(default.end)
+        days.update(date(year, 1, 1) for year in range(first.year, last.year + 2))
+        return days
