@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import localcontext
 from pathlib import Path
 from typing import Optional
 
@@ -27,7 +28,7 @@ from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, RecordError, printable
 from .core.files import MAX_YAML_BYTES, contained
 from .core.money import money_human, parse_money, percent_str
-from .engine.facility import MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
+from .engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from .events.parse import parse_events
 from .market import shipped_prime_series
 
@@ -55,7 +56,8 @@ def _fail(message: str) -> None:
 
 def _run(action: Callable[[], None]) -> None:
     try:
-        action()
+        with localcontext(ENGINE_CONTEXT):  # whatever context the process has, the figures are the same
+            action()
     except InputError as exc:
         _fail(exc.one_line())
     except (RecordError, BadInput) as exc:

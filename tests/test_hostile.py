@@ -4,8 +4,7 @@ The requirement: no input makes a command print a traceback, run unbounded, read
 or return a figure from input that should have been refused. Bad input exits 2 with ONE line on stderr
 that names the file (or the option), the position and the field, and nothing is printed on stdout.
 
-Every case drives the real CLI (typer's CliRunner). A case marked xfail(strict=True) is one where the
-PROGRAM falls short of the requirement today; its reason says what happens and what should.
+Every case drives the real CLI (typer's CliRunner).
 """
 from __future__ import annotations
 
@@ -41,10 +40,6 @@ EVENTS = "hostile-events.yaml"           # the name every --events file of these
 SEED_STATUS = ("status", "--as-of", "2002-12-31")
 ACME_STATUS = ("status", "--as-of", "2024-02-01")
 MAX_MESSAGE = 2000
-
-
-def xfail(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -196,21 +191,11 @@ def _latin1(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("make", [
-    pytest.param(lambda folder: ".", id="a-folder", marks=xfail(
-        "text_file '.' is refused as '<folder>/documents: the document text is a folder, not a file': the "
-        "message names neither loan-agreement.yaml nor its line nor the field text_file")),
-    pytest.param(lambda folder: "missing.txt", id="missing", marks=xfail(
-        "a missing text_file is refused as '<folder>/documents/missing.txt: no such document text': the "
-        "document file, its line and the field text_file are not named")),
-    pytest.param(_fifo, id="fifo", marks=xfail(
-        "a FIFO as text_file is refused as '<folder>/documents/pipe.txt: the document text is not a regular "
-        "file ...': loan-agreement.yaml, its line and the field text_file are not named")),
-    pytest.param(_big, id="5-MB", marks=xfail(
-        "a 5 MB text_file is refused as '<folder>/documents/big.txt: the document text is 5,242,880 bytes; the "
-        "limit is 4,194,304': loan-agreement.yaml, its line and the field text_file are not named")),
-    pytest.param(_latin1, id="not-utf8", marks=xfail(
-        "a latin-1 text_file is refused as '<folder>/documents/latin.txt: not UTF-8 text ...': "
-        "loan-agreement.yaml, its line and the field text_file are not named")),
+    pytest.param(lambda folder: ".", id="a-folder"),
+    pytest.param(lambda folder: "missing.txt", id="missing"),
+    pytest.param(_fifo, id="fifo"),
+    pytest.param(_big, id="5-MB"),
+    pytest.param(_latin1, id="not-utf8"),
 ])
 def test_text_file_inside_the_folder_but_unreadable(tmp_path, make):
     folder = copy_of(ACME, tmp_path)
@@ -286,14 +271,8 @@ def _loop_text_file(folder: Path, tmp_path: Path):
 @pytest.mark.parametrize("make", [
     _link_facility_yaml, _link_documents, _link_document_yaml, _link_extra_document_to_passwd, _link_text_file,
     _link_text_file_to_dev_zero, _link_events_yaml,
-    pytest.param(_loop_document, marks=xfail(
-        "documents/loop.yaml, a symlink to itself: Path.resolve() in core.files.contained raises "
-        "'RuntimeError: Symlink loop from .../documents/loop.yaml' (Python 3.11), which escapes: exit 1 with a "
-        "traceback instead of exit 2 naming the file")),
-    pytest.param(_loop_text_file, marks=xfail(
-        "documents/loan-agreement.txt, a symlink to itself: 'RuntimeError: Symlink loop from "
-        ".../documents/loan-agreement.txt' escapes from Path.resolve() in core.files.contained: exit 1 with a "
-        "traceback instead of exit 2 naming loan-agreement.yaml, line 5, field text_file")),
+    pytest.param(_loop_document),
+    pytest.param(_loop_text_file),
 ])
 def test_symlink_out_of_the_folder(tmp_path, make):
     folder = copy_of(ACME, tmp_path)
@@ -394,9 +373,6 @@ def test_events_file_that_is_not_a_file(tmp_path, kind, expected):
     assert time.monotonic() - started < 5
 
 
-NUL_CRASH = ("a control character in UTF-8 text (NUL here) crashes the YAML reader: 'yaml.reader.ReaderError: "
-             "unacceptable character #x0000: special characters are not allowed' is raised by StrictLoader(text) in "
-             "load_yaml, outside its try block: exit 1 with a traceback instead of exit 2 naming the file and line")
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -404,13 +380,11 @@ NUL_CRASH = ("a control character in UTF-8 text (NUL here) crashes the YAML read
     (b"- {date: 2002-10-01, type: advance, amount: '1.00', note: caf\xe9}\n", ("not UTF-8", "line 1")),
     ("- {date: 2002-10-01, type: advance, amount: '1.00'}\n".encode("utf-16"), ("not UTF-8",)),
     pytest.param(b"- {date: 2002-10-01, type: advance, amount: '1.00'}\n\x00\n", ("not valid YAML", "line 2"),
-                 id="nul-byte", marks=xfail(NUL_CRASH)),
+                 id="nul-byte"),
     pytest.param(b"- {date: 2002-10-01, type: advance, amount: '1.00', note: \"a\x07b\"}\n",
-                 ("not valid YAML", "line 1"), id="bell-character",
-                 marks=xfail(NUL_CRASH.replace("#x0000", "#x0007").replace("(NUL here)", "(BEL here)"))),
+                 ("not valid YAML", "line 1"), id="bell-character"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', note: a\ufffeb}\n".encode(),
-                 ("not valid YAML", "line 1"), id="noncharacter-U+FFFE",
-                 marks=xfail(NUL_CRASH.replace("#x0000", "#xfffe").replace("(NUL here)", "(U+FFFE here)"))),
+                 ("not valid YAML", "line 1"), id="noncharacter-U+FFFE"),
     (b"\xef\xbb\xbf\xef\xbb\xbf- {date: 2002-10-01}\n", (EVENTS,)),
 ])
 def test_events_file_that_is_not_text(tmp_path, content, expected):
@@ -429,14 +403,10 @@ ADVANCE = "- {date: 2002-10-01, type: advance, amount: AMOUNT}\n"
 AMOUNT = "field 'amount'"
 PLAIN = "not a number written plainly"
 AMBIGUOUS = "read differently by different YAML versions"
-AMBIGUOUS_NO_FIELD = ("the YAML-level refusal of {!r} names the file, line and column but neither the event nor "
-                      "the field: stderr is 'loanbook: <file>: line 1, column 45: not valid YAML: {!r} is read "
-                      "differently by different YAML versions ...', without \"event 1\" and \"field 'amount'\"")
 
 
 def _ambiguous(value: str, **kwargs):
-    return pytest.param(value, AMBIGUOUS, id=kwargs.get("id", value),
-                        marks=xfail(AMBIGUOUS_NO_FIELD.format(value, value)))
+    return pytest.param(value, AMBIGUOUS, id=kwargs.get("id", value))
 
 
 @pytest.mark.parametrize("amount,expected", [
@@ -455,9 +425,7 @@ def _ambiguous(value: str, **kwargs):
     _ambiguous("-.inf"),
     ("'NaN'", PLAIN),
     ("'Infinity'", PLAIN),
-    pytest.param("9" * 5000, "not an amount", id="5000-digit-integer", marks=xfail(
-        "an unquoted 5,000-digit amount is refused at the YAML level: '<file>: line 1, column 45: not valid YAML: a "
-        "number of 5,000 characters is not an amount' names neither event 1 nor the field 'amount'")),
+    pytest.param("9" * 5000, "not an amount", id="5000-digit-integer"),
     pytest.param("'" + "9" * 5000 + "'", "too many digits", id="5000-digit-string"),
     ("-0.00", "negative zero"),
     ("'-0'", "negative zero"),
@@ -483,10 +451,7 @@ def _ambiguous(value: str, **kwargs):
     ("''", PLAIN),
     ("'1.'", PLAIN),
     ("'12 34'", PLAIN),
-    pytest.param("'1\u0665\u0665'", PLAIN, id="arabic-indic-digits", marks=xfail(
-        "'1\u0665\u0665' (1 then two ARABIC-INDIC DIGIT FIVE, which look like 0s: it reads as '100') is "
-        "accepted as 155.00 and the command exits 0: parse_money's \\d matches any Unicode digit and "
-        "Decimal() converts it. It should be refused as not a number written plainly (ASCII digits only)")),
+    pytest.param("'1\u0665\u0665'", PLAIN, id="arabic-indic-digits"),
 ])
 def test_amount_in_an_event(tmp_path, amount, expected):
     refused(with_events(tmp_path, ADVANCE.replace("AMOUNT", amount)), EVENTS, "event 1", "line 1", AMOUNT, expected)
@@ -522,9 +487,7 @@ def test_rate_in_an_event(tmp_path, rate, expected):
     ("1_000", PLAIN),
     ("0", "more than zero"),
     ("0.00", "more than zero"),
-    pytest.param("\uff15\uff10\uff10\uff10", PLAIN, id="fullwidth-digits", marks=xfail(
-        "--amount '\uff15\uff10\uff10\uff10' (FULLWIDTH digits) is accepted as 5,000.00 and the command exits 0; "
-        "only ASCII digits are a number written plainly")),
+    pytest.param("\uff15\uff10\uff10\uff10", PLAIN, id="fullwidth-digits"),
 ])
 def test_amount_option(amount, expected):
     result = invoke(["advance", "--facility", SEED, "--on", "2002-10-15", f"--amount={amount}"])
@@ -536,10 +499,6 @@ def test_amount_option(amount, expected):
 BILLION_LAUGHS = "\n".join(
     ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     + [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]) + "\n"
-QUOTED_BOOL = ("a quoted 'yes'/'off' (a string: the YAML reader refuses the unquoted forms as ambiguous) is "
-               "coerced by pydantic's lax bool to True/False and the command exits 0; a boolean field should take "
-               "only true/false")
-NO_FIELD = "refused by the YAML reader with file, line and column, but neither event 1 nor the field amount is named: "
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -548,14 +507,11 @@ NO_FIELD = "refused by the YAML reader with file, line and column, but neither e
     pytest.param("- date: 2002-10-01\n  type: advance\n  amount: '1.00'\n  type: repayment\n",
                  ("line 4", "field 'type'", "repeated key"), id="repeated-key-block"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: !!python/object/apply:os.system ['true']}\n",
-                 ("line 1", AMOUNT, "tags"), id="python-object-apply", marks=xfail(
-                     NO_FIELD + "'<file>: line 1, column 45: tags (!!type or !name) are not allowed'")),
+                 ("line 1", AMOUNT, "tags"), id="python-object-apply"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: !!binary MTAwMC4wMA==}\n",
-                 ("line 1", AMOUNT, "tags"), id="binary", marks=xfail(
-                     NO_FIELD + "'<file>: line 1, column 45: tags (!!type or !name) are not allowed'")),
+                 ("line 1", AMOUNT, "tags"), id="binary"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: !money '1.00'}\n",
-                 ("line 1", AMOUNT, "tags"), id="custom-tag", marks=xfail(
-                     NO_FIELD + "'<file>: line 1, column 45: tags (!!type or !name) are not allowed'")),
+                 ("line 1", AMOUNT, "tags"), id="custom-tag"),
     pytest.param("- !!python/object/new:os.system [true]\n", ("line 1", "tags"), id="tagged-event"),
     pytest.param(BILLION_LAUGHS, ("alias",), id="billion-laughs"),
     pytest.param("- &a [*a]\n", ("line 1", "itself"), id="self-referencing-anchor"),
@@ -563,13 +519,9 @@ NO_FIELD = "refused by the YAML reader with file, line and column, but neither e
                  id="self-referencing-mapping"),
     pytest.param("- &x {date: 2002-10-01, type: prime_rate, rate: '4.75'}\n" + "- *x\n" * 101, ("aliases",),
                  id="101-aliases"),
-    pytest.param("- " + "[" * 5000 + "]" * 5000 + "\n", ("not valid YAML", "line 1"), id="5000-nested-lists",
-                 marks=xfail("5,000 nested lists are refused as '<file>: not valid YAML: nested too deeply' "
-                             "(after ~2 s): no position (line 1) is given")),
+    pytest.param("- " + "[" * 5000 + "]" * 5000 + "\n", ("not valid YAML", "line 1"), id="5000-nested-lists"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', note: " + "{a: " * 5000 + "x"
-                 + "}" * 5000 + "}\n", ("not valid YAML", "line 1"), id="5000-nested-mappings",
-                 marks=xfail("5,000 nested mappings are refused as '<file>: not valid YAML: nested too deeply': "
-                             "no position (line 1) and no field (note) is given")),
+                 + "}" * 5000 + "}\n", ("not valid YAML", "line 1"), id="5000-nested-mappings"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00'\n", ("not valid YAML", "line 2"),
                  id="unclosed-flow-mapping"),
     pytest.param("- date: 2002-10-01\n type: advance\n", ("not valid YAML", "line 2"), id="bad-indentation"),
@@ -586,13 +538,11 @@ NO_FIELD = "refused by the YAML reader with file, line and column, but neither e
     pytest.param("- [2002-10-01, advance, '1.00']\n", ("event 1", "line 1", "mapping of fields"),
                  id="event-is-a-list"),
     pytest.param("- {date: 2002-10-24, type: document_delivered, document: auction_agreement, accepted: yes}\n",
-                 ("line 1", "field 'accepted'", AMBIGUOUS), id="accepted-yes", marks=xfail(
-                     "'accepted: yes' is refused at the YAML level ('<file>: line 1, column 87: not valid YAML: "
-                     "'yes' is read differently ...') without naming event 1 or the field 'accepted'")),
+                 ("line 1", "field 'accepted'", AMBIGUOUS), id="accepted-yes"),
     pytest.param("- {date: 2002-10-24, type: document_delivered, document: auction_agreement, accepted: 'yes'}\n",
-                 ("line 1", "field 'accepted'"), id="accepted-quoted-yes", marks=xfail(QUOTED_BOOL)),
+                 ("line 1", "field 'accepted'"), id="accepted-quoted-yes"),
     pytest.param("- {date: 2002-10-24, type: document_delivered, document: auction_agreement, accepted: 'off'}\n",
-                 ("line 1", "field 'accepted'"), id="accepted-quoted-off", marks=xfail(QUOTED_BOOL)),
+                 ("line 1", "field 'accepted'"), id="accepted-quoted-off"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', ? [a, b] : c}\n",
                  ("line 1", "plain name"), id="complex-key"),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', 1: x}\n", ("line 1", "'1'"),
@@ -600,7 +550,7 @@ NO_FIELD = "refused by the YAML reader with file, line and column, but neither e
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', null: x}\n", ("line 1", "event 1"),
                  id="null-key"),
     pytest.param("- &base {date: 2002-10-01, type: prime_rate, rate: '4.75'}\n- {<<: *base, date: 2002-10-02}\n",
-                 ("event 2", "field 'type'"), id="merge-key"),
+                 ("event 2", "merge keys"), id="merge-key"),
 ])
 def test_yaml_structure(tmp_path, content, expected):
     started = time.monotonic()
@@ -616,11 +566,7 @@ def test_python_tag_runs_nothing(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the pure-Python YAML scanner spends time proportional to the flow depth on every token: a list of 300 "
-    "nested lists ~600 bytes takes ~0.1 s, so a file of them repeated is ~0.1 s per 600 bytes, ~45 minutes at "
-    "the 16 MB limit. This 500 kB file does not finish in 4 s; it should be refused (a nesting bound, "
-    "checked before parsing) or read in a few seconds"))
+
 def test_many_deep_nests_are_bounded(tmp_path):
     nest = "[" * 300 + "]" * 300
     content = "- [" + ", ".join([nest] * 850) + "]\n"
@@ -651,11 +597,7 @@ def test_event_date(tmp_path, value, expected):
     ("'2002-10-01T25:00:00'", "not a real date and time"),
     ("'2002-10-01T10:00:00+24:00'", "not a real date and time"),
     ("'9999-12-31T23:00:00'", "outside the dates loanbook keeps"),
-    pytest.param("'0001-01-01T00:00:00+01:00'", "outside the dates loanbook keeps", id="year-1-east-of-utc",
-                 marks=xfail("recorded_at '0001-01-01T00:00:00+01:00' raises OverflowError('date value out of "
-                             "range') in parse_timestamp's astimezone(UTC); pydantic does not turn it into a "
-                             "validation error, so the command crashes (exit 1, traceback) instead of exiting 2 "
-                             "naming event 1 and recorded_at")),
+    pytest.param("'0001-01-01T00:00:00+01:00'", "outside the dates loanbook keeps", id="year-1-east-of-utc"),
 ])
 def test_event_recorded_at(tmp_path, value, expected):
     result = with_events(tmp_path, f"- {{date: 2002-10-01, type: advance, amount: '1.00', recorded_at: {value}}}\n")
@@ -674,14 +616,9 @@ def test_event_recorded_at(tmp_path, value, expected):
     (("status", "--as-of", "2002-10-15", "--known-at", "2002-13-01"), ("--known-at",)),
     (("status", "--as-of", "2002-10-15", "--known-at", "2002-10-15T10:00:00+25:00"), ("--known-at",)),
     pytest.param(("status", "--as-of", "2002-10-15", "--known-at", "0001-01-01T00:00:00+01:00"), ("--known-at",),
-                 id="known-at-year-1-east-of-utc", marks=xfail(
-                     "--known-at 0001-01-01T00:00:00+01:00: OverflowError: date value out of range (from "
-                     "astimezone in parse_timestamp) escapes; the command exits 1 with a traceback instead of "
-                     "exit 2 naming --known-at")),
+                 id="known-at-year-1-east-of-utc"),
     pytest.param(("status", "--as-of", "2002-10-15", "--known-at", "9999-12-31T23:59:59-01:00"), ("--known-at",),
-                 id="known-at-year-9999-west-of-utc", marks=xfail(
-                     "--known-at 9999-12-31T23:59:59-01:00: OverflowError: date value out of range (from "
-                     "astimezone in parse_timestamp) escapes; exit 1 with a traceback instead of exit 2")),
+                 id="known-at-year-9999-west-of-utc"),
     (("timeline", "--from", "2002-10-01", "--to", "9999-12-31"), ("--to", "2199-12-31")),
     (("timeline", "--from", "2002-10-01", "--to", "2199-12-31"), ("--from", "3,660 days")),
     (("timeline", "--from", "1901-01-01", "--to", "2199-12-31"), ("--from", "3,660 days")),
@@ -762,9 +699,6 @@ def test_each_interest_payment_alone_is_accepted(tmp_path):
 
 # === 7. names ======================================================================================
 
-BRACKET_KEY = ("an unknown field whose name contains '[' is reported with no field at all: \"event 1 (line 1): "
-               "unknown field\" - core.types._is_branch_label drops every location part containing '[' (meant for "
-               "pydantic's 'function-before[...]' labels), so the key is lost from the message")
 
 
 @pytest.mark.parametrize("content,expected", [
@@ -784,10 +718,7 @@ BRACKET_KEY = ("an unknown field whose name contains '[' is reported with no fie
     ("- {date: 2002-10-01, type: amendment_executed, amendment: amendment-99}\n",
      ("field 'amendment'", "amendment-99")),
     pytest.param("- {date: 2002-10-01, type: measure_reported, measure: leverage, value: '1.00'}\n",
-                 ("field 'measure'", "leverage"), id="unknown-measure", marks=xfail(
-                     "an unknown measure is reported against the wrong field: \"event 1 (line 1): field 'value': "
-                     "unknown measure 'leverage'; this facility declares: term_loan_reserve\" - the field at "
-                     "fault is 'measure'")),
+                 ("field 'measure'", "leverage"), id="unknown-measure"),
     ("- {date: 2002-10-01, type: borrowing_base_report, receivables_borrowing_base: '1.00', "
      "measures: {leverage: '1'}}\n", ("field 'measures.leverage'", "leverage")),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', source_file: /etc/passwd}\n",
@@ -798,7 +729,7 @@ BRACKET_KEY = ("an unknown field whose name contains '[' is reported with no fie
     ("- {date: 2002-10-01, type: advance, amount: '1.00', line: 99}\n", ("field 'line'", "unknown field")),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', colour: red}\n", ("field 'colour'", "unknown field")),
     pytest.param("- {date: 2002-10-01, type: advance, amount: '1.00', 'col[our': red}\n",
-                 ("field 'col[our'", "unknown field"), id="bracket-in-unknown-field", marks=xfail(BRACKET_KEY)),
+                 ("field 'col[our'", "unknown field"), id="bracket-in-unknown-field"),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', id: 'a b'}\n", ("field 'id'",)),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', id: " + "x" * 81 + "}\n", ("field 'id'",)),
     ("- {date: 2002-10-01, type: advance, amount: '1.00', note: " + "n" * 20_001 + "}\n", ("field 'note'",)),
@@ -811,7 +742,7 @@ def test_unknown_and_internal_names(tmp_path, content, expected):
 @pytest.mark.parametrize("content,raw,escaped", [
     ('- {date: 2002-10-01, type: advance, "amo\\nunt": "1.00"}\n', "amo\nunt", "amo\\nunt"),
     pytest.param('- {date: 2002-10-01, type: advance, amount: "1.00", "\\e[31mred\\e[0m": x}\n', "\x1b", "\\x1b[31mred",
-                 id="ansi-key", marks=xfail(BRACKET_KEY)),
+                 id="ansi-key"),
     ('- {date: 2002-10-01, type: "\\e[2J\\e[H", amount: "1.00"}\n', "\x1b", "\\x1b[2J"),
     ('- {date: 2002-10-01, type: advance, amount: "1.00", "evil\\u202ename": x}\n', "\u202e", "\\u202e"),
     ('- {date: 2002-10-01, type: advance, amount: "1.00", "one\\Ltwo": x}\n', "\u2028", "\\u2028"),
@@ -963,10 +894,7 @@ def test_megabytes_of_one_bad_value_give_a_short_line(tmp_path, content):
     assert time.monotonic() - started < 15
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "2,000 bad events give a line of 2,011 characters: five problems of ~400 characters each are joined, then "
-    "cli._fail cuts the whole at 2,000 (plus the 'loanbook: ' prefix) - the '(and 1995 more problems)' count is "
-    "cut off with it"))
+
 def test_many_problems_make_one_short_line(tmp_path):
     content = "".join(f"- {{date: 2002-10-01, type: advence{i}}}\n" for i in range(2000))
     err = refused(with_events(tmp_path, content), EVENTS, "event 1 (line 1)", "more problems")
@@ -1044,10 +972,7 @@ def test_decimal_context_does_not_change_the_engine(seed_agreement):
     assert expected["interest_accrued_unpaid"] != Decimal(0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the engine is pinned to its own context but the projection is not: status_json (money_str -> cents -> "
-    "quantize) under a caller's prec=3 raises InvalidOperation, which cents() turns into "
-    "'ValueError: amount out of range: Decimal(...)'"))
+
 def test_decimal_context_does_not_change_the_figures_as_printed(seed_agreement):
     day = date(2002, 10, 20)
     expected = flat(facility(seed_agreement, SEED_HISTORY).status(day))
@@ -1056,9 +981,7 @@ def test_decimal_context_does_not_change_the_figures_as_printed(seed_agreement):
     assert got == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "status --json run under a caller's decimal context of prec=3 crashes: "
-    "'ValueError: amount out of range: Decimal(...)' raised by cents() in the projection (exit 1, traceback)"))
+
 def test_decimal_context_does_not_change_the_cli():
     args = ["status", "--facility", SEED, "--as-of", "2002-10-15", "--json"]
     expected = invoke(args)
@@ -1092,7 +1015,7 @@ def _run_acme_events(scratch: Path, data: bytes):
     return invoke([*ACME_STATUS, "--facility", ACME, "--events", path], seconds=20)
 
 
-@pytest.mark.xfail(strict=True, reason="random bytes find the crash of the nul-byte case: " + NUL_CRASH)
+
 @PROPERTY
 @example(data=b"- {date: 2024-01-02}\n\x00")
 @given(data=st.binary(max_size=400))
@@ -1104,8 +1027,8 @@ def test_random_bytes_as_events(scratch, data):
 @given(text=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn")) | st.sampled_from("\n\t\r"),
                     max_size=400))
 def test_random_text_as_events(scratch, text):
-    """Random UTF-8 text without control characters and noncharacters, whose crash the cases above show, so
-    that the property keeps looking for other failures meanwhile."""
+    """Random UTF-8 text without control characters and noncharacters (the bytes property covers those), so
+    that the search reaches deeper than the YAML reader."""
     exit_0_or_2(_run_acme_events(scratch, text.encode("utf-8")))
 
 

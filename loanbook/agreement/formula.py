@@ -23,7 +23,7 @@ ANY = "any"  # a formula of plain numbers (and rates scaled by them): it takes t
 UNITS = (MONEY, PERCENT, NUMBER)
 MAX_FORMULA = 2000  # characters
 
-_PERCENT_LITERAL = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*%")
+_PERCENT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*%")
 _FUNCTIONS = ("min", "max")
 
 
@@ -111,7 +111,7 @@ def parse_formula(text: object, *, percent_default: bool = False) -> Formula:
         raise FormulaError("the formula is empty")
     if len(source) > MAX_FORMULA:
         raise FormulaError(f"the formula is longer than {MAX_FORMULA} characters")
-    if percent_default and re.fullmatch(r"\d+(?:\.\d+)?", source):
+    if percent_default and re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", source):
         source = source + "%"
     python = _PERCENT_LITERAL.sub(lambda m: f"__percent__({m.group(1)})", source.replace("×", "*"))
     try:
@@ -124,7 +124,7 @@ def parse_formula(text: object, *, percent_default: bool = False) -> Formula:
 def _convert(node: ast.AST, python: str, source: str) -> Node:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         written = ast.get_source_segment(python, node) or str(node.value)
-        if not re.fullmatch(r"\d+(?:\.\d+)?", written):
+        if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", written):
             raise FormulaError(f"in {source!r}: write numbers plainly (like 1750000.00), not {written!r}")
         return Num(Decimal(written), written)
     if isinstance(node, ast.Name):

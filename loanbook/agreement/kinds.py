@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, register_tags
+from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_fees import ComputedFee, TerminationFee
@@ -150,7 +150,7 @@ class Overadvance(Strict):
     cap: AmountQuantity
     ceilings: tuple[FormulaField, ...] = ()
     total_ceiling: FormulaField | None = None
-    discretionary: bool = True
+    discretionary: Flag = True
 
 
 class PricingRow(Strict):
@@ -267,7 +267,7 @@ class InstallmentSchedule(Strict):
 
 class SatisfyingDocument(Strict):
     document: Name
-    accepted: bool = True
+    accepted: Flag = True
     performance_by: IsoDate | None = Field(
         default=None, description="a date the document must provide for (an auction by ...)")
 
@@ -280,7 +280,7 @@ class DeadlineObligation(Strict):
     obligation: Text
     deadline: IsoDate | None
     satisfied_by: tuple[SatisfyingDocument, ...]
-    not_applicable_if_repaid_by_deadline: bool = False
+    not_applicable_if_repaid_by_deadline: Flag = False
 
 
 class TriggeredObligation(Strict):

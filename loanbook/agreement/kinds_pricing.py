@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Name, Number, Percent, Strict, Text
+from ..core.types import Flag, IsoDate, Name, Number, Percent, Strict, Text
 from .quantity import FormulaField
 
 DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
@@ -18,9 +18,9 @@ class Level(Strict):
 
     level: str = Field(max_length=20)
     lower: Number | None = None
-    lower_inclusive: bool = True
+    lower_inclusive: Flag = True
     upper: Number | None = None
-    upper_inclusive: bool = False
+    upper_inclusive: Flag = False
 
     def contains(self, value: Decimal) -> bool:
         if self.lower is not None and (value < self.lower or (value == self.lower and not self.lower_inclusive)):

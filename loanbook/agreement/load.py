@@ -328,7 +328,9 @@ def _document(folder: Path, path: Path, located: Located, doc: DocumentFile, par
             contained(folder, text_path, what="text_file", file=path, position=position, field="text_file")
             text = read_text(text_path, what="document text")
         except InputError as exc:
-            problems.extend(exc.problems)
+            problems.extend(p if p.file == str(path) else Problem(str(path), position, "text_file",
+                                                                  f"{p.file}: {p.message}")
+                            for p in exc.problems)
     for i, party in enumerate(doc.parties):
         if party.party not in party_ids:
             problems.append(Problem(str(path), f"party {i + 1} (line {located.line(('parties', i))})", "party",

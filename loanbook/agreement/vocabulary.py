@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..core.types import Name, Strict, Text
+from ..core.types import Flag, Name, Strict, Text
 from .formula import MONEY, NUMBER, PERCENT
 
 
@@ -57,7 +57,7 @@ class Measure(Declared):
     measure is a figure of a fiscal period (EBITDA for a quarter), reported with a certificate."""
 
     unit: Literal["money", "percent", "number"]
-    period: bool = False
+    period: Flag = False
 
 
 class Vocabulary(Strict):

@@ -11,8 +11,9 @@ import QuantLib as ql
 
 from .money import shown
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?"
+                       r"(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 
 # The dates a loan record can hold. Outside them a date is a typo (0001-01-01, 9999-12-31), and refusing
 # it early keeps every date computation (a day after, a month after) inside what the calendar supports.
@@ -52,7 +53,11 @@ def parse_timestamp(value: object, *, what: str = "time") -> datetime:
                          f"given, like +02:00), got {shown(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{what} {shown(value)} is outside the dates loanbook keeps ({FIRST_DAY} to "
+                         f"{LAST_DAY})") from None
     if not FIRST_DAY <= moment.date() <= LAST_DAY:
         raise ValueError(f"{what} {moment.date()} is outside the dates loanbook keeps ({FIRST_DAY} to {LAST_DAY})")
     return moment

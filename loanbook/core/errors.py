@@ -45,11 +45,17 @@ class InputError(Exception):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def one_line(self) -> str:
-        """The first few problems on one line, and how many more there are."""
-        shown = " | ".join(str(p) for p in self.problems[:SHOWN_PROBLEMS])
-        more = len(self.problems) - SHOWN_PROBLEMS
-        return shown if more <= 0 else f"{shown} | (and {more} more problem{'s' if more > 1 else ''})"
+    def one_line(self, width: int = 1800) -> str:
+        """The first few problems on one line, within `width` characters, and how many more there are."""
+        shown: list[str] = []
+        for problem in self.problems[:SHOWN_PROBLEMS]:
+            text = str(problem)
+            if shown and sum(len(s) + 3 for s in shown) + len(text) > width - 40:
+                break
+            shown.append(text[:width - 40])
+        more = len(self.problems) - len(shown)
+        line = " | ".join(shown)
+        return line if more <= 0 else f"{line} | (and {more} more problem{'s' if more > 1 else ''})"
 
 
 class RecordError(Exception):

@@ -31,8 +31,12 @@ def inside(root: Path, name: str, *, what: str, file: Path | str, position: str 
 def contained(root: Path, path: Path, *, what: str, file: Path | str | None = None,
               position: str | None = None, field: str | None = None) -> Path:
     """`path`, refused if it resolves (following links) to somewhere outside `root`."""
-    real_root = root.resolve()
-    real = path.resolve()
+    try:
+        real_root = root.resolve()
+        real = path.resolve()
+    except (RuntimeError, OSError) as exc:  # a link that points at itself, or a chain of them
+        raise refuse(file or path, f"{what} cannot be resolved: a symbolic link loop or a broken path ({exc})",
+                     position, field) from None
     if real != real_root and real_root not in real.parents:
         raise refuse(file or path, f"{what} leads outside the facility folder ({path} -> {real})", position, field)
     return path

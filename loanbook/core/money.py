@@ -7,9 +7,11 @@ with the field named, instead of becoming a wrong number.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# Rounding for display and reports runs in its own context, so a caller's context cannot change a figure.
+ROUNDING = Context(prec=60, rounding=ROUND_HALF_UP)
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
@@ -17,7 +19,7 @@ MONEY_BOUND = Decimal(10) ** 15    # a trillion dollars and then some: anything 
 PERCENT_BOUND = Decimal(1000)      # percent; an advance rate, a margin or an index is far below
 NUMBER_BOUND = Decimal(10) ** 9    # ratios, day counts and other plain numbers
 
-_WRITTEN = re.compile(r"^([+-])?(\$)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
+_WRITTEN = re.compile(r"^([+-])?(\$)?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?$")
 
 
 def shown(value: object, width: int = 40) -> str:
@@ -86,7 +88,7 @@ def parse_number(value: object, *, what: str = "number", allow_negative: bool = 
 def cents(amount: Decimal) -> Decimal:
     """Round half-up to the cent (the one rounding RULES.md names for reported totals)."""
     try:
-        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=ROUNDING)
     except InvalidOperation:  # pragma: no cover - every amount is bounded on the way in
         raise ValueError(f"amount out of range: {shown(amount)}") from None
 
@@ -103,9 +105,9 @@ def money_human(amount: Decimal) -> str:
 
 def percent_str(rate: Decimal) -> str:
     """A percentage with the precision it has: at least two places, at most six ('85.00', '49.375')."""
-    exponent = rate.normalize().as_tuple().exponent
+    exponent = rate.normalize(ROUNDING).as_tuple().exponent
     places = 2 if not isinstance(exponent, int) or exponent >= -2 else min(-exponent, 6)
-    return format(rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
+    return format(rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=ROUNDING), "f")
 
 
 def number_str(value: Decimal) -> str:

@@ -1,11 +1,12 @@
 """Annotated field types shared by every schema: exact money, percentages, ISO dates and times."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from .dates import parse_iso_date, parse_timestamp
 from .money import parse_money, parse_number, parse_percent
@@ -17,6 +18,7 @@ IsoDate = Annotated[date, BeforeValidator(lambda v: parse_iso_date(v))]
 Timestamp = Annotated[datetime, BeforeValidator(lambda v: parse_timestamp(v, what="recorded_at"))]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]  # a name formulas can use
 Text = Annotated[str, Field(max_length=20_000)]
+Flag = StrictBool  # true or false, never "yes", "off" or 1
 
 
 class Strict(BaseModel):
@@ -61,8 +63,12 @@ def pydantic_problems(exc, file: str, *, label: str | None = None, located=None,
 
 
 def _is_branch_label(part) -> bool:
-    # pydantic names the branches of a plain union in the location: "function-before[...]", "literal['x']"
-    return isinstance(part, str) and "[" in part
+    # pydantic names the branches of a plain union in the location: "function-before[...]", "literal['x']";
+    # a field someone wrote with a bracket in it ("col[our") is not one
+    return isinstance(part, str) and _BRANCH.match(part) is not None
+
+
+_BRANCH = re.compile(r"^[a-z][a-z-]*\[.*\]$")
 
 
 def _is_union_tag(part) -> bool:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -79,8 +80,9 @@ StrictConstructor.yaml_constructors.update({
     _AMBIGUOUS: StrictConstructor.construct_ambiguous,
     "tag:yaml.org,2002:timestamp": SafeConstructor.construct_scalar})
 
-_Parser = getattr(yaml, "CParser", None)
-if _Parser is None:  # pragma: no cover - PyYAML without libyaml
+try:  # libyaml's parser: PyYAML's pure Python one is slow (seconds a megabyte) on large or deep files
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
@@ -93,7 +95,7 @@ if _Parser is None:  # pragma: no cover - PyYAML without libyaml
             Parser.__init__(self)
             Composer.__init__(self)
 
-    _Parser = _PurePython
+    _Parser = _PurePython  # type: ignore[misc, assignment]
 
 
 class StrictLoader(_Parser, StrictConstructor, StrictResolver):  # type: ignore[misc, valid-type]
@@ -118,78 +120,126 @@ class Located:
         return self.lines.get(path)
 
 
-def _where(node: Node) -> str:
-    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+MAX_DEPTH = 100          # levels of nesting: a facility's files need a handful
+MAX_PROBLEMS = 50        # problems collected from one file before giving up on it
+_AMBIGUOUS_MESSAGE = ("{!r} is read differently by different YAML versions (octal, hexadecimal, sexagesimal, "
+                      "exponent, .inf/.nan or yes/no): quote it, or write a plain decimal or true/false")
+
+Locate = Callable[[tuple, int], "tuple[str | None, str | None]"]
 
 
-def _inspect(root: Node, file: str) -> dict[tuple, int]:
-    """Walk the node graph once (iteratively): refuse tags, complex or repeated keys, self-containing
-    anchors and alias expansion beyond the bounds; return the line of every path."""
+def located_at(path: tuple, line: int) -> tuple[str | None, str | None]:
+    """The default place of a node: its line, and its path as the field."""
+    return f"line {line}", ".".join(str(p) for p in path) or None
+
+
+def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
+    """Walk the node graph once (iteratively): refuse tags, numbers YAML versions read differently, complex
+    or repeated keys, self-containing anchors, nesting and alias expansion beyond the bounds; return the
+    line of every path."""
     lines: dict[tuple, int] = {}
+    problems: list[Problem] = []
     seen: set[int] = set()
     aliases = 0
     expanded = 0
+
+    def problem(node: Node, path: tuple, message: str) -> None:
+        position, field = locate(path, node.start_mark.line + 1)
+        problems.append(Problem(file, position, field, message))
+
     # (node, path, ancestors' ids); a node met again is an alias use
     stack: list[tuple[Node, tuple, frozenset[int]]] = [(root, (), frozenset())]
-    while stack:
+    while stack and len(problems) < MAX_PROBLEMS:
         node, path, ancestors = stack.pop()
         if id(node) in ancestors:
-            raise InputError([Problem(file, _where(node), None, "an anchor contains an alias of itself")])
+            problem(node, path, "an anchor contains an alias of itself")
+            break
         if id(node) in seen:
             aliases += 1
             if aliases > MAX_ALIASES:
-                raise InputError([Problem(file, _where(node), None,
-                                          f"more than {MAX_ALIASES} aliases (*name): write the values out")])
+                problem(node, path, f"more than {MAX_ALIASES} aliases (*name): write the values out")
+                break
         seen.add(id(node))
         lines[path] = node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
+            problem(node, path, f"nested more than {MAX_DEPTH} levels deep")
+            break
         if isinstance(node, ScalarNode):
             if node.tag not in _PLAIN_TAGS | {_AMBIGUOUS} or (node.style and node.tag != _STR):
-                raise InputError([Problem(file, _where(node), None, "tags (!!type or !name) are not allowed")])
+                problem(node, path, "tags (!!type or !name) are not allowed")
+            elif node.tag == _AMBIGUOUS:
+                problem(node, path, _AMBIGUOUS_MESSAGE.format(node.value[:40]))
+            elif node.tag in (_INT, _FLOAT) and len(node.value) > 40:
+                problem(node, path, f"a number of {len(node.value):,} characters is not an amount")
             continue
         if aliases:
             expanded += 1
             if expanded > MAX_ALIAS_EXPANSION:
-                raise InputError([Problem(file, _where(node), None, "aliases expand the document beyond "
-                                                                    f"{MAX_ALIAS_EXPANSION:,} nodes")])
+                problem(node, path, f"aliases expand the document beyond {MAX_ALIAS_EXPANSION:,} nodes")
+                break
         inner = ancestors | {id(node)}
+        if node.tag not in (_SEQ, _MAP):
+            problem(node, path, "tags (!!type or !name) are not allowed")
+            continue
         if isinstance(node, SequenceNode):
-            if node.tag != _SEQ:
-                raise InputError([Problem(file, _where(node), None, "tags (!!type or !name) are not allowed")])
             for i, item in enumerate(node.value):
                 stack.append((item, path + (i,), inner))
         elif isinstance(node, MappingNode):
-            if node.tag != _MAP:
-                raise InputError([Problem(file, _where(node), None, "tags (!!type or !name) are not allowed")])
             keys: dict[str, Node] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
-                    raise InputError([Problem(file, _where(key_node), None, "a key must be a plain name")])
+                    problem(key_node, path, "a key must be a plain name")
+                    continue
                 key = str(key_node.value)
+                if key == "<<":
+                    problem(key_node, path, "merge keys (<<) are not allowed: write the fields out")
+                    continue
                 if key in keys:
-                    raise InputError([Problem(file, _where(key_node), key,
-                                              f"repeated key (first on line {keys[key].start_mark.line + 1}): "
-                                              "one value per field")])
+                    problem(key_node, path + (key,), f"repeated key (first on line "
+                                                     f"{keys[key].start_mark.line + 1}): one value per field")
+                    continue
                 keys[key] = key_node
                 lines[path + (key,)] = key_node.start_mark.line + 1
                 stack.append((value_node, path + (key,), inner))
+    if problems:
+        raise InputError(problems)
     return lines
 
 
-def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTES) -> Located:
-    """Load one YAML file; any problem is an InputError naming the file and the line."""
+def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTES,
+              locate: Locate = located_at) -> Located:
+    """Load one YAML file; any problem is an InputError naming the file, the line and, where the problem
+    is in a value, the place (`locate` turns a path into a position and a field: "event 3", "amount")."""
     if text is None:
         text = read_text(path, limit=limit, what="YAML file")
-    loader = StrictLoader(text)
+    loader = None
     try:
+        loader = StrictLoader(text)
         node = loader.get_single_node()
-        lines = _inspect(node, str(path)) if node is not None else {}
+        lines = _inspect(node, str(path), locate) if node is not None else {}
         data = loader.construct_document(node) if node is not None else None
     except (yaml.YAMLError, RecursionError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        reason = getattr(exc, "problem", None) or ("nested too deeply" if isinstance(exc, RecursionError)
-                                                   else str(exc))
-        raise InputError([Problem(str(path), where, None, f"not valid YAML: {reason}")]) from None
+        raise InputError([Problem(str(path), _mark(exc, text), None, f"not valid YAML: {_reason(exc)}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Located(data, lines)
+
+
+def _mark(exc: BaseException, text: str) -> str | None:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+    position = getattr(exc, "position", None)  # the reader's errors give a character position
+    if isinstance(position, int):
+        return f"line {text.count(chr(10), 0, position) + 1}"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(exc, yaml.reader.ReaderError):
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        return f"the character U+{code:04X} is not allowed in a YAML file (control characters are not)"
+    return getattr(exc, "problem", None) or str(exc)

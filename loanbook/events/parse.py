@@ -27,7 +27,7 @@ def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = N
     principal, payments above what is owed) are the engine's, reported with the same event position.
     """
     path = Path(path)
-    located = load_yaml(path, text=text)
+    located = load_yaml(path, text=text, locate=_event_place)
     data = located.data
     if data is None:
         return ()
@@ -92,6 +92,13 @@ def _key(raw: dict, counts: Counter) -> str:
     return f"{raw['type']}@{day}#{counts[(raw['type'], day)]}"
 
 
+def _event_place(path: tuple, line: int) -> tuple[str | None, str | None]:
+    """Where a value of an events file is: the event and its line, and the field inside it."""
+    if not path or not isinstance(path[0], int):
+        return f"line {line}", None
+    return f"event {path[0] + 1} (line {line})", ".".join(str(p) for p in path[1:]) or None
+
+
 class _Lines:
     def __init__(self, line_of):
         self.line = line_of
@@ -153,7 +160,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                 event = ev.MeasureReported(type="measure_reported", measure="term_loan_reserve", value=event.amount,
                                            **_base(event), key=event.key)
         case ev.MeasureReported():
-            parsed = _measure(vocabulary, event.measure, event.value, problem, "value")
+            parsed = _measure(vocabulary, event.measure, event.value, problem, "value", "measure")
             if parsed is not None:
                 event = event.model_copy(update={"value": parsed})
         case ev.DocumentDelivered():
@@ -188,10 +195,10 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
     return event, problems
 
 
-def _measure(vocabulary, measure_id: str, value: object, problem, field: str):
+def _measure(vocabulary, measure_id: str, value: object, problem, field: str, name_field: str | None = None):
     measure = vocabulary.get("measures", measure_id)
     if measure is None:
-        problem(field, str(vocabulary.unknown("measures", measure_id)))
+        problem(name_field or field, str(vocabulary.unknown("measures", measure_id)))
         return None
     try:
         return _PARSERS[measure.unit](value, what=measure_id, allow_negative=measure.unit == "number")

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Money, Name, Percent, Strict, Text, Timestamp, register_tags
+from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, Timestamp, register_tags
 
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$", max_length=80)]
 
@@ -23,7 +23,7 @@ class EventBase(Strict):
     id: EventId | None = None
     recorded_at: Timestamp | None = Field(default=None, description="when the event was recorded (bitemporal)")
     note: Text | None = None
-    illustrative: bool = False
+    illustrative: Flag = False
     # where the event came from; set by the parser, never read from the file
     source_file: str = Field(default="", exclude=True)
     seq: int = Field(default=0, exclude=True)  # its place in its file, from 0
@@ -165,7 +165,7 @@ class DocumentDelivered(EventBase):
 
     type: Literal["document_delivered"]
     document: Name
-    accepted: bool = True
+    accepted: Flag = True
     period_end: IsoDate | None = None
     figures: dict[Name, object] | None = None
 
