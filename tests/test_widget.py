@@ -80,6 +80,18 @@ def test_december_floor_and_seasonal_reserve(engine):
     assert flat(engine.status(date(2025, 2, 1)))["seasonal_reserve"] == D("0.00")  # its window ended 1/31
 
 
+def test_the_commitment_reduces_on_its_date(widget):
+    rows = [{"date": "2024-12-31", "type": "borrowing_base_report",
+             "values": {"eligible_receivables": "20000000.00", "eligible_inventory": "0",
+                        "eligible_equipment": "0"}}]
+    engine = facility(widget, rows)
+    # 85% x 20,000,000 = 17,000,000 less the landlord (150,000) and seasonal (200,000) reserves = 16,650,000:
+    # the commitment binds: min(10,000,000, 16,650,000) - 500,000 block = 9,500,000 on 12/31 ...
+    assert flat(engine.status(date(2024, 12, 31)))["availability"] == D("9500000.00")
+    # ... and min(8,000,000, 16,650,000) - 500,000 = 7,500,000 from 1/1/2025
+    assert flat(engine.status(date(2025, 1, 1)))["availability"] == D("7500000.00")
+
+
 def test_the_share_of_total_cap_binds(widget):
     rows = [{"date": "2024-01-15", "type": "borrowing_base_report",
              "values": {"eligible_receivables": "1000000.00", "eligible_inventory": "10000000.00",
