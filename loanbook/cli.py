@@ -91,23 +91,27 @@ def _choices(readings: Optional[list[str]]) -> dict[str, str]:
     return choices
 
 
-def _agreement(facility: Path, readings):
-    return load_agreement(facility, _choices(readings))
+def _agreement(facility: Path, readings, known_at: datetime | None = None):
+    return load_agreement(facility, _choices(readings), known_at)
+
+
+def _moment(known_at: Optional[str]) -> datetime | None:
+    if not known_at:
+        return None
+    try:
+        return parse_timestamp(known_at, what="--known-at")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str]) -> Facility:
-    agreement = _agreement(facility, readings)
+    moment = _moment(known_at)
+    agreement = _agreement(facility, readings, moment)
     if events is not None:
         history = parse_events(events, agreement)
     else:
         own = contained(facility, facility / "events.yaml", what="events.yaml")
         history = parse_events(own, agreement) if own.exists() else ()
-    moment: datetime | None = None
-    if known_at:
-        try:
-            moment = parse_timestamp(known_at, what="--known-at")
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
     return Facility(agreement, history, shipped_prime_series(), known_at=moment)
 
 

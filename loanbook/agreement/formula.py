@@ -24,7 +24,7 @@ UNITS = (MONEY, PERCENT, NUMBER)
 MAX_FORMULA = 2000  # characters
 
 _PERCENT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*%")
-_FUNCTIONS = ("min", "max")
+_FUNCTIONS = ("min", "max")  # and trailing(name, periods), for the measures of covenants
 
 
 class FormulaError(ValueError):
@@ -142,7 +142,12 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
             return Num(Decimal(written) / 100, written + "%", percent=True)
         if node.func.id in _FUNCTIONS and len(node.args) >= 2:
             return Call(node.func.id, tuple(_convert(a, python, source) for a in node.args))
-        raise FormulaError(f"in {source!r}: only min(a, b, ...) and max(a, b, ...) may be called")
+        if node.func.id == "trailing" and len(node.args) == 2 and isinstance(node.args[0], ast.Name) \
+                and isinstance(node.args[1], ast.Constant) and type(node.args[1].value) is int \
+                and 1 <= node.args[1].value <= 60:
+            return Call("trailing", (Name(node.args[0].id), Num(Decimal(node.args[1].value), str(node.args[1].value))))
+        raise FormulaError(f"in {source!r}: only min(a, b, ...), max(a, b, ...) and trailing(name, periods) may be "
+                           "called")
     what = type(node).__name__
     if isinstance(node, ast.BinOp):
         what = {ast.Mod: "%", ast.Pow: "**", ast.FloorDiv: "//"}.get(type(node.op), type(node.op).__name__)
@@ -166,6 +171,8 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return unit
         if isinstance(node, Neg):
             return infer(node.operand)
+        if isinstance(node, Call) and node.fn == "trailing":
+            return infer(node.args[0])
         if isinstance(node, Call):
             return _same([infer(a) for a in node.args], f"{node.fn}()")
         left, right = infer(node.left), infer(node.right)
@@ -202,8 +209,11 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
 
 # --- evaluation -----------------------------------------------------------------------------------
 
-def evaluate(formula: Formula, value_of: Callable[[str], Decimal]) -> Decimal:
-    """The exact value of a formula, each name's value given by `value_of` (percentages as fractions)."""
+def evaluate(formula: Formula, value_of: Callable[[str], Decimal],
+             trailing: Callable[[str, int], Decimal] | None = None) -> Decimal:
+    """The exact value of a formula, each name's value given by `value_of` (percentages as fractions);
+    `trailing(name, n)`, the sum of a period figure over the n periods ending with the one tested, by
+    `trailing` (only covenants' measures have periods)."""
 
     def ev(node: Node) -> Decimal:
         if isinstance(node, Num):
@@ -212,6 +222,13 @@ def evaluate(formula: Formula, value_of: Callable[[str], Decimal]) -> Decimal:
             return value_of(node.id)
         if isinstance(node, Neg):
             return -ev(node.operand)
+        if isinstance(node, Call) and node.fn == "trailing":
+            name, count = node.args
+            assert isinstance(name, Name) and isinstance(count, Num)
+            if trailing is None:
+                raise FormulaError(f"{formula.text}: trailing() sums the figures of periods; only a covenant's "
+                                   "measure has them")
+            return trailing(name.id, int(count.value))
         if isinstance(node, Call):
             values = [ev(a) for a in node.args]
             return min(values) if node.fn == "min" else max(values)

@@ -31,6 +31,8 @@ class Covenant(Strict):
     first_test: IsoDate
     certificate: Name
     applies_while: Springing | None = None
+    round_to: int | None = Field(default=None, ge=0, le=6, description="decimal places the measure is rounded "
+                                                                        "to, half up, before it is compared")
 
 
 class WaiverCondition(Strict):

@@ -7,7 +7,7 @@ amendment operations) and the full text files the documents name.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -16,7 +16,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
 from ..core.files import contained, inside, read_text
-from ..core.types import IsoDate, Percent, Strict, Text, pydantic_problems
+from ..core.types import IsoDate, Percent, Strict, Text, Timestamp, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
@@ -149,6 +149,7 @@ class DocumentFile(Strict):
     text_file: str | None = None
     source: str | None = None
     recital: str | None = None
+    recorded_at: Timestamp | None = None
     parties: tuple[DocPartyFile, ...] = ()
     signatories: tuple[SignatoryFile, ...] = ()
     conditions: tuple[ConditionFile, ...] = ()
@@ -162,8 +163,11 @@ _CONDITION_EVENTS = {"amendment_executed", "document_delivered"}
 
 # --- loading ------------------------------------------------------------------------------------
 
-def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) -> Agreement:
-    """Load and validate a facility folder; `choices` switch interpretations (id -> reading id)."""
+def load_agreement(folder: Path | str, choices: dict[str, str] | None = None,
+                   known_at: datetime | None = None) -> Agreement:
+    """Load and validate a facility folder; `choices` switch interpretations (id -> reading id); with
+    `known_at`, the agreement as it was known then: a document recorded later (its `recorded_at`) is left out,
+    even if it is dated "as of" an earlier day."""
     folder = Path(folder)
     problems: list[Problem] = []
     if not folder.is_dir():
@@ -187,6 +191,9 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None) ->
     if facility is None:
         raise InputError(problems)
     _facility_path, facility_located, facility_file = facility
+    if known_at is not None:
+        doc_files = [(p, located, d) for p, located, d in doc_files
+                     if d.recorded_at is None or d.recorded_at <= known_at]
 
     register = _register(facility_file, facility_located, facility_path, choices or {}, problems)
     party_ids = {p.id for p in facility_file.parties}
@@ -357,7 +364,7 @@ def _document(folder: Path, path: Path, located: Located, doc: DocumentFile, par
         parties=tuple((p.party, p.role) for p in doc.parties),
         signatories=tuple(Signatory(s.party, s.name, s.title, s.capacity) for s in doc.signatories),
         conditions=tuple(conditions), facts=tuple(Fact(f.statement, f.source) for f in doc.facts),
-        recital=doc.recital, file=str(path),
+        recital=doc.recital, file=str(path), recorded_at=doc.recorded_at,
     )
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -69,6 +69,7 @@ class Document:
     facts: tuple[Fact, ...] = ()
     recital: str | None = None
     file: str = ""
+    recorded_at: datetime | None = None  # when it entered the record; a view known before then lacks it
 
     @property
     def text_status(self) -> str:

@@ -16,6 +16,8 @@ from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import availabilities, borrowing_bases, breaches, decide, figure, overadvances
+from .charges import Charges
+from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
 from .figures import FigureBook
@@ -23,7 +25,7 @@ from .indices import IndexBook
 from .interest import InterestBook
 from .ledger import known, ordered, replay
 from .levels import LevelBook
-from .obligations import amortization_on, conditions_on, obligations_on
+from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
 from .results import Decision, LenderShare, Obligation, Payoff, Status
 
@@ -52,6 +54,8 @@ class Facility:
         self.levels = LevelBook(agreement, self.ledger)
         self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
         self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
+        self.charges = Charges(agreement, self.ledger, self.book)
+        self.covenants = Covenants(agreement, self.ledger, self.book)
         self._check_history()
 
     # --- history checks that need the agreement, interest and fees ---------------------------------
@@ -116,6 +120,7 @@ class Facility:
         found = breaches(book, avail, over)
         for version, block in self.agreement.terms_in_force(Amortization, day):
             found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
+        found += self.covenants.breaches(day)
         unpaid = self.interest_unpaid(day)
         return Status(
             as_of=day, figures=tuple(figure(book, n) for n in self._figure_names(book)), borrowing_bases=bases,
@@ -157,12 +162,24 @@ class Facility:
         return fees_on(self.agreement, self.ledger, day, full_payment_day=full_payment_day)
 
     def _fees_due(self, day: date, full_payment_day: date | None = None) -> Decimal:
+        """Installment fees due and unpaid, and computed fees due and unpaid."""
         state = self.fees(day, full_payment_day=full_payment_day)
-        return state.total_due if state else ZERO
+        return (state.total_due if state else ZERO) + self.charges.due_unpaid(day)
+
+    @pinned
+    def charges_on(self, day: date):
+        """Every computed and termination fee charge by a day (unused line fees, letter of credit fees ...)."""
+        return self.charges.on(day)
+
+    @pinned
+    def covenant_tests(self, day: date):
+        return self.covenants.on(day)
 
     @pinned
     def obligations(self, day: date) -> list[Obligation]:
-        return obligations_on(self.agreement, self.ledger, day)
+        """Deadlines, conditions, scheduled principal, recurring reports, and each covenant test."""
+        return obligations_on(self.agreement, self.ledger, day) + [
+            covenant_obligation(r) for r in self.covenants.on(day)]
 
     @pinned
     def conditions(self, day: date):
@@ -182,7 +199,7 @@ class Facility:
             would_waive = tuple({"component": s.component, "due": s.due, "amount": s.amount}
                                 for s, o in zip(if_paid.installments, ordinary.installments)
                                 if s.status == "waived" and o.status != "waived")
-        fees = if_paid.total_due if if_paid else ZERO
+        fees = (if_paid.total_due if if_paid else ZERO) + self.charges.accrued_unpaid(day - timedelta(days=1))
         loans = {t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")}
         total = snap.principal + (interest or ZERO) + fees + snap.expenses_unpaid
         return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive)

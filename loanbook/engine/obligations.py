@@ -5,10 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..agreement.kinds import Amortization, DeadlineObligation, RecurringObligation, Term, TriggeredObligation
+from ..agreement.kinds_pricing import Reporting
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.money import ZERO, money_human
 from ..events import types as ev
 from .ledger import Ledger
+from .reporting import reports_on
 from .results import Breach, ConditionState, Obligation
 
 
@@ -38,7 +40,36 @@ def obligations_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Obli
                                  block.obligation, kind="recurring"))
             elif isinstance(block, Amortization):
                 rows += [row for row, _ in amortization_on(block, version, ledger, day)]
+            elif isinstance(block, Reporting):
+                rows += _reports(block, version, ledger, day)
     return rows
+
+
+_REPORT_STATUS = {"delivered": "satisfied", "delivered_late": "satisfied", "late": "breached", "pending": "pending"}
+
+
+def _reports(block: Reporting, version: ClauseVersion, ledger: Ledger, day: date) -> list[Obligation]:
+    rows = []
+    for row in reports_on(block, ledger, day):
+        delivered = row.delivered
+        detail = {"delivered": f"delivered {delivered.date if delivered else ''}",
+                  "delivered_late": f"delivered late on {delivered.date if delivered else ''}",
+                  "late": f"not delivered; it was due {row.due}",
+                  "pending": f"due {row.due}"}[row.status]
+        rows.append(_row(f"{block.id}:{row.period_end}", version, row.due, _REPORT_STATUS[row.status], detail,
+                         f"{block.label or block.document} for the period ended {row.period_end}",
+                         delivered.date if delivered else None, kind="report"))
+    return rows
+
+
+_COVENANT_STATUS = {"compliant": "satisfied", "waived": "satisfied", "breached": "breached",
+                    "not_applicable": "not_applicable", "not_reported": "pending", "certificate_late": "breached"}
+
+
+def covenant_obligation(result) -> Obligation:
+    """A covenant test as an obligation row (the covenants command gives the whole of it)."""
+    return Obligation(f"{result.covenant}:{result.test_date}", result.clause, "covenant", result.certificate_due,
+                      _COVENANT_STATUS[result.status], None, f"{result.status}: {result.detail}", result.label)
 
 
 def _deadline(block: DeadlineObligation, version: ClauseVersion, ledger: Ledger, day: date) -> Obligation:
