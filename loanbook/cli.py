@@ -316,12 +316,23 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
     """The installment fee (the seed's Extension Fee): each installment and its status."""
     def action():
         day = _day(as_of, "--as-of")
-        state = _facility(facility, events, readings, known_at).fees(day)
+        engine = _facility(facility, events, readings, known_at)
+        state, charges = engine.fees(day), engine.charges_on(day)
         if as_json:
-            _emit(out.fees_json(state, day))
+            _emit(out.fees_json(state, day, charges))
             return
+        if charges:
+            console.print(_table(f"Fees charged by the end of {day}", ["fee", "from", "to", "days", "basis", "rate",
+                                                                        "amount", "due", "status", "paid"],
+                                 [[c.label, c.start.isoformat(), c.end.isoformat(), str(c.days),
+                                   money_human(c.base) if c.base is not None else "",
+                                   f"{percent_str(c.rate)}%" if c.rate is not None else "varies",
+                                   money_human(c.amount), c.due.isoformat(), c.status, money_human(c.paid)]
+                                  for c in charges],
+                                 numeric=frozenset({"days", "basis", "rate", "amount", "paid"})))
         if state is None:
-            _say("This facility has no installment fee.")
+            if not charges:
+                _say("This facility has no fee in the record.")
             return
         rows = [[s.component, s.due.isoformat(), money_human(s.amount), s.status, money_human(s.paid),
                  "; ".join(filter(None, ["provisional date" if s.provisional else None,
@@ -356,6 +367,28 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
             console.print(_table("Conditions of the documents", ["document", "clause", "condition", "status", "on"],
                                  [[c.document, c.clause, c.text, c.status,
                                    c.satisfied_on.isoformat() if c.satisfied_on else ""] for c in conditions]))
+    _run(action)
+
+
+@app.command()
+def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
+              events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+              known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+    """Financial covenants: each test date's measure against its threshold, and its status."""
+    def action():
+        day = _day(as_of, "--as-of")
+        results = _facility(facility, events, readings, known_at).covenant_tests(day)
+        if as_json:
+            _emit({"as_of": day.isoformat(), "covenants": [out.covenant_json(r) for r in results]})
+            return
+        if not results:
+            _say("No covenant test date has come by this day (or the facility has no covenant in the record).")
+            return
+        rows = [[r.label, r.test_date.isoformat(), out.covenant_json(r)["measure"] or "",
+                 f"{r.test.replace('_', ' ')} {out.covenant_json(r)['threshold'] or ''}", r.status,
+                 r.certificate_due.isoformat() if r.certificate_due else "", r.detail] for r in results]
+        console.print(_table(f"Covenants at the end of {day}", ["covenant", "test date", "measure", "threshold",
+                                                                  "status", "certificate due", "detail"], rows))
     _run(action)
 
 
@@ -411,7 +444,7 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         engine = _facility(facility, events, readings, known_at)
         months = engine.interest_statement(lo, hi)
         if as_json:
-            _emit(out.plain({"from": lo, "to": hi, "priced": engine.interest.priced, "months": months}))
+            _emit(out.interest_json(lo, hi, engine.interest.priced, months))
             return
         if not engine.interest.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")

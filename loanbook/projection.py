@@ -6,11 +6,14 @@ breach are made here, from the structured facts the engine returns.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from .core.money import money_human, money_str, number_str, percent_str
+from .core.money import ZERO, money_human, money_str, number_str, percent_str
+from .engine.charges import Charge
+from .engine.covenants import TestResult
 from .engine.fees import FeeState, waiver_text
 from .engine.results import (
     AvailabilityResult,
@@ -122,6 +125,9 @@ def breach_message(b: Breach) -> str:
     if b.rule == "availability":
         return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds its capacity {money_human(b.limit)} on "
                 f"{b.day}, and the agreement permits no overadvance")
+    if b.rule == "covenant":
+        return (f"{b.facts.get('label')}: {b.amount} is not {str(b.facts.get('test')).replace('_', ' ')} "
+                f"{b.limit} for the test date {b.day}")
     if b.rule == "amortization":
         return (f"{money_human(b.amount)} of {b.tranche} principal due {b.facts.get('due')} is unpaid on {b.day}")
     return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds the {b.rule.replace('_', ' ')} "
@@ -165,19 +171,52 @@ def reason_text(r: Reason) -> str:
 
 # --- fees, obligations, payoff ---------------------------------------------------------------------
 
-def fees_json(state: FeeState | None, day: date) -> dict:
+def charge_json(c: Charge) -> dict:
+    return {"fee": c.fee, "label": c.label, "clause": c.clause, "kind": c.kind, "from": c.start.isoformat(),
+            "to": c.end.isoformat(), "days": c.days, "basis": plain(c.base),
+            "rate": percent_str(c.rate) if c.rate is not None else None, "amount": money_str(c.amount),
+            "due": c.due.isoformat(), "status": c.status, "paid": money_str(c.paid)}
+
+
+def fees_json(state: FeeState | None, day: date, charges: Sequence[Charge] = ()) -> dict:
+    """The installment fee (the seed's Extension Fee) and every computed or termination fee charge; the
+    totals cover them all."""
+    charged = [charge_json(c) for c in charges]
+    due = sum((c.unpaid for c in charges if c.status == "due"), start=ZERO)
+    paid = sum((c.paid for c in charges), start=ZERO)
+    scheduled = sum((c.unpaid for c in charges if c.status in ("scheduled", "accruing")), start=ZERO)
     if state is None:
-        return {"as_of": day.isoformat(), "fee": None, "earned": None, "installments": [],
-                "total_due": "0.00", "total_waived": "0.00", "total_paid": "0.00", "total_scheduled": "0.00",
-                "credit": "0.00"}
+        return {"as_of": day.isoformat(), "fee": None, "earned": None, "installments": [], "charges": charged,
+                "total_due": money_str(due), "total_waived": "0.00", "total_paid": money_str(paid),
+                "total_scheduled": money_str(scheduled), "credit": "0.00"}
     rows = [{"component": s.component, "due": s.due.isoformat(), "amount": money_str(s.amount), "status": s.status,
              "paid": money_str(s.paid), "provisional": s.provisional,
              "waived_by": waiver_text(s.waived_by) if s.waived_by else None,
              "waiver": plain(s.waived_by)} for s in state.installments]
     return {"as_of": day.isoformat(), "fee": state.terms.fee, "clause": state.version.clause_id,
-            "earned": state.earned, "installments": rows, "total_due": money_str(state.total_due),
-            "total_waived": money_str(state.total_waived), "total_paid": money_str(state.total_paid),
-            "total_scheduled": money_str(state.total_scheduled), "credit": money_str(state.credit)}
+            "earned": state.earned, "installments": rows, "charges": charged,
+            "total_due": money_str(state.total_due + due), "total_waived": money_str(state.total_waived),
+            "total_paid": money_str(state.total_paid + paid),
+            "total_scheduled": money_str(state.total_scheduled + scheduled), "credit": money_str(state.credit)}
+
+
+def covenant_json(r: TestResult) -> dict:
+    fmt = _FORMAT.get(r.unit, number_str)
+    return {"covenant": r.covenant, "label": r.label, "clause": r.clause, "test_date": r.test_date.isoformat(),
+            "test": r.test, "measure": fmt(r.measure) if r.measure is not None else None,
+            "threshold": fmt(r.threshold) if r.threshold is not None else None, "status": r.status,
+            "certificate_due": plain(r.certificate_due), "detail": r.detail}
+
+
+def interest_json(start: date, end: date, priced: bool, months: list[dict]) -> dict:
+    """The interest statement; each line's rate is a percentage and keeps its precision."""
+    def line(row: dict) -> dict:
+        return {**plain(row), "rate": percent_str(row["rate"]) if row["rate"] is not None else None,
+                "interest": str(row["interest"])}
+    return {"from": start.isoformat(), "to": end.isoformat(), "priced": priced,
+            "months": [{**plain({k: v for k, v in m.items() if k != "classes"}),
+                        "classes": {t: {"interest": money_str(c["interest"]), "lines": [line(r) for r in c["lines"]]}
+                                    for t, c in m["classes"].items()}} for m in months]}
 
 
 def obligation_json(o: Obligation) -> dict:

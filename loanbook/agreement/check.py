@@ -34,6 +34,8 @@ _RATIO = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?::|to)\s*(1(?:\.0+)?)(?![\d.
 _THRESHOLD = re.compile(r"(?:[<>≤≥]=?|greater than|less than|at least|not (?:more|less) than|exceeds?|"
                         r"below|above)\s*(?:or equal to\s*)?(\d+\.\d+)(?![\d.])")
 _DAYS = re.compile(r"(?<![\d.])(\d{1,4})\)?\s+(?:calendar\s+|[Bb]usiness\s+|[Bb]anking\s+)?[Dd]ays\b")
+_COUNT = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                    r"fifteen|twenty|thirty|forty|forty-five|sixty|ninety)\s+\(([0-9]{1,3})\)", re.I)
 _DEFINES = re.compile(r"\b(means|shall be)\b.{0,200}?\b(the lesser of|the greater of|the sum of|multiplied by|"
                       r"times|plus|minus|less)\b", re.S)
 
@@ -70,6 +72,8 @@ def text_figures(text: str) -> list[TextFigure]:
         found.append(TextFigure("ratio", Decimal(m.group(1)), m.group(0)))
     for m in _DAYS.finditer(text):
         found.append(TextFigure("days", Decimal(m.group(1)), m.group(0)))
+    for m in _COUNT.finditer(text):
+        found.append(TextFigure("count", Decimal(m.group(1)), m.group(0)))
     for m in _LONG_DATE.finditer(text):
         try:
             found.append(TextFigure("date", date(int(m.group(3)), MONTHS.index(m.group(1).lower()) + 1,
@@ -112,6 +116,9 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
         elif isinstance(node, (list, tuple)):
             for i, value in enumerate(node):
                 walk(value, f"{path}[{i}]")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}")
         elif isinstance(node, Formula):
             found.extend((path, n) for n in _formula_numbers(node.tree))
         elif isinstance(node, Schedule):
@@ -123,6 +130,8 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
         elif isinstance(node, StepDown):
             found.extend((f"{path}.step_down.{name}", getattr(node, name))
                          for name in ("start", "step", "every_months", "first_step", "floor"))
+        elif isinstance(node, str) and path.endswith(".day_basis") and node in _YEARS:
+            found.append((path, _YEARS[node]))  # "a year of 360 days" is a figure of the text
         elif isinstance(node, bool) or node is None or isinstance(node, str):
             return
         elif isinstance(node, (Decimal, int, date)):
@@ -131,6 +140,9 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
     for i, block in enumerate(version.terms):
         walk(block, f"terms[{i}]")
     return found
+
+
+_YEARS = {"actual/360": Decimal(360), "actual/365": Decimal(365)}
 
 
 def _same(a: object, b: object) -> bool:

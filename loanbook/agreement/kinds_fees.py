@@ -41,7 +41,7 @@ class TerminationFee(Strict):
     label: Text
     of: FormulaField
     windows: tuple[FeeWindow, ...] = Field(min_length=1)
-    on: tuple[Literal["termination", "reduction", "acceleration"], ...] = ("termination",)
+    triggers: tuple[Literal["termination", "reduction", "acceleration"], ...] = ("termination",)
 
     @model_validator(mode="after")
     def _no_overlap(self):

@@ -153,11 +153,11 @@ class Charges:
     def _termination(self, version: ClauseVersion, block: TerminationFee, day: date) -> list[Charge]:
         charges = []
         triggers: list[tuple[str, date, Decimal | None, str]] = []
-        if "termination" in block.on:
+        if "termination" in block.triggers:
             triggers += [("termination", e.date, None, e.where) for e in self.ledger.terminations]
-        if "acceleration" in block.on:
+        if "acceleration" in block.triggers:
             triggers += [("acceleration", e.date, None, e.where) for e in self.ledger.accelerations]
-        if "reduction" in block.on:
+        if "reduction" in block.triggers:
             triggers += [("reduction", e.date, e.amount, e.where) for e in self.ledger.reductions]
         for cause, when, amount, where in sorted(triggers, key=lambda t: t[1]):
             if when > day or not version.in_force_on(when):
