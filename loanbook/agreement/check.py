@@ -17,8 +17,10 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from ..core.dates import days, parse_iso_date
+from ..core.periods import period_ends
 from .formula import BinOp, Call, Formula, Neg, Node, Num
 from .kinds import PricingGrid
+from .kinds_covenants import Covenant
 from .model import Agreement, Clause, ClauseVersion
 from .quantity import Schedule, StepDown
 
@@ -27,6 +29,9 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 _AMOUNT = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
 _BARE_AMOUNT = re.compile(r"(?<![\d$.,])(\d{1,3}(?:,\d{3})+)(\.\d{2})?(?![\d,]*\d)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+_POINTS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s+percentage points?\b")
+_FRACTION = re.compile(r"([0-9]+)/([0-9]+)\s+of\s+([0-9]+(?:\.[0-9]+)?)\s?%")
+_TABLE_ROW = re.compile(r"(?m)^\s*(?:[IVX]{1,4}|[0-9]{1,2})\s+([0-9]{1,3}\.[0-9]{2})\s*$")
 _LONG_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
 _SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")
@@ -64,8 +69,17 @@ def text_figures(text: str) -> list[TextFigure]:
         found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
     for m in _BARE_AMOUNT.finditer(text):
         found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
+    fractions = [(m.start(), m.end()) for m in _FRACTION.finditer(text)]
+    for m in _FRACTION.finditer(text):  # "1/2 of 1%" is 0.5%
+        found.append(TextFigure("percent", Decimal(m.group(1)) / Decimal(m.group(2)) * Decimal(m.group(3)),
+                                m.group(0)))
     for m in _PERCENT.finditer(text):
+        if not any(a <= m.start() < b for a, b in fractions):
+            found.append(TextFigure("percent", Decimal(m.group(1)), m.group(0)))
+    for m in _POINTS.finditer(text):
         found.append(TextFigure("percent", Decimal(m.group(1)), m.group(0)))
+    for m in _TABLE_ROW.finditer(text):  # a row of a table: a level and its figure
+        found.append(TextFigure("table", Decimal(m.group(1)), m.group(0).strip()))
     for m in _RATIO.finditer(text):
         found.append(TextFigure("ratio", Decimal(m.group(1)) / Decimal(m.group(2)), m.group(0)))
     for m in _THRESHOLD.finditer(text):
@@ -285,6 +299,8 @@ def _window_trouble(version: ClauseVersion, day: date) -> list[str]:
     """What is wrong with a version's dated schedules on a day it is in force: none, or two, cover it."""
     trouble = []
     for block in version.terms:
+        if isinstance(block, Covenant):
+            continue  # a covenant's thresholds need only cover its test dates: see _covenant_trouble
         for path, schedule in _schedules(block, block.kind):
             covering = [e for e in schedule.entries if e.covers(day)]
             if len(covering) != 1:
@@ -296,6 +312,25 @@ def _window_trouble(version: ClauseVersion, day: date) -> list[str]:
                 if len(covering_rows) != 1:
                     trouble.append(f"{'no' if not covering_rows else 'more than one'} {loan_class} pricing row")
     return trouble
+
+
+def _covenant_trouble(agreement: Agreement, clause: Clause) -> list[Finding]:
+    """A covenant's schedule of thresholds has exactly one entry on each test date it is in force."""
+    findings = []
+    for version in clause.versions:
+        last = (version.until - timedelta(days=1)) if version.until else agreement.record_end
+        for block in version.terms_of(Covenant):
+            if not isinstance(block.threshold, Schedule):
+                continue
+            for test_date in period_ends(block.first_test, block.every, last):
+                if test_date < version.effective:
+                    continue
+                covering = [e for e in block.threshold.entries if e.covers(test_date)]
+                if len(covering) != 1:
+                    findings.append(Finding("difference", clause.id,
+                                            f"{version.document_id}: {'no' if not covering else 'more than one'} "
+                                            f"threshold of {block.id} for the test date {test_date}"))
+    return findings
 
 
 def _spans(sorted_days: list[date]) -> list[tuple[date, date]]:
@@ -315,6 +350,7 @@ def fidelity_check(agreement: Agreement) -> list[Finding]:
         for version in clause.versions:
             findings += check_version(agreement, version)
         findings += sweep(agreement, clause)
+        findings += _covenant_trouble(agreement, clause)
     return findings
 
 

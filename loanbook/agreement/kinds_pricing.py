@@ -45,6 +45,12 @@ class LevelValues(Strict):
     label: Text
     unit: Literal["percent", "money", "number"] = "percent"
     by_level: dict[str, Percent]
+    basis_points: Flag = Field(default=False, description="the values are written in basis points, as the "
+                                                          "table gives them (100.00 is 1.00%)")
+
+    def value(self, level: str) -> Decimal:
+        written = self.by_level[level]
+        return written / 100 if self.basis_points else written
 
 
 class ForcedWindow(Strict):
@@ -57,7 +63,7 @@ class LateRule(Strict):
     """The level forced while a certificate is late, and from when."""
 
     level: str
-    starts: Literal["day_after_due", "first_of_next_month_after_due"] = "day_after_due"
+    starts: Literal["day_after_due", "first_of_next_month_after_due", "period_start"] = "day_after_due"
 
 
 EffectiveRule = Literal["next_month_after_delivery", "next_quarter_after_delivery", "on_delivery",

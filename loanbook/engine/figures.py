@@ -158,7 +158,7 @@ class FigureBook:
             if self.levels is None:
                 raise RecordError(f"{d.id} depends on a level of {block.label}, not known to this computation")
             state = self.levels.level_on(block, self.day)
-            value = item.by_level[state.level]
+            value = item.value(state.level)
             return value, Explanation(d.id, value, unit=item.unit, label=item.label, clause=ref,
                                       formula=f"level {state.level} of {block.label}: {state.detail}",
                                       source=state.source)
