@@ -90,3 +90,75 @@ def test_each_line_has_its_own_maturity(engine):
     # Line B matured 1999-06-30 with 28,500,000 - 2,000,000 = 26,500,000 still outstanding: breached
     assert obligations["line_b_maturity"].status == "breached"
     assert obligations["line_a_maturity"].status == "pending"
+
+
+# --- pricing, the commitment fee and covenants (issue 8) ------------------------------------------------
+
+def test_interest_on_a_year_of_365_or_366_days(engine):
+    december = engine.interest_statement(date(1995, 12, 20), date(1995, 12, 31))[0]
+    # Line A 30,000,000 at prime 8.50% (from 12/20/95) + Level I 1.00% (the initial Pricing Period) = 9.50%,
+    # over 1995's 365 days: 30,000,000 x 9.50% x 12 / 365 = 93,698.6301... -> 93,698.63
+    assert december["classes"]["line_a"]["interest"] == D("93698.63")
+    january = engine.interest_statement(date(1996, 1, 1), date(1996, 1, 31))[0]
+    # 1996 has 366 days: 30,000,000 x 9.50% x 31 / 366 = 241,393.4426... -> 241,393.44
+    assert january["classes"]["line_a"]["interest"] == D("241393.44")
+    # Line B from its funding on 1/2: 30,000,000 x 9.50% x 30 / 366 = 233,606.557... -> 233,606.56
+    assert january["classes"]["line_b"]["interest"] == D("233606.56")
+    # the federal funds rate + 0.5% (5.50% + 0.5% = 6.00%) is below prime: the Alternate Base Rate is prime
+    assert engine.book(date(1996, 1, 15)).value("alternate_base_rate") == D("8.50")
+
+
+def test_the_commitment_fee_of_the_first_quarter(engine):
+    first = [c for c in engine.charges_on(date(1995, 12, 31)) if c.fee == "commitment_fee"][0]
+    # unused Line A: 45,000,000 - (30,000,000 loans + 2,000,000 letter of credit) = 13,000,000 for 12 days;
+    # Level I: 37.50 basis points: 13,000,000 x 0.375% x 12 / 360 = 1,625.00, due on the Quarterly Payment Date
+    assert (first.start, first.end, first.base, first.rate, first.amount) == (
+        date(1995, 12, 20), date(1995, 12, 31), D("13000000.00"), D("0.375"), D("1625.00"))
+    assert (first.due, first.status) == (date(1995, 12, 31), "due")
+
+
+@pytest.mark.parametrize("day,margin", [
+    (date(1996, 8, 31), "1.00"),   # the initial Pricing Period: Level I
+    (date(1996, 9, 1), "0.50"),    # from 9/1: the 6/30 certificate (3.21, delivered 8/10): Level II
+    (date(1996, 12, 1), "0.25"),   # from 12/1: 2.995 as reported is below 3.00: Level III (I-1)
+    (date(1997, 3, 3), "1.00"),    # the 12/31 certificate came on 3/5, after its period began 3/1: Level I
+    (date(1997, 3, 5), "0.25"),    # delivered: 2.50, Level III
+])
+def test_pricing_periods_and_a_late_certificate(engine, day, margin):
+    assert engine.book(day).value("abr_margin") == D(margin)
+
+
+def test_the_rounding_reading_moves_a_boundary_ratio(richey):
+    rounded = load_agreement(RICHEY, {"I-1": "rounded"})
+    engine = Facility(rounded, parse_events(RICHEY / "events.yaml", rounded), shipped_prime_series())
+    # 2.995 rounded half up to two places is 3.00: Level II (0.50%)
+    assert engine.book(date(1996, 12, 1)).value("abr_margin") == D("0.50")
+
+
+def twelve_months(**last):
+    rows = []
+    for month_end in ("1996-07-31", "1996-08-31", "1996-09-30", "1996-10-31", "1996-11-30", "1996-12-31",
+                      "1997-01-31", "1997-02-28", "1997-03-31", "1997-04-30", "1997-05-31", "1997-06-30"):
+        figures = {"ebitda": "1000000.00", "rental_expense": "200000.00", "interest_expense": "300000.00"}
+        if month_end == "1997-06-30":
+            figures.update({"current_portion_ltd": "600000.00", **last})
+        rows.append({"date": "1997-07-20", "type": "document_delivered", "document": "compliance_certificate",
+                     "period_end": month_end, "figures": figures})
+    return rows
+
+
+@pytest.mark.parametrize("liabilities,leverage,status", [
+    ("50000000.00", "4.17", "compliant"),   # 50,000,000 / 12,000,000 = 4.1666... -> 4.17 <= 4.25
+    ("50998800.00", "4.25", "compliant"),   # 4.2499 -> 4.25, at the threshold
+    ("51061200.00", "4.26", "breached"),    # 4.2551 -> 4.26 > 4.25
+])
+def test_covenants_over_twelve_fiscal_months(richey, liabilities, leverage, status):
+    engine = facility(richey, twelve_months(adjusted_total_liabilities=liabilities))
+    results = {r.covenant: r for r in engine.covenant_tests(date(1997, 7, 31)) if r.test_date == date(1997, 6, 30)}
+    # FCCR = (12 x 1,000,000 + 12 x 200,000) / (12 x 300,000 + 12 x 200,000 + 600,000) = 14,400,000 / 6,600,000
+    #      = 2.1818... -> 2.18, at least 1.60 (6/30/96 to 5/31/98)
+    fccr = results["fixed_charge_coverage"]
+    assert (fccr.measure, fccr.threshold, fccr.status) == (D("2.18"), D("1.60"), "compliant")
+    # leverage threshold 4.25 from 6/30/97
+    lev = results["cash_flow_leverage_test"]
+    assert (lev.measure, lev.threshold, lev.status) == (D(leverage), D("4.25"), status)

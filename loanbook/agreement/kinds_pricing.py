@@ -88,6 +88,8 @@ class LevelGrid(Strict):
     forced: tuple[ForcedWindow, ...] = ()
     while_late: LateRule | None = None
     while_default: str | None = None
+    round_to: int | None = Field(default=None, ge=0, le=6, description="places the reported measure is rounded "
+                                                                        "to, half up, before its level is found")
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..agreement.kinds_pricing import LevelGrid, Reporting
 from ..agreement.model import Agreement
@@ -96,6 +96,8 @@ class LevelBook:
         assert report.figures is not None
         value = report.figures[grid.measure]
         assert isinstance(value, Decimal)
+        if grid.round_to is not None:
+            value = value.quantize(Decimal(1).scaleb(-grid.round_to), rounding=ROUND_HALF_UP)
         level = next(lv for lv in grid.levels if lv.contains(value))
         return LevelState(level.level, "certificate",
                           f"{grid.measure} {value} for the period ended {report.period_end} ({level.text()}), "
