@@ -14,10 +14,13 @@ from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError
 
 runner = CliRunner()
-DAYS = {SEED: "2002-10-15", DNOW: "2023-03-15", RICHEY: "1996-02-15", ACME: "2024-01-31"}
+BARE = ACME.parent / "bare"
+WIDGET = ACME.parent / "widget"
+DAYS = {SEED: "2002-10-15", DNOW: "2023-03-15", RICHEY: "1996-02-15", ACME: "2024-01-31", BARE: "2024-03-01",
+        WIDGET: "2024-04-15"}
 
 
-@pytest.mark.parametrize("folder", [SEED, DNOW, RICHEY, ACME], ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", [SEED, DNOW, RICHEY, ACME, BARE, WIDGET], ids=lambda p: p.name)
 def test_every_command_answers_on_every_facility(folder):
     day = DAYS[folder]
     f = ["--facility", str(folder)]
@@ -40,14 +43,21 @@ def test_every_command_answers_on_every_facility(folder):
 
 
 def test_a_facility_without_a_fee_or_an_overadvance_says_none():
-    fees = json.loads(runner.invoke(app, ["fees", "--as-of", "1996-02-15", "--facility", str(RICHEY), "--json"]).stdout)
-    assert fees["installments"] == [] and fees["total_due"] == "0.00" and fees["fee"] is None
-    status = json.loads(runner.invoke(app, ["status", "--as-of", "1996-02-15", "--facility", str(RICHEY),
-                                            "--json"]).stdout)
+    def ask(*args):
+        result = runner.invoke(app, [*args, "--facility", str(BARE), "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+    fees = ask("fees", "--as-of", "2024-03-01")
+    assert fees["installments"] == [] and fees["charges"] == [] and fees["total_due"] == "0.00"
+    status = ask("status", "--as-of", "2024-03-01")
     assert status["overadvance"] is None and status["overadvance_limit"] is None
-    interest = json.loads(runner.invoke(app, ["interest", "--from", "1996-01-01", "--to", "1996-12-31",
-                                              "--facility", str(RICHEY), "--json"]).stdout)
+    assert status["interest_accrued_unpaid"] is None  # no pricing clause: no figure, never zero
+    # 80% x 500,000 = 400,000 - 100,000 = 300,000
+    assert status["availability"] == "300000.00"
+    interest = ask("interest", "--from", "2024-01-01", "--to", "2024-12-31")
     assert interest["priced"] is False and interest["months"] == []
+    assert ask("covenants", "--as-of", "2024-03-01")["covenants"] == []
+    assert ask("payoff", "--on", "2024-03-01")["interest"] is None
 
 
 def test_a_later_payoff_never_unwaives(seed):

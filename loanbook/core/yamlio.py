@@ -212,6 +212,9 @@ def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTE
     is in a value, the place (`locate` turns a path into a position and a field: "event 3", "amount")."""
     if text is None:
         text = read_text(path, limit=limit, what="YAML file")
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise InputError([Problem(str(path), f"line {deep}", None, f"nested more than {MAX_DEPTH} levels deep")])
     loader = None
     try:
         loader = StrictLoader(text)
@@ -224,6 +227,29 @@ def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTE
         if loader is not None:
             loader.dispose()
     return Located(data, lines)
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where [ and { brackets nest beyond the bound, found by a scan before parsing: a small file of
+    deep nests would otherwise cost the parser seconds."""
+    depth = 0
+    quote = ""
+    line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif ch in "]}" and depth:
+            depth -= 1
+    return None
 
 
 def _mark(exc: BaseException, text: str) -> str | None:
