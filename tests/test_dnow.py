@@ -11,6 +11,12 @@ from loanbook.engine.facility import Facility
 from loanbook.events.parse import parse_events
 from loanbook.market import shipped_prime_series
 
+PRIME = {"date": "2022-12-15", "type": "prime_rate", "rate": "7.50"}
+CERTIFICATE = {"date": "2022-11-14", "type": "document_delivered", "document": "compliance_certificate",
+               "period_end": "2022-09-30", "figures": {"fixed_charge_coverage_ratio": "1.80"}}
+USAGE = {"date": "2022-10-01", "type": "document_delivered", "document": "agent_usage_statement",
+         "period_end": "2022-09-30", "figures": {"average_revolver_usage": "25"}}
+
 
 @pytest.fixture(scope="module")
 def dnow():
@@ -94,8 +100,10 @@ def test_advance_decisions_on_each_side_of_the_limits(engine):
 
 
 def test_the_ceiling_refuses_what_the_cap_would_allow(dnow):
-    rows = [{"date": "2023-01-03", "type": "opening_balance", "loan": "us_revolver", "amount": "460000000.00"},
+    rows = [PRIME,
+            {"date": "2023-01-03", "type": "opening_balance", "loan": "us_revolver", "amount": "460000000.00"},
             {"date": "2023-01-03", "type": "opening_balance", "loan": "canadian_revolver", "amount": "30000000.00"},
+            CERTIFICATE, USAGE,
             {"date": "2023-01-03", "type": "borrowing_base_report", "values": {
                 "us_rated_accounts": "0", "us_other_accounts": "0", "us_finished_goods": "0",
                 "us_cash": "460000000.00"}}]
@@ -122,7 +130,91 @@ def test_reading_reserves_twice_lowers_availability(dnow):
     assert s["availability"] == D("296000000.00")
 
 
-def test_no_pricing_clause_means_no_interest_figure(engine):
-    s = flat(engine.status(date(2023, 3, 15)))
-    assert s["interest_accrued_unpaid"] is None
-    assert engine.payoff(date(2023, 3, 15)).interest is None
+def test_interest_is_priced_and_payable(engine):
+    # January and February (see below): 953,424.66 + 948,287.67 of US loans, and March too: the payoff
+    # on 3/1 carries the interest accrued through 2/28, the Canadian loans' (from 2/15) included
+    payoff = engine.payoff(date(2023, 3, 1))
+    assert payoff.interest == flat(engine.status(date(2023, 2, 28)))["interest_accrued_unpaid"]
+    assert payoff.interest > D("953424.66") + D("948287.67")
+
+
+# --- pricing, fees and the springing covenant (issue 8) ---------------------------------------------------
+
+@pytest.mark.parametrize("day,margin", [
+    (date(2023, 1, 3), "0.50"),   # the 9/30/22 certificate (1.80, delivered 11/14, in effect 12/1): Level II
+    (date(2023, 3, 1), "0.25"),   # the 12/31/22 certificate (2.40, delivered 2/14, in effect 3/1): Level I
+    (date(2023, 6, 1), "0.75"),   # the 3/31/23 certificate (1.10, delivered 5/12, in effect 6/1): Level III
+])
+def test_the_margin_follows_the_certificates(engine, day, margin):
+    assert engine.book(day).value("base_rate_margin") == D(margin)
+
+
+def test_base_rate_interest_on_a_year_of_365_days(engine):
+    january = engine.interest_statement(date(2023, 1, 1), date(2023, 1, 31))[0]
+    # US Base Rate = the greatest of 0%, 4.33% + 0.5%, 4.36% + 1% and prime 7.50% = 7.50%; + Level II 0.50%
+    # 150,000,000 x 8.00% x 29 days (1/3 to 1/31) / 365 = 953,424.6575... -> 953,424.66
+    assert january["classes"]["us_revolver"]["interest"] == D("953424.66")
+    february = engine.interest_statement(date(2023, 2, 1), date(2023, 2, 28))[0]
+    # 2/1 at 8.00%: 150,000,000 x 8.00% / 365 = 32,876.7123...; prime 7.75% from 2/2: 27 days at 8.25%:
+    # 150,000,000 x 8.25% x 27 / 365 = 915,410.9589...; together 948,287.6712... -> 948,287.67
+    assert february["classes"]["us_revolver"]["interest"] == D("948287.67")
+
+
+def test_a_ratio_on_the_boundary_under_each_reading(dnow):
+    rows = [{"date": "2023-01-03", "type": "document_delivered", "document": "compliance_certificate",
+             "period_end": "2022-12-31", "figures": {"fixed_charge_coverage_ratio": "2.25"}}]
+    # 2.25 exactly: Level I (0.25%) under I-2's reading in force, Level II (0.50%) under the other
+    assert facility(dnow, rows).book(date(2023, 2, 1)).value("base_rate_margin") == D("0.25")
+    worse = load_agreement(DNOW, {"I-2": "boundary_in_worse_level"})
+    assert facility(worse, rows).book(date(2023, 2, 1)).value("base_rate_margin") == D("0.50")
+
+
+def test_the_unused_line_fee_of_the_first_quarter(engine):
+    fees = {(c.fee, c.start): c for c in engine.charges_on(date(2023, 4, 2))}
+    # 12/29-12/31/22: nothing used: 500,000,000 x 0.375% (Level II: usage 25%) x 3 / 360 = 15,625.00
+    assert fees[("unused_line_fee", date(2022, 12, 29))].amount == D("15625.00")
+    # the first quarter of 2023, unused = 500,000,000 - usage, at 0.375% (the Agent's 1/1 statement: 30%):
+    #   1/1-1/2    (2 days)  500,000,000 -> 1,000,000,000
+    #   1/3-2/14  (43 days)  335,000,000 -> 14,405,000,000
+    #   2/15-2/28 (14 days)  315,000,000 -> 4,410,000,000
+    #   3/1-3/14  (14 days)   65,000,000 -> 910,000,000
+    #   3/15-3/31 (17 days)   35,000,000 -> 595,000,000
+    #   21,320,000,000 x 0.375% / 360 = 222,083.333... -> 222,083.33, due on the first day of the quarter
+    q1 = fees[("unused_line_fee", date(2023, 1, 1))]
+    assert (q1.amount, q1.base, q1.rate, q1.due, q1.status) == (
+        D("222083.33"), D("236888888.89"), D("0.375"), date(2023, 4, 1), "due")
+
+
+def test_the_covenant_springs_when_availability_is_low(engine, dnow):
+    march = {r.test_date: r for r in engine.covenant_tests(date(2023, 6, 1))}[date(2023, 3, 31)]
+    # on 3/31 Aggregate Excess Availability is 5,750,000, below max(10% x 470,750,000, 40,000,000) =
+    # 47,075,000: the test applies; 1.10 is at least 1.00
+    assert (march.status, march.measure) == ("compliant", D("1.10"))
+    rows = [{"date": "2023-01-03", "type": "opening_balance", "loan": "us_revolver", "amount": "100000000.00"},
+            {"date": "2023-01-03", "type": "borrowing_base_report", "values": {
+                "us_rated_accounts": "0", "us_other_accounts": "0", "us_finished_goods": "0",
+                "us_cash": "400000000.00"}},
+            {"date": "2023-05-12", "type": "document_delivered", "document": "compliance_certificate",
+             "period_end": "2023-03-31", "figures": {"fixed_charge_coverage_ratio": "0.95"}}]
+    # a base of 400,000,000 and 100,000,000 used: 300,000,000 of excess availability, above the threshold
+    # max(10% x 400,000,000, 40,000,000) = 40,000,000: the test does not apply, whatever the ratio
+    high = {r.test_date: r for r in facility(dnow, rows).covenant_tests(date(2023, 6, 1))}[date(2023, 3, 31)]
+    assert high.status == "not_applicable"
+    # with 390,000,000 used, 10,000,000 is below 40,000,000: tested, and 0.95 is below 1.00
+    rows[0]["amount"] = "390000000.00"
+    low = {r.test_date: r for r in facility(dnow, rows).covenant_tests(date(2023, 6, 1))}[date(2023, 3, 31)]
+    assert (low.status, low.measure, low.threshold) == ("breached", D("0.95"), D("1.00"))
+
+
+def test_the_default_rate(dnow):
+    rows = [{"date": "2022-12-15", "type": "prime_rate", "rate": "7.50"},
+            {"date": "2022-11-14", "type": "document_delivered", "document": "compliance_certificate",
+             "period_end": "2022-09-30", "figures": {"fixed_charge_coverage_ratio": "3.00"}},
+            {"date": "2023-01-03", "type": "opening_balance", "loan": "us_revolver", "amount": "36500000.00"},
+            {"date": "2023-01-10", "type": "default_declared"},
+            {"date": "2023-01-20", "type": "default_ended", "how": "waived"}]
+    month = facility(dnow, rows).interest_statement(date(2023, 1, 1), date(2023, 1, 31))[0]
+    # 36,500,000 at 7.50% + Level I 0.25% = 7.75%, on 365 days: 7,750 a day (36,500,000 x 7.75% / 365);
+    # 1/10-1/19, the default: Level III forced (0.75%) + 2%: 10.25%, 10,250 a day
+    # 7 days x 7,750 (1/3-1/9) + 10 x 10,250 + 12 x 7,750 (1/20-1/31) = 54,250 + 102,500 + 93,000 = 249,750
+    assert month["classes"]["us_revolver"]["interest"] == D("249750.00")

@@ -30,7 +30,7 @@ _AMOUNT = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
 _BARE_AMOUNT = re.compile(r"(?<![\d$.,])(\d{1,3}(?:,\d{3})+)(\.\d{2})?(?![\d,]*\d)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 _POINTS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s+percentage points?\b")
-_FRACTION = re.compile(r"([0-9]+)/([0-9]+)\s+of\s+([0-9]+(?:\.[0-9]+)?)\s?%")
+_FRACTION = re.compile(r"([0-9]+)\s*[/\u2044]\s*([0-9]+)(?:\s+of\s+([0-9]+(?:\.[0-9]+)?))?\s?%")
 _TABLE_ROW = re.compile(r"(?m)^\s*(?:[IVX]{1,4}|[0-9]{1,2})\s+([0-9]{1,3}\.[0-9]{2})\s*$")
 _LONG_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
@@ -70,8 +70,8 @@ def text_figures(text: str) -> list[TextFigure]:
     for m in _BARE_AMOUNT.finditer(text):
         found.append(TextFigure("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")), m.group(0)))
     fractions = [(m.start(), m.end()) for m in _FRACTION.finditer(text)]
-    for m in _FRACTION.finditer(text):  # "1/2 of 1%" is 0.5%
-        found.append(TextFigure("percent", Decimal(m.group(1)) / Decimal(m.group(2)) * Decimal(m.group(3)),
+    for m in _FRACTION.finditer(text):  # "1/2 of 1%" and "1/2%" are 0.5%
+        found.append(TextFigure("percent", Decimal(m.group(1)) / Decimal(m.group(2)) * Decimal(m.group(3) or 1),
                                 m.group(0)))
     for m in _PERCENT.finditer(text):
         if not any(a <= m.start() < b for a, b in fractions):

@@ -191,7 +191,8 @@ class Charges:
             for charge in sorted((c for c in charges if c.fee == fee), key=lambda c: (c.due, c.start)):
                 paid = min(pool, charge.amount) if charge.status != "accruing" else ZERO
                 pool -= paid
-                status = "paid" if paid == charge.amount and charge.status != "accruing" else charge.status
+                settled = charge.amount > 0 and paid == charge.amount and charge.status != "accruing"
+                status = "paid" if settled else charge.status
                 out.append(Charge(**{**charge.__dict__, "paid": paid, "status": status}))
         return sorted(out, key=lambda c: (c.due, c.fee, c.start))
 

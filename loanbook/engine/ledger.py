@@ -171,17 +171,19 @@ def replay(events) -> Ledger:
     problems: list[Problem] = []
     work = _Working()
     day: date | None = None
+    started: ev.EventBase | None = None  # the first event of _STARTS_THE_RECORD
     for event in events:
         if day is not None and event.date != day:
             ledger.days.append(day)
             ledger.snapshots.append(work.freeze(day))
-        if day is None:
-            first_day = event.date
         day = event.date
         try:
-            if isinstance(event, ev.OpeningBalance) and event.date > first_day:
-                raise _Refused("date", f"an opening balance is where the record starts ({first_day}); this one is "
-                                       f"dated {event.date}: record an advance instead")
+            if isinstance(event, ev.OpeningBalance) and started is not None and event.date > started.date:
+                raise _Refused("date", f"an opening balance comes where the record starts ({started.date}, "
+                                       f"{started.position}); this one is dated {event.date}: record an advance "
+                                       "instead")
+            if started is None and isinstance(event, _STARTS_THE_RECORD):
+                started = event
             _apply(work, event, ledger)
         except _Refused as exc:
             problems.append(Problem(event.source_file, event.position, exc.field_name, exc.message))
@@ -191,6 +193,12 @@ def replay(events) -> Ledger:
     if problems:
         raise InputError(problems)
     return ledger
+
+
+# Events that move a balance or the base start the record; rates, documents and certificates may come before.
+_STARTS_THE_RECORD = (ev.OpeningBalance, ev.Advance, ev.Repayment, ev.ContingentIssued, ev.ContingentClosed,
+                      ev.BorrowingBaseReport, ev.MeasureReported, ev.FeePayment, ev.InterestPayment,
+                      ev.ExpenseDemanded, ev.ExpensePayment)
 
 
 def _decimal(value: object) -> Decimal:
