@@ -199,3 +199,35 @@ def test_a_certificate_late_or_not_yet_reported(widget):
     # January's certificate was due 3/1: late on 3/15; February's is due 3/30: not yet reported
     assert results[date(2024, 1, 31)].status == "certificate_late"
     assert results[date(2024, 2, 29)].status == "not_reported"
+
+
+# --- when a reported level takes effect ----------------------------------------------------------------
+
+@pytest.mark.parametrize("rule,days,delivered,effective", [
+    ("on_delivery", None, "2024-07-03", "2024-07-03"),
+    ("next_month_after_delivery", None, "2024-07-03", "2024-08-01"),
+    ("next_quarter_after_delivery", None, "2024-07-03", "2024-10-01"),
+    ("next_quarter_after_delivery", None, "2024-12-31", "2025-01-01"),
+    # business days on the Federal Reserve calendar: Thursday 7/4/2024 is Independence Day
+    ("business_days_after_delivery", 1, "2024-07-03", "2024-07-05"),
+    # Friday 3/29/2024 + 2 business days: Monday 4/1, Tuesday 4/2
+    ("business_days_after_delivery", 2, "2024-03-29", "2024-04-02"),
+])
+def test_when_a_certificate_takes_effect(widget, rule, days, delivered, effective):
+    from loanbook.agreement.kinds_pricing import LevelGrid
+    from loanbook.engine.levels import effective_day
+    from loanbook.events import types as ev
+    grid = next(b for _, b in widget.all_terms(LevelGrid))
+    changed = grid.model_copy(update={"takes_effect": rule, "business_days": days})
+    report = ev.DocumentDelivered(type="document_delivered", date=delivered, document="compliance_certificate",
+                                  period_end="2024-06-30")
+    assert effective_day(changed, report) == date.fromisoformat(effective)
+
+
+def test_each_fee_is_explained_down_to_its_clause(widget):
+    rows = opening() + [{"date": "2024-01-10", "type": "contingent_issued", "kind": "letter_of_credit", "id": "LC-1",
+                         "amount": "200000.00"}]
+    tree = facility(widget, rows).explain("unused_line_fee", date(2024, 2, 15)).to_dict()
+    january = tree["inputs"][0]
+    assert january["clause"]["clause"] == "section-2.3" and "0.25% per annum" in january["clause"]["text"]
+    assert "average base" in january["formula"]

@@ -12,7 +12,7 @@ from ..agreement.kinds import Term
 from ..agreement.kinds_fees import ComputedFee, TerminationFee
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import LAST_DAY, next_business_day, year_length
-from ..core.money import HUNDRED, ZERO, cents
+from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .explain import Explanation, clause_ref, leaf
 from .figures import FigureBook
 from .ledger import Ledger
@@ -136,9 +136,9 @@ class Charges:
         base_x = book.quantity(block.base, version, "base")
         rate_x = book.quantity(block.rate, version, "rate")
         year = year_length(block.day_basis, start.year)
-        formula = (f"{block.rate.text} x {block.base.text}, each day from {start} to {through}, over {year} days"
-                   f" ({block.day_basis}); average base {average}" + (f" at {rate}%" if rate is not None else
-                                                                        ", the rate changing in the period"))
+        formula = (f"{block.rate.text} x ({block.base.text}), each day from {start} to {through}, over {year} "
+                   f"days ({block.day_basis}); average base {money_human(average)}"
+                   + (f" at {percent_str(rate)}%" if rate is not None else ", the rate changing in the period"))
         explanation = Explanation(f"{block.id} {start} to {end}", amount, formula=formula, clause=ref,
                                   label=block.label,
                                   inputs=(Explanation(f"base on {through}", cents(base_x[0]), formula=base_x[1],

@@ -285,7 +285,8 @@ class Facility:
         return names + [n for n in book.definitions() if n not in names]
 
     def explainable(self, day: date) -> list[str]:
-        return self._figure_names(self.book(day)) + ["interest", "fees", "payoff"]
+        fees = [block.id for _, block in self.charges.blocks()]
+        return self._figure_names(self.book(day)) + ["interest", "fees", "payoff"] + list(dict.fromkeys(fees))
 
     @pinned
     def explain(self, name: str, day: date) -> Explanation:
@@ -296,6 +297,12 @@ class Facility:
         if name == "fees":
             state = self.fees(day)
             return state.explanation if state else leaf("fees_due", ZERO, "the agreement has no installment fee")
+        if name in {block.id for _, block in self.charges.blocks()}:
+            charges = [c for c in self.charges.on(day) if c.fee == name]
+            unpaid = sum((c.unpaid for c in charges), start=ZERO)
+            return Explanation(name, unpaid, formula="the charges of the fee so far, less what was paid toward them",
+                               inputs=tuple(c.explanation for c in charges),
+                               label=charges[0].label if charges else None)
         if name == "payoff":
             pay = self._payoff(day)
             state = self.fees(day, full_payment_day=day)
