@@ -40,8 +40,8 @@ FacilityOpt = typer.Option(..., "--facility", help="a facility folder")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
 EventsOpt = typer.Option(None, "--events", help="an events file that replaces the facility's events.yaml")
 ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for this run: I-2=iec_borrowing_capacity")
-KnownAtOpt = typer.Option(None, "--known-at", help="only events recorded by this time (ISO date-time; UTC unless "
-                                                   "it names a zone)")
+KnownAtOpt = typer.Option(None, "--known-at", help="only events and documents recorded by this time (ISO "
+                                                   "date-time; UTC unless it names a zone)")
 TrancheOpt = typer.Option(None, "--tranche", help="the revolving tranche (needed when the facility has several)")
 
 
@@ -313,7 +313,8 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
          events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
          known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
-    """The installment fee (the seed's Extension Fee): each installment and its status."""
+    """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
+    installment fee, with its due date and status."""
     def action():
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
