@@ -9,7 +9,7 @@ import pytest
 
 from loanbook.agreement.load import load_agreement
 from loanbook.engine.facility import Facility
-from loanbook.events.parse import events_from
+from loanbook.events.parse import events_from, parse_events
 from loanbook.market import shipped_prime_series
 from loanbook.projection import decision_json, status_json
 
@@ -33,6 +33,11 @@ def make_events(agreement, rows: list[dict]) -> tuple:
 
 def facility(agreement, rows: list[dict], known_at=None) -> Facility:
     return Facility(agreement, make_events(agreement, rows), shipped_prime_series(), known_at=known_at)
+
+
+def folder_facility(folder: Path, agreement) -> Facility:
+    """A facility on its own folder's events.yaml (the agreement may be loaded with other readings)."""
+    return Facility(agreement, parse_events(folder / "events.yaml", agreement), shipped_prime_series())
 
 
 def decimals(value):

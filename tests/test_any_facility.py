@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, RICHEY, SEED, facility, flat
+from conftest import ACME, DNOW, RICHEY, SEED, facility, flat, folder_facility
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError
@@ -131,10 +131,7 @@ def test_formulas_allow_only_the_language(acme):
 def test_the_prime_series_message_gives_its_start_and_end(acme):
     (acme / "events.yaml").write_text('- {date: 2024-01-02, type: opening_balance, loan: advances, amount: "1.00"}\n')
     agreement = load_agreement(acme)
-    from loanbook.engine.facility import Facility
-    from loanbook.events.parse import parse_events
-    from loanbook.market import shipped_prime_series
-    engine = Facility(agreement, parse_events(acme / "events.yaml", agreement), shipped_prime_series())
+    engine = folder_facility(acme, agreement)
     with pytest.raises(RecordError, match="runs from 1995-02-01 to 2003-12-31"):
         engine.interest_unpaid(date(2024, 1, 5))
 

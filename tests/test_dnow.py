@@ -4,12 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import DNOW, decide, facility, flat
+from conftest import DNOW, decide, facility, flat, folder_facility
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
-from loanbook.engine.facility import Facility
-from loanbook.events.parse import parse_events
-from loanbook.market import shipped_prime_series
 
 PRIME = {"date": "2022-12-15", "type": "prime_rate", "rate": "7.50"}
 CERTIFICATE = {"date": "2022-11-14", "type": "document_delivered", "document": "compliance_certificate",
@@ -25,7 +22,7 @@ def dnow():
 
 @pytest.fixture(scope="module")
 def engine(dnow):
-    return Facility(dnow, parse_events(DNOW / "events.yaml", dnow), shipped_prime_series())
+    return folder_facility(DNOW, dnow)
 
 
 def test_the_folder_passes_the_fidelity_check(dnow):
@@ -124,7 +121,7 @@ def test_the_ceiling_refuses_what_the_cap_would_allow(dnow):
 
 def test_reading_reserves_twice_lowers_availability(dnow):
     twice = load_agreement(DNOW, {"I-1": "twice"})
-    engine = Facility(twice, parse_events(DNOW / "events.yaml", twice), shipped_prime_series())
+    engine = folder_facility(DNOW, twice)
     s = flat(engine.status(date(2023, 1, 3)))
     # min(500,000,000, 471,000,000 - 10,000,000) - 165,000,000 = 296,000,000
     assert s["availability"] == D("296000000.00")

@@ -4,11 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import SEED, decide, facility, flat
+from conftest import SEED, decide, facility, flat, folder_facility
 from loanbook.core.errors import InputError, RecordError
-from loanbook.engine.facility import Facility
-from loanbook.events.parse import parse_events
-from loanbook.market import shipped_prime_series
 
 OCT1 = "2002-10-01"
 
@@ -22,7 +19,7 @@ def base(advances="1000000.00", rbb="1000000.00", reserve="500000.00"):
 # --- the seed facility on 2002-10-15 ---------------------------------------------------------------
 
 def test_seed_status_on_2002_10_15(seed):
-    engine = Facility(seed, parse_events(SEED / "events.yaml", seed), shipped_prime_series())
+    engine = folder_facility(SEED, seed)
     s = flat(engine.status(date(2002, 10, 15)))
     # Report of 10/14: 1,420,000 x 85% = 1,207,000 (IEC Borrowing Capacity) < 1,750,000
     assert s["iec_borrowing_capacity"] == D("1207000.00")

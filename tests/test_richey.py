@@ -4,12 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import RICHEY, decide, facility, flat
+from conftest import RICHEY, decide, facility, flat, folder_facility
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
-from loanbook.engine.facility import Facility
-from loanbook.events.parse import parse_events
-from loanbook.market import shipped_prime_series
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +16,7 @@ def richey():
 
 @pytest.fixture(scope="module")
 def engine(richey):
-    return Facility(richey, parse_events(RICHEY / "events.yaml", richey), shipped_prime_series())
+    return folder_facility(RICHEY, richey)
 
 
 def test_the_folder_passes_the_fidelity_check(richey):
@@ -130,7 +127,7 @@ def test_pricing_periods_and_a_late_certificate(engine, day, margin):
 
 def test_the_rounding_reading_moves_a_boundary_ratio(richey):
     rounded = load_agreement(RICHEY, {"I-1": "rounded"})
-    engine = Facility(rounded, parse_events(RICHEY / "events.yaml", rounded), shipped_prime_series())
+    engine = folder_facility(RICHEY, rounded)
     # 2.995 rounded half up to two places is 3.00: Level II (0.50%)
     assert engine.book(date(1996, 12, 1)).value("abr_margin") == D("0.50")
 

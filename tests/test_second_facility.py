@@ -4,13 +4,10 @@ from decimal import Decimal
 
 from typer.testing import CliRunner
 
-from conftest import ACME, flat
+from conftest import ACME, flat, folder_facility
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
-from loanbook.engine.facility import Facility
-from loanbook.events.parse import parse_events
-from loanbook.market import shipped_prime_series
 
 runner = CliRunner()
 
@@ -24,7 +21,7 @@ def test_loads_checks_and_resolves():
 
 def test_figures():
     acme = load_agreement(ACME)
-    engine = Facility(acme, parse_events(ACME / "events.yaml", acme), shipped_prime_series())
+    engine = folder_facility(ACME, acme)
     status = flat(engine.status(date(2024, 1, 31)))
     # 80% x 1,000,000 = 800,000 < Maximum Limit 1,000,000; availability 800,000 - 500,000 = 300,000.
     assert status["borrowing_capacity"] == Decimal("800000.00")

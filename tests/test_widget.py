@@ -6,12 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import facility, flat
+from conftest import facility, flat, folder_facility
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
-from loanbook.engine.facility import Facility
-from loanbook.events.parse import parse_events
-from loanbook.market import shipped_prime_series
 
 WIDGET = Path(__file__).resolve().parent / "fixtures" / "widget"
 
@@ -23,7 +20,7 @@ def widget():
 
 @pytest.fixture(scope="module")
 def engine(widget):
-    return Facility(widget, parse_events(WIDGET / "events.yaml", widget), shipped_prime_series())
+    return folder_facility(WIDGET, widget)
 
 
 def parts(engine, day):
