@@ -23,7 +23,7 @@ from .fees import FeeState, fees_on
 from .figures import FigureBook
 from .indices import IndexBook
 from .interest import InterestBook
-from .ledger import known, ordered, replay
+from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
@@ -45,11 +45,13 @@ def pinned(method):
 
 class Facility:
     @pinned
-    def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None):
+    def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None, *,
+                 _ledger: Ledger | None = None):
         self.agreement = agreement
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)  # a time without a zone is UTC
-        self.ledger = replay(ordered(known(events, known_at)))
+        self.events, self.prime_shipped, self.known_at = tuple(events), prime_shipped, known_at
+        self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
         self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
@@ -57,6 +59,21 @@ class Facility:
         self.charges = Charges(agreement, self.ledger, self.book)
         self.covenants = Covenants(agreement, self.ledger, self.book)
         self._check_history()
+
+    @pinned
+    def extended(self, appended) -> Facility:
+        """This facility with events appended to its record. Events dated on or after the last day replayed,
+        correcting nothing, continue the replay; any other append replays the whole record again."""
+        appended = tuple(appended)
+        visible = known(appended, self.known_at)
+        if not visible:
+            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+                            _ledger=self.ledger)
+        last = self.ledger.last_day
+        if any(corrects(e) for e in visible) or (last is not None and min(e.date for e in visible) < last):
+            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at)
+        return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+                        _ledger=replay(ordered(visible), onto=self.ledger))
 
     # --- history checks that need the agreement, interest and fees ---------------------------------
 

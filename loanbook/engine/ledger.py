@@ -8,7 +8,7 @@ balance after the record began) are checked here, naming the event that breaks t
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -100,6 +100,17 @@ class Ledger:
     terminations: list[ev.Terminated] = field(default_factory=list)
     reductions: list[ev.CommitmentReduced] = field(default_factory=list)
     accelerations: list[ev.Accelerated] = field(default_factory=list)
+    tail: _Tail | None = field(default=None, repr=False)  # the replay's state after its last event
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1] if self.days else None
+
+    def _copy(self) -> Ledger:
+        """A copy that extending cannot change through this one (defaults are changed in place when ended)."""
+        lists = {f.name: list(getattr(self, f.name)) for f in fields(self) if f.name != "tail"}
+        lists["defaults"] = [replace(d) for d in self.defaults]
+        return Ledger(**lists)
 
     def on(self, day: date) -> Snapshot:
         """The balances at the end of a day."""
@@ -133,6 +144,21 @@ def known(events, known_at: datetime | None):
     return tuple(e for e in events if (e.recorded_at or end_of_day_utc(e.date)) <= known_at)
 
 
+def effective(events, known_at: datetime | None = None) -> tuple:
+    """The history as known at a time: the events recorded by then, less those a correction recorded by then
+    supersedes; a voiding leaves nothing in its place. The record itself keeps every event."""
+    seen = known(events, known_at)
+    superseded = {e.supersedes for e in seen if e.supersedes is not None}
+    if not superseded:
+        return seen
+    return tuple(e for e in seen if e.key not in superseded and not isinstance(e, ev.Voided))
+
+
+def corrects(event) -> bool:
+    """Whether an event changes what came before it in the record (a correction or a voiding)."""
+    return event.supersedes is not None
+
+
 def ordered(events) -> tuple:
     """Date order, stable: events of one day keep their file order."""
     return tuple(sorted(events, key=lambda e: e.date))
@@ -159,21 +185,39 @@ class _Working:
     expenses_demanded: Decimal = ZERO
     expenses_paid: Decimal = ZERO
 
+    def copy(self) -> _Working:
+        return replace(self, loans=dict(self.loans), repaid=dict(self.repaid), collateral=dict(self.collateral),
+                       measures=dict(self.measures), contingents=dict(self.contingents))
+
     def freeze(self, day: date) -> Snapshot:
         return Snapshot(day, dict(self.loans), dict(self.repaid), dict(self.collateral), dict(self.measures),
                         tuple(self.contingents.values()), self.fee_paid, self.interest_paid, self.expenses_demanded,
                         self.expenses_paid)
 
 
-def replay(events) -> Ledger:
-    """Apply every event; a history that cannot have happened is refused with the event named."""
-    ledger = Ledger()
+@dataclass(frozen=True)
+class _Tail:
+    work: _Working
+    day: date | None
+    started: ev.EventBase | None  # the first event of _STARTS_THE_RECORD
+
+
+def replay(events, onto: Ledger | None = None) -> Ledger:
+    """Apply every event; a history that cannot have happened is refused with the event named. With `onto`,
+    the events continue that ledger's replay (none may be dated before its last day); `onto` is unchanged."""
+    if onto is not None and onto.tail is not None:
+        ledger, tail = onto._copy(), onto.tail
+        work, day, started = tail.work.copy(), tail.day, tail.started
+        if day is not None:  # the last day is frozen again once its new events are applied
+            ledger.days.pop()
+            ledger.snapshots.pop()
+    else:
+        ledger, work, day, started = Ledger(), _Working(), None, None
     problems: list[Problem] = []
-    work = _Working()
-    day: date | None = None
-    started: ev.EventBase | None = None  # the first event of _STARTS_THE_RECORD
     for event in events:
         if day is not None and event.date != day:
+            if event.date < day:
+                raise ValueError(f"replay continued with an event of {event.date}, before {day}")
             ledger.days.append(day)
             ledger.snapshots.append(work.freeze(day))
         day = event.date
@@ -192,6 +236,7 @@ def replay(events) -> Ledger:
         ledger.snapshots.append(work.freeze(day))
     if problems:
         raise InputError(problems)
+    ledger.tail = _Tail(work, day, started)
     return ledger
 
 
@@ -289,3 +334,5 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
             ledger.payoffs.append(event)
         case ev.SaleClosed():
             ledger.sales.append(event)
+        case ev.Voided():
+            pass  # `effective` has already taken out the event it withdraws

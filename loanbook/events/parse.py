@@ -36,12 +36,13 @@ def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = N
     return events_from(data, agreement, str(path), line_of=lambda p: located.line(p))
 
 
-def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda path: None) -> tuple:
-    """Events from already-loaded rows (a file, a request body, a test), validated the same way."""
+def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda path: None,
+                prior: tuple = ()) -> tuple:
+    """Events from already-loaded rows (a file, a request body, a test), validated the same way. `prior` is
+    the record the rows are appended to: keys continue its count, and a correction may name its events."""
     events = []
     problems: list[Problem] = []
-    given: dict[str, int] = {}
-    counts: Counter = Counter()
+    keys = _Keys(prior)
     for index, raw in enumerate(rows):
         line = line_of((index,))
         label = f"event {index + 1}"
@@ -60,7 +61,7 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             problems.append(Problem(source, f"{label} (line {line})" if line else label, sorted(internal)[0],
                                     "unknown field"))
             continue
-        key = _key(raw, counts)
+        key = keys.next(raw)
         try:
             event = _EVENT.validate_python({**raw, "source_file": source, "seq": index, "line": line, "key": key})
         except ValidationError as exc:
@@ -68,10 +69,7 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             continue
         event, found = _resolve(event, agreement,  # type: ignore[assignment]
                                 lambda field, index=index: line_of((index, field)))
-        if key in given:
-            found.append(Problem(source, event.position, "id", f"id {shown(key)} is already used by event "
-                                                                f"{given[key] + 1}"))
-        given[key] = index
+        found.extend(keys.take(event, lambda field, index=index: line_of((index, field))))
         problems.extend(found)
         if not found:
             events.append(event)
@@ -80,16 +78,63 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
     return tuple(events)
 
 
+class _Keys:
+    """The keys of a record so far: each new event's key, and what a correction may supersede."""
+
+    def __init__(self, prior: tuple):
+        self.counts: Counter = Counter()
+        self.given: dict[str, str] = {}         # key -> where its event is
+        self.superseded: dict[str, str] = {}    # key -> the key of the event that superseded it
+        self.voided: set[str] = set()
+        for event in prior:
+            if _derived(event.type, event.id):
+                self.counts[(event.type, event.date.isoformat())] += 1
+            self._keep(event)
+
+    def next(self, raw: dict) -> str:
+        """An event's key: its id, or `type@date#n` (the n-th of its type that day, in record order)."""
+        if not _derived(raw["type"], raw.get("id")):
+            return raw["id"]
+        day = str(raw.get("date", "")).strip()
+        self.counts[(raw["type"], day)] += 1
+        return f"{raw['type']}@{day}#{self.counts[(raw['type'], day)]}"
+
+    def take(self, event, line_of) -> list[Problem]:
+        """Problems with the event's key or what it supersedes; none means it is kept."""
+        def problem(field: str, message: str) -> Problem:
+            line = line_of(field) or event.line
+            return Problem(event.source_file, f"event {event.seq + 1}" + (f" (line {line})" if line else ""), field,
+                           message)
+
+        if event.key in self.given:
+            return [problem("id", f"id {shown(event.key)} is already used by {self.given[event.key]}")]
+        target = event.supersedes
+        if target is not None:
+            if target not in self.given:
+                return [problem("supersedes", f"no earlier event has the key {shown(target)}")]
+            if target in self.superseded:
+                return [problem("supersedes", f"{shown(target)} is already superseded by "
+                                              f"{shown(self.superseded[target])}; supersede that one")]
+            if target in self.voided:
+                return [problem("supersedes", f"{shown(target)} is a voiding; record the withdrawn event again "
+                                              "instead")]
+        self._keep(event)
+        return []
+
+    def _keep(self, event) -> None:
+        self.given[event.key] = event.position if not event.source_file else event.where
+        if event.supersedes is not None:
+            self.superseded[event.supersedes] = event.key
+        if event.type == "voided":
+            self.voided.add(event.key)
+
+
+def _derived(kind: str, given_id: object) -> bool:
+    """Whether an event's key is derived (no id of its own; a contingent_closed's id names the contingent)."""
+    return not isinstance(given_id, str) or kind == "contingent_closed"
+
+
 _INTERNAL = {"source_file", "seq", "line", "key"}
-
-
-def _key(raw: dict, counts: Counter) -> str:
-    """An event's key: its id, or `type@date#n` (the n-th of its type that day, in file order)."""
-    if isinstance(raw.get("id"), str) and raw.get("type") != "contingent_closed":
-        return raw["id"]
-    day = str(raw.get("date", "")).strip()
-    counts[(raw["type"], day)] += 1
-    return f"{raw['type']}@{day}#{counts[(raw['type'], day)]}"
 
 
 def _event_place(path: tuple, line: int) -> tuple[str | None, str | None]:

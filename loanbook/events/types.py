@@ -7,21 +7,41 @@ its type, so that a later correction can name it.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, Timestamp, register_tags
 
-EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$", max_length=80)]
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-/]{0,79}")
+_DERIVED_KEY = re.compile(r"[a-z_]{1,40}@\d{4}-\d{2}-\d{2}#\d{1,7}")
+
+
+def _event_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError("an event id is 1 to 80 letters, digits or _ . : - / (starting with a letter or digit)")
+    return value
+
+
+def _event_key(value: str) -> str:
+    if not (_ID.fullmatch(value) or _DERIVED_KEY.fullmatch(value)):
+        raise ValueError("an event's key is its id, or type@date#n for an event without one "
+                         "(like borrowing_base_report@2002-10-10#1)")
+    return value
+
+
+EventId = Annotated[str, AfterValidator(_event_id)]
+EventKey = Annotated[str, AfterValidator(_event_key)]
 
 
 class EventBase(Strict):
     date: IsoDate
     id: EventId | None = None
     recorded_at: Timestamp | None = Field(default=None, description="when the event was recorded (bitemporal)")
+    supersedes: EventKey | None = Field(default=None, description="the key of an earlier event this one corrects")
     note: Text | None = None
     illustrative: Flag = False
     # where the event came from; set by the parser, never read from the file
@@ -209,11 +229,18 @@ class SaleClosed(EventBase):
     net_proceeds: Money | None = None
 
 
+class Voided(EventBase):
+    """Withdraws the event it supersedes: a correction that leaves nothing in its place."""
+
+    type: Literal["voided"]
+    supersedes: EventKey  # required here
+
+
 Event = Annotated[
     Union[OpeningBalance, BorrowingBaseReport, Advance, Repayment, ContingentIssued, ContingentClosed,
           TermLoanReserve, MeasureReported, PrimeRate, IndexRate, AmendmentExecuted, DocumentDelivered, FeePayment,
           InterestPayment, ExpenseDemanded, ExpensePayment, Refinanced, PaidInFull, SaleClosed, DefaultDeclared,
-          DefaultEnded, Terminated, CommitmentReduced, Accelerated],
+          DefaultEnded, Terminated, CommitmentReduced, Accelerated, Voided],
     Field(discriminator="type"),
 ]
 
@@ -221,6 +248,6 @@ EVENT_TYPES = ("opening_balance", "borrowing_base_report", "advance", "repayment
                "contingent_closed", "term_loan_reserve", "measure_reported", "prime_rate", "index_rate",
                "amendment_executed", "document_delivered", "fee_payment", "interest_payment", "expense_demanded",
                "expense_payment", "refinanced", "paid_in_full", "sale_closed", "default_declared", "default_ended",
-               "terminated", "commitment_reduced", "accelerated")
+               "terminated", "commitment_reduced", "accelerated", "voided")
 register_tags(*EVENT_TYPES)
 MeasureValue = Decimal
