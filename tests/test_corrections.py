@@ -5,13 +5,13 @@ from decimal import Decimal as D
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_properties import days, histories, quick
 
 from conftest import facility, flat, make_events
 from loanbook.core.errors import InputError
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import events_from
 from loanbook.market import shipped_prime_series
-from test_properties import days, histories, quick
 
 OPENING = [
     {"date": "2002-10-01", "type": "opening_balance", "loan": "advances", "amount": "1250000.00",
