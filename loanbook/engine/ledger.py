@@ -108,9 +108,9 @@ class Ledger:
 
     def _copy(self) -> Ledger:
         """A copy that extending cannot change through this one (defaults are changed in place when ended)."""
-        lists = {f.name: list(getattr(self, f.name)) for f in fields(self) if f.name != "tail"}
+        lists: dict[str, list] = {f.name: list(getattr(self, f.name)) for f in fields(self) if f.name != "tail"}
         lists["defaults"] = [replace(d) for d in self.defaults]
-        return Ledger(**lists)
+        return Ledger(**lists)  # type: ignore[arg-type]
 
     def on(self, day: date) -> Snapshot:
         """The balances at the end of a day."""
