@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from conftest import SEED
 from loanbook.agreement.check import fidelity_check, passed, text_figures
 from loanbook.agreement.conformed import conformed_html, conformed_markdown, history
 from loanbook.agreement.kinds import BorrowingBase, PricingGrid, Term
@@ -87,7 +88,7 @@ def test_fidelity_check_passes_on_seed_and_reports_i1(seed):
 
 def test_interpretation_switch_changes_the_terms(seed):
     from loanbook.agreement.load import load_agreement
-    switched = load_agreement(seed.folder, {"I-3": "actual/365"})
+    switched = load_agreement(SEED, {"I-3": "actual/365"})
     _, grid = switched.terms_on(PricingGrid, date(2002, 10, 15))
     assert grid.day_basis == "actual/365"
     _, grid = seed.terms_on(PricingGrid, date(2002, 10, 15))

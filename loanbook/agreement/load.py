@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.files import contained, inside, read_text
+from ..core.files import MAX_YAML_BYTES, FacilityFiles, Folder, relative
 from ..core.types import IsoDate, Percent, Strict, Text, Timestamp, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
@@ -163,36 +163,37 @@ _CONDITION_EVENTS = {"amendment_executed", "document_delivered"}
 
 # --- loading ------------------------------------------------------------------------------------
 
-def load_agreement(folder: Path | str, choices: dict[str, str] | None = None,
+def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] | None = None,
                    known_at: datetime | None = None) -> Agreement:
-    """Load and validate a facility folder; `choices` switch interpretations (id -> reading id); with
-    `known_at`, the agreement as it was known then: a document recorded later (its `recorded_at`) is left out,
-    even if it is dated "as of" an earlier day."""
-    folder = Path(folder)
+    """Load and validate a facility (a folder, or its files as the store keeps them); `choices` switch
+    interpretations (id -> reading id); with `known_at`, the agreement as it was known then: a document
+    recorded later (its `recorded_at`) is left out, even if it is dated "as of" an earlier day."""
+    if isinstance(folder, FacilityFiles):
+        files: FacilityFiles = folder
+    else:
+        if not Path(folder).is_dir():
+            raise InputError([Problem(str(folder), None, None, "no such facility folder")])
+        files = Folder(folder)
     problems: list[Problem] = []
-    if not folder.is_dir():
-        raise InputError([Problem(str(folder), None, None, "no such facility folder")])
 
-    facility_path = contained(folder, folder / FACILITY_FILE, what=FACILITY_FILE)
-    facility = _parse(facility_path, FacilityFile, problems)
-    doc_files: list[tuple[Path, Located, DocumentFile]] = []
-    doc_dir = contained(folder, folder / DOCUMENTS_DIR, what=f"the {DOCUMENTS_DIR} folder")
-    paths = sorted(doc_dir.glob("*.yaml")) if doc_dir.is_dir() else []
-    if not paths:
-        problems.append(Problem(str(doc_dir), None, None, "no documents (*.yaml) found"))
-    for path in paths:
-        contained(folder, path, what="a document file")
-        located = _located(path, problems)
+    facility_path = files.label(FACILITY_FILE)
+    facility = _parse(files, FACILITY_FILE, FacilityFile, problems)
+    doc_files: list[tuple[str, Located, DocumentFile]] = []
+    names = files.listing(DOCUMENTS_DIR, ".yaml")
+    if not names:
+        problems.append(Problem(files.label(DOCUMENTS_DIR), None, None, "no documents (*.yaml) found"))
+    for rel in names:
+        located = _located(files, rel, problems)
         if located is None:
             continue
-        parsed = _validate(path, located, DocumentFile, problems)
+        parsed = _validate(files.label(rel), located, DocumentFile, problems)
         if parsed is not None:
-            doc_files.append((path, located, parsed))
+            doc_files.append((rel, located, parsed))
     if facility is None:
         raise InputError(problems)
-    _facility_path, facility_located, facility_file = facility
+    facility_located, facility_file = facility
     if known_at is not None:
-        doc_files = [(p, located, d) for p, located, d in doc_files
+        doc_files = [(rel, located, d) for rel, located, d in doc_files
                      if d.recorded_at is None or d.recorded_at <= known_at]
 
     register = _register(facility_file, facility_located, facility_path, choices or {}, problems)
@@ -201,19 +202,20 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None,
     _check_unique(facility_file, facility_located, facility_path, problems)
 
     documents = []
-    seen_ids: dict[str, Path] = {}
-    for path, located, doc in doc_files:
+    seen_ids: dict[str, str] = {}
+    for rel, located, doc in doc_files:
         if doc.id in seen_ids:
-            problems.append(Problem(str(path), f"line {located.line(('id',))}", "id",
+            problems.append(Problem(files.label(rel), f"line {located.line(('id',))}", "id",
                                     f"document id {doc.id!r} is also used by {seen_ids[doc.id]}"))
-        seen_ids[doc.id] = path
-        documents.append(_document(folder, path, located, doc, party_ids, facility_file.vocabulary, problems))
+        seen_ids[doc.id] = files.label(rel)
+        documents.append(_document(files, rel, located, doc, party_ids, facility_file.vocabulary, problems))
 
     documents.sort(key=lambda d: (d.effective, d.number or 0))
-    clauses = _clauses(doc_files, facility_file, register, problems)
+    clauses = _clauses([(files.label(rel), located, doc) for rel, located, doc in doc_files], facility_file,
+                       register, problems)
     for interpretation in register.items:
         if interpretation.clause not in clauses:
-            problems.append(Problem(str(facility_path), None, "interpretations",
+            problems.append(Problem(facility_path, None, "interpretations",
                                     f"{interpretation.id} names clause {interpretation.clause!r}, "
                                     "which no document sets"))
     if problems:
@@ -223,29 +225,31 @@ def load_agreement(folder: Path | str, choices: dict[str, str] | None = None,
         parties=tuple(Party(p.id, p.name, p.roles, p.note) for p in facility_file.parties),
         lenders=tuple(Lender(lf.party, lf.share, lf.assumption) for lf in facility_file.lenders),
         documents=tuple(documents), clauses=clauses, register=register,
-        record_end=facility_file.record_end, vocabulary=facility_file.vocabulary, folder=folder,
+        record_end=facility_file.record_end, vocabulary=facility_file.vocabulary,
         facts=tuple(Fact(f.statement, f.source) for f in facility_file.facts),
     )
     problems = check_definitions(agreement)
     if problems:
         raise InputError(problems)
-    return replace(agreement, rate_files=_rate_files(folder, facility_file.vocabulary, facility_path))
+    return replace(agreement, rate_files=_rate_files(files, facility_file.vocabulary))
 
 
-def _rate_files(folder: Path, vocabulary: Vocabulary, facility_path: Path) -> dict:
-    """The rate series of the indices whose series is a file of the folder."""
+def _rate_files(files: FacilityFiles, vocabulary: Vocabulary) -> dict:
+    """The rate series of the indices whose series is a file of the facility."""
     from ..market import read_series
 
     series = {}
     for index in vocabulary.indices:
         if index.file is not None:
-            path = inside(folder, index.file, what="an index's rate file", file=facility_path,
-                          field=f"vocabulary.indices.{index.id}.file")
-            series[index.id] = read_series(load_yaml(path).data, str(path))
+            rel = relative("", index.file, what="an index's rate file", file=files.label(FACILITY_FILE),
+                           field=f"vocabulary.indices.{index.id}.file")
+            label = files.label(rel)
+            text = files.read(rel, limit=MAX_YAML_BYTES, what="rate file")
+            series[index.id] = read_series(load_yaml(Path(label), text=text).data, label)
     return series
 
 
-def _check_unique(facility: FacilityFile, located: Located, path: Path, problems: list[Problem]) -> None:
+def _check_unique(facility: FacilityFile, located: Located, path: str, problems: list[Problem]) -> None:
     """Ids that something refers to are unique within their list."""
     for field, ids in (("interpretations", [item.id for item in facility.interpretations]),
                        ("clauses_before_record", [item.id for item in facility.clauses_before_record]),
@@ -258,37 +262,38 @@ def _check_unique(facility: FacilityFile, located: Located, path: Path, problems
             seen.add(item_id)
 
 
-def _located(path: Path, problems: list[Problem]) -> Located | None:
+def _located(files: FacilityFiles, rel: str, problems: list[Problem]) -> Located | None:
     try:
-        return load_yaml(path)
+        text = files.read(rel, limit=MAX_YAML_BYTES, what="YAML file")
+        return load_yaml(Path(files.label(rel)), text=text)
     except InputError as exc:
         problems.extend(exc.problems)
         return None
 
 
-def _validate(path: Path, located: Located, schema, problems: list[Problem]):
+def _validate(path: str, located: Located, schema, problems: list[Problem]):
     if not isinstance(located.data, dict):
-        problems.append(Problem(str(path), None, None, "expected a mapping of fields at the top of the file"))
+        problems.append(Problem(path, None, None, "expected a mapping of fields at the top of the file"))
         return None
     try:
         return schema.model_validate(located.data)
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, str(path), located=located))
+        problems.extend(pydantic_problems(exc, path, located=located))
         return None
 
 
-def _parse(path: Path, schema, problems: list[Problem]):
-    if not path.exists():
-        problems.append(Problem(str(path), None, None, "missing: every facility folder has a facility.yaml"))
+def _parse(files: FacilityFiles, rel: str, schema, problems: list[Problem]):
+    if not files.exists(rel):
+        problems.append(Problem(files.label(rel), None, None, "missing: every facility folder has a facility.yaml"))
         return None
-    located = _located(path, problems)
+    located = _located(files, rel, problems)
     if located is None:
         return None
-    parsed = _validate(path, located, schema, problems)
-    return None if parsed is None else (path, located, parsed)
+    parsed = _validate(files.label(rel), located, schema, problems)
+    return None if parsed is None else (located, parsed)
 
 
-def _register(facility: FacilityFile, located: Located, path: Path, choices: dict[str, str],
+def _register(facility: FacilityFile, located: Located, path: str, choices: dict[str, str],
               problems: list[Problem]) -> Register:
     items = []
     for i, item in enumerate(facility.interpretations):
@@ -312,7 +317,7 @@ def _register(facility: FacilityFile, located: Located, path: Path, choices: dic
     return register
 
 
-def _check_lenders(facility: FacilityFile, located: Located, path: Path, party_ids: set[str],
+def _check_lenders(facility: FacilityFile, located: Located, path: str, party_ids: set[str],
                    problems: list[Problem]) -> None:
     for i, lender in enumerate(facility.lenders):
         if lender.party not in party_ids:
@@ -324,19 +329,18 @@ def _check_lenders(facility: FacilityFile, located: Located, path: Path, party_i
                                 f"shares add up to {total}%, not 100%"))
 
 
-def _document(folder: Path, path: Path, located: Located, doc: DocumentFile, party_ids: set[str],
+def _document(files: FacilityFiles, rel: str, located: Located, doc: DocumentFile, party_ids: set[str],
               vocabulary: Vocabulary, problems: list[Problem]) -> Document:
+    path = files.label(rel)
     text = None
     if doc.text_file:
         position = f"line {located.line(('text_file',))}"
         try:
-            text_path = inside(path.parent, doc.text_file, what="text_file", file=path, position=position,
-                               field="text_file")
-            contained(folder, text_path, what="text_file", file=path, position=position, field="text_file")
-            text = read_text(text_path, what="document text")
+            text_rel = relative(str(PurePosixPath(rel).parent), doc.text_file, what="text_file", file=path,
+                                position=position, field="text_file")
+            text = files.read(text_rel, what="document text")
         except InputError as exc:
-            problems.extend(p if p.file == str(path) else Problem(str(path), position, "text_file",
-                                                                  f"{p.file}: {p.message}")
+            problems.extend(p if p.file == path else Problem(path, position, "text_file", f"{p.file}: {p.message}")
                             for p in exc.problems)
     for i, party in enumerate(doc.parties):
         if party.party not in party_ids:
@@ -368,7 +372,7 @@ def _document(folder: Path, path: Path, located: Located, doc: DocumentFile, par
     )
 
 
-def _terms(path: Path, located: Located, index: int, op: OperationFile, register: Register,
+def _terms(path: str, located: Located, index: int, op: OperationFile, register: Register,
            problems: list[Problem]):
     """Validate an operation's terms under the reading in force, and under every other reading too."""
     label = f"operation {index + 1} ({op.clause})"
@@ -404,7 +408,7 @@ def _terms(path: Path, located: Located, index: int, op: OperationFile, register
 def _clauses(doc_files, facility: FacilityFile, register: Register, problems: list[Problem]) -> dict[str, Clause]:
     """Turn every document's operations into clause versions, checking each operation is possible."""
     prior = {c.id: c for c in facility.clauses_before_record}
-    pending: dict[str, list[tuple[ClauseVersion, Path, str]]] = {}
+    pending: dict[str, list[tuple[ClauseVersion, str, str]]] = {}
     for path, located, doc in doc_files:
         for i, op in enumerate(doc.operations):
             position = f"operation {i + 1} ({op.clause}) (line {located.line(('operations', i))})"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -157,7 +156,6 @@ class Agreement:
     register: Register
     record_end: date
     vocabulary: Vocabulary
-    folder: Path | None = None
     rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
 

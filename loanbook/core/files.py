@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import InputError, Problem
 
@@ -74,3 +74,84 @@ def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES, what: str = "file") ->
         line = data.count(b"\n", 0, exc.start) + 1
         raise refuse(path, f"not UTF-8 text: byte {exc.start + 1} (line {line}) cannot be decoded; save the "
                            "file as UTF-8") from None
+
+
+# --- a facility's files, wherever they are kept ----------------------------------------------------------
+
+def relative(base: str, name: str, *, what: str, file: str, position: str | None = None,
+             field: str | None = None) -> str:
+    """`name` (as a facility file writes it, relative to the folder `base` of that file) as a path from the
+    facility's root, refused if it could lead outside the facility."""
+    if not name or os.path.isabs(name) or "\\" in name or any(part == ".." for part in PurePosixPath(name).parts):
+        raise refuse(file, f"{what} must be a path inside the facility folder, got {name!r}", position, field)
+    return str(PurePosixPath(base, name))
+
+
+class FacilityFiles:
+    """The files of a facility, by their path from its root ("facility.yaml", "documents/amendment-10.yaml").
+    Two kinds keep them: a folder on disk (`Folder`) and the store (`StoredFiles`); the loader reads both
+    the same way, so a stored facility is checked exactly as its folder was."""
+
+    def label(self, rel: str) -> str:
+        """How problems name a file."""
+        raise NotImplementedError
+
+    def exists(self, rel: str) -> bool:
+        raise NotImplementedError
+
+    def listing(self, folder: str, suffix: str) -> list[str]:
+        """The files directly in `folder` whose names end with `suffix`, sorted."""
+        raise NotImplementedError
+
+    def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+        raise NotImplementedError
+
+
+class Folder(FacilityFiles):
+    """A facility folder on disk: every read stays inside it (links included) and goes through `read_text`."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def label(self, rel: str) -> str:
+        return str(self.root / rel)
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+    def listing(self, folder: str, suffix: str) -> list[str]:
+        path = contained(self.root, self.root / folder, what=f"the {folder} folder")
+        if not path.is_dir():
+            return []
+        names = sorted(p.name for p in path.iterdir() if p.name.endswith(suffix))
+        return [str(PurePosixPath(folder, name)) for name in names]
+
+    def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+        path = contained(self.root, self.root / rel, what=what)
+        return read_text(path, limit=limit, what=what)
+
+
+class StoredFiles(FacilityFiles):
+    """A facility's files as the store keeps them: path -> text, named `store:<facility>/<path>`."""
+
+    def __init__(self, name: str, files: dict[str, str]):
+        self.name, self.files = name, files
+
+    def label(self, rel: str) -> str:
+        return f"store:{self.name}/{rel}"
+
+    def exists(self, rel: str) -> bool:
+        return rel in self.files
+
+    def listing(self, folder: str, suffix: str) -> list[str]:
+        prefix = f"{folder}/" if folder else ""
+        return sorted(p for p in self.files if p.startswith(prefix) and "/" not in p[len(prefix):]
+                      and p.endswith(suffix))
+
+    def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+        if rel not in self.files:
+            raise refuse(self.label(rel), f"no such {what}")
+        text = self.files[rel]
+        if len(text.encode("utf-8")) > limit:
+            raise refuse(self.label(rel), f"the {what} is more than {limit:,} bytes, the limit")
+        return text
