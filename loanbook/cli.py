@@ -25,18 +25,23 @@ from .agreement.conformed import conformed_html, conformed_markdown
 from .agreement.conformed import history as clause_history
 from .agreement.load import load_agreement
 from .core.dates import parse_iso_date, parse_timestamp
-from .core.errors import InputError, RecordError, printable
+from .core.errors import InputError, Problem, RecordError, printable
 from .core.files import MAX_YAML_BYTES, contained
 from .core.money import money_human, parse_money, percent_str
+from .core.yamlio import load_yaml
 from .engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
-from .events.parse import parse_events
+from .events.parse import event_place, parse_events
 from .market import shipped_prime_series
+from .store.database import default_url, safe_url
+from .store.requests import Conflict
+from .store.store import NotStored, Store, who
+from .store.users import add_user, list_users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="loanbook: the loan agreement as amended, and its figures as of any date.")
 console = Console(width=None if sys.stdout.isatty() else 150, markup=False, highlight=False, emoji=False)
 
-FacilityOpt = typer.Option(..., "--facility", help="a facility folder")
+FacilityOpt = typer.Option(..., "--facility", help="a facility folder, or the id of a facility in the store")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
 EventsOpt = typer.Option(None, "--events", help="an events file that replaces the facility's events.yaml")
 ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for this run: I-2=iec_borrowing_capacity")
@@ -60,7 +65,7 @@ def _run(action: Callable[[], None]) -> None:
             action()
     except InputError as exc:
         _fail(exc.one_line())
-    except (RecordError, BadInput) as exc:
+    except (RecordError, BadInput, NotStored, Conflict) as exc:
         _fail(str(exc))
 
 
@@ -92,7 +97,33 @@ def _choices(readings: Optional[list[str]]) -> dict[str, str]:
 
 
 def _agreement(facility: Path, readings, known_at: datetime | None = None):
+    stored = _stored_id(facility)
+    if stored is not None:
+        return _store().agreement(stored, _choices(readings), known_at)
     return load_agreement(facility, _choices(readings), known_at)
+
+
+_STORES: dict[str, Store] = {}
+
+
+def _store() -> Store:
+    """The store (LOANBOOK_DATABASE_URL, LOANBOOK_DB or the default file), opened once per run."""
+    url = default_url()
+    if url not in _STORES:
+        _STORES[url] = Store(url)
+    return _STORES[url]
+
+
+def _stored_id(facility: Path) -> str | None:
+    """A `--facility` that is not a folder is the id of a stored facility."""
+    text = str(facility)
+    if facility.is_dir() or "/" in text or "\\" in text:
+        return None
+    store = _store()
+    if store.get(text) is None:
+        raise BadInput(f"--facility {text!r} is neither a facility folder nor a facility in the store "
+                       f"({safe_url(store.url)})")
+    return text
 
 
 def _moment(known_at: Optional[str]) -> datetime | None:
@@ -106,6 +137,9 @@ def _moment(known_at: Optional[str]) -> datetime | None:
 
 def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str]) -> Facility:
     moment = _moment(known_at)
+    stored = _stored_id(facility)
+    if stored is not None and events is None:
+        return _store().facility(stored, choices=_choices(readings), known_at=moment)
     agreement = _agreement(facility, readings, moment)
     if events is not None:
         history = parse_events(events, agreement)
@@ -485,6 +519,135 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
                                ", ".join(r["breaches"])] for r in rows],
                              numeric=frozenset({"capacity", "outstanding", "availability", "overadvance", "limit"})))
     _run(action)
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+@app.command("import")
+def import_facility(folder: Path = typer.Argument(..., help="a facility folder"),
+                    facility_id: Optional[str] = typer.Option(None, "--id", help="its id in the store (default: "
+                                                                                 "the id in facility.yaml)"),
+                    as_json: bool = JsonOpt):
+    """Store a facility folder (every file, and its events as the first of its record), after every check."""
+    def action():
+        stored = _store().import_folder(folder, facility_id=facility_id, by=who())
+        if as_json:
+            _emit(out.stored_json(stored))
+            return
+        _say(f"imported {stored.id} ({stored.name}): {stored.events} events; head {stored.head_hash[:16]}; "
+             f"store {safe_url(_store().url)}")
+    _run(action)
+
+
+@app.command()
+def export(facility_id: str = typer.Argument(..., help="a stored facility's id"),
+           folder: Path = typer.Argument(..., help="a new or empty folder")):
+    """Write a stored facility back to a folder: its files as imported, events appended since in events.yaml."""
+    def action():
+        written = _store().export(facility_id, folder)
+        _say(f"exported {facility_id} to {folder}: {len(written)} files")
+    _run(action)
+
+
+@app.command()
+def facilities(as_json: bool = JsonOpt):
+    """The facilities in the store."""
+    def action():
+        stored = _store().facilities()
+        if as_json:
+            _emit({"store": safe_url(_store().url), "facilities": [out.stored_json(f) for f in stored]})
+            return
+        console.print(_table(f"Facilities in {safe_url(_store().url)}", ["id", "name", "events", "imported"],
+                             [[f.id, f.name, str(f.events), f.imported_at.isoformat(timespec="seconds")]
+                              for f in stored], numeric=frozenset({"events"})))
+    _run(action)
+
+
+@app.command()
+def record(file: Path = typer.Argument(..., help="a YAML list of events (docs/events.md)"),
+           facility: str = typer.Option(..., "--facility", help="a stored facility's id"), as_json: bool = JsonOpt):
+    """Append events to a stored facility's record: validated as a whole with the record, all or nothing."""
+    def action():
+        located = load_yaml(file, locate=event_place)
+        rows = located.data
+        if not isinstance(rows, list):
+            raise InputError([Problem(str(file), None, None, "expected a list of events")])
+        recorded = _store().record(facility, rows, by=who(), source=str(file), line_of=located.line)
+        if as_json:
+            _emit(out.recorded_json(recorded))
+            return
+        _say(f"recorded {len(recorded.keys)} event(s) in {facility} as events {recorded.first_seq} to "
+             f"{recorded.last_seq}, at {recorded.recorded_at.isoformat()}")
+    _run(action)
+
+
+@app.command()
+def verify(facility: str = typer.Option(..., "--facility", help="a stored facility's id"), as_json: bool = JsonOpt):
+    """Check the facility's hash chain: exit 1 and name the first bad event if any row was changed."""
+    result = {}
+
+    def action():
+        checked = _store().verify(facility)
+        result["ok"] = checked.ok
+        if as_json:
+            _emit({"facility": checked.facility, "ok": checked.ok, "events": checked.events,
+                   "head_hash": checked.head_hash, "problem": checked.problem, "first_bad_event": checked.seq})
+            return
+        if checked.ok:
+            _say(f"verified {facility}: {checked.events} events, chain intact; head {checked.head_hash}")
+        else:
+            _say(Text("TAMPERED", style="red"), f" {facility}: {checked.problem}")
+    _run(action)
+    if not result.get("ok", True):
+        raise typer.Exit(1)
+
+
+users_app = typer.Typer(no_args_is_help=True, help="Users of the API and their tokens.")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(name: str = typer.Argument(...), role: str = typer.Option(..., "--role", help="agent, lender or "
+                                                                                           "borrower"),
+              facility: list[str] = typer.Option(..., "--facility", help="a stored facility's id (repeatable)"),
+              party: Optional[str] = typer.Option(None, "--party", help="a lender's party in the facility"),
+              as_json: bool = JsonOpt):
+    """Add a user and print its token, once: the store keeps only a hash of it."""
+    def action():
+        user, token = add_user(_store(), name, role, facility, party)
+        if as_json:
+            _emit({"id": user.id, "name": user.name, "role": user.role, "facilities": user.facilities,
+                   "token": token})
+            return
+        _say(f"added {user.role} {user.name} for {', '.join(user.facilities)}")
+        _say("token (shown once; keep it secret): ", token)
+    _run(action)
+
+
+@users_app.command("list")
+def users_list(as_json: bool = JsonOpt):
+    """The users, their roles and facilities (never their tokens)."""
+    def action():
+        users = list_users(_store())
+        if as_json:
+            _emit({"users": [{"id": u.id, "name": u.name, "role": u.role, "facilities": u.facilities}
+                             for u in users]})
+            return
+        console.print(_table("Users", ["name", "role", "facilities"],
+                             [[u.name, u.role, ", ".join(f + (f" ({p})" if p else "") for f, p in u.facilities.items())]
+                              for u in users]))
+    _run(action)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          workers: int = typer.Option(1, "--workers", help="server processes")):
+    """Serve the API (OpenAPI at /docs) on the store."""
+    import uvicorn
+
+    _store()  # the schema is brought up to date once, before any worker starts
+    uvicorn.run("loanbook.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 def main() -> None:

@@ -227,3 +227,15 @@ def payoff_json(p: Payoff) -> dict:
     return {"on": p.on.isoformat(), "loans": plain(p.loans), "principal": money_str(p.principal),
             "interest": plain(p.interest), "fees": money_str(p.fees), "expenses": money_str(p.expenses),
             "total": money_str(p.total), "would_waive": plain(list(p.would_waive))}
+
+
+# --- the store ---------------------------------------------------------------------------------------
+
+def stored_json(f) -> dict:
+    return {"id": f.id, "name": f.name, "events": f.events, "imported_at": f.imported_at.isoformat(),
+            "imported_from": f.imported_from, "head_hash": f.head_hash}
+
+
+def recorded_json(r) -> dict:
+    return {"facility": r.facility, "keys": list(r.keys), "first_seq": r.first_seq, "last_seq": r.last_seq,
+            "recorded_at": r.recorded_at.isoformat()}

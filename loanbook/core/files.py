@@ -42,8 +42,8 @@ def contained(root: Path, path: Path, *, what: str, file: Path | str | None = No
     return path
 
 
-def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
-    """The text of a regular file of at most `limit` bytes, decoded as UTF-8, or an InputError naming it."""
+def read_bytes(path: Path, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
+    """The content of a regular file of at most `limit` bytes, or an InputError naming it."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -68,12 +68,21 @@ def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES, what: str = "file") ->
             os.close(fd)
     if len(data) > limit:
         raise refuse(path, f"the {what} is more than {limit:,} bytes, the limit")
+    return data
+
+
+def utf8(data: bytes, label: Path | str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise refuse(path, f"not UTF-8 text: byte {exc.start + 1} (line {line}) cannot be decoded; save the "
-                           "file as UTF-8") from None
+        raise refuse(label, f"not UTF-8 text: byte {exc.start + 1} (line {line}) cannot be decoded; save the "
+                            "file as UTF-8") from None
+
+
+def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+    """The text of a regular file of at most `limit` bytes, decoded as UTF-8, or an InputError naming it."""
+    return utf8(read_bytes(path, limit=limit, what=what), path)
 
 
 # --- a facility's files, wherever they are kept ----------------------------------------------------------
@@ -132,9 +141,9 @@ class Folder(FacilityFiles):
 
 
 class StoredFiles(FacilityFiles):
-    """A facility's files as the store keeps them: path -> text, named `store:<facility>/<path>`."""
+    """A facility's files as the store keeps them: path -> content, named `store:<facility>/<path>`."""
 
-    def __init__(self, name: str, files: dict[str, str]):
+    def __init__(self, name: str, files: dict[str, bytes]):
         self.name, self.files = name, files
 
     def label(self, rel: str) -> str:
@@ -151,7 +160,7 @@ class StoredFiles(FacilityFiles):
     def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
         if rel not in self.files:
             raise refuse(self.label(rel), f"no such {what}")
-        text = self.files[rel]
-        if len(text.encode("utf-8")) > limit:
+        data = self.files[rel]
+        if len(data) > limit:
             raise refuse(self.label(rel), f"the {what} is more than {limit:,} bytes, the limit")
-        return text
+        return utf8(data, self.label(rel))

@@ -27,7 +27,7 @@ def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = N
     principal, payments above what is owed) are the engine's, reported with the same event position.
     """
     path = Path(path)
-    located = load_yaml(path, text=text, locate=_event_place)
+    located = load_yaml(path, text=text, locate=event_place)
     data = located.data
     if data is None:
         return ()
@@ -37,15 +37,17 @@ def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = N
 
 
 def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda path: None,
-                prior: tuple = ()) -> tuple:
-    """Events from already-loaded rows (a file, a request body, a test), validated the same way. `prior` is
-    the record the rows are appended to: keys continue its count, and a correction may name its events."""
+                prior: tuple = (), first: int = 1) -> tuple:
+    """Events from already-loaded rows (a file, a request body, a test, the store), validated the same way.
+    `prior` is the record the rows are appended to: keys continue its count, and a correction may name its
+    events. Problems number the rows from `first` ("event 1" is the first row unless the rows continue a
+    stored record)."""
     events = []
     problems: list[Problem] = []
     keys = _Keys(prior)
     for index, raw in enumerate(rows):
         line = line_of((index,))
-        label = f"event {index + 1}"
+        label = f"event {index + first}"
         if not isinstance(raw, dict):
             problems.append(Problem(source, f"{label} (line {line})" if line else label, None,
                                     "an event is a mapping of fields"))
@@ -63,7 +65,8 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             continue
         key = keys.next(raw)
         try:
-            event = _EVENT.validate_python({**raw, "source_file": source, "seq": index, "line": line, "key": key})
+            event = _EVENT.validate_python({**raw, "source_file": source, "seq": index + first - 1, "line": line,
+                                            "key": key})
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
             continue
@@ -137,7 +140,7 @@ def _derived(kind: str, given_id: object) -> bool:
 _INTERNAL = {"source_file", "seq", "line", "key"}
 
 
-def _event_place(path: tuple, line: int) -> tuple[str | None, str | None]:
+def event_place(path: tuple, line: int) -> tuple[str | None, str | None]:
     """Where a value of an events file is: the event and its line, and the field inside it."""
     if not path or not isinstance(path[0], int):
         return f"line {line}", None

@@ -1,0 +1,82 @@
+"""Where the store lives, how to connect, and bringing its schema up to date (Alembic).
+
+`LOANBOOK_DATABASE_URL` names any database SQLAlchemy reaches (`postgresql+psycopg://user@host/db`);
+else `LOANBOOK_DB` names a SQLite file; else the store is `loanbook.db` in the user's data folder.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event, make_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_url() -> str:
+    if os.environ.get("LOANBOOK_DATABASE_URL"):
+        return os.environ["LOANBOOK_DATABASE_URL"]
+    path = Path(os.environ.get("LOANBOOK_DB") or Path(user_data_dir("loanbook")) / "loanbook.db")
+    return f"sqlite:///{path.expanduser().resolve()}"
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def connect(url: str) -> Engine:
+    """An engine for the store. SQLite: WAL (readers never wait for the writer), foreign keys on, a writer
+    waits up to 30 s for another; a writing transaction takes the write lock when it begins."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_settings(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # transactions begin where `_begin` says
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            writing = connection.get_execution_options().get("writing", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (the newest by default); a store already there is left as it is."""
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

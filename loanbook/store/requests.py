@@ -1,0 +1,132 @@
+"""Advance requests: the borrower asks, the engine judges, the Agent decides what the engine leaves to it.
+
+Each request is judged in one transaction holding the facility's lock, against the record with every
+advance approved before it: two requests at the same moment are judged one after the other, so they can
+never together pass a limit that each alone would pass. A request within capacity is approved and its
+advance recorded at once; an overadvance the agreement leaves to the Agent waits for the Agent; one the
+agreement forbids is declined. An Agent's approval judges the request again on the record as it then is.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..core.errors import InputError, Problem
+from ..engine.facility import Facility
+from ..projection import reason_text
+from . import schema
+from .store import Store
+
+APPROVE, REFER, REFUSE = "within_capacity", "overadvance_requires_approval", "refused"
+
+
+class Conflict(Exception):
+    """A request that cannot be decided as asked (already decided, or no longer within the limit)."""
+
+
+@dataclass(frozen=True)
+class AdvanceRequest:
+    id: int
+    facility: str
+    tranche: str
+    day: date
+    amount: Decimal
+    requested_by: str
+    requested_at: datetime
+    judgement: str
+    reasons: tuple[str, ...]
+    status: str                 # pending | approved | declined
+    decided_by: str | None
+    decided_at: datetime | None
+    event_key: str | None
+
+
+def submit(store: Store, facility_id: str, *, day: date, amount: Decimal, tranche: str | None, by: str
+           ) -> AdvanceRequest:
+    with store.writing() as connection:
+        replay = store.locked(connection, facility_id)
+        decision = replay.advance(day, amount, tranche)
+        now = datetime.now(UTC)
+        status = {APPROVE: "approved", REFER: "pending", REFUSE: "declined"}[decision.decision]
+        values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
+                      requested_at=now, judgement=decision.decision,
+                      reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
+                      decided_by="engine" if status != "pending" else None,
+                      decided_at=now if status != "pending" else None)
+        request_id = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key[0]
+        if status == "approved":
+            key, replay = _fund(store, connection, facility_id, request_id, decision.tranche, day, amount, by)
+            connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
+                               .values(event_key=key))
+        row = _row(connection, facility_id, request_id)
+    if status == "approved":
+        store.remember(facility_id, replay)
+    return row
+
+
+def decide(store: Store, facility_id: str, request_id: int, *, approve: bool, by: str) -> AdvanceRequest:
+    """The Agent's decision on a pending request; an approval judges it again on the record as it is now."""
+    funded = None
+    with store.writing() as connection:
+        replay = store.locked(connection, facility_id)
+        request = _row(connection, facility_id, request_id)
+        if request.status != "pending":
+            raise Conflict(f"advance request {request_id} is already {request.status}"
+                           + (f" by {request.decided_by}" if request.decided_by else ""))
+        now = datetime.now(UTC)
+        values: dict = {"decided_by": by, "decided_at": now, "status": "approved" if approve else "declined"}
+        if approve:
+            again = replay.advance(request.day, request.amount, request.tranche)
+            if again.decision == REFUSE:
+                raise Conflict("the record no longer allows this advance: "
+                               + "; ".join(reason_text(r) for r in again.reasons))
+            values["event_key"], funded = _fund(store, connection, facility_id, request_id, request.tranche,
+                                                request.day, request.amount, by)
+        connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
+                           .values(**values))
+        row = _row(connection, facility_id, request_id)
+    if funded is not None:
+        store.remember(facility_id, funded)
+    return row
+
+
+def requests(store: Store, facility_id: str, status: str | None = None) -> list[AdvanceRequest]:
+    r = schema.advance_requests.c
+    query = select(schema.advance_requests).where(r.facility_id == facility_id).order_by(r.id)
+    if status is not None:
+        query = query.where(r.status == status)
+    with store.reading() as connection:
+        return [_request(row) for row in connection.execute(query).all()]
+
+
+def request(store: Store, facility_id: str, request_id: int) -> AdvanceRequest:
+    with store.reading() as connection:
+        return _row(connection, facility_id, request_id)
+
+
+def _fund(store: Store, connection: Connection, facility_id: str, request_id: int, tranche: str, day: date,
+          amount: Decimal, by: str) -> tuple[str, Facility]:
+    event = {"date": day.isoformat(), "type": "advance", "loan": tranche, "amount": f"{amount:.2f}",
+             "note": f"advance request {request_id}"}
+    recorded, replay = store.append(connection, facility_id, [event], by=by, source=f"advance request {request_id}")
+    return recorded.keys[0], replay
+
+
+def _row(connection: Connection, facility_id: str, request_id: int) -> AdvanceRequest:
+    r = schema.advance_requests.c
+    row = connection.execute(select(schema.advance_requests).where(r.id == request_id, r.facility_id == facility_id)
+                             ).first()
+    if row is None:
+        raise InputError([Problem("advance request", None, "id", f"no advance request {request_id} for "
+                                                                  f"{facility_id}")])
+    return _request(row)
+
+
+def _request(row) -> AdvanceRequest:
+    return AdvanceRequest(row.id, row.facility_id, row.tranche, row.day, row.amount, row.requested_by,
+                          row.requested_at, row.judgement, tuple(json.loads(row.reasons)), row.status,
+                          row.decided_by, row.decided_at, row.event_key)

@@ -1,0 +1,454 @@
+"""The store: facilities imported from their folders, and each facility's append-only record.
+
+A facility is imported whole (every file of its folder, byte for byte, and its events.yaml as the first
+rows of its record) after the same checks `loanbook check` and every command make; it is exported back
+to the same files. Events are appended all or nothing: a batch is parsed against the facility and the
+record so far, replayed with it, and only then written, in one transaction that holds the facility's
+lock, so two writers never interleave and a refused batch leaves no trace. Nothing is updated or deleted.
+
+Replays are kept in a cache by (facility, readings, known-at) with the record head they were built to;
+a request after an append extends the cached replay by the new rows instead of replaying everything.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..agreement.load import load_agreement
+from ..agreement.model import Agreement
+from ..core.errors import InputError, Problem
+from ..core.files import MAX_YAML_BYTES, StoredFiles, contained, read_bytes, utf8
+from ..core.yamlio import load_yaml
+from ..engine.facility import Facility
+from ..events.parse import events_from
+from ..market import shipped_prime_series
+from . import schema
+from .chain import event_hash, files_hash, sha256
+from .database import connect, default_url, upgrade
+from .records import EventRow, body_text, body_value
+
+EVENTS_FILE = "events.yaml"
+MAX_FILES = 2_000
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_BATCH = 50_000  # events in one append
+
+
+class NotStored(LookupError):
+    """No facility of that id in the store."""
+
+    def __init__(self, facility_id: str):
+        super().__init__(f"no facility {facility_id!r} in the store")
+        self.facility_id = facility_id
+
+
+@dataclass(frozen=True)
+class StoredFacility:
+    id: str
+    name: str
+    imported_at: datetime
+    imported_from: str
+    events: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What an append wrote: the events' keys, their places in the record, and when they were recorded."""
+
+    facility: str
+    keys: tuple[str, ...]
+    first_seq: int
+    last_seq: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Verification:
+    facility: str
+    events: int
+    head_hash: str
+    problem: str | None = None    # None: the chain holds
+    seq: int | None = None        # the first event that breaks it
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+class _Cache:
+    """A bounded map, least recently used out first; safe for the API's threads."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+            return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def who() -> str:
+    """The person at the command line, for `recorded_by`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, migrate: bool = True, cache_size: int = 64):
+        self.url = url or default_url()
+        self.db = connect(self.url)
+        if migrate:
+            upgrade(self.db)
+        self.prime = shipped_prime_series()
+        self._replays = _Cache(cache_size)      # (facility, readings, known_at) -> (head_seq, Facility)
+        self._agreements = _Cache(cache_size)   # (facility, readings, known_at) -> Agreement
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.db.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction that writes: on SQLite it holds the write lock from its start."""
+        with self.db.connect() as connection:
+            connection.execution_options(writing=True)
+            with connection.begin():
+                yield connection
+
+    # --- facilities ---------------------------------------------------------------------------------
+
+    def facilities(self) -> list[StoredFacility]:
+        with self.reading() as connection:
+            rows = connection.execute(select(schema.facilities).order_by(schema.facilities.c.id)).all()
+        return [_stored(row) for row in rows]
+
+    def get(self, facility_id: str) -> StoredFacility | None:
+        with self.reading() as connection:
+            row = connection.execute(select(schema.facilities).where(schema.facilities.c.id == facility_id)).first()
+        return _stored(row) if row else None
+
+    def import_folder(self, folder: Path | str, *, facility_id: str | None = None, by: str | None = None
+                      ) -> StoredFacility:
+        """Store a facility folder, after every check a command would make on it; refused whole otherwise."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError([Problem(str(folder), None, None, "no such facility folder")])
+        files = _folder_files(folder)
+        agreement = load_agreement(folder)
+        facility_id = facility_id or agreement.facility_id
+        _check_id(facility_id, str(folder))
+        rows: list = []
+        if EVENTS_FILE in files:
+            label = str(folder / EVENTS_FILE)
+            located = load_yaml(Path(label), text=utf8(files[EVENTS_FILE], label))
+            rows = located.data or []
+            if not isinstance(rows, list):
+                raise InputError([Problem(label, None, None, "expected a list of events")])
+        events = events_from(rows, agreement, str(folder / EVENTS_FILE))
+        Facility(agreement, events, self.prime)  # the history must replay, as every command would
+        digests = {path: sha256(content) for path, content in files.items()}
+        start = files_hash(facility_id, digests)
+        now = datetime.now(UTC)
+        stored_rows = _chained([(event, raw) for event, raw in zip(events, rows)], start, 1,
+                               lambda event: event.recorded_at, by or who())
+        with self.writing() as connection:
+            if connection.execute(select(schema.facilities.c.id).where(schema.facilities.c.id == facility_id)).first():
+                raise InputError([Problem(str(folder), None, "id", f"the store already has a facility "
+                                                                   f"{facility_id!r}; give another with --id")])
+            connection.execute(insert(schema.facilities).values(
+                id=facility_id, name=agreement.name, imported_at=now, imported_from=str(folder.resolve()),
+                files_hash=start, imported_events=len(stored_rows), head_seq=len(stored_rows),
+                head_hash=stored_rows[-1].hash if stored_rows else start))
+            connection.execute(insert(schema.facility_files), [
+                {"facility_id": facility_id, "path": path, "content": content, "sha256": digests[path]}
+                for path, content in sorted(files.items())])
+            if stored_rows:
+                connection.execute(insert(schema.events), [_columns(facility_id, row) for row in stored_rows])
+        stored = self.get(facility_id)
+        assert stored is not None
+        return stored
+
+    def export(self, facility_id: str, folder: Path | str) -> list[str]:
+        """Write the facility's files to a new (or empty) folder: its files as imported, with the events
+        appended since added to events.yaml. Returns the paths written."""
+        folder = Path(folder)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise InputError([Problem(str(folder), None, None, "export writes to a new or empty folder")])
+        with self.reading() as connection:
+            info = self._facility_row(connection, facility_id)
+            files = self._files(connection, facility_id)
+            appended = self._event_rows(connection, facility_id, after=info.imported_events)
+        if appended:
+            files[EVENTS_FILE] = _appended(files.get(EVENTS_FILE, b""), appended)
+        for path, content in files.items():
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return sorted(files)
+
+    # --- answers --------------------------------------------------------------------------------------
+
+    def agreement(self, facility_id: str, choices: dict[str, str] | None = None,
+                  known_at: datetime | None = None) -> Agreement:
+        with self.reading() as connection:
+            return self._agreement(connection, facility_id, choices or {}, known_at)
+
+    def facility(self, facility_id: str, *, choices: dict[str, str] | None = None,
+                 known_at: datetime | None = None) -> Facility:
+        """The facility's replay as known at a time (now: None), from the cache when it is current."""
+        with self.reading() as connection:
+            return self._replay(connection, facility_id, choices or {}, known_at)
+
+    def event_rows(self, facility_id: str) -> list[EventRow]:
+        with self.reading() as connection:
+            self._facility_row(connection, facility_id)
+            return self._event_rows(connection, facility_id)
+
+    # --- appending ------------------------------------------------------------------------------------
+
+    def record(self, facility_id: str, rows: list, *, by: str, source: str, line_of=None) -> Recorded:
+        """Append events to a facility's record, all or nothing."""
+        with self.writing() as connection:
+            recorded, replay = self.append(connection, facility_id, rows, by=by, source=source, line_of=line_of)
+        self.remember(facility_id, replay)
+        return recorded
+
+    def locked(self, connection: Connection, facility_id: str) -> Facility:
+        """Lock the facility's record for the rest of the caller's writing transaction; its replay as it is."""
+        self._facility_row(connection, facility_id, lock=True)
+        return self._replay(connection, facility_id, {}, None)
+
+    def append(self, connection: Connection, facility_id: str, rows: list, *, by: str, source: str,
+               line_of=None) -> tuple[Recorded, Facility]:
+        """Append inside the caller's writing transaction (which may write more, like an idempotency key or a
+        decision). The facility's row is locked first, so appends to one facility happen one at a time.
+        Returns what was written and the replay with it; the caller puts that in the cache once committed."""
+        info = self._facility_row(connection, facility_id, lock=True)
+        if not isinstance(rows, list) or not rows:
+            raise InputError([Problem(source, None, None, "no events to record: give a list of one or more")])
+        if len(rows) > MAX_BATCH:
+            raise InputError([Problem(source, None, None, f"{len(rows):,} events in one append; the limit is "
+                                                          f"{MAX_BATCH:,}")])
+        stamped = [i for i, row in enumerate(rows) if isinstance(row, dict) and "recorded_at" in row]
+        if stamped:
+            raise InputError([Problem(source, f"event {i + 1}", "recorded_at",
+                                      "the store sets when an event is recorded; leave recorded_at out")
+                              for i in stamped])
+        current = self._replay(connection, facility_id, {}, None)
+        now = datetime.now(UTC)
+        last = connection.execute(select(schema.events.c.recorded_at).where(
+            schema.events.c.facility_id == facility_id, schema.events.c.seq == info.events)).scalar()
+        if last is not None and last > now:
+            now = last  # the clock went back: a later row is never recorded before an earlier one
+        parsed = events_from(rows, current.agreement, source, prior=current.events,
+                             line_of=line_of or (lambda path: None))
+        parsed = tuple(e.model_copy(update={"recorded_at": now}) for e in parsed)
+        replay = current.extended(parsed)  # refuses a history that cannot have happened
+        chained = _chained(list(zip(parsed, rows)), info.head_hash, info.events + 1, lambda _e: now, by)
+        connection.execute(insert(schema.events), [_columns(facility_id, row) for row in chained])
+        connection.execute(update(schema.facilities).where(schema.facilities.c.id == facility_id).values(
+            head_seq=chained[-1].seq, head_hash=chained[-1].hash))
+        recorded = Recorded(facility_id, tuple(e.key for e in parsed), chained[0].seq, chained[-1].seq, now)
+        return recorded, replay
+
+    def remember(self, facility_id: str, replay: Facility) -> None:
+        """Keep the replay an append built (the record as now known), once its transaction has committed."""
+        self._replays.put((facility_id, (), None), (len(replay.events), replay))
+
+    # --- tamper evidence ------------------------------------------------------------------------------
+
+    def verify(self, facility_id: str) -> Verification:
+        """Recompute the chain from the stored files and rows; name the first place it breaks."""
+        with self.reading() as connection:
+            info = self._facility_row(connection, facility_id)
+            file_rows = connection.execute(select(schema.facility_files).where(
+                schema.facility_files.c.facility_id == facility_id)).all()
+            rows = self._event_rows(connection, facility_id)
+        digests = {f.path: sha256(f.content) for f in file_rows}
+        changed = sorted(f.path for f in file_rows if digests[f.path] != f.sha256)
+        start = files_hash(facility_id, digests)
+
+        def broken(problem: str, seq: int | None = None) -> Verification:
+            return Verification(facility_id, len(rows), info.head_hash, problem, seq)
+
+        if changed or start != info.files_hash:
+            return broken("the facility's files differ from those imported"
+                          + (f": {', '.join(changed)}" if changed else " (a file added, removed or renamed)"))
+        previous = start
+        for expected, row in enumerate(rows, start=1):
+            if row.seq != expected:
+                return broken(f"event {expected} is missing (the next stored is event {row.seq})", expected)
+            if row.prev_hash != previous:
+                return broken(f"event {row.seq} does not follow event {row.seq - 1} in the chain", row.seq)
+            if event_hash(previous, row.hashed()) != row.hash:
+                return broken(f"event {row.seq} ({row.key}) was changed after it was recorded", row.seq)
+            previous = row.hash
+        if info.events != len(rows) or info.head_hash != previous:
+            return broken(f"the record ends at event {len(rows)}, but the facility's head names event "
+                          f"{info.events}: events were removed from the end", len(rows) + 1)
+        return Verification(facility_id, len(rows), info.head_hash)
+
+    # --- inside a transaction -------------------------------------------------------------------------
+
+    def _facility_row(self, connection: Connection, facility_id: str, *, lock: bool = False):
+        query = select(schema.facilities).where(schema.facilities.c.id == facility_id)
+        row = connection.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise NotStored(facility_id)
+        return _info(row)
+
+    def _files(self, connection: Connection, facility_id: str) -> dict[str, bytes]:
+        rows = connection.execute(select(schema.facility_files.c.path, schema.facility_files.c.content).where(
+            schema.facility_files.c.facility_id == facility_id)).all()
+        return {row.path: bytes(row.content) for row in rows}
+
+    def _event_rows(self, connection: Connection, facility_id: str, after: int = 0) -> list[EventRow]:
+        e = schema.events.c
+        rows = connection.execute(select(e.seq, e.key, e.type, e.effective, e.recorded_at, e.recorded_by, e.body,
+                                         e.prev_hash, e.hash)
+                                  .where(e.facility_id == facility_id, e.seq > after).order_by(e.seq)).all()
+        return [EventRow(*row) for row in rows]
+
+    def _agreement(self, connection: Connection, facility_id: str, choices: dict[str, str],
+                   known_at: datetime | None) -> Agreement:
+        readings = tuple(sorted(choices.items()))
+        full = self._agreements.get((facility_id, readings, None))
+        if full is None:
+            self._facility_row(connection, facility_id)
+            files = StoredFiles(facility_id, self._files(connection, facility_id))
+            full = load_agreement(files, choices)
+            self._agreements.put((facility_id, readings, None), full)
+        if known_at is None or all(d.recorded_at is None or d.recorded_at <= known_at for d in full.documents):
+            return full
+        earlier = self._agreements.get((facility_id, readings, known_at))
+        if earlier is None:
+            files = StoredFiles(facility_id, self._files(connection, facility_id))
+            earlier = load_agreement(files, choices, known_at)
+            self._agreements.put((facility_id, readings, known_at), earlier)
+        return earlier
+
+    def _replay(self, connection: Connection, facility_id: str, choices: dict[str, str],
+                known_at: datetime | None) -> Facility:
+        info = self._facility_row(connection, facility_id)
+        key = (facility_id, tuple(sorted(choices.items())), known_at)
+        cached = self._replays.get(key)
+        if cached is not None and cached[0] == info.events:
+            return cached[1]
+        source = f"store:{facility_id}/events"
+        if cached is not None and cached[0] < info.events:
+            head, replay = cached
+            rows = self._event_rows(connection, facility_id, after=head)
+            new = events_from([row.as_given() for row in rows], replay.agreement, source, prior=replay.events,
+                              first=head + 1)
+            replay = replay.extended(new)
+        else:
+            agreement = self._agreement(connection, facility_id, choices, known_at)
+            rows = self._event_rows(connection, facility_id)
+            events = events_from([row.as_given() for row in rows], agreement, source)
+            replay = Facility(agreement, events, self.prime, known_at)
+        self._replays.put(key, (info.events, replay))
+        return replay
+
+
+@dataclass(frozen=True)
+class _Info:
+    """A facility's row: what a reader or writer of its record needs."""
+
+    id: str
+    files_hash: str
+    imported_events: int
+    events: int         # the record's head: its last event's place
+    head_hash: str
+
+
+def _info(row) -> _Info:
+    return _Info(row.id, row.files_hash, row.imported_events, row.head_seq, row.head_hash)
+
+
+def _stored(row) -> StoredFacility:
+    return StoredFacility(row.id, row.name, row.imported_at, row.imported_from, row.head_seq, row.head_hash)
+
+
+def _check_id(facility_id: str, where: str) -> None:
+    if not facility_id or len(facility_id) > 64 or not all(c.isalnum() or c in "-_." for c in facility_id) \
+            or not facility_id[0].isalnum() or not facility_id.isascii():
+        raise InputError([Problem(where, None, "id", f"a facility id is 1 to 64 letters, digits, '-', '_' or '.', "
+                                                     f"starting with a letter or digit; got {facility_id!r}")])
+
+
+def _chained(pairs: list, prev_hash: str, first_seq: int, recorded_at, by: str) -> list[EventRow]:
+    """Rows for parsed events and the rows they came from, each hashed onto the one before."""
+    chained = []
+    for seq, (event, raw) in enumerate(pairs, start=first_seq):
+        moment = recorded_at(event)
+        row = EventRow(seq=seq, key=event.key, type=raw["type"], effective=event.date,
+                       recorded_at=moment.astimezone(UTC) if moment else None, recorded_by=by,
+                       body=body_text(raw), prev_hash=prev_hash, hash="")
+        row = EventRow(**{**row.__dict__, "hash": event_hash(prev_hash, row.hashed())})
+        chained.append(row)
+        prev_hash = row.hash
+    return chained
+
+
+def _columns(facility_id: str, row: EventRow) -> dict:
+    return {"facility_id": facility_id, **row.__dict__}
+
+
+def _folder_files(folder: Path) -> dict[str, bytes]:
+    """Every regular file under the folder (hidden ones left out), bounded in count and size."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for base, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = Path(base) / name
+            contained(folder, path, what="a file of the facility folder")
+            if len(files) >= MAX_FILES:
+                raise InputError([Problem(str(folder), None, None, f"more than {MAX_FILES:,} files")])
+            content = read_bytes(path, limit=MAX_YAML_BYTES, what="file")
+            total += len(content)
+            if total > MAX_TOTAL_BYTES:
+                raise InputError([Problem(str(folder), None, None, f"the folder's files add up to more than "
+                                                                   f"{MAX_TOTAL_BYTES:,} bytes")])
+            files[str(PurePosixPath(path.relative_to(folder)))] = content
+    return files
+
+
+def _appended(original: bytes, rows: list[EventRow]) -> bytes:
+    """events.yaml with the events appended since import after the imported ones (each a one-line mapping
+    with the time it was recorded); the whole list again if the original cannot simply be continued."""
+    lines = "".join(f"- {body_text(row.as_given())}\n" for row in rows)
+    text = original.decode("utf-8")
+    joined = (text if not text or text.endswith("\n") else text + "\n") + \
+        "# recorded in loanbook after import\n" + lines
+    before = load_yaml(Path(EVENTS_FILE), text=text).data or [] if text.strip() else []
+    after = load_yaml(Path(EVENTS_FILE), text=joined).data
+    if isinstance(before, list) and after == before + [body_value(body_text(r.as_given())) for r in rows]:
+        return joined.encode("utf-8")
+    return ("".join(f"- {body_text(r)}\n" for r in before) + lines).encode("utf-8")

@@ -1,0 +1,133 @@
+"""Who may do what: users, their role and their facilities, and the tokens they present.
+
+A token is shown once, when the user is added; the store keeps only its argon2 hash. A token names its
+user (`lb_<user id>_<secret>`), so checking one costs one row and one argon2 verification; a verified
+token is remembered for a minute (by its SHA-256, never the token), so a busy client is not slowed by
+argon2 on every request while a deactivated user is shut out within that minute.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select
+
+from ..core.errors import InputError, Problem
+from . import schema
+from .store import NotStored, Store
+
+ROLES = ("agent", "lender", "borrower")
+_HASHER = PasswordHasher()
+_REMEMBER_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    role: str
+    facilities: dict[str, str | None] = field(default_factory=dict)  # facility -> the lender's party
+
+    def may_read(self, facility_id: str) -> bool:
+        return facility_id in self.facilities
+
+    def party(self, facility_id: str) -> str | None:
+        return self.facilities.get(facility_id)
+
+
+def add_user(store: Store, name: str, role: str, facilities: list[str], party: str | None = None
+             ) -> tuple[User, str]:
+    """Add a user; returns the user and the token (shown once, never stored)."""
+    problems = []
+    if not name or len(name) > 120 or not name.isprintable():
+        problems.append(Problem("users add", None, "NAME", "a user's name is 1 to 120 printable characters"))
+    if role not in ROLES:
+        problems.append(Problem("users add", None, "--role", f"unknown role {role!r}; one of: {', '.join(ROLES)}"))
+    if not facilities:
+        problems.append(Problem("users add", None, "--facility", "name at least one facility"))
+    parties: dict[str, str | None] = {}
+    for facility_id in facilities:
+        try:
+            agreement = store.agreement(facility_id)
+        except NotStored as exc:
+            problems.append(Problem("users add", None, "--facility", str(exc)))
+            continue
+        lenders = [lender.party for lender in agreement.lenders]
+        if role == "lender":
+            if party not in lenders:
+                problems.append(Problem("users add", None, "--party",
+                                        f"a lender names its party in {facility_id}: one of {', '.join(lenders)}"))
+            parties[facility_id] = party
+        else:
+            parties[facility_id] = None
+    if role != "lender" and party is not None:
+        problems.append(Problem("users add", None, "--party", "only a lender has a party"))
+    if problems:
+        raise InputError(problems)
+    user_id = secrets.token_hex(8)
+    token = f"lb_{user_id}_{secrets.token_urlsafe(32)}"
+    with store.writing() as connection:
+        if connection.execute(select(schema.users.c.id).where(schema.users.c.name == name)).first():
+            raise InputError([Problem("users add", None, "NAME", f"a user named {name!r} already exists")])
+        connection.execute(insert(schema.users).values(id=user_id, name=name, role=role,
+                                                       token_hash=_HASHER.hash(token),
+                                                       created_at=datetime.now(UTC), active=True))
+        connection.execute(insert(schema.user_facilities), [
+            {"user_id": user_id, "facility_id": f, "party": p} for f, p in parties.items()])
+    return User(user_id, name, role, parties), token
+
+
+def list_users(store: Store) -> list[User]:
+    with store.reading() as connection:
+        users = connection.execute(select(schema.users).order_by(schema.users.c.name)).all()
+        links = connection.execute(select(schema.user_facilities)).all()
+    held: dict[str, dict[str, str | None]] = {}
+    for link in links:
+        held.setdefault(link.user_id, {})[link.facility_id] = link.party
+    return [User(u.id, u.name, u.role, held.get(u.id, {})) for u in users if u.active]
+
+
+class Authenticator:
+    """Token -> User, with verified tokens remembered for a minute."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._seen: dict[str, tuple[float, User]] = {}
+        self._lock = threading.Lock()
+
+    def user(self, token: str) -> User | None:
+        digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+        with self._lock:
+            seen = self._seen.get(digest)
+        if seen is not None and time.monotonic() - seen[0] < _REMEMBER_SECONDS:
+            return seen[1]
+        user = self._verify(token)
+        if user is not None:
+            with self._lock:
+                if len(self._seen) > 10_000:
+                    self._seen.clear()
+                self._seen[digest] = (time.monotonic(), user)
+        return user
+
+    def _verify(self, token: str) -> User | None:
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != "lb" or len(token) > 200:
+            return None
+        user_id = parts[1]
+        with self.store.reading() as connection:
+            row = connection.execute(select(schema.users).where(schema.users.c.id == user_id)).first()
+            if row is None or not row.active:
+                return None
+            links = connection.execute(select(schema.user_facilities).where(
+                schema.user_facilities.c.user_id == user_id)).all()
+        try:
+            _HASHER.verify(row.token_hash, token)
+        except (VerificationError, InvalidHashError):
+            return None
+        return User(row.id, row.name, row.role, {link.facility_id: link.party for link in links})
