@@ -140,12 +140,14 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
     stored = _stored_id(facility)
     if stored is not None and events is None:
         return _store().facility(stored, choices=_choices(readings), known_at=moment)
-    agreement = _agreement(facility, readings, moment)
+    agreement = _agreement(facility, readings)  # events are read against the agreement as now known
     if events is not None:
         history = parse_events(events, agreement)
     else:
         own = contained(facility, facility / "events.yaml", what="events.yaml")
         history = parse_events(own, agreement) if own.exists() else ()
+    if moment is not None:
+        agreement = _agreement(facility, readings, moment)
     return Facility(agreement, history, shipped_prime_series(), known_at=moment)
 
 
@@ -178,13 +180,14 @@ def _table(title: str, columns: list[str], rows: list[list], numeric: frozenset[
 def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
               format: str = typer.Option("markdown", "--format", help="markdown or html"),
               summary: bool = typer.Option(False, "--summary", help="terms and sources, without clause text"),
-              readings: Optional[list[str]] = ReadingOpt, as_json: bool = JsonOpt):
+              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+              as_json: bool = JsonOpt):
     """The agreement as amended on a date: every clause in force, its text and the document that set it."""
     def action():
         day = _day(as_of, "--as-of")
         if format not in ("markdown", "html"):
             raise BadInput(f"--format is markdown or html, got {format!r}")
-        agreement = _agreement(facility, readings)
+        agreement = _agreement(facility, readings, _moment(known_at))
         if as_json:
             _emit(out.plain({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
                                                           "effective": d.effective, "text_status": d.text_status}
@@ -299,6 +302,7 @@ def _print_status(engine: Facility, s) -> None:
                  ["overadvance limit", money_human(o.limit.value)]]
     if s.interest_accrued_unpaid is not None:
         rows.append(["interest accrued and unpaid", money_human(s.interest_accrued_unpaid)])
+
     rows.append(["expenses unpaid", money_human(s.expenses_unpaid)])
     console.print(_table(f"{engine.agreement.name} at the end of {s.as_of}", ["figure", "amount"], rows,
                          numeric=frozenset({"amount"})))

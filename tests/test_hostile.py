@@ -633,9 +633,9 @@ def test_date_options(args, expected):
 
 
 def test_known_at_with_a_time_zone_works():
-    base = ["status", "--facility", SEED, "--as-of", "2002-10-30", "--json"]
-    zoned = invoke([*base, "--known-at", "2002-10-15T10:00:00+02:00"])
-    utc = invoke([*base, "--known-at", "2002-10-15T08:00:00Z"])
+    base = ["status", "--facility", SEED, "--as-of", "2002-10-30", "--json"]  # after Amendment 10 was recorded
+    zoned = invoke([*base, "--known-at", "2002-10-28T10:00:00+02:00"])
+    utc = invoke([*base, "--known-at", "2002-10-28T08:00:00Z"])
     answered(zoned)
     answered(utc)
     assert json.loads(zoned.stdout) == json.loads(utc.stdout)

@@ -362,14 +362,17 @@ class Store:
         if cached is not None and cached[0] < info.events:
             head, replay = cached
             rows = self._event_rows(connection, facility_id, after=head)
-            new = events_from([row.as_given() for row in rows], replay.agreement, source, prior=replay.events,
-                              first=head + 1)
+            new = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
+                                                                               None), source,
+                              prior=replay.events, first=head + 1)
             replay = replay.extended(new)
         else:
-            agreement = self._agreement(connection, facility_id, choices, known_at)
+            # events are read against the agreement as now known; the replay uses it as known then
             rows = self._event_rows(connection, facility_id)
-            events = events_from([row.as_given() for row in rows], agreement, source)
-            replay = Facility(agreement, events, self.prime, known_at)
+            events = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
+                                                                                  None), source)
+            replay = Facility(self._agreement(connection, facility_id, choices, known_at), events, self.prime,
+                              known_at)
         self._replays.put(key, (info.events, replay))
         return replay
 
