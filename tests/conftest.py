@@ -1,11 +1,16 @@
 """Shared helpers: the example facilities, and facilities built from event lists written in the tests."""
 from __future__ import annotations
 
+import os
 import re
+import secrets
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from loanbook.agreement.load import load_agreement
 from loanbook.engine.facility import Facility
@@ -19,6 +24,58 @@ DNOW = ROOT / "examples" / "dnow-2022"
 RICHEY = ROOT / "examples" / "richey-1995"
 ACME = Path(__file__).resolve().parent / "fixtures" / "acme"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+POSTGRES_ADMIN = os.environ.get("LOANBOOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_store(tmp_path_factory):
+    """Commands that open the default store open a file of this run, never the user's."""
+    os.environ["LOANBOOK_DB"] = str(tmp_path_factory.mktemp("default-store") / "loanbook.db")
+    os.environ.pop("LOANBOOK_DATABASE_URL", None)
+
+
+@contextmanager
+def fresh_postgres():
+    """A new, empty database on the machine's PostgreSQL server, dropped afterwards. Without a reachable
+    server the test is skipped, unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), where it fails."""
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"loanbook_test_{secrets.token_hex(6)}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {str(exc).splitlines()[0]}"
+        if os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """The same store tests on a SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        with fresh_postgres() as url:
+            yield url
+
+
+@pytest.fixture
+def store(store_url):
+    from loanbook.store.store import Store
+
+    opened = Store(store_url)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")
