@@ -78,11 +78,9 @@ def _day(value: str, option: str) -> date:
 
 def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:
     lo, hi = _day(start, "--from"), _day(end, "--to")
-    if hi < lo:
-        raise BadInput(f"--to ({hi}) is before --from ({lo})")
-    if (hi - lo).days + 1 > max_days:
-        raise BadInput(f"--from {lo} --to {hi} spans {(hi - lo).days + 1:,} days; the most one run shows is "
-                       f"{max_days:,} days: ask for a shorter period")
+    problem = out.period_problem(lo, hi, max_days)
+    if problem:
+        raise BadInput(f"--from {lo} --to {hi}: {problem}")
     return lo, hi
 
 
@@ -261,13 +259,7 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
         result = engine.status(day)
-        explanations = None
-        if explain:
-            names = [a.id for a in result.availabilities] + (["overadvance", "overadvance_limit"]
-                                                              if result.overadvances else [])
-            if result.interest_accrued_unpaid is not None:
-                names.append("interest")
-            explanations = {n: engine.explain(n, day).to_dict() for n in names}
+        explanations = out.status_explanations(engine, result) if explain else None
         if as_json:
             _emit(out.status_json(result, explanations=explanations))
             return
@@ -394,11 +386,10 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
     def action():
         day = _day(as_of, "--as-of")
         engine = _facility(facility, events, readings, known_at)
-        rows, conditions = engine.obligations(day), engine.conditions(day)
         if as_json:
-            _emit({"as_of": day.isoformat(), "obligations": [out.obligation_json(r) for r in rows],
-                   "conditions": out.plain(conditions)})
+            _emit(out.obligations_answer(engine, day))
             return
+        rows, conditions = engine.obligations(day), engine.conditions(day)
         console.print(_table(f"Obligations at the end of {day}", ["id", "clause", "deadline", "status", "detail"],
                              [[r.id, r.clause, r.deadline.isoformat() if r.deadline else "", r.status, r.detail]
                               for r in rows]))
@@ -416,10 +407,11 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
     """Financial covenants: each test date's measure against its threshold, and its status."""
     def action():
         day = _day(as_of, "--as-of")
-        results = _facility(facility, events, readings, known_at).covenant_tests(day)
+        engine = _facility(facility, events, readings, known_at)
         if as_json:
-            _emit({"as_of": day.isoformat(), "covenants": [out.covenant_json(r) for r in results]})
+            _emit(out.covenants_answer(engine, day))
             return
+        results = engine.covenant_tests(day)
         if not results:
             _say("No covenant test date has come by this day (or the facility has no covenant in the record).")
             return
@@ -481,10 +473,10 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
         engine = _facility(facility, events, readings, known_at)
-        months = engine.interest_statement(lo, hi)
         if as_json:
-            _emit(out.interest_json(lo, hi, engine.interest.priced, months))
+            _emit(out.interest_answer(engine, lo, hi))
             return
+        months = engine.interest_statement(lo, hi)
         if not engine.interest.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
@@ -511,10 +503,11 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
-        rows = _facility(facility, events, readings, known_at).timeline(lo, hi)
+        engine = _facility(facility, events, readings, known_at)
         if as_json:
-            _emit(out.plain({"from": lo, "to": hi, "days": rows}))
+            _emit(out.timeline_answer(engine, lo, hi))
             return
+        rows = engine.timeline(lo, hi)
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],

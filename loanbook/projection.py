@@ -1,4 +1,4 @@
-"""The engine's typed results as JSON and as words: one module, shared by the CLI and (later) the API.
+"""The engine's typed results as JSON and as words: one module, shared by the CLI and the API.
 
 Money is a string with two decimals ("1275000.00"), a percentage keeps the precision it has ("49.375",
 at least two places), dates are ISO strings (CONTRACT.md). The sentences that explain a decision or a
@@ -229,6 +229,56 @@ def payoff_json(p: Payoff) -> dict:
             "total": money_str(p.total), "would_waive": plain(list(p.would_waive))}
 
 
+# --- a command's whole answer (the CLI's --json and the API's body are the same) --------------------------
+
+def fees_answer(engine, day: date) -> dict:
+    return fees_json(engine.fees(day), day, engine.charges_on(day))
+
+
+def obligations_answer(engine, day: date) -> dict:
+    return {"as_of": day.isoformat(), "obligations": [obligation_json(r) for r in engine.obligations(day)],
+            "conditions": plain(engine.conditions(day))}
+
+
+def covenants_answer(engine, day: date) -> dict:
+    return {"as_of": day.isoformat(), "covenants": [covenant_json(r) for r in engine.covenant_tests(day)]}
+
+
+def interest_answer(engine, start: date, end: date) -> dict:
+    return interest_json(start, end, engine.interest.priced, engine.interest_statement(start, end))
+
+
+def timeline_answer(engine, start: date, end: date) -> dict:
+    return plain({"from": start, "to": end, "days": engine.timeline(start, end)})
+
+
+def explain_answer(engine, figure: str, day: date) -> dict:
+    return engine.explain(figure, day).to_dict()
+
+
+def status_answer(engine, day: date, *, explain: bool = False) -> dict:
+    result = engine.status(day)
+    return status_json(result, explanations=status_explanations(engine, result) if explain else None)
+
+
+def status_explanations(engine, result: Status) -> dict:
+    names = [a.id for a in result.availabilities] + (["overadvance", "overadvance_limit"]
+                                                     if result.overadvances else [])
+    if result.interest_accrued_unpaid is not None:
+        names.append("interest")
+    return {n: engine.explain(n, result.as_of).to_dict() for n in names}
+
+
+def period_problem(start: date, end: date, max_days: int) -> str | None:
+    """Why a period cannot be asked for (backwards, or longer than one answer shows), or None."""
+    if end < start:
+        return f"the period ends ({end}) before it starts ({start})"
+    if (end - start).days + 1 > max_days:
+        return (f"{start} to {end} spans {(end - start).days + 1:,} days; the most one answer shows is "
+                f"{max_days:,} days: ask for a shorter period")
+    return None
+
+
 # --- the store ---------------------------------------------------------------------------------------
 
 def stored_json(f) -> dict:
@@ -239,3 +289,16 @@ def stored_json(f) -> dict:
 def recorded_json(r) -> dict:
     return {"facility": r.facility, "keys": list(r.keys), "first_seq": r.first_seq, "last_seq": r.last_seq,
             "recorded_at": r.recorded_at.isoformat()}
+
+
+def event_row_json(row) -> dict:
+    return {"seq": row.seq, "key": row.key, "type": row.type, "date": row.effective.isoformat(),
+            "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None, "recorded_by": row.recorded_by,
+            "event": plain(row.as_given()), "hash": row.hash}
+
+
+def advance_request_json(r) -> dict:
+    return {"id": r.id, "facility": r.facility, "tranche": r.tranche, "on": r.day.isoformat(),
+            "amount": money_str(r.amount), "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
+            "judgement": r.judgement, "reasons": list(r.reasons), "status": r.status, "decided_by": r.decided_by,
+            "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}

@@ -24,7 +24,7 @@ _WRITTEN = re.compile(r"^([+-])?(\$)?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9
 
 def shown(value: object, width: int = 40) -> str:
     """A value as an error message quotes it: repr, cut short, control characters escaped."""
-    text = repr(value)
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= width else text[:width - 5] + "...'"
 
 

@@ -48,50 +48,62 @@ class AdvanceRequest:
 def submit(store: Store, facility_id: str, *, day: date, amount: Decimal, tranche: str | None, by: str
            ) -> AdvanceRequest:
     with store.writing() as connection:
-        replay = store.locked(connection, facility_id)
-        decision = replay.advance(day, amount, tranche)
-        now = datetime.now(UTC)
-        status = {APPROVE: "approved", REFER: "pending", REFUSE: "declined"}[decision.decision]
-        values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
-                      requested_at=now, judgement=decision.decision,
-                      reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
-                      decided_by="engine" if status != "pending" else None,
-                      decided_at=now if status != "pending" else None)
-        request_id = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key[0]
-        if status == "approved":
-            key, replay = _fund(store, connection, facility_id, request_id, decision.tranche, day, amount, by)
-            connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
-                               .values(event_key=key))
-        row = _row(connection, facility_id, request_id)
-    if status == "approved":
+        asked, replay = submit_in(connection, store, facility_id, day=day, amount=amount, tranche=tranche, by=by)
+    if replay is not None:
         store.remember(facility_id, replay)
-    return row
+    return asked
+
+
+def submit_in(connection: Connection, store: Store, facility_id: str, *, day: date, amount: Decimal,
+              tranche: str | None, by: str) -> tuple[AdvanceRequest, Facility | None]:
+    """Judge and keep a request inside the caller's writing transaction; an approved one's advance is recorded
+    with it. Returns the request and, if an advance was recorded, the replay to remember once committed."""
+    replay = store.locked(connection, facility_id)
+    decision = replay.advance(day, amount, tranche)
+    now = datetime.now(UTC)
+    status = {APPROVE: "approved", REFER: "pending", REFUSE: "declined"}[decision.decision]
+    values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
+                  requested_at=now, judgement=decision.decision,
+                  reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
+                  decided_by="engine" if status != "pending" else None,
+                  decided_at=now if status != "pending" else None)
+    request_id = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key[0]
+    funded = None
+    if status == "approved":
+        key, funded = _fund(store, connection, facility_id, request_id, decision.tranche, day, amount, by)
+        connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
+                           .values(event_key=key))
+    return _row(connection, facility_id, request_id), funded
 
 
 def decide(store: Store, facility_id: str, request_id: int, *, approve: bool, by: str) -> AdvanceRequest:
-    """The Agent's decision on a pending request; an approval judges it again on the record as it is now."""
-    funded = None
     with store.writing() as connection:
-        replay = store.locked(connection, facility_id)
-        request = _row(connection, facility_id, request_id)
-        if request.status != "pending":
-            raise Conflict(f"advance request {request_id} is already {request.status}"
-                           + (f" by {request.decided_by}" if request.decided_by else ""))
-        now = datetime.now(UTC)
-        values: dict = {"decided_by": by, "decided_at": now, "status": "approved" if approve else "declined"}
-        if approve:
-            again = replay.advance(request.day, request.amount, request.tranche)
-            if again.decision == REFUSE:
-                raise Conflict("the record no longer allows this advance: "
-                               + "; ".join(reason_text(r) for r in again.reasons))
-            values["event_key"], funded = _fund(store, connection, facility_id, request_id, request.tranche,
-                                                request.day, request.amount, by)
-        connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
-                           .values(**values))
-        row = _row(connection, facility_id, request_id)
-    if funded is not None:
-        store.remember(facility_id, funded)
-    return row
+        decided, replay = decide_in(connection, store, facility_id, request_id, approve=approve, by=by)
+    if replay is not None:
+        store.remember(facility_id, replay)
+    return decided
+
+
+def decide_in(connection: Connection, store: Store, facility_id: str, request_id: int, *, approve: bool, by: str
+              ) -> tuple[AdvanceRequest, Facility | None]:
+    """The Agent's decision on a pending request; an approval judges it again on the record as it is now."""
+    replay = store.locked(connection, facility_id)
+    request = _row(connection, facility_id, request_id)
+    if request.status != "pending":
+        raise Conflict(f"advance request {request_id} is already {request.status}"
+                       + (f" by {request.decided_by}" if request.decided_by else ""))
+    values: dict = {"decided_by": by, "decided_at": datetime.now(UTC), "status": "approved" if approve else "declined"}
+    funded = None
+    if approve:
+        again = replay.advance(request.day, request.amount, request.tranche)
+        if again.decision == REFUSE:
+            raise Conflict("the record no longer allows this advance: "
+                           + "; ".join(reason_text(r) for r in again.reasons))
+        values["event_key"], funded = _fund(store, connection, facility_id, request_id, request.tranche,
+                                            request.day, request.amount, by)
+    connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
+                       .values(**values))
+    return _row(connection, facility_id, request_id), funded
 
 
 def requests(store: Store, facility_id: str, status: str | None = None) -> list[AdvanceRequest]:

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI) over the store: `loanbook serve`."""

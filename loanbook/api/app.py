@@ -1,0 +1,362 @@
+"""The API: the command line's answers over HTTP, for several people at once, on one store.
+
+Every answer is the JSON the command line gives with `--json` (`projection.py`), so a figure is the same
+wherever it is asked. Who may do what:
+
+- agent: everything on its facilities (read, record events, decide advance requests);
+- lender: reads its facilities, and its own share;
+- borrower: reads its facility, submits borrowing base reports and advance requests.
+
+No token: 401. A facility outside the user's (or one that does not exist): 403, the same answer either
+way, so nothing says whether another facility exists. Bad input: 422 naming the field. POSTs take an
+`Idempotency-Key`: a retry with the same key and body gets the first answer and records nothing again.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import projection as out
+from ..core.dates import parse_iso_date, parse_timestamp
+from ..core.errors import InputError, RecordError
+from ..core.money import parse_money
+from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
+from ..store import requests as advance_requests
+from ..store import schema
+from ..store.requests import Conflict
+from ..store.store import NotStored, Store
+from ..store.users import Authenticator, User
+from .limits import BodyLimit
+
+NOT_PERMITTED = "not permitted"
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+FacilityId = Annotated[str, Path(max_length=64, description="a stored facility's id")]
+AsOf = Annotated[str, Query(description="ISO date: the figures at the end of this day", examples=["2002-10-15"])]
+KnownAt = Annotated[str | None, Query(description="ISO date-time: the record as known then (UTC unless it names "
+                                                  "a zone)")]
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="a retry with the same key and body "
+                                                                          "records nothing again")]
+
+
+class EventsIn(BaseModel):
+    """Events in the format of docs/events.md; amounts as strings ("50000.00")."""
+
+    model_config = ConfigDict(extra="forbid")
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=50_000)
+
+
+class AdvanceRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: StrictStr = Field(description="ISO date of the advance", examples=["2002-10-15"])
+    amount: StrictStr = Field(description="dollars and cents, as a string", examples=["50000.00"])
+    tranche: StrictStr | None = Field(default=None, description="the revolving tranche, if the facility has several")
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "decline"]
+
+
+def create_app(store: Store | None = None) -> FastAPI:
+    store = store or Store()
+    authenticator = Authenticator(store)
+    app = FastAPI(title="loanbook", version="1", description=__doc__)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.state.store = store
+
+    # --- errors ------------------------------------------------------------------------------------------
+
+    @app.exception_handler(InputError)
+    def _input(_request, exc: InputError):
+        return JSONResponse({"detail": [{"loc": _location(p), "msg": p.message, "file": p.file,
+                                         "position": p.position, "field": p.field, "type": "value_error"}
+                                        for p in exc.problems]}, status_code=422)
+
+    @app.exception_handler(RecordError)
+    def _record(_request, exc: RecordError):
+        return JSONResponse({"detail": [{"loc": ["record"], "msg": str(exc), "type": "record_error"}]},
+                            status_code=422)
+
+    @app.exception_handler(NotStored)
+    def _not_stored(_request, _exc):
+        return JSONResponse({"detail": NOT_PERMITTED}, status_code=403)
+
+    @app.exception_handler(Conflict)
+    def _conflict(_request, exc: Conflict):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    # --- who is asking ----------------------------------------------------------------------------------
+
+    def user(authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> User:
+        scheme, _, token = (authorization or "").partition(" ")
+        found = authenticator.user(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if found is None:
+            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    Caller = Annotated[User, Depends(user)]
+
+    def reader(facility_id: FacilityId, caller: Caller) -> User:
+        if not caller.may_read(facility_id):
+            raise HTTPException(403, NOT_PERMITTED)
+        return caller
+
+    def role(*roles: str) -> Callable[[User], User]:
+        def check(caller: Annotated[User, Depends(reader)]) -> User:
+            if caller.role not in roles:
+                raise HTTPException(403, f"a {caller.role} may not do this")
+            return caller
+        return check
+
+    Reader = Annotated[User, Depends(reader)]
+
+    def engine(facility_id: str, known_at: str | None) -> Facility:
+        return store.facility(facility_id, known_at=_moment(known_at))
+
+    # --- facilities and their figures --------------------------------------------------------------------
+
+    @app.get("/facilities", summary="The facilities the caller may read")
+    def facilities(caller: Caller) -> dict:
+        return {"facilities": [out.stored_json(f) for f in store.facilities() if caller.may_read(f.id)]}
+
+    @app.get("/facilities/{facility_id}", summary="One facility: its name, events and chain head")
+    def facility(facility_id: FacilityId, caller: Reader) -> dict:
+        stored = store.get(facility_id)
+        if stored is None:
+            raise HTTPException(403, NOT_PERMITTED)
+        return out.stored_json(stored)
+
+    @app.get("/facilities/{facility_id}/status", summary="As `loanbook status --json`")
+    def status(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
+               explain: bool = False) -> dict:
+        answer = _pinned(lambda: out.status_answer(engine(facility_id, known_at), _day(as_of, "as_of"),
+                                                   explain=explain))
+        if caller.role == "lender":  # a lender sees its own share only
+            answer["lenders"] = [x for x in answer["lenders"] if x["party"] == caller.party(facility_id)]
+        return answer
+
+    @app.get("/facilities/{facility_id}/share", summary="The caller's share (a lender), or every share (the agent)")
+    def share(facility_id: FacilityId, caller: Annotated[User, Depends(role("agent", "lender"))], as_of: AsOf,
+              known_at: KnownAt = None) -> dict:
+        answer = _pinned(lambda: out.status_answer(engine(facility_id, known_at), _day(as_of, "as_of")))
+        mine = [x for x in answer["lenders"] if caller.role == "agent" or x["party"] == caller.party(facility_id)]
+        return {"as_of": answer["as_of"], "lenders": mine}
+
+    @app.get("/facilities/{facility_id}/fees", summary="As `loanbook fees --json`")
+    def fees(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> dict:
+        return _pinned(lambda: out.fees_answer(engine(facility_id, known_at), _day(as_of, "as_of")))
+
+    @app.get("/facilities/{facility_id}/obligations", summary="As `loanbook obligations --json`")
+    def obligations(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> dict:
+        return _pinned(lambda: out.obligations_answer(engine(facility_id, known_at), _day(as_of, "as_of")))
+
+    @app.get("/facilities/{facility_id}/covenants", summary="As `loanbook covenants --json`")
+    def covenants(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> dict:
+        return _pinned(lambda: out.covenants_answer(engine(facility_id, known_at), _day(as_of, "as_of")))
+
+    @app.get("/facilities/{facility_id}/payoff", summary="As `loanbook payoff --json`")
+    def payoff(facility_id: FacilityId, caller: Reader,
+               on: Annotated[str, Query(description="ISO date of the payoff")], known_at: KnownAt = None) -> dict:
+        return _pinned(lambda: out.payoff_json(engine(facility_id, known_at).payoff(_day(on, "on"))))
+
+    @app.get("/facilities/{facility_id}/explain/{figure}", summary="As `loanbook explain FIGURE --json`")
+    def explain(facility_id: FacilityId, caller: Reader, figure: Annotated[str, Path(max_length=100)],
+                as_of: AsOf, known_at: KnownAt = None) -> dict:
+        def answer():
+            day, replay = _day(as_of, "as_of"), engine(facility_id, known_at)
+            if figure not in replay.explainable(day):
+                raise _invalid(["path", "figure"], f"unknown figure {figure!r}; explainable: "
+                                                   f"{', '.join(replay.explainable(day))}")
+            return out.explain_answer(replay, figure, day)
+        return _pinned(answer)
+
+    @app.get("/facilities/{facility_id}/timeline", summary="As `loanbook timeline --json`")
+    def timeline(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
+                 end: Annotated[str, Query(alias="to")], known_at: KnownAt = None) -> dict:
+        lo, hi = _period(start, end, MAX_TIMELINE_DAYS)
+        return _pinned(lambda: out.timeline_answer(engine(facility_id, known_at), lo, hi))
+
+    @app.get("/facilities/{facility_id}/interest", summary="As `loanbook interest --json`")
+    def interest(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
+                 end: Annotated[str, Query(alias="to")], known_at: KnownAt = None) -> dict:
+        lo, hi = _period(start, end, MAX_STATEMENT_MONTHS * 31)
+        return _pinned(lambda: out.interest_answer(engine(facility_id, known_at), lo, hi))
+
+    # --- the record ---------------------------------------------------------------------------------------
+
+    @app.get("/facilities/{facility_id}/events", summary="The record: every event, in the order recorded")
+    def events(facility_id: FacilityId, caller: Reader,
+               after: Annotated[int, Query(ge=0, description="only events after this place")] = 0,
+               limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000) -> dict:
+        rows = [r for r in store.event_rows(facility_id) if r.seq > after][:limit]
+        return {"facility": facility_id, "events": [out.event_row_json(r) for r in rows]}
+
+    @app.post("/facilities/{facility_id}/events", status_code=201,
+              summary="Append events, all or nothing (a borrower: borrowing base reports only)")
+    async def record(facility_id: FacilityId, payload: EventsIn, request: Request,
+                     caller: Annotated[User, Depends(role("agent", "borrower"))],
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        rows = json.loads(await request.body(), parse_float=Decimal)["events"]  # exact numbers, never floats
+        if caller.role == "borrower":
+            others = sorted({str(r.get("type")) for r in rows if r.get("type") != "borrowing_base_report"})
+            if others:
+                raise HTTPException(403, f"a borrower records borrowing base reports only, not {', '.join(others)}")
+
+        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+            recorded, replay = store.append(connection, facility_id, rows, by=caller.name, source="request")
+            return 201, out.recorded_json(recorded), replay
+
+        return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
+                                       work)
+
+    @app.post("/facilities/{facility_id}/advance-requests", status_code=201,
+              summary="Request an advance: judged at once; an overadvance waits for the Agent")
+    async def request_advance(facility_id: FacilityId, payload: AdvanceRequestIn, request: Request,
+                              caller: Annotated[User, Depends(role("borrower", "agent"))],
+                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        day = _day(payload.on, "on", where="body")
+        amount = _money(payload.amount)
+
+        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+            asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
+                                                       tranche=payload.tranche, by=caller.name)
+            return 201, out.advance_request_json(asked), replay
+
+        return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
+                                       work)
+
+    @app.get("/facilities/{facility_id}/advance-requests", summary="Advance requests, oldest first")
+    def list_requests(facility_id: FacilityId, caller: Reader,
+                      status: Literal["pending", "approved", "declined"] | None = None) -> dict:
+        return {"facility": facility_id, "requests": [out.advance_request_json(r) for r in
+                                                      advance_requests.requests(store, facility_id, status)]}
+
+    @app.get("/facilities/{facility_id}/advance-requests/{request_id}", summary="One advance request")
+    def one_request(facility_id: FacilityId, request_id: Annotated[int, Path(ge=1, le=2**62)], caller: Reader) -> dict:
+        return out.advance_request_json(_found(lambda: advance_requests.request(store, facility_id, request_id)))
+
+    @app.post("/facilities/{facility_id}/advance-requests/{request_id}/decision",
+              summary="The Agent approves or declines a pending request")
+    async def decide(facility_id: FacilityId, request_id: Annotated[int, Path(ge=1, le=2**62)],
+                     payload: DecisionIn, request: Request, caller: Annotated[User, Depends(role("agent"))],
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+            decided, replay = _found(lambda: advance_requests.decide_in(
+                connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
+            return 200, out.advance_request_json(decided), replay
+
+        return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
+                                       work)
+
+    def _once(caller: User, key: str | None, request: Request, body: bytes, facility_id: str,
+              work: Callable[[Connection], tuple[int, dict, Facility | None]]) -> JSONResponse:
+        """Run a write in one transaction that holds the facility's lock, with its Idempotency-Key: a key seen
+        before with the same request answers as it did then, and records nothing."""
+        fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+        if key is not None and (not key.isascii() or not key.isprintable() or not key):
+            raise _invalid(["header", "idempotency-key"], "an Idempotency-Key is printable ASCII")
+        for attempt in range(2):
+            try:
+                with _pinned_context(), store.writing() as connection:
+                    store.locked(connection, facility_id)
+                    if key is not None:
+                        seen = connection.execute(select(schema.idempotency).where(
+                            schema.idempotency.c.user_id == caller.id, schema.idempotency.c.key == key)).first()
+                        if seen is not None:
+                            if seen.request_hash != fingerprint:
+                                raise _invalid(["header", "idempotency-key"],
+                                               "this Idempotency-Key was used for a different request")
+                            return JSONResponse(json.loads(seen.response), status_code=seen.status,
+                                                headers={"Idempotent-Replayed": "true"})
+                    code, answer, replay = work(connection)
+                    if key is not None:
+                        connection.execute(insert(schema.idempotency).values(
+                            user_id=caller.id, key=key, request_hash=fingerprint, status=code,
+                            response=json.dumps(answer), created_at=datetime.now(UTC)))
+            except IntegrityError:
+                if attempt:
+                    raise
+                continue  # the same key, raced on another facility: answered as that one was
+            if replay is not None:
+                store.remember(facility_id, replay)
+            return JSONResponse(answer, status_code=code)
+        raise AssertionError("unreachable")
+
+    return app
+
+
+# --- parsing what a request gives --------------------------------------------------------------------------
+
+def _invalid(loc: list[str], message: str) -> HTTPException:
+    return HTTPException(422, [{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+def _location(problem) -> list:
+    """Where in the request a problem is: ["body", "events", 2, "amount"] for the third event's amount."""
+    if problem.file != "request":
+        return ["record"]
+    found = re.match(r"event (\d+)", problem.position or "")
+    place: list = ["body", "events"] + ([int(found.group(1)) - 1] if found else [])
+    return place + (problem.field.split(".") if problem.field else [])
+
+
+def _day(value: str, name: str, *, where: str = "query") -> date:
+    try:
+        return parse_iso_date(value, what=name)
+    except ValueError as exc:
+        raise _invalid([where, name], str(exc)) from None
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, what="known_at")
+    except ValueError as exc:
+        raise _invalid(["query", "known_at"], str(exc)) from None
+
+
+def _money(value: str) -> Decimal:
+    try:
+        return parse_money(value, what="amount")
+    except ValueError as exc:
+        raise _invalid(["body", "amount"], str(exc)) from None
+
+
+def _period(start: str, end: str, max_days: int) -> tuple[date, date]:
+    lo, hi = _day(start, "from"), _day(end, "to")
+    problem = out.period_problem(lo, hi, max_days)
+    if problem:
+        raise _invalid(["query", "to"], problem)
+    return lo, hi
+
+
+def _found(get):
+    try:
+        return get()
+    except InputError as exc:  # no such request on this facility
+        raise HTTPException(404, exc.problems[0].message) from None
+
+
+def _pinned_context():
+    from decimal import localcontext
+
+    return localcontext(ENGINE_CONTEXT)
+
+
+def _pinned(answer: Callable[[], dict]) -> dict:
+    """An answer computed in the engine's decimal context, whatever the server's thread has set."""
+    with _pinned_context():
+        return answer()
