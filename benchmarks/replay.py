@@ -9,7 +9,6 @@ docs/performance.md.
 """
 from __future__ import annotations
 
-import platform
 import random
 import statistics
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report import machine, write_section  # noqa: E402
 
 from loanbook.agreement.load import load_agreement  # noqa: E402
 from loanbook.engine.facility import Facility  # noqa: E402
@@ -202,12 +203,11 @@ def main() -> None:
     replay_best = min(replay_times)
     median_query = statistics.median(query_times)
     lines = [
-        "# Performance",
+        "## The engine: replay and as-of questions",
         "",
-        "Measured by `benchmarks/replay.py` (run: `.venv/bin/python benchmarks/replay.py`), which writes this page.",
+        "Measured by `benchmarks/replay.py` (run: `.venv/bin/python benchmarks/replay.py`).",
         "",
-        f"- Machine: {platform.machine()}, {_cpu()}, "
-        f"Python {platform.python_version()}, {_cores()} cores",
+        f"- Machine: {machine()}",
         f"- Synthetic facility: {YEARS} years of daily history, {len(events):,} events "
         f"(4 advances and 4 repayments a weekday, 2 of each on weekend days, weekly borrowing base reports, "
         f"monthly letters of credit, "
@@ -237,24 +237,8 @@ def main() -> None:
         "then costs O(log events) instead of a walk over every day.",
         "",
     ]
-    out = ROOT / "docs" / "performance.md"
-    out.write_text("\n".join(lines))
+    write_section("replay", "\n".join(lines))
     print("\n".join(lines))
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown processor"
-
-
-def _cores() -> int:
-    import os
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
+from ..core.cache import Bounded, KeyedLocks
 from ..core.errors import InputError, Problem
 from ..core.files import MAX_YAML_BYTES, StoredFiles, contained, read_bytes, utf8
 from ..core.yamlio import load_yaml
@@ -84,27 +83,6 @@ class Verification:
         return self.problem is None
 
 
-class _Cache:
-    """A bounded map, least recently used out first; safe for the API's threads."""
-
-    def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-            return None
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
 def who() -> str:
     """The person at the command line, for `recorded_by`."""
     try:
@@ -120,8 +98,9 @@ class Store:
         if migrate:
             upgrade(self.db)
         self.prime = shipped_prime_series()
-        self._replays = _Cache(cache_size)      # (facility, readings, known_at) -> (head_seq, Facility)
-        self._agreements = _Cache(cache_size)   # (facility, readings, known_at) -> Agreement
+        self._replays = Bounded(cache_size)      # (facility, readings, known_at) -> (head_seq, Facility)
+        self._agreements = Bounded(cache_size)   # (facility, readings, known_at) -> Agreement
+        self._building = KeyedLocks()
 
     def close(self) -> None:
         self.db.dispose()
@@ -201,7 +180,7 @@ class Store:
         with self.reading() as connection:
             info = self._facility_row(connection, facility_id)
             files = self._files(connection, facility_id)
-            appended = self._event_rows(connection, facility_id, after=info.imported_events)
+            appended = self._event_rows(connection, facility_id, after=info.imported_events, through=info.events)
         if appended:
             files[EVENTS_FILE] = _appended(files.get(EVENTS_FILE, b""), appended)
         for path, content in files.items():
@@ -219,9 +198,25 @@ class Store:
 
     def facility(self, facility_id: str, *, choices: dict[str, str] | None = None,
                  known_at: datetime | None = None) -> Facility:
-        """The facility's replay as known at a time (now: None), from the cache when it is current."""
-        with self.reading() as connection:
-            return self._replay(connection, facility_id, choices or {}, known_at)
+        """The facility's replay as known at a time (now: None), from the cache when it is current: a question
+        costs one read of the record's head unless the record has grown."""
+        key = (facility_id, tuple(sorted((choices or {}).items())), known_at)
+        cached = self._replays.get(key)
+        if cached is not None and cached[0] == self._head(facility_id):
+            return cached[1]
+        with self._building.hold(key):  # many requests at once for a replay not cached: one builds it
+            with self.reading() as connection:
+                return self._replay(connection, facility_id, choices or {}, known_at)
+
+    def _head(self, facility_id: str) -> int:
+        """The record's head, read on its own (no transaction around one statement)."""
+        with self.db.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            head = connection.execute(select(schema.facilities.c.head_seq).where(
+                schema.facilities.c.id == facility_id)).scalar()
+        if head is None:
+            raise NotStored(facility_id)
+        return head
 
     def event_rows(self, facility_id: str) -> list[EventRow]:
         with self.reading() as connection:
@@ -326,12 +321,16 @@ class Store:
             schema.facility_files.c.facility_id == facility_id)).all()
         return {row.path: bytes(row.content) for row in rows}
 
-    def _event_rows(self, connection: Connection, facility_id: str, after: int = 0) -> list[EventRow]:
+    def _event_rows(self, connection: Connection, facility_id: str, after: int = 0,
+                    through: int | None = None) -> list[EventRow]:
+        """The rows after one place in the record, up to another (the head a reader read: an append committed
+        since is not half-seen)."""
         e = schema.events.c
-        rows = connection.execute(select(e.seq, e.key, e.type, e.effective, e.recorded_at, e.recorded_by, e.body,
-                                         e.prev_hash, e.hash)
-                                  .where(e.facility_id == facility_id, e.seq > after).order_by(e.seq)).all()
-        return [EventRow(*row) for row in rows]
+        query = select(e.seq, e.key, e.type, e.effective, e.recorded_at, e.recorded_by, e.body, e.prev_hash, e.hash
+                       ).where(e.facility_id == facility_id, e.seq > after)
+        if through is not None:
+            query = query.where(e.seq <= through)
+        return [EventRow(*row) for row in connection.execute(query.order_by(e.seq)).all()]
 
     def _agreement(self, connection: Connection, facility_id: str, choices: dict[str, str],
                    known_at: datetime | None) -> Agreement:
@@ -361,14 +360,14 @@ class Store:
         source = f"store:{facility_id}/events"
         if cached is not None and cached[0] < info.events:
             head, replay = cached
-            rows = self._event_rows(connection, facility_id, after=head)
+            rows = self._event_rows(connection, facility_id, after=head, through=info.events)
             new = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
                                                                                None), source,
                               prior=replay.events, first=head + 1)
             replay = replay.extended(new)
         else:
             # events are read against the agreement as now known; the replay uses it as known then
-            rows = self._event_rows(connection, facility_id)
+            rows = self._event_rows(connection, facility_id, through=info.events)
             events = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
                                                                                   None), source)
             replay = Facility(self._agreement(connection, facility_id, choices, known_at), events, self.prime,

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select
 
+from ..core.cache import KeyedLocks
 from ..core.errors import InputError, Problem
 from . import schema
 from .store import NotStored, Store
@@ -93,6 +94,10 @@ def list_users(store: Store) -> list[User]:
     return [User(u.id, u.name, u.role, held.get(u.id, {})) for u in users if u.active]
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
 class Authenticator:
     """Token -> User, with verified tokens remembered for a minute."""
 
@@ -100,19 +105,26 @@ class Authenticator:
         self.store = store
         self._seen: dict[str, tuple[float, User]] = {}
         self._lock = threading.Lock()
+        self._verifying = KeyedLocks()
+
+    def remembered(self, token: str) -> User | None:
+        """The user of a token verified within the last minute, without touching the store."""
+        with self._lock:
+            seen = self._seen.get(_digest(token))
+        return seen[1] if seen is not None and time.monotonic() - seen[0] < _REMEMBER_SECONDS else None
 
     def user(self, token: str) -> User | None:
-        digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-        with self._lock:
-            seen = self._seen.get(digest)
-        if seen is not None and time.monotonic() - seen[0] < _REMEMBER_SECONDS:
-            return seen[1]
-        user = self._verify(token)
-        if user is not None:
-            with self._lock:
-                if len(self._seen) > 10_000:
-                    self._seen.clear()
-                self._seen[digest] = (time.monotonic(), user)
+        digest = _digest(token)
+        with self._verifying.hold(digest):  # a token's first requests at once: one argon2 verification
+            remembered = self.remembered(token)
+            if remembered is not None:
+                return remembered
+            user = self._verify(token)
+            if user is not None:
+                with self._lock:
+                    if len(self._seen) > 10_000:
+                        self._seen.clear()
+                    self._seen[digest] = (time.monotonic(), user)
         return user
 
     def _verify(self, token: str) -> User | None:
