@@ -94,9 +94,15 @@ def _base_json(b: BorrowingBaseResult) -> dict:
 def _line_json(line: Figure) -> dict:
     rate, collateral, *caps = line.explanation.inputs
     return {"id": line.id, "label": line.label, "value": figure_value(line),
-            "collateral": collateral.figure, "collateral_value": money_str(collateral.value),
-            "rate": percent_str(rate.value), "rate_formula": rate.formula,
-            "caps": [{"label": c.label, "value": money_str(c.value), "formula": c.formula} for c in caps]}
+            "collateral": collateral.figure, "collateral_value": money_str(_decimal(collateral.value)),
+            "rate": percent_str(_decimal(rate.value)), "rate_formula": rate.formula,
+            "caps": [{"label": c.label, "value": money_str(_decimal(c.value)), "formula": c.formula} for c in caps]}
+
+
+def _decimal(value: object) -> Decimal:
+    """An explanation's value where the engine computes a number (a line's inputs always are)."""
+    assert isinstance(value, Decimal), value
+    return value
 
 
 def _availability_json(a: AvailabilityResult) -> dict:
@@ -144,25 +150,31 @@ def decision_json(d: Decision) -> dict:
 
 def reason_text(r: Reason) -> str:
     f = r.facts
+
+    def money(name: str) -> str:
+        value = f[name]
+        assert isinstance(value, Decimal), (r.code, name)
+        return money_human(value)
+
     if r.code == "term_expired":
         return f"term expired: the last day for an advance was {f['last_day']}"
     if r.code == "within_capacity":
-        return (f"outstanding after the request {money_human(f['usage_after'])} is within the capacity "
-                f"{money_human(f['capacity'])}")
+        return (f"outstanding after the request {money('usage_after')} is within the capacity "
+                f"{money('capacity')}")
     if r.code == "no_overadvance":
-        return (f"outstanding after the request {money_human(f['usage_after'])} exceeds the capacity "
-                f"{money_human(f['capacity'])}, and the agreement permits no overadvance")
+        return (f"outstanding after the request {money('usage_after')} exceeds the capacity "
+                f"{money('capacity')}, and the agreement permits no overadvance")
     if r.code == "over_limit":
         parts = ", ".join(f"{name.replace('_', ' ')} {money_human(value)}" for name, value in f.items()
                           if name not in ("overadvance_after", "limit") and isinstance(value, Decimal))
-        return (f"overadvance after the request {money_human(f['overadvance_after'])} exceeds the overadvance "
-                f"limit {money_human(f['limit'])}" + (f" ({parts})" if parts else ""))
+        return (f"overadvance after the request {money('overadvance_after')} exceeds the overadvance "
+                f"limit {money('limit')}" + (f" ({parts})" if parts else ""))
     if r.code == "over_ceiling":
-        return (f"outstanding after the request {money_human(f['usage_after'])} exceeds the "
-                f"{str(f['ceiling']).replace('_', ' ')} {money_human(f['limit'])}")
+        return (f"outstanding after the request {money('usage_after')} exceeds the "
+                f"{str(f['ceiling']).replace('_', ' ')} {money('limit')}")
     if r.code == "requires_approval":
-        return (f"creates an overadvance of {money_human(f['overadvance_after'])} within the limit "
-                f"{money_human(f['limit'])}" + ("; Overadvances are at the Lenders' sole discretion"
+        return (f"creates an overadvance of {money('overadvance_after')} within the limit "
+                f"{money('limit')}" + ("; Overadvances are at the Lenders' sole discretion"
                                                 if f.get("discretionary") else "; the Agent approves it"))
     if r.code == "not_revolving":
         return f"{f['tranche']} is not a revolving tranche with an availability clause"

@@ -15,7 +15,7 @@ way, so nothing says whether another facility exists. Bad input: 422 naming the 
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal, localcontext
@@ -128,7 +128,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             raise HTTPException(403, NOT_PERMITTED)
         return caller
 
-    def role(*roles: str) -> Callable[[User], User]:
+    def role(*roles: str) -> Callable[[User], Awaitable[User]]:
         async def check(caller: Annotated[User, Depends(reader)]) -> User:
             if caller.role not in roles:
                 raise HTTPException(403, f"a {caller.role} may not do this")

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 class Bounded:
     def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict = OrderedDict()
 
     def get(self, key):
         with self.lock:

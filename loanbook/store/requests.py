@@ -67,7 +67,9 @@ def submit_in(connection: Connection, store: Store, facility_id: str, *, day: da
                   reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
                   decided_by="engine" if status != "pending" else None,
                   decided_at=now if status != "pending" else None)
-    request_id = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key[0]
+    inserted = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key
+    assert inserted is not None
+    request_id = inserted[0]
     funded = None
     if status == "approved":
         key, funded = _fund(store, connection, facility_id, request_id, decision.tranche, day, amount, by)

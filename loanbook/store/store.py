@@ -144,9 +144,10 @@ class Store:
         if EVENTS_FILE in files:
             label = str(folder / EVENTS_FILE)
             located = load_yaml(Path(label), text=utf8(files[EVENTS_FILE], label))
-            rows = located.data or []
-            if not isinstance(rows, list):
+            data = located.data or []
+            if not isinstance(data, list):
                 raise InputError([Problem(label, None, None, "expected a list of events")])
+            rows = data
         events = events_from(rows, agreement, str(folder / EVENTS_FILE))
         Facility(agreement, events, self.prime)  # the history must replay, as every command would
         digests = {path: sha256(content) for path, content in files.items()}
@@ -449,8 +450,9 @@ def _appended(original: bytes, rows: list[EventRow]) -> bytes:
     text = original.decode("utf-8")
     joined = (text if not text or text.endswith("\n") else text + "\n") + \
         "# recorded in loanbook after import\n" + lines
-    before = load_yaml(Path(EVENTS_FILE), text=text).data or [] if text.strip() else []
+    loaded = load_yaml(Path(EVENTS_FILE), text=text).data if text.strip() else None
+    before: list = loaded if isinstance(loaded, list) else []
     after = load_yaml(Path(EVENTS_FILE), text=joined).data
-    if isinstance(before, list) and after == before + [body_value(body_text(r.as_given())) for r in rows]:
+    if after == before + [body_value(body_text(r.as_given())) for r in rows]:
         return joined.encode("utf-8")
     return ("".join(f"- {body_text(r)}\n" for r in before) + lines).encode("utf-8")
