@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FACILITY := examples/iec-2002
+DEMO_STORE := $(CURDIR)/.demo/loanbook.db
 
 .PHONY: setup demo test check bench clean
 
@@ -14,13 +15,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo runs on the embedded store (a SQLite file), made afresh each time in .demo/.
+demo: export LOANBOOK_DB := $(DEMO_STORE)
 demo: setup
-	$(BIN)/loanbook conformed --facility $(FACILITY) --as-of 2002-10-15 --summary
-	$(BIN)/loanbook check --facility $(FACILITY)
-	$(BIN)/loanbook status --facility $(FACILITY) --as-of 2002-10-15
-	$(BIN)/loanbook fees --facility $(FACILITY) --as-of 2002-10-15
-	$(BIN)/loanbook obligations --facility $(FACILITY) --as-of 2002-10-15
-	$(BIN)/loanbook explain availability --facility $(FACILITY) --as-of 2002-10-15
+	rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
+	$(BIN)/loanbook import $(FACILITY)
+	$(BIN)/loanbook conformed --facility iec-2002 --as-of 2002-10-15 --summary
+	$(BIN)/loanbook check --facility iec-2002
+	$(BIN)/loanbook status --facility iec-2002 --as-of 2002-10-15
+	$(BIN)/loanbook fees --facility iec-2002 --as-of 2002-10-15
+	$(BIN)/loanbook obligations --facility iec-2002 --as-of 2002-10-15
+	$(BIN)/loanbook explain availability --facility iec-2002 --as-of 2002-10-15
+	$(BIN)/loanbook record examples/records/iec-2002-correction.yaml --facility iec-2002
+	$(BIN)/loanbook status --facility iec-2002 --as-of 2002-12-02
+	$(BIN)/loanbook verify --facility iec-2002
 
 test: setup
 	$(BIN)/python -m pytest -q
