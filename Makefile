@@ -37,5 +37,11 @@ check: setup
 	$(BIN)/ruff check loanbook tests benchmarks
 	$(BIN)/mypy
 
+# Speed, written to docs/performance.md (the load test drives the API with wrk, from Debian's packages).
+bench: setup
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python benchmarks/replay.py
+	$(BIN)/python benchmarks/api_load.py
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -12,7 +12,9 @@ and, as the baseline measured in the same run, the same status question answered
 
 Bounded: C and T are small; the page records them. Writes its section of docs/performance.md.
 
-    .venv/bin/python benchmarks/api_load.py [--clients 16] [--seconds 10]
+    .venv/bin/python benchmarks/api_load.py [--clients 16] [--seconds 10]    (or: make bench)
+
+Needs wrk (`apt-get install wrk`) and the PostgreSQL server at 127.0.0.1:5432.
 """
 from __future__ import annotations
 
