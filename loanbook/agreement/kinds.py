@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT
 from .kinds_covenants import Covenant, CovenantWaiver
+from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
 from .quantity import AmountQuantity, FormulaField, RateQuantity
@@ -341,7 +342,7 @@ class Amortization(Strict):
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
-          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver],
+          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility],
     Field(discriminator="kind"),
 ]
 
@@ -353,6 +354,6 @@ def kind_name(kind: type[BaseModel]) -> str:
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
          "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
-         "covenant_waiver")
+         "covenant_waiver", "eligibility")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -1,0 +1,72 @@
+"""The eligibility definition of a receivables collateral class: which invoices of the borrower's aging count,
+by rules the agreement names (docs/eligibility.md, where the order they apply in is set down). Its result is
+the class's value in the borrowing base lines."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..core.types import Flag, Name, Percent, Strict, Text
+
+DAYS = Field(default=None, ge=0, le=3660)
+
+
+class Aged(Strict):
+    """More than N days from the invoice date, or more than M days past due (either or both)."""
+
+    days_from_invoice: int | None = DAYS
+    days_past_due: int | None = DAYS
+
+    @model_validator(mode="after")
+    def _some(self):
+        if self.days_from_invoice is None and self.days_past_due is None:
+            raise ValueError("give days_from_invoice, days_past_due or both")
+        return self
+
+
+class Older(Strict):
+    """Older than N days: from the invoice date, or past due (one of them)."""
+
+    days_from_invoice: int | None = DAYS
+    days_past_due: int | None = DAYS
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.days_from_invoice is None) == (self.days_past_due is None):
+            raise ValueError("give one of days_from_invoice and days_past_due")
+        return self
+
+
+class CrossAging(Older):
+    percent: Percent
+
+
+class Concentration(Strict):
+    percent: Percent
+
+
+class Rules(Strict):
+    """Each rule is optional: what the agreement does not say is left out."""
+
+    affiliates: Flag = False
+    foreign: Flag = False            # ineligible unless insured
+    government: Flag = False         # ineligible unless assigned
+    disputed: Flag = False
+    bill_and_hold: Flag = False
+    consignment: Flag = False
+    progress_billing: Flag = False
+    aging: Aged | None = None
+    credit_balances: Older | None = None
+    cross_aging: CrossAging | None = None
+    contra: Flag = False
+    concentration: Concentration | None = None
+
+
+class Eligibility(Strict):
+    kind: Literal["eligibility"]
+    collateral: Name
+    label: Text
+    rules: Rules = Rules()
+    dilution_reserve: Percent | None = None
+    advance_rate: Percent | None = None

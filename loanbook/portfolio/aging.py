@@ -1,0 +1,237 @@
+"""Receivables agings in: CSV, Excel (xlsx) or Parquet, checked whole and normalized to one Arrow schema.
+
+Every check runs over whole columns (pyarrow.compute), so a file of millions of rows is checked in
+seconds; a file with any problem is refused whole, naming the rows (the header is row 1) and the column.
+Amounts are exact: decimal text to decimal128(18, 2); a floating-point column is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core.errors import InputError, Problem
+from ..core.files import contained
+
+MONEY = pa.decimal128(18, 2)
+REQUIRED = ("debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount")
+FLAGS = ("affiliate", "foreign", "insured", "government", "assigned", "disputed", "bill_and_hold", "consignment",
+         "progress_billing")
+SCHEMA = pa.schema([("facility_id", pa.string()), ("debtor_id", pa.string()), ("debtor_name", pa.string()),
+                    ("invoice_id", pa.string()), ("invoice_date", pa.date32()), ("due_date", pa.date32()),
+                    ("amount", MONEY), *((flag, pa.bool_()) for flag in FLAGS), ("payable_to_debtor", MONEY)])
+MAX_SHOWN = 8  # rows named in one problem; the count says how many more
+_TRUE, _FALSE = ("true", "yes", "1", "y", "t"), ("false", "no", "0", "n", "f", "")
+_AMOUNT = r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def read_aging(path: Path | str, *, portfolio: bool = False) -> pa.Table:
+    """An aging file as the normalized table (SCHEMA); `portfolio` requires the facility_id column."""
+    path = Path(path)
+    contained(path.parent, path, what="the aging file")
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, "no such aging file")])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = _read_csv(path)
+    elif suffix == ".xlsx":
+        table = _read_xlsx(path)
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+    else:
+        raise InputError([Problem(str(path), None, None, "an aging file is .csv, .xlsx or .parquet")])
+    return normalize(table, str(path), portfolio=portfolio)
+
+
+def file_sha256(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def invoices_from_rows(rows: list[dict], *, source: str = "rows") -> pa.Table:
+    """The normalized table from dicts (tests, small tools): dates as date or ISO text, amounts as Decimal or
+    text, flags as bools (default false), payable_to_debtor default 0."""
+    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+    for row in rows:
+        for name in SCHEMA.names:
+            value = row.get(name)
+            if name in FLAGS:
+                value = bool(value)
+            elif name in ("amount", "payable_to_debtor"):
+                value = str(value if value is not None else "0")
+            elif name in ("invoice_date", "due_date") and isinstance(value, date):
+                value = value.isoformat()
+            elif value is None:
+                value = ""
+            columns[name].append(value)
+    strings = pa.table({name: pa.array(values, pa.bool_() if name in FLAGS else pa.string())
+                        for name, values in columns.items()})
+    return normalize(strings, source, portfolio=False)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def _read_csv(path: Path) -> pa.Table:
+    import pyarrow.csv as pcsv
+
+    try:
+        names = pcsv.open_csv(path).schema.names  # the header; then every column read as text
+        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, None, f"not a readable CSV file: {exc}")]) from None
+
+
+def _read_xlsx(path: Path) -> pa.Table:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+        raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook: {exc}")]) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise InputError([Problem(str(path), None, None, "the first sheet is empty")])
+    names = [str(h).strip() if h is not None else "" for h in header]
+    columns: list[list[str]] = [[] for _ in names]
+    for row in rows:
+        for i in range(len(names)):
+            value = row[i] if i < len(row) else None
+            columns[i].append(_cell_text(value))
+    book.close()
+    return pa.table({name: pa.array(values, pa.string()) for name, values in zip(names, columns) if name})
+
+
+def _cell_text(value) -> str:
+    """A cell as the text a CSV would hold: dates as ISO dates, numbers as their decimal digits."""
+    if value is None:
+        return ""
+    if hasattr(value, "date") and callable(value.date):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")  # Excel keeps numbers as doubles: their shortest decimal text
+    return str(value).strip()
+
+
+# --- checking and normalizing ------------------------------------------------------------------------------
+
+def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
+    """Check every column of an aging and give it SCHEMA; refuse it whole, naming rows, if anything is wrong."""
+    table = table.rename_columns([name.strip().lower() for name in table.column_names])
+    problems: list[Problem] = []
+    needed = REQUIRED + (("facility_id",) if portfolio else ())
+    missing = [name for name in needed if name not in table.column_names]
+    if missing:
+        raise InputError([Problem(source, None, ", ".join(missing), "missing column(s); an aging has: "
+                                  + ", ".join(REQUIRED) + " (docs/eligibility.md)")])
+    out: dict[str, pa.Array] = {}
+    n = table.num_rows
+    for name in ("facility_id", "debtor_id", "debtor_name", "invoice_id"):
+        column = _text(table, name) if name in table.column_names else pa.array([""] * n, pa.string())
+        if name != "debtor_name" and (name != "facility_id" or portfolio):
+            _where(problems, source, name, pc.equal(pc.utf8_length(column), 0), "is empty")
+        out[name] = column
+    for name in ("invoice_date", "due_date"):
+        out[name] = _dates(table.column(name), name, source, problems)
+    out["amount"] = _money(table.column("amount"), "amount", source, problems)
+    for name in FLAGS:
+        out[name] = _flags(table.column(name), name, source, problems) if name in table.column_names \
+            else pa.array([False] * n, pa.bool_())
+    out["payable_to_debtor"] = (_money(table.column("payable_to_debtor"), "payable_to_debtor", source, problems,
+                                       blank_is_zero=True)
+                                if "payable_to_debtor" in table.column_names else pa.array([Decimal(0)] * n, MONEY))
+    if not problems:
+        _duplicates(out["facility_id"], out["invoice_id"], source, problems)
+    if problems:
+        raise InputError(problems)
+    return pa.table(out, schema=SCHEMA)
+
+
+def _text(table: pa.Table, name: str) -> pa.Array:
+    column = table.column(name).combine_chunks()
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.string())
+    return pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+
+
+def _where(problems: list[Problem], source: str, column: str, bad: pa.Array, message: str) -> None:
+    """A problem naming the rows (1 is the header) where `bad` is true."""
+    bad = pc.fill_null(bad, True)
+    count = pc.sum(bad).as_py() or 0
+    if count:
+        rows = pc.indices_nonzero(bad).to_pylist()[:MAX_SHOWN]
+        shown = ", ".join(str(r + 2) for r in rows) + (f" and {count - len(rows):,} more" if count > len(rows) else "")
+        problems.append(Problem(source, f"row {shown}" if count == 1 else f"rows {shown}", column, message))
+
+
+def _dates(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
+    column = column.combine_chunks()
+    if pa.types.is_date32(column.type):
+        _where(problems, source, name, pc.is_null(column), "is empty")
+        return column
+    if pa.types.is_timestamp(column.type) or pa.types.is_date64(column.type):
+        return pc.cast(column, pa.date32())
+    text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
+    shaped = pc.match_substring_regex(text, _DATE)
+    _where(problems, source, name, pc.invert(shaped), "is not a date written YYYY-MM-DD")
+    safe = pc.if_else(shaped, text, "1970-01-01")
+    parsed = pc.strptime(safe, format="%Y-%m-%d", unit="s", error_is_null=True)
+    _where(problems, source, name, pc.and_(shaped, pc.is_null(parsed)), "is not a real date")
+    return pc.cast(pc.fill_null(parsed, 0), pa.date32())
+
+
+def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem], *,
+           blank_is_zero: bool = False) -> pa.Array:
+    column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_floating(kind):
+        problems.append(Problem(source, None, name, "is a floating-point column: write amounts as decimals "
+                                                    "(text or a decimal type), never floats"))
+        return pa.array([Decimal(0)] * len(column), MONEY)
+    if pa.types.is_decimal(kind) or pa.types.is_integer(kind):
+        text = pc.cast(column, pa.string())
+    else:
+        text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
+    if blank_is_zero:
+        text = pc.if_else(pc.equal(text, ""), "0", text)
+    text = pc.replace_substring_regex(text, r"\.0*$", "") if pa.types.is_decimal(kind) else text
+    shaped = pc.match_substring_regex(text, _AMOUNT)
+    _where(problems, source, name, pc.invert(shaped),
+           "is not an amount in dollars and cents (like 12500.00 or -310.50)")
+    return pc.cast(pc.if_else(shaped, text, "0"), MONEY)
+
+
+def _flags(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
+    column = column.combine_chunks()
+    if pa.types.is_boolean(column.type):
+        return pc.fill_null(column, False)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), "")))
+    true = pc.is_in(text, value_set=pa.array(_TRUE))
+    _where(problems, source, name, pc.invert(pc.or_(true, pc.is_in(text, value_set=pa.array(_FALSE)))),
+           "is not true or false (true/false, yes/no, 1/0, or empty)")
+    return true
+
+
+def _duplicates(facility: pa.Array, invoice: pa.Array, source: str, problems: list[Problem]) -> None:
+    keys = pc.binary_join_element_wise(facility, invoice, "\x1f")
+    counts = pa.table({"key": keys}).group_by("key").aggregate([("key", "count")])
+    repeated = counts.filter(pc.greater(counts.column("key_count"), 1)).column("key")
+    if len(repeated):
+        _where(problems, source, "invoice_id", pc.is_in(keys, value_set=repeated.combine_chunks()),
+               "repeats an invoice id: each invoice is one row")
