@@ -647,6 +647,82 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
                 log_level="warning")
 
 
+# --- borrowing base certificates from agings ----------------------------------------------------------
+
+bbc_app = typer.Typer(no_args_is_help=True, help="Borrowing base certificates computed from receivables agings.")
+app.add_typer(bbc_app, name="bbc")
+
+
+@bbc_app.command("compute")
+def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "--aging", help="CSV, xlsx or Parquet"),
+                as_of: str = typer.Option(..., "--as-of"),
+                collateral: Optional[str] = typer.Option(None, "--class", help="the collateral class, if several "
+                                                                                "have an eligibility definition"),
+                engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
+                top: int = typer.Option(5, "--top", help="debtors shown with the largest ineligible amounts"),
+                record_it: bool = typer.Option(False, "--record", help="append the report to a stored facility"),
+                as_json: bool = JsonOpt):
+    """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
+    from .agreement.kinds_eligibility import Eligibility
+    from .portfolio.aging import file_sha256, read_aging
+    from .portfolio.engines import ENGINES
+    from .portfolio.rules import CATEGORIES, LABELS, EligibilityRules, certificate
+
+    def action():
+        day = _day(as_of, "--as-of")
+        if engine not in ENGINES:
+            raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {engine!r}")
+        stored = _stored_id(facility)
+        if record_it and stored is None:
+            raise BadInput("--record appends to a stored facility: `loanbook import` the folder, then give its id")
+        agreement = _agreement(facility, None)
+        found = [(v, b) for v, b in agreement.terms_in_force(Eligibility, day)
+                 if collateral is None or b.collateral == collateral]
+        if not found:
+            raise BadInput(f"no eligibility definition{f' of {collateral}' if collateral else ''} is in force on "
+                           f"{day}")
+        if len(found) > 1:
+            raise BadInput("several collateral classes have an eligibility definition: name one with --class ("
+                           + ", ".join(b.collateral for _, b in found) + ")")
+        version, terms = found[0]
+        invoices = read_aging(aging)
+        cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
+        answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
+        recorded = None
+        if record_it:
+            assert stored is not None
+            event = {"date": day.isoformat(), "type": "borrowing_base_report",
+                     "values": {terms.collateral: f"{cert.value:.2f}"},
+                     "evidence": {"aging_sha256": file_sha256(aging), "aging_file": aging.name,
+                                  "certificate": answer},
+                     "note": f"computed from {aging.name} by loanbook bbc compute"}
+            recorded = _store().record(stored, [event], by=who(), source=str(aging))
+        if as_json:
+            _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None})
+            return
+        rows = [["gross receivables", f"{cert.invoices:,} rows", money_human(cert.gross)]]
+        rows += [[f"less {LABELS[c]}", f"{cert.counts[c]:,}", money_human(cert.categories[c])] for c in CATEGORIES
+                 if cert.categories[c] or cert.counts[c]]
+        rows.append(["eligible receivables", "", money_human(cert.eligible)])
+        if cert.dilution:
+            rows.append(["less dilution reserve", "", money_human(cert.dilution)])
+        if cert.advance_percent is not None:
+            rows.append([f"at {percent_str(cert.advance_percent)}%", "", ""])
+        rows.append([terms.label, "", money_human(cert.value)])
+        console.print(_table(f"{terms.label} at the end of {day} ({version.clause_id})", ["line", "count", "amount"],
+                             rows, numeric=frozenset({"count", "amount"})))
+        debtors = [d for d in cert.debtors if d.ineligible]
+        if debtors:
+            console.print(_table("Debtors with the largest ineligible amounts", ["debtor", "name", "ineligible",
+                                                                                 "categories"],
+                                 [[d.debtor_id, d.debtor_name, money_human(d.ineligible),
+                                   ", ".join(LABELS[c] for c in d.categories)] for d in debtors],
+                                 numeric=frozenset({"ineligible"})))
+        if recorded:
+            _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
+    _run(action)
+
+
 def main() -> None:
     try:
         app()

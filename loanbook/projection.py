@@ -314,3 +314,19 @@ def advance_request_json(r) -> dict:
             "amount": money_str(r.amount), "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
             "judgement": r.judgement, "reasons": list(r.reasons), "status": r.status, "decided_by": r.decided_by,
             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}
+
+
+def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
+    """A borrowing base certificate computed from an aging (loanbook.portfolio.rules.Certificate)."""
+    from .portfolio.rules import CATEGORIES, LABELS
+
+    return {"as_of": cert.as_of.isoformat(), "collateral": collateral, "label": label, "clause": clause,
+            "invoices": cert.invoices, "gross": money_str(cert.gross),
+            "ineligible": [{"category": c, "label": LABELS[c], "amount": money_str(cert.categories[c]),
+                            "count": cert.counts[c]} for c in CATEGORIES if cert.categories[c] or cert.counts[c]],
+            "eligible": money_str(cert.eligible), "dilution_reserve": money_str(cert.dilution),
+            "advance_rate": percent_str(cert.advance_percent) if cert.advance_percent is not None else None,
+            "value": money_str(cert.value),
+            "debtors": [{"debtor_id": d.debtor_id, "debtor_name": d.debtor_name, "ineligible": money_str(d.ineligible),
+                         "categories": {k: money_str(v) for k, v in d.categories.items()}}
+                        for d in cert.debtors if d.ineligible]}

@@ -27,6 +27,7 @@ from .kinds import (
     TriggeredObligation,
 )
 from .kinds_covenants import Covenant, CovenantWaiver
+from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
 from .model import Agreement, ClauseVersion
@@ -222,6 +223,8 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                         refer("tranches", name, f"{kind}.tranches")
                 elif isinstance(block, Amortization):
                     refer("tranches", block.tranche, "amortization.tranche")
+                elif isinstance(block, Eligibility):
+                    refer("collateral", block.collateral, "eligibility.collateral")
                 elif isinstance(block, DeadlineObligation):
                     for item in block.satisfied_by:
                         refer("documents", item.document, "deadline_obligation.satisfied_by.document")
