@@ -173,18 +173,30 @@ def test_aged_credit_nets_in_the_aging_category():
 
 def test_credit_balances_old_credit_added_back_recent_not():
     rows = [inv("A", "1000.00", 10), inv("A", "-100.00", 120), inv("B", "-30.00", 10), inv("B", "500.00", 5)]
-    c = run(rows, credit_invoice_days=90)
+    c = run(rows, aging_invoice_days=90, credit_invoice_days=90)
     assert c.gross == D("1370.00")                            # 1,000 - 100 - 30 + 500
-    categories(c, credit_balances="100.00")                   # |-100| (120 days > 90); the 10-day credit is not
-    assert c.eligible == D("1270.00")                         # 1,370 - 100
+    # rule 1: the 120-day credit is aged: aging = -100; rule 2: it is added back, |-100| = 100; the 10-day credit
+    # stays in the eligible rows (and keeps reducing them)
+    categories(c, aging="-100.00", credit_balances="100.00")
+    assert c.eligible == D("1370.00")                         # 1,370 - (-100) - 100: the old credit counts once
+    without = run(rows, aging_invoice_days=90)
+    assert without.eligible == D("1470.00")                   # 1,370 - (-100): without rule 2 an old credit drops out
+
+
+def test_credit_balances_only_takes_back_what_the_aging_rule_took():
+    """A credit still among the eligible rows already reduces them: rule 2 adds back only aged credits."""
+    rows = [inv("A", "1000.00", 10), inv("A", "-100.00", 120)]
+    c = run(rows, credit_invoice_days=90)                     # no aging rule: the old credit stays in the rows
+    categories(c)
+    assert c.eligible == D("900.00")                          # 1,000 - 100, counted once
 
 
 def test_credit_balances_by_days_past_due():
     rows = [inv("A", "1000.00", 10), inv("A", "-40.00", 100, past_due=70), inv("A", "-25.00", 100, past_due=20)]
-    c = run(rows, credit_due_days=60)
+    c = run(rows, aging_due_days=60, credit_due_days=60)
     assert c.gross == D("935.00")                             # 1,000 - 40 - 25
-    categories(c, credit_balances="40.00")                    # |-40| is 70 past due > 60; -25 is 20 past due
-    assert c.eligible == D("895.00")                          # 935 - 40
+    categories(c, aging="-40.00", credit_balances="40.00")    # -40 is 70 past due > 60: aged, then added back;
+    assert c.eligible == D("935.00") - D("-40.00") - D("40.00")  # -25 is 20 past due: eligible; = 935
 
 
 def test_old_credit_with_the_aging_rule_leaves_the_aged_bucket():

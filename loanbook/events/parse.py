@@ -1,6 +1,7 @@
 """Read events.yaml: every event validated against the facility, every problem collected, all or nothing."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -90,8 +91,10 @@ class _Keys:
         self.superseded: dict[str, str] = {}    # key -> the key of the event that superseded it
         self.voided: set[str] = set()
         for event in prior:
-            if _derived(event.type, event.id):
-                self.counts[(event.type, event.date.isoformat())] += 1
+            derived = _DERIVED.fullmatch(event.key)  # counted by the key itself: a shorthand's type may have changed
+            if derived:
+                kind, day, n = derived.groups()
+                self.counts[(kind, day)] = max(self.counts[(kind, day)], int(n))
             self._keep(event)
 
     def next(self, raw: dict) -> str:
@@ -130,6 +133,9 @@ class _Keys:
             self.superseded[event.supersedes] = event.key
         if event.type == "voided":
             self.voided.add(event.key)
+
+
+_DERIVED = re.compile(r"([a-z_]+)@(\d{4}-\d{2}-\d{2})#(\d+)")
 
 
 def _derived(kind: str, given_id: object) -> bool:

@@ -191,9 +191,11 @@ def _dates(column: pa.ChunkedArray, name: str, source: str, problems: list[Probl
     shaped = pc.match_substring_regex(text, _DATE)
     _where(problems, source, name, pc.invert(shaped), "is not a date written YYYY-MM-DD")
     safe = pc.if_else(shaped, text, "1970-01-01")
-    parsed = pc.strptime(safe, format="%Y-%m-%d", unit="s", error_is_null=True)
-    _where(problems, source, name, pc.and_(shaped, pc.is_null(parsed)), "is not a real date")
-    return pc.cast(pc.fill_null(parsed, 0), pa.date32())
+    parsed = pc.cast(pc.fill_null(pc.strptime(safe, format="%Y-%m-%d", unit="s", error_is_null=True), 0),
+                     pa.date32())
+    real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), safe)  # 2002-11-31 does not come back as itself
+    _where(problems, source, name, pc.and_(shaped, pc.invert(real)), "is not a real date")
+    return parsed
 
 
 def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem], *,

@@ -50,6 +50,12 @@ class Engine:
         frame.createOrReplaceTempView(name)
         return self.con.table(name)
 
+    def sql(self, query: str) -> pa.Table:
+        """Run SQL of this engine's dialect (the compiled rules) over the tables loaded."""
+        if self.name == "duckdb":
+            return self.con.con.sql(query).to_arrow_table()
+        return spark_session().sql(query).toArrow()
+
     def rows(self, expr) -> list[dict]:
         return self.con.to_pyarrow(expr).to_pylist()
 

@@ -7,6 +7,7 @@ from the aging to the certificate; a percentage of an amount is rounded half-up 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -16,7 +17,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ..agreement.kinds_eligibility import Eligibility
-from .engines import Engine, connect
+from .aging import SCHEMA as INVOICES
+from .engines import connect
 
 ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold", "consignment", "progress_billing",
              "aging")
@@ -73,16 +75,17 @@ class EligibilityRules:
                    dilution_percent=terms.dilution_reserve, advance_percent=terms.advance_rate)
 
 
-PARAMS = pa.schema([("facility_id", pa.string()),
+PARAMS = pa.schema([("facility_id", pa.string()), ("as_of", pa.date32()),
                     *((f.name, pa.bool_()) for f in fields(EligibilityRules) if f.type == "bool"),
                     *((f.name, pa.int32()) for f in fields(EligibilityRules) if f.type == "int | None"),
                     *((f.name, PCT) for f in fields(EligibilityRules) if f.type == "Decimal | None")])
 
 
-def params_table(rules: dict[str, EligibilityRules]) -> pa.Table:
-    """One row of parameters per facility."""
-    return pa.table({name: pa.array([facility if name == "facility_id" else getattr(r, name)
-                                     for facility, r in rules.items()], PARAMS.field(name).type)
+def params_table(rules: dict[str, EligibilityRules], as_of: date | None = None) -> pa.Table:
+    """One row of parameters per facility, with the day its aging is judged on (`as_of`, or given later)."""
+    def value(name: str, facility: str, r: EligibilityRules):
+        return facility if name == "facility_id" else as_of if name == "as_of" else getattr(r, name)
+    return pa.table({name: pa.array([value(name, f, r) for f, r in rules.items()], PARAMS.field(name).type)
                      for name in PARAMS.names}, schema=PARAMS)
 
 
@@ -115,15 +118,16 @@ def _rules(params: ir.Table) -> ir.Table:
                             else params[name] for name in PARAMS.names if name != "facility_id"})
 
 
-def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date) -> ir.Table:
-    """Each debtor's share of every category (rules 1 to 5) and its eligible balance. Facilities without
-    parameters are left out."""
-    day = ibis.literal(as_of)
+def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -> ir.Table:
+    """Each debtor's share of every category (rules 1 to 5) and its eligible balance, on each facility's as-of
+    day (the params' `as_of`, or `as_of` for all). Facilities without parameters are left out."""
+    if as_of is not None:
+        params = params.mutate(as_of=ibis.literal(as_of))
     rules = _rules(params)
     t = invoices.mutate(amount=invoices.amount.cast(WORK), payable_to_debtor=invoices.payable_to_debtor.cast(WORK)
                         ).inner_join(rules, "facility_id")
-    invoice_age = day.delta(t.invoice_date, unit="day")
-    due_age = day.delta(t.due_date, unit="day")
+    invoice_age = t.rule_as_of.delta(t.invoice_date, unit="day")
+    due_age = t.rule_as_of.delta(t.due_date, unit="day")
     debit = t.amount > 0
     flagged = (
         (t.rule_affiliates & t.affiliate, "affiliates"),
@@ -135,30 +139,37 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date) -> ir.Table:
         (t.rule_progress_billing & t.progress_billing, "progress_billing"),
         (_older(invoice_age, due_age, t.rule_aging_invoice_days, t.rule_aging_due_days), "aging"),
     )
-    category = ibis.cases(*((condition.fill_null(False), name) for condition, name in flagged), else_=None)
-    added_back = ((t.amount < 0) & (category.isnull() | (category == "aging"))
-                  & _older(invoice_age, due_age, t.rule_credit_invoice_days, t.rule_credit_due_days))
-    aged_for_cross = debit & _older(invoice_age, due_age, t.rule_cross_invoice_days, t.rule_cross_due_days)
-    rows = t.mutate(
-        category=category,
-        remaining=ibis.ifelse(category.isnull(), t.amount, _zero()),
-        added_back=ibis.ifelse(added_back, -t.amount, _zero()),
-        debits=ibis.ifelse(debit, t.amount, _zero()),
-        aged_debits=ibis.ifelse(aged_for_cross, t.amount, _zero()),
-        **{f"in_{name}": ibis.ifelse(category == name, t.amount, _zero()).fill_null(_zero()) for name in ROW_RULES},
-        **{f"n_{name}": ibis.ifelse(category == name, 1, 0).fill_null(0) for name in ROW_RULES},
-    )
-    debtors = rows.group_by(["facility_id", "debtor_id"]).aggregate(
+    category = ibis.cases(*((condition.fill_null(False), name) for condition, name in flagged), else_="")
+    credit_old = _older(invoice_age, due_age, t.rule_credit_invoice_days, t.rule_credit_due_days)
+    cross_old = _older(invoice_age, due_age, t.rule_cross_invoice_days, t.rule_cross_due_days)
+    # Each invoice's category is decided once; the sums by (debtor, category) are then spread into columns on
+    # the far smaller grouped table, so no engine evaluates the rules more than once per invoice.
+    rows = t.select(facility_id=t.facility_id, debtor_id=t.debtor_id, debtor_name=t.debtor_name, amount=t.amount,
+                    payable=t.payable_to_debtor, category=category, credit_old=credit_old,
+                    aged_debit=(debit & cross_old), debit=debit)
+    grouped = rows.group_by(["facility_id", "debtor_id", "category"]).aggregate(
         debtor_name=rows.debtor_name.max(),
-        gross=rows.amount.sum(),
-        remaining=rows.remaining.sum(),
-        credit_balances=rows.added_back.sum(),
-        n_credit_balances=(rows.added_back > 0).cast("int64").sum(),
-        debits=rows.debits.sum(),
-        aged_debits=rows.aged_debits.sum(),
-        payable=rows.payable_to_debtor.sum(),
-        **{name: rows[f"in_{name}"].sum() for name in ROW_RULES},
-        **{f"n_{name}": rows[f"n_{name}"].sum() for name in ROW_RULES},
+        amount=rows.amount.sum(),
+        count=rows.amount.count(),
+        added_back=ibis.ifelse((rows.amount < 0) & rows.credit_old & (rows.category == "aging"), -rows.amount,
+                               _zero()).sum(),
+        n_added_back=((rows.amount < 0) & rows.credit_old & (rows.category == "aging")).cast("int64").sum(),
+        debits=ibis.ifelse(rows.debit, rows.amount, _zero()).sum(),
+        aged_debits=ibis.ifelse(rows.aged_debit, rows.amount, _zero()).sum(),
+        payable=rows.payable.sum(),
+    )
+    g = grouped
+    debtors = g.group_by(["facility_id", "debtor_id"]).aggregate(
+        debtor_name=g.debtor_name.max(),
+        gross=g.amount.sum(),
+        remaining=ibis.ifelse(g.category == "", g.amount, _zero()).sum(),
+        credit_balances=g.added_back.sum(),
+        n_credit_balances=g.n_added_back.sum(),
+        debits=g.debits.sum(),
+        aged_debits=g.aged_debits.sum(),
+        payable=g.payable.sum(),
+        **{name: ibis.ifelse(g.category == name, g.amount, _zero()).sum() for name in ROW_RULES},
+        **{f"n_{name}": ibis.ifelse(g.category == name, g["count"], 0).sum() for name in ROW_RULES},
     )
     d = debtors.inner_join(rules, "facility_id")
     balance = d.remaining - d.credit_balances
@@ -182,11 +193,13 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date) -> ir.Table:
     return d.select(*keep)
 
 
-def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date) -> ir.Table:
+def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date | None = None) -> ir.Table:
     """Per facility: gross, each category, eligible, the dilution reserve and the class's value (decimal(38, 2)).
     `con` is the backend the tables live on (kept for symmetry with the baselines; Ibis needs only the tables)."""
     del con
-    d = by_debtor(invoices, params, as_of)
+    if as_of is not None:
+        params = params.mutate(as_of=ibis.literal(as_of))
+    d = by_debtor(invoices, params)
     totals = d.group_by("facility_id").aggregate(
         gross=d.gross.sum(), **{name: d[name].sum() for name in CATEGORIES},
         **{f"n_{name}": d[f"n_{name}"].sum() for name in ROW_RULES},
@@ -235,20 +248,17 @@ class Certificate:
 
 def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, engine: str = "duckdb",
                 top: int | None = None) -> Certificate:
-    """One borrower's certificate from its aging (the normalized table), on the engine named."""
-    with connect(engine) as backend:
-        return _certificate(backend, rules, invoices, as_of, top)
-
-
-def _certificate(backend: Engine, rules: EligibilityRules, invoices: pa.Table, as_of: date,
-                 top: int | None) -> Certificate:
+    """One borrower's certificate from its aging (the normalized table), on the engine named. The rules are
+    compiled to the engine's SQL once per process; each certificate only runs it."""
     facility = "borrower"
     table = invoices.set_column(invoices.schema.get_field_index("facility_id"), "facility_id",
                                 pa.array([facility] * invoices.num_rows, pa.string()))
-    inv = backend.load(table, "invoices")
-    par = backend.load(params_table({facility: rules}), "params")
-    totals = backend.rows(eligible_by_facility(backend.con, inv, par, as_of))
-    debtor_rows = backend.rows(by_debtor(inv, par, as_of))
+    totals_sql, debtors_sql = compiled(engine)
+    with connect(engine) as backend:
+        backend.load(table, "invoices")
+        backend.load(params_table({facility: rules}, as_of), "params")
+        totals = backend.sql(totals_sql).to_pylist()
+        debtor_rows = backend.sql(debtors_sql).to_pylist()
     if not totals:  # an empty aging
         zero = Decimal("0.00")
         return Certificate(as_of, rules, zero, {c: zero for c in CATEGORIES}, {c: 0 for c in CATEGORIES}, zero, zero,
@@ -260,6 +270,16 @@ def _certificate(backend: Engine, rules: EligibilityRules, invoices: pa.Table, a
     return Certificate(as_of, rules, _cents(row["gross"]), {c: _cents(row[c]) for c in CATEGORIES},
                        {c: int(row[f"n_{c}"]) for c in CATEGORIES}, _cents(row["eligible"]), _cents(row["dilution"]),
                        _cents(row["value"]), debtors[:top] if top else debtors, invoices.num_rows)
+
+
+@functools.cache
+def compiled(engine: str) -> tuple[str, str]:
+    """The rules as the engine's SQL over tables named `invoices` and `params`: (per facility, per debtor)."""
+    invoices = ibis.table(ibis.Schema.from_pyarrow(INVOICES), name="invoices")
+    params = ibis.table(ibis.Schema.from_pyarrow(PARAMS), name="params")
+    dialect = {"duckdb": "duckdb", "spark": "pyspark"}[engine]
+    return (str(ibis.to_sql(eligible_by_facility(None, invoices, params), dialect=dialect)),
+            str(ibis.to_sql(by_debtor(invoices, params), dialect=dialect)))
 
 
 def _cents(value) -> Decimal:
