@@ -44,7 +44,7 @@ def test_the_seed_s_aging_worked_by_hand():
         "foreign": "45000.00",          # D5, foreign and not insured
         "government": "35000.00",       # D8, not assigned
         "disputed": "15000.00",         # D6
-        "aging": "107000.00",           # D3 60,000 (95 days) + D4 30,000 (100) + 25,000 (120) + D7's credit -8,000 (120)
+        "aging": "107000.00",           # D3 60,000 (95 days) + D4 30,000 (100) + 25,000 (120) + D7 -8,000 (120)
         "credit_balances": "8000.00",   # D7's 120-day credit added back
         "cross_aging": "20000.00",      # D4: 55,000 of 75,000 over 90 days = 73% >= 50%: its current 20,000 too
         "contra": "12000.00",           # D7: the lesser of 200,000 - 8,000 = 192,000 and the 12,000 owed to it
