@@ -176,6 +176,8 @@ def reason_text(r: Reason) -> str:
         return (f"creates an overadvance of {money('overadvance_after')} within the limit "
                 f"{money('limit')}" + ("; Overadvances are at the Lenders' sole discretion"
                                                 if f.get("discretionary") else "; the Agent approves it"))
+    if r.code == "on_later_day":
+        return f"judged again on {f['day']}, a later day of the record, when the advance would still be outstanding"
     if r.code == "not_revolving":
         return f"{f['tranche']} is not a revolving tranche with an availability clause"
     return r.code

@@ -141,12 +141,12 @@ def test_a_view_known_before_a_correction_keeps_the_first_figure(api, store):
 
 
 def test_the_borrower_asks_the_engine_judges_the_agent_decides(api, store):
-    """On 2002-10-15 availability is 0 and the overadvance 243,000 against a limit of 250,000 (golden): 5,000.00
+    """On 2002-10-15 availability is 0 and the overadvance 243,000 against a limit of 250,000 (golden): 2,500.00
     more is an overadvance within the limit, left to the Agent; 50,000.00 more passes the limit: declined."""
-    asked = api.post("/facilities/iec-2002/advance-requests", json={"on": "2002-10-15", "amount": "5000.00"},
+    asked = api.post("/facilities/iec-2002/advance-requests", json={"on": "2002-10-15", "amount": "2500.00"},
                      headers=api.as_("iec-treasury")).json()
     assert (asked["judgement"], asked["status"], asked["amount"]) == ("overadvance_requires_approval", "pending",
-                                                                      "5000.00")
+                                                                      "2500.00")
     pending = api.get("/facilities/iec-2002/advance-requests?status=pending", headers=api.as_("hsbc-ops")).json()
     assert [r["id"] for r in pending["requests"]] == [asked["id"]]
     path = f"/facilities/iec-2002/advance-requests/{asked['id']}/decision"
@@ -154,7 +154,7 @@ def test_the_borrower_asks_the_engine_judges_the_agent_decides(api, store):
     decided = api.post(path, json={"decision": "approve"}, headers=api.as_("hsbc-ops")).json()
     assert (decided["status"], decided["decided_by"]) == ("approved", "hsbc-ops")
     status = api.get(STATUS, headers=api.as_("iec-treasury")).json()
-    assert D(status["advances_outstanding"]) == D("1395000.00")  # 1,390,000 + 5,000
+    assert D(status["advances_outstanding"]) == D("1392500.00")  # 1,390,000 + 2,500
     assert api.post(path, json={"decision": "decline"}, headers=api.as_("hsbc-ops")).status_code == 409
     declined = api.post("/facilities/iec-2002/advance-requests", json={"on": "2002-10-15", "amount": "50000.00"},
                         headers=api.as_("iec-treasury")).json()
@@ -187,3 +187,33 @@ def test_cached_answers_follow_appends(api, store):
     after = api.get(f"/facilities/iec-2002/status?as_of={day}", headers=api.as_("hsbc-ops")).json()
     assert D(after["advances_outstanding"]) - D(before["advances_outstanding"]) == D("10.00")
     assert date.fromisoformat(after["as_of"]) == date(2002, 12, 31)
+
+
+def test_a_borrower_cannot_correct_or_set_measures(api, store):
+    before = store.get("iec-2002").events
+    sneaky = [{"date": "2002-10-15", "type": "borrowing_base_report", "receivables_borrowing_base": "1420000.00",
+               "supersedes": "advance@2002-10-15#1"},
+              {"date": "2002-10-15", "type": "borrowing_base_report", "receivables_borrowing_base": "1420000.00",
+               "measures": {"term_loan_reserve": "0.00"}},
+              {"date": "2002-10-15", "type": "voided", "supersedes": "advance@2002-10-15#1"}]
+    for event in sneaky:
+        response = api.post("/facilities/iec-2002/events", json={"events": [event]}, headers=api.as_("iec-treasury"))
+        assert response.status_code == 403, event
+    assert store.get("iec-2002").events == before
+
+
+def test_a_borrower_sees_no_lender_s_share_and_no_server_path(api):
+    assert api.get(STATUS, headers=api.as_("iec-treasury")).json()["lenders"] == []
+    listed = api.get("/facilities", headers=api.as_("iec-treasury")).json()["facilities"]
+    assert "imported_from" not in listed[0]
+    assert "imported_from" in api.get("/facilities", headers=api.as_("hsbc-ops")).json()["facilities"][0]
+
+
+def test_a_retry_reserialized_is_the_same_request(api, store):
+    headers = {**api.as_("hsbc-ops"), "Idempotency-Key": "k-order", "Content-Type": "application/json"}
+    first = api.post("/facilities/iec-2002/events", headers=headers,
+                     content=b'{"events": [{"date": "2002-12-30", "type": "advance", "amount": "5.00"}]}')
+    again = api.post("/facilities/iec-2002/events", headers=headers,
+                     content=b'{"events":[{"amount":"5.00","type":"advance","date":"2002-12-30"}]}')
+    assert first.status_code == again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert store.get("iec-2002").events == 28

@@ -225,8 +225,10 @@ def test_the_agent_decides_an_overadvance(store):
     store.import_folder(SEED)
     day = date(2002, 10, 15)
     # On 2002-10-15 (the seed's golden figures): availability 0, overadvance 243,000 and limit 250,000, so a
-    # 5,000.00 request is an overadvance within the limit: the Agent's to decide.
-    asked = submit(store, "iec-2002", day=day, amount=D("5000.00"), tranche=None, by="borrower")
+    # 2,500.00 request is an overadvance within the limit (245,500): the Agent's to decide. It would still be
+    # outstanding on every later day, and fits each: on 2002-10-28, when the limit falls to 0, availability is
+    # exactly 2,500.00.
+    asked = submit(store, "iec-2002", day=day, amount=D("2500.00"), tranche=None, by="borrower")
     assert (asked.judgement, asked.status) == ("overadvance_requires_approval", "pending")
     decided = decide(store, "iec-2002", asked.id, approve=True, by="agent")
     assert (decided.status, decided.decided_by, decided.event_key) == ("approved", "agent", "advance@2002-10-15#2")
@@ -317,3 +319,93 @@ def test_the_recorded_time_is_the_store_s(store):
                             source="r")
     assert start <= recorded.recorded_at <= datetime.now(UTC) + timedelta(seconds=1)
     assert store.event_rows("iec-2002")[-1].recorded_at == recorded.recorded_at
+
+
+# --- found in review: each a scenario that once broke the record -------------------------------------------
+
+def test_keys_read_back_as_recorded_after_a_shorthand(store_url):
+    """The seed reports its term loan reserve as `term_loan_reserve` (a shorthand read as measure_reported): an
+    appended measure_reported that day is the first of its type, in the appending process and in any other."""
+    one = Store(store_url)
+    one.import_folder(SEED)
+    one.facility("iec-2002")  # warm: the append continues this replay
+    recorded = one.record("iec-2002", [{"date": "2002-10-01", "type": "measure_reported", "measure":
+                                        "term_loan_reserve", "value": "200000.00"}], by="t", source="r")
+    assert recorded.keys == ("measure_reported@2002-10-01#1",)
+    two = Store(store_url)  # another process, reading the record cold
+    assert [e.key for e in two.facility("iec-2002").events][-1] == "measure_reported@2002-10-01#1"
+    two.record("iec-2002", [{"date": "2002-10-02", "type": "voided", "supersedes": "measure_reported@2002-10-01#1"}],
+               by="t", source="r")
+    assert Store(store_url).verify("iec-2002").ok
+    one.close()
+    two.close()
+
+
+def test_a_back_dated_advance_must_fit_every_later_day(store):
+    """On 2002-12-30 and 2002-12-31 availability is 71,000.00 and the overadvance limit 0.00 (the seed's history):
+    one request for 71,000.00 on the 31st takes it all, so the same request dated the 30th, which would be
+    outstanding on the 31st too, is declined."""
+    store.import_folder(SEED)
+    first = submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("71000.00"), tranche=None, by="b")
+    second = submit(store, "iec-2002", day=date(2002, 12, 30), amount=D("71000.00"), tranche=None, by="b")
+    assert (first.status, second.status) == ("approved", "declined")
+    assert "judged again on 2002-12-31" in second.reasons[-1]
+    assert not store.facility("iec-2002").status(date(2002, 12, 31)).breaches
+
+
+def test_a_replay_kept_after_an_append_names_events_as_the_store_does(store_url):
+    one = Store(store_url)
+    one.import_folder(SEED)
+    one.record("iec-2002", [{"date": "2002-12-31", "type": "borrowing_base_report",
+                             "receivables_borrowing_base": "1500000.00"}], by="t", source="request")
+    fresh = Store(store_url)
+    day = date(2002, 12, 31)
+    assert one.facility("iec-2002").explain("iec_receivables", day).to_dict() == \
+        fresh.facility("iec-2002").explain("iec_receivables", day).to_dict()
+    assert "store:iec-2002/events: event 28" in json.dumps(one.facility("iec-2002").explain("iec_receivables",
+                                                                                           day).to_dict())
+    one.close()
+    fresh.close()
+
+
+def test_import_checks_the_bytes_it_stores(store, tmp_path):
+    folder = tmp_path / "iec"
+    shutil.copytree(SEED, folder)
+    (folder / "documents" / "amendment-11.yaml").rename(folder / "documents" / ".amendment-11.yaml")
+    store.import_folder(folder)  # a hidden file is neither stored nor read: the agreement stored is the one checked
+    assert "amendment-11" not in [d.id for d in store.agreement("iec-2002").documents]
+    linked = tmp_path / "linked"
+    shutil.copytree(SEED, linked)
+    (linked / "documents").rename(linked / "documents-v1")
+    (linked / "documents").symlink_to(linked / "documents-v1")
+    with pytest.raises(InputError, match="no documents"):
+        store.import_folder(linked, facility_id="linked")  # a linked folder is not stored, so not accepted
+    assert store.get("linked") is None
+
+
+def test_two_processes_opening_a_new_store_at_once(store_url):
+    import subprocess
+    import sys
+
+    code = "import sys; from loanbook.store.store import Store; Store(sys.argv[1]).close()"
+    runs = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE) for _ in range(4)]
+    assert all(run.wait(timeout=120) == 0 for run in runs), [run.stderr.read() for run in runs]
+
+
+def test_verify_covers_the_count_of_imported_events(store):
+    store.import_folder(SEED)
+    store.record("iec-2002", [{"date": "2002-12-31", "type": "advance", "amount": "1.00"}], by="t", source="r")
+    with store.db.begin() as connection:
+        connection.execute(update(schema.facilities).values(imported_events=28))
+    assert not store.verify("iec-2002").ok
+
+
+def test_export_keeps_every_character_of_a_note(store, tmp_path):
+    store.import_folder(SEED)
+    note = "line\x85break \u2028 and é"
+    store.record("iec-2002", [{"date": "2002-12-31", "type": "advance", "amount": "1.00", "note": note}], by="t",
+                 source="r")
+    store.export("iec-2002", tmp_path / "out")
+    again = store.import_folder(tmp_path / "out", facility_id="again")
+    assert json.loads(store.event_rows("again")[-1].body)["note"] == note
+    assert again.events == 28

@@ -37,9 +37,10 @@ from ..core.money import parse_money
 from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from ..store import requests as advance_requests
 from ..store import schema
-from ..store.requests import Conflict
+from ..store.records import body_text
+from ..store.requests import Conflict, NoSuchRequest
 from ..store.store import NotStored, Store
-from ..store.users import Authenticator, User
+from ..store.users import Authenticator, User, borrower_refusals
 from .limits import BodyLimit
 
 NOT_PERMITTED = "not permitted"
@@ -159,22 +160,24 @@ def create_app(store: Store | None = None) -> FastAPI:
         return Response(body, media_type="application/json")
 
     def lenders_seen(caller: User, facility_id: str) -> Callable[[list], list]:
-        """A lender sees its own share only; the Agent sees every Lender's."""
+        """The Agent sees every Lender's share, a lender its own, the borrower none (the split is the Lenders')."""
         party = caller.party(facility_id)
-        return lambda rows: [x for x in rows if caller.role != "lender" or x["party"] == party]
+        return lambda rows: [x for x in rows if caller.role == "agent" or (caller.role == "lender"
+                                                                            and x["party"] == party)]
 
     # --- facilities and their figures --------------------------------------------------------------------
 
     @app.get("/facilities", summary="The facilities the caller may read")
     def facilities(caller: Caller) -> dict:
-        return {"facilities": [out.stored_json(f) for f in store.facilities() if caller.may_read(f.id)]}
+        return {"facilities": [_shown(out.stored_json(f), caller) for f in store.facilities()
+                               if caller.may_read(f.id)]}
 
     @app.get("/facilities/{facility_id}", summary="One facility: its name, events and chain head")
     def facility(facility_id: FacilityId, caller: Reader) -> dict:
         stored = store.get(facility_id)
         if stored is None:
             raise HTTPException(403, NOT_PERMITTED)
-        return out.stored_json(stored)
+        return _shown(out.stored_json(stored), caller)
 
     @app.get("/facilities/{facility_id}/status", summary="As `loanbook status --json`")
     async def status(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
@@ -184,7 +187,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         def compute(replay: Facility) -> dict:
             answer = out.status_answer(replay, day, explain=explain)
             return {**answer, "lenders": seen(answer["lenders"])}
-        return await answered(facility_id, known_at, ("status", day, explain, caller.party(facility_id)), compute)
+        return await answered(facility_id, known_at, ("status", day, explain, caller.role,
+                                                      caller.party(facility_id)), compute)
 
     @app.get("/facilities/{facility_id}/share", summary="The caller's share (a lender), or every share (the agent)")
     async def share(facility_id: FacilityId, caller: Annotated[User, Depends(role("agent", "lender"))], as_of: AsOf,
@@ -193,7 +197,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 
         def compute(replay: Facility) -> dict:
             return {"as_of": day.isoformat(), "lenders": seen(out.status_answer(replay, day)["lenders"])}
-        return await answered(facility_id, known_at, ("share", day, caller.party(facility_id)), compute)
+        return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute)
 
     @app.get("/facilities/{facility_id}/fees", summary="As `loanbook fees --json`")
     async def fees(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> Response:
@@ -261,9 +265,9 @@ def create_app(store: Store | None = None) -> FastAPI:
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
         rows = json.loads(await request.body(), parse_float=Decimal)["events"]  # exact numbers, never floats
         if caller.role == "borrower":
-            others = sorted({str(r.get("type")) for r in rows if r.get("type") != "borrowing_base_report"})
-            if others:
-                raise HTTPException(403, f"a borrower records borrowing base reports only, not {', '.join(others)}")
+            refused = borrower_refusals(rows)
+            if refused:
+                raise HTTPException(403, refused)
 
         def work(connection: Connection) -> tuple[int, dict, Facility | None]:
             recorded, replay = store.append(connection, facility_id, rows, by=caller.name, source="request")
@@ -315,7 +319,11 @@ def create_app(store: Store | None = None) -> FastAPI:
               work: Callable[[Connection], tuple[int, dict, Facility | None]]) -> JSONResponse:
         """Run a write in one transaction that holds the facility's lock, with its Idempotency-Key: a key seen
         before with the same request answers as it did then, and records nothing."""
-        fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+        try:  # the same request however a retry serializes it (key order, spaces)
+            canonical = body_text(json.loads(body, parse_float=Decimal)).encode()
+        except ValueError:
+            canonical = body
+        fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical).hexdigest()
         if key is not None and (not key.isascii() or not key.isprintable() or not key):
             raise _invalid(["header", "idempotency-key"], "an Idempotency-Key is printable ASCII")
         for attempt in range(2):
@@ -349,6 +357,11 @@ def create_app(store: Store | None = None) -> FastAPI:
 
 
 # --- parsing what a request gives --------------------------------------------------------------------------
+
+def _shown(facility: dict, caller: User) -> dict:
+    """Where the facility was imported from is the server's business: the Agent's, not a borrower's or lender's."""
+    return facility if caller.role == "agent" else {k: v for k, v in facility.items() if k != "imported_from"}
+
 
 def _invalid(loc: list[str], message: str) -> HTTPException:
     return HTTPException(422, [{"loc": loc, "msg": message, "type": "value_error"}])
@@ -397,5 +410,5 @@ def _period(start: str, end: str, max_days: int) -> tuple[date, date]:
 def _found(get):
     try:
         return get()
-    except InputError as exc:  # no such request on this facility
-        raise HTTPException(404, exc.problems[0].message) from None
+    except NoSuchRequest as exc:
+        raise HTTPException(404, str(exc)) from None

@@ -7,6 +7,8 @@ in the engine's own decimal context, so a caller's context can never change a fi
 from __future__ import annotations
 
 import functools
+from bisect import bisect_right
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 
@@ -27,8 +29,9 @@ from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
-from .results import Decision, LenderShare, Obligation, Payoff, Status
+from .results import Decision, LenderShare, Obligation, Payoff, Reason, Status
 
+_SEVERITY = {"within_capacity": 0, "overadvance_requires_approval": 1, "refused": 2}
 ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
@@ -169,7 +172,16 @@ class Facility:
             raise RecordError(str(self.agreement.vocabulary.unknown("tranches", tranche)))
         book = self.book(day)
         self._require_availability(book, availabilities(book))
-        return decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
+        decision = decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
+        # An advance dated before the record's last day is outstanding on every later day too: it must fit each
+        # day on which the record changes, and the worst answer stands.
+        for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
+            if decision.decision == "refused":
+                break
+            other = decide(self.book(later), tranche, amount, None)
+            if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:
+                decision = replace(other, day=day, reasons=other.reasons + (Reason("on_later_day", {"day": later}),))
+        return decision
 
     @pinned
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -261,16 +260,9 @@ def write_book(path_dir, facilities: int, invoices: int, seed: int, as_of: dt.da
     directory.mkdir(parents=True, exist_ok=True)
     invoices_path, params_path = directory / "invoices.parquet", directory / "params.parquet"
     partial = directory / "invoices.parquet.partial"
-    # The next block is drawn while the last one is encoded and written (Arrow lets go of the GIL meanwhile).
-    with pq.ParquetWriter(partial, INVOICES, compression="snappy") as writer, \
-            ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
+    with pq.ParquetWriter(partial, INVOICES, compression="snappy") as writer:
         for table in generate_invoices(facilities, invoices, seed, as_of):
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(writer.write_table, table, row_group_size=CHUNK_ROWS)
-        if pending is not None:
-            pending.result()
+            writer.write_table(table, row_group_size=CHUNK_ROWS)
     os.replace(partial, invoices_path)
     partial = directory / "params.parquet.partial"
     pq.write_table(generate_params(facilities, seed), partial)

@@ -20,9 +20,11 @@ def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def files_hash(facility_id: str, digests: dict[str, str]) -> str:
-    """The chain's start: the facility's id and every stored file's path and digest."""
-    return sha256(_canonical({"chain": GENESIS, "facility": facility_id, "files": digests}))
+def files_hash(facility_id: str, digests: dict[str, str], imported_events: int) -> str:
+    """The chain's start: the facility's id, every stored file's path and digest, and how many of the record's
+    events came with the files (export writes the others after them)."""
+    return sha256(_canonical({"chain": GENESIS, "facility": facility_id, "files": digests,
+                              "imported_events": imported_events}))
 
 
 def event_hash(prev_hash: str, hashed: dict) -> str:

@@ -79,6 +79,10 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (the newest by default); a store already there is left as it is."""
     config = _config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        connection.execution_options(writing=True)  # SQLite: the write lock from the start (BEGIN IMMEDIATE)
+        with connection.begin():
+            if engine.dialect.name == "postgresql":  # two processes opening a new store: one migrates, one waits
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7355608)")
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)

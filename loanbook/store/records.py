@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 
-def body_text(value) -> str:
-    """Canonical JSON: keys sorted, no spaces, a Decimal written as its exact digits."""
+def body_text(value, *, ascii_only: bool = False) -> str:
+    """Canonical JSON: keys sorted, no spaces, a Decimal written as its exact digits (`ascii_only`: every
+    other character escaped, for a YAML file)."""
     if value is None or isinstance(value, bool) or isinstance(value, int):
         return json.dumps(value)
     if isinstance(value, Decimal):
@@ -21,15 +22,15 @@ def body_text(value) -> str:
             raise ValueError(f"cannot store the number {value}")
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=ascii_only)
     if isinstance(value, (date, datetime)):
         return json.dumps(value.isoformat())
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(body_text(v) for v in value) + "]"
+        return "[" + ",".join(body_text(v, ascii_only=ascii_only) for v in value) + "]"
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise ValueError("an event's field names are text")
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{body_text(value[k])}"
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=ascii_only)}:{body_text(value[k], ascii_only=ascii_only)}"
                               for k in sorted(value)) + "}"
     raise ValueError(f"cannot store a {type(value).__name__} in an event")
 

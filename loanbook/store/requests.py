@@ -15,13 +15,16 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, insert, select, update
 
-from ..core.errors import InputError, Problem
 from ..engine.facility import Facility
 from ..projection import reason_text
 from . import schema
 from .store import Store
 
 APPROVE, REFER, REFUSE = "within_capacity", "overadvance_requires_approval", "refused"
+
+
+class NoSuchRequest(LookupError):
+    """No advance request of that number for that facility."""
 
 
 class Conflict(Exception):
@@ -135,8 +138,7 @@ def _row(connection: Connection, facility_id: str, request_id: int) -> AdvanceRe
     row = connection.execute(select(schema.advance_requests).where(r.id == request_id, r.facility_id == facility_id)
                              ).first()
     if row is None:
-        raise InputError([Problem("advance request", None, "id", f"no advance request {request_id} for "
-                                                                  f"{facility_id}")])
+        raise NoSuchRequest(f"no advance request {request_id} for {facility_id}")
     return _request(row)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert, select, update
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core.cache import Bounded, KeyedLocks
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, Problem, RecordError
 from ..core.files import MAX_YAML_BYTES, StoredFiles, contained, read_bytes, utf8
 from ..core.yamlio import load_yaml
 from ..engine.facility import Facility
@@ -98,7 +98,8 @@ class Store:
         if migrate:
             upgrade(self.db)
         self.prime = shipped_prime_series()
-        self._replays = Bounded(cache_size)      # (facility, readings, known_at) -> (head_seq, Facility)
+        self._replays = Bounded(cache_size)      # (facility, readings, None) -> (head_seq, Facility)
+        self._views = Bounded(16)                # (facility, readings, known_at) -> (head_seq, Facility): past views
         self._agreements = Bounded(cache_size)   # (facility, readings, known_at) -> Agreement
         self._building = KeyedLocks()
 
@@ -106,9 +107,14 @@ class Store:
         self.db.dispose()
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.db.connect() as connection, connection.begin():
-            yield connection
+    def reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A reading transaction; with `snapshot`, every statement sees the database as at the first (SQLite's
+        reads always do; PostgreSQL's READ COMMITTED would not)."""
+        with self.db.connect() as connection:
+            if snapshot and self.db.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -137,7 +143,8 @@ class Store:
         if not folder.is_dir():
             raise InputError([Problem(str(folder), None, None, "no such facility folder")])
         files = _folder_files(folder)
-        agreement = load_agreement(folder)
+        # checked from the very bytes that are stored, so what is stored is what was checked
+        agreement = load_agreement(StoredFiles(str(folder), files))
         facility_id = facility_id or agreement.facility_id
         _check_id(facility_id, str(folder))
         rows: list = []
@@ -151,7 +158,7 @@ class Store:
         events = events_from(rows, agreement, str(folder / EVENTS_FILE))
         Facility(agreement, events, self.prime)  # the history must replay, as every command would
         digests = {path: sha256(content) for path, content in files.items()}
-        start = files_hash(facility_id, digests)
+        start = files_hash(facility_id, digests, len(events))
         now = datetime.now(UTC)
         stored_rows = _chained([(event, raw) for event, raw in zip(events, rows)], start, 1,
                                lambda event: event.recorded_at, by or who())
@@ -178,7 +185,9 @@ class Store:
         folder = Path(folder)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise InputError([Problem(str(folder), None, None, "export writes to a new or empty folder")])
-        with self.reading() as connection:
+        if not self.verify(facility_id).ok:
+            raise RecordError(f"{facility_id}: the record does not verify (loanbook verify); nothing is exported")
+        with self.reading(snapshot=True) as connection:
             info = self._facility_row(connection, facility_id)
             files = self._files(connection, facility_id)
             appended = self._event_rows(connection, facility_id, after=info.imported_events, through=info.events)
@@ -202,7 +211,7 @@ class Store:
         """The facility's replay as known at a time (now: None), from the cache when it is current: a question
         costs one read of the record's head unless the record has grown."""
         key = (facility_id, tuple(sorted((choices or {}).items())), known_at)
-        cached = self._replays.get(key)
+        cached = self._cache_of(key).get(key)
         if cached is not None and cached[0] == self._head(facility_id):
             return cached[1]
         with self._building.hold(key):  # many requests at once for a replay not cached: one builds it
@@ -212,7 +221,8 @@ class Store:
     def _head(self, facility_id: str) -> int:
         """The record's head, read on its own (no transaction around one statement)."""
         with self.db.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+            if self.db.dialect.name == "postgresql":  # one round trip instead of three; SQLite's BEGIN is free
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             head = connection.execute(select(schema.facilities.c.head_seq).where(
                 schema.facilities.c.id == facility_id)).scalar()
         if head is None:
@@ -263,8 +273,13 @@ class Store:
         parsed = events_from(rows, current.agreement, source, prior=current.events,
                              line_of=line_of or (lambda path: None))
         parsed = tuple(e.model_copy(update={"recorded_at": now}) for e in parsed)
-        replay = current.extended(parsed)  # refuses a history that cannot have happened
+        current.extended(parsed)  # refuses a history that cannot have happened, naming the request's events
         chained = _chained(list(zip(parsed, rows)), info.head_hash, info.events + 1, lambda _e: now, by)
+        # the replay kept is the one any process reads from the store: its events named by their place there
+        stored = events_from([row.as_given() for row in chained], current.agreement, f"store:{facility_id}/events",
+                             prior=current.events, first=info.events + 1)
+        _same_keys(stored, chained)
+        replay = current.extended(stored)
         connection.execute(insert(schema.events), [_columns(facility_id, row) for row in chained])
         connection.execute(update(schema.facilities).where(schema.facilities.c.id == facility_id).values(
             head_seq=chained[-1].seq, head_hash=chained[-1].hash))
@@ -278,22 +293,25 @@ class Store:
     # --- tamper evidence ------------------------------------------------------------------------------
 
     def verify(self, facility_id: str) -> Verification:
-        """Recompute the chain from the stored files and rows; name the first place it breaks."""
-        with self.reading() as connection:
+        """Recompute the chain from the stored files and rows; name the first place it breaks. Read in one
+        snapshot, so an append committed meanwhile is either wholly seen or not at all."""
+        with self.reading(snapshot=True) as connection:
             info = self._facility_row(connection, facility_id)
             file_rows = connection.execute(select(schema.facility_files).where(
                 schema.facility_files.c.facility_id == facility_id)).all()
             rows = self._event_rows(connection, facility_id)
         digests = {f.path: sha256(f.content) for f in file_rows}
         changed = sorted(f.path for f in file_rows if digests[f.path] != f.sha256)
-        start = files_hash(facility_id, digests)
+        start = files_hash(facility_id, digests, info.imported_events)
 
         def broken(problem: str, seq: int | None = None) -> Verification:
             return Verification(facility_id, len(rows), info.head_hash, problem, seq)
 
-        if changed or start != info.files_hash:
-            return broken("the facility's files differ from those imported"
-                          + (f": {', '.join(changed)}" if changed else " (a file added, removed or renamed)"))
+        if changed:
+            return broken(f"the facility's files differ from those imported: {', '.join(changed)}")
+        if start != info.files_hash:
+            return broken("the facility's files, or the count of events imported with them, differ from those "
+                          "imported")
         previous = start
         for expected, row in enumerate(rows, start=1):
             if row.seq != expected:
@@ -355,7 +373,7 @@ class Store:
                 known_at: datetime | None) -> Facility:
         info = self._facility_row(connection, facility_id)
         key = (facility_id, tuple(sorted(choices.items())), known_at)
-        cached = self._replays.get(key)
+        cached = self._cache_of(key).get(key)
         if cached is not None and cached[0] == info.events:
             return cached[1]
         source = f"store:{facility_id}/events"
@@ -365,16 +383,23 @@ class Store:
             new = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
                                                                                None), source,
                               prior=replay.events, first=head + 1)
+            _same_keys(new, rows)
             replay = replay.extended(new)
         else:
             # events are read against the agreement as now known; the replay uses it as known then
             rows = self._event_rows(connection, facility_id, through=info.events)
             events = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
                                                                                   None), source)
+            _same_keys(events, rows)
             replay = Facility(self._agreement(connection, facility_id, choices, known_at), events, self.prime,
                               known_at)
-        self._replays.put(key, (info.events, replay))
+        if not connection.get_execution_options().get("writing"):  # kept only from what is committed
+            self._cache_of(key).put(key, (info.events, replay))
         return replay
+
+    def _cache_of(self, key: tuple) -> Bounded:
+        """Views as known at a past time are kept apart, so a reader asking many can never evict the current."""
+        return self._replays if key[2] is None else self._views
 
 
 @dataclass(frozen=True)
@@ -390,6 +415,15 @@ class _Info:
 
 def _info(row) -> _Info:
     return _Info(row.id, row.files_hash, row.imported_events, row.head_seq, row.head_hash)
+
+
+def _same_keys(events: tuple, rows: list[EventRow]) -> None:
+    """Every event read back has the key it was recorded with: a correction names events by key, so a key
+    that drifted would silently point a correction at another event."""
+    for event, row in zip(events, rows):
+        if event.key != row.key:
+            raise RecordError(f"event {row.seq} of the record was recorded with the key {row.key!r} but reads as "
+                              f"{event.key!r}; the record cannot be read safely (report this)")
 
 
 def _stored(row) -> StoredFacility:
@@ -445,14 +479,17 @@ def _folder_files(folder: Path) -> dict[str, bytes]:
 
 def _appended(original: bytes, rows: list[EventRow]) -> bytes:
     """events.yaml with the events appended since import after the imported ones (each a one-line mapping
-    with the time it was recorded); the whole list again if the original cannot simply be continued."""
-    lines = "".join(f"- {body_text(row.as_given())}\n" for row in rows)
+    with the time it was recorded, every non-ASCII character escaped, so YAML cannot fold a line break in a
+    note); the whole list again if the original cannot simply be continued. Either is read back and compared
+    before it is written."""
+    lines = "".join(f"- {body_text(row.as_given(), ascii_only=True)}\n" for row in rows)
     text = original.decode("utf-8")
-    joined = (text if not text or text.endswith("\n") else text + "\n") + \
-        "# recorded in loanbook after import\n" + lines
     loaded = load_yaml(Path(EVENTS_FILE), text=text).data if text.strip() else None
     before: list = loaded if isinstance(loaded, list) else []
-    after = load_yaml(Path(EVENTS_FILE), text=joined).data
-    if after == before + [body_value(body_text(r.as_given())) for r in rows]:
-        return joined.encode("utf-8")
-    return ("".join(f"- {body_text(r)}\n" for r in before) + lines).encode("utf-8")
+    wanted = before + [body_value(body_text(r.as_given())) for r in rows]
+    for candidate in ((text if not text or text.endswith("\n") else text + "\n")
+                      + "# recorded in loanbook after import\n" + lines,
+                      "".join(f"- {body_text(r, ascii_only=True)}\n" for r in before) + lines):
+        if load_yaml(Path(EVENTS_FILE), text=candidate).data == wanted:
+            return candidate.encode("utf-8")
+    raise RecordError("the events cannot be written back to events.yaml exactly; nothing is exported")

@@ -143,3 +143,17 @@ class Authenticator:
         except (VerificationError, InvalidHashError):
             return None
         return User(row.id, row.name, row.role, {link.facility_id: link.party for link in links})
+
+
+def borrower_refusals(rows: list) -> str | None:
+    """Why a borrower may not record these events, or None. A borrower reports its borrowing base: collateral
+    values, nothing else. Corrections (`supersedes`, voidings) and measures (reserves the Agent sets) are the
+    Agent's, so a report can neither withdraw another event nor change a reserve."""
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or row.get("type") != "borrowing_base_report":
+            kind = row.get("type") if isinstance(row, dict) else None
+            return f"event {i}: a borrower records borrowing base reports only, not {kind}"
+        for name in ("supersedes", "measures"):
+            if name in row:
+                return f"event {i}: a borrower's report gives no {name}: corrections and measures are the Agent's"
+    return None
