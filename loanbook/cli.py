@@ -723,6 +723,93 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     _run(action)
 
 
+# --- the loan book ------------------------------------------------------------------------------------
+
+portfolio_app = typer.Typer(no_args_is_help=True, help="The whole loan book at once: generate one, run one.")
+app.add_typer(portfolio_app, name="portfolio")
+
+
+@portfolio_app.command("generate")
+def portfolio_generate(facilities: int = typer.Option(..., "--facilities", min=1, max=1_000_000),
+                       invoices: int = typer.Option(..., "--invoices", min=1, max=1_000_000_000),
+                       seed: int = typer.Option(1, "--seed"), out: Path = typer.Option(..., "--out"),
+                       as_of: str = typer.Option("2024-03-31", "--as-of", help="the day of the aging")):
+    """A synthetic book: a facility folder per borrower and the book's aging (docs/eligibility.md)."""
+    from .portfolio.book import write_facility_book
+
+    def action():
+        day = _day(as_of, "--as-of")
+        if out.exists() and any(out.iterdir()):
+            raise BadInput(f"--out {out}: the book is written to a new or empty folder")
+        aging = write_facility_book(out, facilities, invoices, seed, day)
+        _say(f"wrote {facilities:,} facility folders and {invoices:,} invoices ({aging}) under {out}")
+    _run(action)
+
+
+@portfolio_app.command("run")
+def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
+                  book: Optional[Path] = typer.Option(None, "--book", help="a folder of facility folders (default: "
+                                                                           "the store's facilities)"),
+                  aging: Optional[Path] = typer.Option(None, "--aging", help="one aging for many facilities (a "
+                                                                             "facility_id column)"),
+                  engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
+                  out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
+                  as_json: bool = JsonOpt):
+    """Every facility's borrowing base from its latest aging, its availability and its breaches."""
+    from rich.progress import track
+
+    from .portfolio.engines import ENGINES
+    from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
+
+    def action():
+        day = _day(as_of, "--as-of")
+        if engine not in ENGINES:
+            raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {engine!r}")
+        if book is not None:
+            if not book.is_dir():
+                raise BadInput(f"--book {book}: no such folder")
+            facilities = folder_book(book)
+            shared = book / "agings"
+            portfolio_aging = aging
+            if portfolio_aging is None and shared.is_dir():
+                name = latest([p.name for p in shared.iterdir()], day)
+                portfolio_aging = shared / name if name else None
+        else:
+            facilities, portfolio_aging = store_book(_store()), aging
+        quiet = as_json or not sys.stderr.isatty()
+        rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging,
+                             progress=(lambda items: items) if quiet else
+                             (lambda items: track(items, total=len(facilities), description="facilities",
+                                                  console=Console(stderr=True))))
+        table = result_table(rows)
+        if out is not None:
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, out)
+        if as_json:
+            _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]})
+            return
+        console.print(_table(f"The book at the end of {day}: {len(rows):,} facilities",
+                             ["facility", "value from aging", "borrowing base", "availability", "overadvance",
+                              "breaches"],
+                             [[r.facility, money_human(r.value) if r.value is not None else "",
+                               money_human(r.borrowing_base), money_human(r.availability), money_human(r.overadvance),
+                               r.problem or ", ".join(r.breaches)] for r in rows[:50]],
+                             numeric=frozenset({"value from aging", "borrowing base", "availability", "overadvance"})))
+        if len(rows) > 50:
+            _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
+        breached = sum(1 for r in rows if r.breaches)
+        _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
+    _run(action)
+
+
+def out_row(r) -> dict:
+    return out.plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
+                      "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
+                      "availability": r.availability, "overadvance": r.overadvance,
+                      "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem})
+
+
 def main() -> None:
     try:
         app()

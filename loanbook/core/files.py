@@ -113,6 +113,9 @@ class FacilityFiles:
         raise NotImplementedError
 
     def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+        return utf8(self.read_bytes(rel, limit=limit, what=what), self.label(rel))
+
+    def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
         raise NotImplementedError
 
 
@@ -135,9 +138,9 @@ class Folder(FacilityFiles):
         names = sorted(p.name for p in path.iterdir() if p.name.endswith(suffix))
         return [str(PurePosixPath(folder, name)) for name in names]
 
-    def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+    def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
         path = contained(self.root, self.root / rel, what=what)
-        return read_text(path, limit=limit, what=what)
+        return read_bytes(path, limit=limit, what=what)
 
 
 class StoredFiles(FacilityFiles):
@@ -157,10 +160,10 @@ class StoredFiles(FacilityFiles):
         return sorted(p for p in self.files if p.startswith(prefix) and "/" not in p[len(prefix):]
                       and p.endswith(suffix))
 
-    def read(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+    def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
         if rel not in self.files:
             raise refuse(self.label(rel), f"no such {what}")
         data = self.files[rel]
         if len(data) > limit:
             raise refuse(self.label(rel), f"the {what} is more than {limit:,} bytes, the limit")
-        return utf8(data, self.label(rel))
+        return data

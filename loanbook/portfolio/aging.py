@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core.errors import InputError, Problem
-from ..core.files import contained
+from ..core.files import read_bytes
 
 MONEY = pa.decimal128(18, 2)
 REQUIRED = ("debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount")
@@ -24,6 +24,7 @@ FLAGS = ("affiliate", "foreign", "insured", "government", "assigned", "disputed"
 SCHEMA = pa.schema([("facility_id", pa.string()), ("debtor_id", pa.string()), ("debtor_name", pa.string()),
                     ("invoice_id", pa.string()), ("invoice_date", pa.date32()), ("due_date", pa.date32()),
                     ("amount", MONEY), *((flag, pa.bool_()) for flag in FLAGS), ("payable_to_debtor", MONEY)])
+MAX_AGING_BYTES = 2 * 1024 * 1024 * 1024  # a portfolio's daily file; a borrower's is far smaller
 MAX_SHOWN = 8  # rows named in one problem; the count says how many more
 _TRUE, _FALSE = ("true", "yes", "1", "y", "t"), ("false", "no", "0", "n", "f", "")
 _AMOUNT = r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$"
@@ -33,21 +34,29 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 def read_aging(path: Path | str, *, portfolio: bool = False) -> pa.Table:
     """An aging file as the normalized table (SCHEMA); `portfolio` requires the facility_id column."""
     path = Path(path)
-    contained(path.parent, path, what="the aging file")
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, "no such aging file")])
-    suffix = path.suffix.lower()
+    return aging_from_bytes(read_bytes(path, limit=MAX_AGING_BYTES, what="aging file"), str(path),
+                            portfolio=portfolio)
+
+
+def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False) -> pa.Table:
+    """An aging from its content (a file, or a file the store keeps); its kind from the name's suffix."""
+    suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        table = _read_csv(path)
+        table = _read_csv(data, name)
     elif suffix == ".xlsx":
-        table = _read_xlsx(path)
+        table = _read_xlsx(data, name)
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(pa.BufferReader(data))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError([Problem(name, None, None, f"not a readable Parquet file: {exc}")]) from None
     else:
-        raise InputError([Problem(str(path), None, None, "an aging file is .csv, .xlsx or .parquet")])
-    return normalize(table, str(path), portfolio=portfolio)
+        raise InputError([Problem(name, None, None, "an aging file is .csv, .xlsx or .parquet")])
+    return normalize(table, name, portfolio=portfolio)
 
 
 def file_sha256(path: Path | str) -> str:
@@ -81,29 +90,31 @@ def invoices_from_rows(rows: list[dict], *, source: str = "rows") -> pa.Table:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def _read_csv(path: Path) -> pa.Table:
+def _read_csv(data: bytes, name: str) -> pa.Table:
     import pyarrow.csv as pcsv
 
     try:
-        names = pcsv.open_csv(path).schema.names  # the header; then every column read as text
-        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-            column_types={name: pa.string() for name in names}, strings_can_be_null=False))
+        names = pcsv.open_csv(pa.BufferReader(data)).schema.names  # the header; then every column read as text
+        return pcsv.read_csv(pa.BufferReader(data), convert_options=pcsv.ConvertOptions(
+            column_types={column: pa.string() for column in names}, strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), None, None, f"not a readable CSV file: {exc}")]) from None
+        raise InputError([Problem(name, None, None, f"not a readable CSV file: {exc}")]) from None
 
 
-def _read_xlsx(path: Path) -> pa.Table:
+def _read_xlsx(data: bytes, name: str) -> pa.Table:
+    from io import BytesIO
+
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
-        raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook: {exc}")]) from None
+        raise InputError([Problem(name, None, None, f"not a readable Excel workbook: {exc}")]) from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        raise InputError([Problem(str(path), None, None, "the first sheet is empty")])
+        raise InputError([Problem(name, None, None, "the first sheet is empty")])
     names = [str(h).strip() if h is not None else "" for h in header]
     columns: list[list[str]] = [[] for _ in names]
     for row in rows:
@@ -111,7 +122,7 @@ def _read_xlsx(path: Path) -> pa.Table:
             value = row[i] if i < len(row) else None
             columns[i].append(_cell_text(value))
     book.close()
-    return pa.table({name: pa.array(values, pa.string()) for name, values in zip(names, columns) if name})
+    return pa.table({column: pa.array(values, pa.string()) for column, values in zip(names, columns) if column})
 
 
 def _cell_text(value) -> str:

@@ -229,6 +229,12 @@ class Store:
             raise NotStored(facility_id)
         return head
 
+    def files(self, facility_id: str) -> StoredFiles:
+        """The facility's files as imported."""
+        with self.reading() as connection:
+            self._facility_row(connection, facility_id)
+            return StoredFiles(facility_id, self._files(connection, facility_id))
+
     def event_rows(self, facility_id: str) -> list[EventRow]:
         with self.reading() as connection:
             self._facility_row(connection, facility_id)
