@@ -14,8 +14,8 @@ from loanbook.cli import app
 from loanbook.events.parse import events_from
 from loanbook.portfolio.aging import read_aging
 from loanbook.portfolio.book import write_facility_book
-from loanbook.portfolio.run import folder_book, run_portfolio
 from loanbook.portfolio.rules import EligibilityRules, certificate
+from loanbook.portfolio.run import folder_book, run_portfolio
 
 DAY = date(2024, 3, 31)
 runner = CliRunner()
