@@ -24,6 +24,7 @@ ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold",
              "aging")
 DEBTOR_RULES = ("credit_balances", "cross_aging", "contra", "concentration")
 CATEGORIES = ROW_RULES + DEBTOR_RULES
+CODE = {name: i for i, name in enumerate(ROW_RULES, start=1)}  # an invoice's category while the rules run; 0: none
 LABELS = {"affiliates": "affiliates", "foreign": "foreign, uninsured", "government": "government, unassigned",
           "disputed": "disputed", "bill_and_hold": "bill and hold", "consignment": "consignment",
           "progress_billing": "progress billings", "aging": "aged past the limit",
@@ -124,8 +125,7 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -
     if as_of is not None:
         params = params.mutate(as_of=ibis.literal(as_of))
     rules = _rules(params)
-    t = invoices.mutate(amount=invoices.amount.cast(WORK), payable_to_debtor=invoices.payable_to_debtor.cast(WORK)
-                        ).inner_join(rules, "facility_id")
+    t = invoices.inner_join(rules, "facility_id")  # amounts stay decimal(18, 2) per invoice: 64-bit arithmetic
     invoice_age = t.rule_as_of.delta(t.invoice_date, unit="day")
     due_age = t.rule_as_of.delta(t.due_date, unit="day")
     debit = t.amount > 0
@@ -139,38 +139,34 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -
         (t.rule_progress_billing & t.progress_billing, "progress_billing"),
         (_older(invoice_age, due_age, t.rule_aging_invoice_days, t.rule_aging_due_days), "aging"),
     )
-    category = ibis.cases(*((condition.fill_null(False), name) for condition, name in flagged), else_="")
+    category = ibis.cases(*((condition.fill_null(False), CODE[name]) for condition, name in flagged), else_=0)
     credit_old = _older(invoice_age, due_age, t.rule_credit_invoice_days, t.rule_credit_due_days)
     cross_old = _older(invoice_age, due_age, t.rule_cross_invoice_days, t.rule_cross_due_days)
-    # Each invoice's category is decided once; the sums by (debtor, category) are then spread into columns on
-    # the far smaller grouped table, so no engine evaluates the rules more than once per invoice.
+    # Each invoice's category is decided once, in this projection; the sums below read it as a column, so no
+    # engine evaluates the rules more than once per invoice.
     rows = t.select(facility_id=t.facility_id, debtor_id=t.debtor_id, debtor_name=t.debtor_name, amount=t.amount,
                     payable=t.payable_to_debtor, category=category, credit_old=credit_old,
                     aged_debit=(debit & cross_old), debit=debit)
-    grouped = rows.group_by(["facility_id", "debtor_id", "category"]).aggregate(
-        debtor_name=rows.debtor_name.max(),
-        amount=rows.amount.sum(),
-        count=rows.amount.count(),
-        added_back=ibis.ifelse((rows.amount < 0) & rows.credit_old & (rows.category == "aging"), -rows.amount,
-                               _zero()).sum(),
-        n_added_back=((rows.amount < 0) & rows.credit_old & (rows.category == "aging")).cast("int64").sum(),
-        debits=ibis.ifelse(rows.debit, rows.amount, _zero()).sum(),
-        aged_debits=ibis.ifelse(rows.aged_debit, rows.amount, _zero()).sum(),
+    cents = ibis.literal(Decimal("0.00"), type="decimal(18, 2)")
+    added = (rows.amount < 0) & rows.credit_old & (rows.category == CODE["aging"])
+
+    def total(condition) -> ir.DecimalValue:
+        return ibis.ifelse(condition, rows.amount, cents).sum()
+
+    sums = rows.group_by(["facility_id", "debtor_id"]).aggregate(
+        debtor_name=rows.debtor_name.arbitrary(),
+        gross=rows.amount.sum(),
+        remaining=total(rows.category == 0),
+        credit_balances=ibis.ifelse(added, -rows.amount, cents).sum(),
+        n_credit_balances=added.cast("int64").sum(),
+        debits=total(rows.debit),
+        aged_debits=total(rows.aged_debit),
         payable=rows.payable.sum(),
+        **{name: total(rows.category == CODE[name]) for name in ROW_RULES},
+        **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES},
     )
-    g = grouped
-    debtors = g.group_by(["facility_id", "debtor_id"]).aggregate(
-        debtor_name=g.debtor_name.max(),
-        gross=g.amount.sum(),
-        remaining=ibis.ifelse(g.category == "", g.amount, _zero()).sum(),
-        credit_balances=g.added_back.sum(),
-        n_credit_balances=g.n_added_back.sum(),
-        debits=g.debits.sum(),
-        aged_debits=g.aged_debits.sum(),
-        payable=g.payable.sum(),
-        **{name: ibis.ifelse(g.category == name, g.amount, _zero()).sum() for name in ROW_RULES},
-        **{f"n_{name}": ibis.ifelse(g.category == name, g["count"], 0).sum() for name in ROW_RULES},
-    )
+    money = ("gross", "remaining", "credit_balances", "debits", "aged_debits", "payable", *ROW_RULES)
+    debtors = sums.mutate(**{name: sums[name].cast(WORK) for name in money})
     d = debtors.inner_join(rules, "facility_id")
     balance = d.remaining - d.credit_balances
     crossed = (d.rule_cross_percent.notnull() & (d.debits > 0)
