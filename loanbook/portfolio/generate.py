@@ -221,21 +221,21 @@ def generate_params(facilities: int, seed: int) -> pa.Table:
              "bill_and_hold": u[4] < 0.75, "consignment": u[5] < 0.75, "progress_billing": u[6] < 0.7,
              "contra": u[7] < 0.65}
     aging_invoice = pick([90, 120, None], [0.6, 0.32, 0.08], u[8])
-    aging_due = np.where(u[9] < 0.3, 60, None)
-    aging_due = np.where((aging_invoice == None) & (u[9] < 0.6), 60, aging_due)  # noqa: E711
+    aging_due = np.where(u[9] < 0.3, 60, None)  # type: ignore[call-overload]
+    aging_due = np.where((aging_invoice == None) & (u[9] < 0.6), 60, aging_due)  # type: ignore[call-overload]  # noqa: E711, E501
     has_credit = u[10] < 0.75
     credit_from_invoice = has_credit & (u[11] < 0.8)
-    credit_invoice = np.where(credit_from_invoice, np.where(aging_invoice == None, 90, aging_invoice), None)  # noqa: E711
-    credit_due = np.where(has_credit & ~credit_from_invoice, 60, None)
+    credit_invoice = np.where(credit_from_invoice, np.where(aging_invoice == None, 90, aging_invoice), None)  # type: ignore[call-overload]  # noqa: E711, E501
+    credit_due = np.where(has_credit & ~credit_from_invoice, 60, None)  # type: ignore[call-overload]
     has_cross = u[12] < 0.8
     cross_percent = np.where(has_cross, pick(["50", "50", "50", "50", "25", "35", "33.3333"], [1 / 7] * 7, u[13]),
                              None)
     cross_from_invoice = u[14] < 0.8
-    cross_invoice = np.where(has_cross & cross_from_invoice, 90, None)
-    cross_due = np.where(has_cross & ~cross_from_invoice, 60, None)
-    concentration = np.where(u[15] < 0.9, pick(["20", "25", "25", "30", "22.5"], [0.2] * 5, u[16]), None)
-    dilution = np.where(u[17] < 0.35, pick(["1", "2", "2.5", "3", "4.125"], [0.2] * 5, u[18]), None)
-    advance = np.where(u[19] < 0.9, pick(["80", "85", "85", "90", "82.5", "87.5"], [1 / 6] * 6, u[20]), None)
+    cross_invoice = np.where(has_cross & cross_from_invoice, 90, None)  # type: ignore[call-overload]
+    cross_due = np.where(has_cross & ~cross_from_invoice, 60, None)  # type: ignore[call-overload]
+    concentration = np.where(u[15] < 0.9, pick(["20", "25", "25", "30", "22.5"], [0.2] * 5, u[16]), None)  # type: ignore[call-overload]
+    dilution = np.where(u[17] < 0.35, pick(["1", "2", "2.5", "3", "4.125"], [0.2] * 5, u[18]), None)  # type: ignore[call-overload]
+    advance = np.where(u[19] < 0.9, pick(["80", "85", "85", "90", "82.5", "87.5"], [1 / 6] * 6, u[20]), None)  # type: ignore[call-overload]
 
     def days(values):
         return pa.array([None if v is None else int(v) for v in values], pa.int32())

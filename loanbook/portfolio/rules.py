@@ -150,19 +150,19 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -
     cents = ibis.literal(Decimal("0.00"), type="decimal(18, 2)")
     added = (rows.amount < 0) & rows.credit_old & (rows.category == CODE["aging"])
 
-    def total(condition) -> ir.DecimalValue:
+    def summed(condition) -> ir.DecimalValue:
         return ibis.ifelse(condition, rows.amount, cents).sum()
 
     sums = rows.group_by(["facility_id", "debtor_id"]).aggregate(
         debtor_name=rows.debtor_name.arbitrary(),
         gross=rows.amount.sum(),
-        remaining=total(rows.category == 0),
+        remaining=summed(rows.category == 0),
         credit_balances=ibis.ifelse(added, -rows.amount, cents).sum(),
         n_credit_balances=added.cast("int64").sum(),
-        debits=total(rows.debit),
-        aged_debits=total(rows.aged_debit),
+        debits=summed(rows.debit),
+        aged_debits=summed(rows.aged_debit),
         payable=rows.payable.sum(),
-        **{name: total(rows.category == CODE[name]) for name in ROW_RULES},
+        **{name: summed(rows.category == CODE[name]) for name in ROW_RULES},
         **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES},
     )
     money = ("gross", "remaining", "credit_balances", "debits", "aged_debits", "payable", *ROW_RULES)

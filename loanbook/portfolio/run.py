@@ -82,11 +82,14 @@ def store_book(store) -> list[BookFacility]:
     found = []
     for stored in store.facilities():
         files = store.files(stored.id)
-        found.append(BookFacility(stored.id, store.agreement(stored.id),
-                                  lambda facility_id=stored.id: store.facility(facility_id),
+        found.append(BookFacility(stored.id, store.agreement(stored.id), _stored_replay(store, stored.id),
                                   {name: _reader(files, name) for name in files.listing("agings", "")
                                    if AGING_NAME.fullmatch(Path(name).name)}))
     return found
+
+
+def _stored_replay(store, facility_id: str) -> Callable[[], Facility]:
+    return lambda: store.facility(facility_id)
 
 
 def _reader(files: FacilityFiles, name: str) -> Callable[[], bytes]:
