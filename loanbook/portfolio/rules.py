@@ -119,7 +119,7 @@ def _rules(params: ir.Table) -> ir.Table:
                             else params[name] for name in PARAMS.names if name != "facility_id"})
 
 
-def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -> ir.Table:
+def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None, *, detail: bool = True) -> ir.Table:
     """Each debtor's share of every category (rules 1 to 5) and its eligible balance, on each facility's as-of
     day (the params' `as_of`, or `as_of` for all). Facilities without parameters are left out."""
     if as_of is not None:
@@ -153,17 +153,18 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -
     def summed(condition) -> ir.DecimalValue:
         return ibis.ifelse(condition, rows.amount, cents).sum()
 
+    counts = ({"debtor_name": rows.debtor_name.arbitrary(), "n_credit_balances": added.cast("int64").sum(),
+               **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES}}
+              if detail else {})  # for a certificate: names and counts; a book's run needs only the amounts
     sums = rows.group_by(["facility_id", "debtor_id"]).aggregate(
-        debtor_name=rows.debtor_name.arbitrary(),
+        **counts,
         gross=rows.amount.sum(),
         remaining=summed(rows.category == 0),
         credit_balances=ibis.ifelse(added, -rows.amount, cents).sum(),
-        n_credit_balances=added.cast("int64").sum(),
         debits=summed(rows.debit),
         aged_debits=summed(rows.aged_debit),
         payable=rows.payable.sum(),
         **{name: summed(rows.category == CODE[name]) for name in ROW_RULES},
-        **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES},
     )
     money = ("gross", "remaining", "credit_balances", "debits", "aged_debits", "payable", *ROW_RULES)
     debtors = sums.mutate(**{name: sums[name].cast(WORK) for name in money})
@@ -184,23 +185,26 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -
     d = d.mutate(concentration=concentration)
     d = d.mutate(eligible=d.after_contra - d.concentration,
                  ineligible=sum((d[name] for name in CATEGORIES[1:]), d[CATEGORIES[0]]))
-    keep = ["facility_id", "debtor_id", "debtor_name", "gross", *CATEGORIES, *(f"n_{r}" for r in ROW_RULES),
-            "n_credit_balances", "eligible", "ineligible"]
+    keep = ["facility_id", "debtor_id", "gross", *CATEGORIES, "eligible", "ineligible"]
+    if detail:
+        keep[2:2] = ["debtor_name"]
+        keep += [*(f"n_{r}" for r in ROW_RULES), "n_credit_balances"]
     return d.select(*keep)
 
 
-def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date | None = None) -> ir.Table:
+def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date | None = None, *,
+                         detail: bool = False) -> ir.Table:
     """Per facility: gross, each category, eligible, the dilution reserve and the class's value (decimal(38, 2)).
     `con` is the backend the tables live on (kept for symmetry with the baselines; Ibis needs only the tables)."""
     del con
     if as_of is not None:
         params = params.mutate(as_of=ibis.literal(as_of))
-    d = by_debtor(invoices, params)
+    d = by_debtor(invoices, params, detail=detail)
     totals = d.group_by("facility_id").aggregate(
         gross=d.gross.sum(), **{name: d[name].sum() for name in CATEGORIES},
-        **{f"n_{name}": d[f"n_{name}"].sum() for name in ROW_RULES},
-        n_credit_balances=d.n_credit_balances.sum(),
-        **{f"n_{name}": (d[name] > 0).cast("int64").sum() for name in DEBTOR_RULES[1:]})
+        **({**{f"n_{name}": d[f"n_{name}"].sum() for name in ROW_RULES},
+            "n_credit_balances": d.n_credit_balances.sum(),
+            **{f"n_{name}": (d[name] > 0).cast("int64").sum() for name in DEBTOR_RULES[1:]}} if detail else {}))
     f = totals.inner_join(_rules(params), "facility_id")
     eligible = f.gross - sum((f[name] for name in CATEGORIES[1:]), f[CATEGORIES[0]])
     dilution = ibis.ifelse(f.rule_dilution_percent.notnull(), _percent_of(eligible, f.rule_dilution_percent),
@@ -209,7 +213,7 @@ def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date 
     value = ibis.ifelse(f.rule_advance_percent.notnull(), _percent_of(net, f.rule_advance_percent),
                         net).fill_null(net)
     money = {name: f[name].cast(OUT) for name in ("gross", *CATEGORIES)}
-    counts = {f"n_{name}": f[f"n_{name}"].cast("int64") for name in CATEGORIES}
+    counts = {f"n_{name}": f[f"n_{name}"].cast("int64") for name in CATEGORIES} if detail else {}
     return f.select(facility_id=f.facility_id, **money, eligible=eligible.cast(OUT), dilution=dilution.cast(OUT),
                     value=value.cast(OUT), **counts)
 
@@ -274,7 +278,7 @@ def compiled(engine: str) -> tuple[str, str]:
     invoices = ibis.table(ibis.Schema.from_pyarrow(INVOICES), name="invoices")
     params = ibis.table(ibis.Schema.from_pyarrow(PARAMS), name="params")
     dialect = {"duckdb": "duckdb", "spark": "pyspark"}[engine]
-    return (str(ibis.to_sql(eligible_by_facility(None, invoices, params), dialect=dialect)),
+    return (str(ibis.to_sql(eligible_by_facility(None, invoices, params, detail=True), dialect=dialect)),
             str(ibis.to_sql(by_debtor(invoices, params), dialect=dialect)))
 
 
