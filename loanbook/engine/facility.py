@@ -161,27 +161,37 @@ class Facility:
 
     @pinned
     def advance(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
-        """The decision on a request to advance `amount` on `day`, against the state at the end of that day."""
+        """The decision on a request to advance `amount` on `day`, against the state at the end of that day
+        (RULES.md section 3: what the borrower may ask for on that day)."""
+        tranche = self._tranche_of_request(tranche)
+        book = self.book(day)
+        self._require_availability(book, availabilities(book))
+        return decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
+
+    @pinned
+    def advance_to_record(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
+        """The decision on an advance that is to be recorded: dated before the record's last day, it is
+        outstanding on every later day too, so it must fit each day on which the record changes, and the worst
+        answer stands (a back-dated request cannot slip past a later, tighter state)."""
+        decision = self.advance(day, amount, tranche)
+        for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
+            if decision.decision == "refused":
+                break
+            other = decide(self.book(later), decision.tranche, amount, None)
+            if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:
+                decision = replace(other, day=day, reasons=other.reasons + (Reason("on_later_day", {"day": later}),))
+        return decision
+
+    def _tranche_of_request(self, tranche: str | None) -> str:
         if tranche is None:
             revolving = self.agreement.vocabulary.revolving()
             if len(revolving) != 1:
                 raise RecordError("name the tranche of the request: this facility has "
                                   f"{len(revolving)} revolving tranches")
-            tranche = revolving[0].id
-        elif self.agreement.vocabulary.unknown("tranches", tranche):
+            return revolving[0].id
+        if self.agreement.vocabulary.unknown("tranches", tranche):
             raise RecordError(str(self.agreement.vocabulary.unknown("tranches", tranche)))
-        book = self.book(day)
-        self._require_availability(book, availabilities(book))
-        decision = decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
-        # An advance dated before the record's last day is outstanding on every later day too: it must fit each
-        # day on which the record changes, and the worst answer stands.
-        for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
-            if decision.decision == "refused":
-                break
-            other = decide(self.book(later), tranche, amount, None)
-            if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:
-                decision = replace(other, day=day, reasons=other.reasons + (Reason("on_later_day", {"day": later}),))
-        return decision
+        return tranche
 
     @pinned
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:

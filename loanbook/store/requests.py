@@ -62,7 +62,7 @@ def submit_in(connection: Connection, store: Store, facility_id: str, *, day: da
     """Judge and keep a request inside the caller's writing transaction; an approved one's advance is recorded
     with it. Returns the request and, if an advance was recorded, the replay to remember once committed."""
     replay = store.locked(connection, facility_id)
-    decision = replay.advance(day, amount, tranche)
+    decision = replay.advance_to_record(day, amount, tranche)
     now = datetime.now(UTC)
     status = {APPROVE: "approved", REFER: "pending", REFUSE: "declined"}[decision.decision]
     values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
@@ -100,7 +100,7 @@ def decide_in(connection: Connection, store: Store, facility_id: str, request_id
     values: dict = {"decided_by": by, "decided_at": datetime.now(UTC), "status": "approved" if approve else "declined"}
     funded = None
     if approve:
-        again = replay.advance(request.day, request.amount, request.tranche)
+        again = replay.advance_to_record(request.day, request.amount, request.tranche)
         if again.decision == REFUSE:
             raise Conflict("the record no longer allows this advance: "
                            + "; ".join(reason_text(r) for r in again.reasons))
