@@ -17,7 +17,7 @@ from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
-from .availability import availabilities, borrowing_bases, breaches, decide, figure, overadvances
+from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
 from .charges import Charges
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
@@ -29,7 +29,7 @@ from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
-from .results import Decision, LenderShare, Obligation, Payoff, Reason, Status
+from .results import Breach, Decision, LenderShare, Obligation, Payoff, Reason, Status
 
 _SEVERITY = {"within_capacity": 0, "overadvance_requires_approval": 1, "refused": 2}
 ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -135,12 +135,9 @@ class Facility:
         snap = book.snap
         bases = borrowing_bases(book)
         avail = availabilities(book)
-        self._require_availability(book, avail)
+        self.require_availability(book)
         over = overadvances(book)
-        found = breaches(book, avail, over)
-        for version, block in self.agreement.terms_in_force(Amortization, day):
-            found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
-        found += self.covenants.breaches(day)
+        found = breaches(book, avail, over) + self.other_breaches(day)
         unpaid = self.interest_unpaid(day)
         return Status(
             as_of=day, figures=tuple(figure(book, n) for n in self._figure_names(book)), borrowing_bases=bases,
@@ -152,9 +149,16 @@ class Facility:
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
             lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_due(day)))
 
-    def _require_availability(self, book: FigureBook, found) -> None:
+    def other_breaches(self, day: date) -> list[Breach]:
+        """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
+        found = []
+        for version, block in self.agreement.terms_in_force(Amortization, day):
+            found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
+        return found + self.covenants.breaches(day)
+
+    def require_availability(self, book: FigureBook) -> None:
         """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""
-        covered = {a.tranche for a in found}
+        covered = {block.tranche for block in blocks(book, Availability)}
         for _, block in self.agreement.all_terms(Availability):
             if block.tranche not in covered:
                 book.definition(block.id)  # raises, naming the clause and the day
@@ -165,7 +169,7 @@ class Facility:
         (RULES.md section 3: what the borrower may ask for on that day)."""
         tranche = self._tranche_of_request(tranche)
         book = self.book(day)
-        self._require_availability(book, availabilities(book))
+        self.require_availability(book)
         return decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
 
     @pinned

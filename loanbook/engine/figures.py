@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from ..agreement.definitions import Definition, all_definitions, definitions_of
-from ..agreement.formula import MONEY, PERCENT, Formula, evaluate, parse_formula
+from ..agreement.formula import MONEY, PERCENT, Formula, Num, evaluate, parse_formula
 from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
 from ..agreement.kinds_pricing import LevelGrid, LevelValues
 from ..agreement.model import Agreement, ClauseVersion
@@ -172,20 +172,7 @@ class FigureBook:
     def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
                  local: dict[str, Decimal] | None = None) -> tuple[Decimal, str, tuple[Explanation, ...]]:
         """A quantity's exact value on the day (formula units), the formula in force, and its inputs."""
-        if isinstance(quantity, StepDown):
-            steps = quantity.steps_by(self.day)
-            rate = quantity.rate_on(self.day)
-            return rate / HUNDRED, f"{quantity_text(quantity)}: {steps} step(s) by {self.day}", ()
-        formula: Formula
-        if isinstance(quantity, Schedule):
-            entry = quantity.entry_on(self.day)
-            if entry is None:
-                raise RecordError(f"{version.clause_id}: no {what} is in force on {self.day} (the schedule of "
-                                  f"{version.document_id} does not cover the day)")
-            formula = entry.value
-            text = f"{formula.text} (from {entry.start}" + (f" to {entry.end})" if entry.end else ")")
-        else:
-            formula, text = quantity, quantity.text
+        formula, text = self.formula_on(quantity, version, what)
         local = local or {}
         try:
             value = evaluate(formula, lambda n: local[n] if n in local else self.raw(n))
@@ -193,6 +180,21 @@ class FigureBook:
             raise RecordError(f"{version.clause_id} on {self.day}: {exc}") from None
         inputs = tuple(self.explain(n) for n in formula.names if n not in local)
         return value, text, inputs
+
+    def formula_on(self, quantity: Quantity, version: ClauseVersion, what: str) -> tuple[Formula, str]:
+        """The formula a quantity gives on the day, and its text as explained: a schedule's entry for the day,
+        a step-down's rate that day (as a number)."""
+        if isinstance(quantity, StepDown):
+            rate = quantity.rate_on(self.day)
+            text = f"{quantity_text(quantity)}: {quantity.steps_by(self.day)} step(s) by {self.day}"
+            return Formula(text, Num(rate / HUNDRED, f"{rate}%", percent=True)), text
+        if isinstance(quantity, Schedule):
+            entry = quantity.entry_on(self.day)
+            if entry is None:
+                raise RecordError(f"{version.clause_id}: no {what} is in force on {self.day} (the schedule of "
+                                  f"{version.document_id} does not cover the day)")
+            return entry.value, f"{entry.value.text} (from {entry.start}" + (f" to {entry.end})" if entry.end else ")")
+        return quantity, quantity.text
 
     def _line(self, block: BorrowingBase, line: Line, version: ClauseVersion, ref: dict):
         rate, rate_text, rate_inputs = self.quantity(line.rate, version, f"rate of {line.id}")

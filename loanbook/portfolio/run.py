@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import ibis
 import pyarrow as pa
 
 from ..agreement.kinds_eligibility import Eligibility
@@ -23,11 +24,13 @@ from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
+from ..core.money import CENT, ZERO
 from ..engine.facility import Facility
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
 from .aging import MAX_AGING_BYTES, SCHEMA, aging_from_bytes, read_aging
 from .engines import connect
+from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table
 
 AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
@@ -58,6 +61,7 @@ class PortfolioRow:
     overadvance_limit: Decimal | None
     breaches: tuple[str, ...]
     problem: str | None = None     # why the day's figures could not be computed for this facility
+    computed_by: str = "dataframe"  # or "python (why)": terms the compiled expression does not cover
 
 
 def folder_book(directory: Path) -> list[BookFacility]:
@@ -104,10 +108,12 @@ def latest(names: list[str], day: date) -> str | None:
 
 
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
-                  portfolio_aging: Path | None = None,
+                  portfolio_aging: Path | None = None, compiled: bool = True,
                   progress: Callable[[Iterator], Iterator] = lambda items: items) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
-    day then follows from its own terms and record, with the aging's value reported that day."""
+    record then gives its balances that day (with the aging's value reported), and its terms, compiled to
+    dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
+    more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline)."""
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
@@ -126,21 +132,47 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
             table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
             tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
             sources[facility.id] = name
-    values: dict[str, dict] = {}
-    if tables and rules:
-        invoices = pa.concat_tables(tables).cast(SCHEMA)
-        with connect(engine) as backend:
+    with connect(engine) as backend:
+        values: dict[str, dict] = {}
+        if tables and rules:
+            invoices = pa.concat_tables(tables).cast(SCHEMA)
             result = backend.rows(eligible_by_facility(
                 backend.con, backend.load(invoices, "invoices"),
                 backend.load(params_table({f: r for f, (r, _) in rules.items()}, day), "params")))
-        values = {r["facility_id"]: r for r in result}
-    return [_row(facility, day, rules.get(facility.id), values.get(facility.id), sources.get(facility.id))
-            for facility in progress(iter(book))]
+            values = {r["facility_id"]: r for r in result}
+        days = [_day(facility, day, rules.get(facility.id), values.get(facility.id), sources.get(facility.id),
+                     compiled) for facility in progress(iter(book))]
+        figures, refused = _compiled_figures(backend, [d for d in days if isinstance(d, _Planned)])
+    rows = []
+    for facility, done in zip(book, days):
+        if isinstance(done, _Planned) and facility.id in refused:  # too wide for exact dataframe arithmetic
+            again = _day(facility, day, rules.get(facility.id), values.get(facility.id), sources.get(facility.id),
+                         compiled=False)
+            assert isinstance(again, PortfolioRow)
+            done = replace(again, computed_by=f"python ({refused[facility.id]})")
+        rows.append(_planned_row(done, figures[facility.id]) if isinstance(done, _Planned) else done)
+    return rows
 
 
-def _row(facility: BookFacility, day: date, rule, computed: dict | None, source: str | None) -> PortfolioRow:
-    name = facility.agreement.name
+@dataclass
+class _Planned:
+    """A facility whose figures the compiled expression gives: its row so far, its plan, its other breaches."""
+
+    row: PortfolioRow
+    shape: Shape
+    constants: list[Decimal]
+    inputs: list[Decimal]
+    other_breaches: tuple[str, ...]
+
+
+def _day(facility: BookFacility, day: date, rule, computed: dict | None, source: str | None,
+         compiled: bool) -> PortfolioRow | _Planned:
+    """The facility's record that day, with the aging's value reported: planned for the compiled expression,
+    or (where its terms are outside it, or `compiled` is off) evaluated by the Python engine."""
     collateral = rule[1].collateral if rule else None
+    money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
+    row = PortfolioRow(facility.id, facility.agreement.name, source, collateral, money("gross"), money("eligible"),
+                       money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python")
     try:
         replay = facility.replay()
         if computed is not None and collateral is not None:
@@ -149,18 +181,51 @@ def _row(facility: BookFacility, day: date, rule, computed: dict | None, source:
                       "note": f"the value of {source}, computed in the portfolio run"}
             replay = replay.extended(events_from([report], replay.agreement, f"portfolio run: {source}",
                                                  prior=replay.events))
+        if compiled:
+            book = replay.book(day)
+            replay.require_availability(book)
+            try:
+                shape, constants, inputs = shape_of(plan_of(book))
+                others = tuple(b.rule for b in replay.other_breaches(day))
+                return _Planned(replace(row, computed_by="dataframe"), shape, constants, inputs, others)
+            except NotCompiled as exc:
+                row = replace(row, computed_by=f"python ({exc})")
         status = replay.status(day)
     except (InputError, RecordError) as exc:
-        message = exc.one_line() if isinstance(exc, InputError) else str(exc)
-        return PortfolioRow(facility.id, name, source, collateral, None, None, None, Decimal(0), Decimal(0),
-                            Decimal(0), None, (), message)
-    base = sum((b.total.value for b in status.borrowing_bases), Decimal(0))
-    availability = sum((a.availability.value for a in status.availabilities), Decimal(0))
-    overadvance = sum((o.overadvance.value for o in status.overadvances), Decimal(0))
-    limit = sum((o.limit.value for o in status.overadvances), Decimal(0)) if status.overadvances else None
-    money = (lambda key: Decimal(computed[key]).quantize(Decimal("0.01"))) if computed else (lambda key: None)
-    return PortfolioRow(facility.id, name, source, collateral, money("gross"), money("eligible"), money("value"),
-                        base, availability, overadvance, limit, tuple(sorted({b.rule for b in status.breaches})))
+        return replace(row, problem=exc.one_line() if isinstance(exc, InputError) else str(exc))
+    return replace(row, borrowing_base=sum((b.total.value for b in status.borrowing_bases), ZERO),
+                   availability=sum((a.availability.value for a in status.availabilities), ZERO),
+                   overadvance=sum((o.overadvance.value for o in status.overadvances), ZERO),
+                   overadvance_limit=sum((o.limit.value for o in status.overadvances), ZERO)
+                   if status.overadvances else None,
+                   breaches=tuple(sorted({b.rule for b in status.breaches})))
+
+
+def _compiled_figures(backend, planned: list[_Planned]) -> tuple[dict[str, dict], dict[str, str]]:
+    """Every planned facility's figures from one query (a table and an expression per shape, unioned), and the
+    facilities whose figures are too wide for exact dataframe arithmetic, with why."""
+    groups: dict[Shape, list[_Planned]] = {}
+    for p in planned:
+        groups.setdefault(p.shape, []).append(p)
+    parts = []
+    refused: dict[str, str] = {}
+    for number, (shape, members) in enumerate(groups.items()):
+        try:
+            table = group_table(shape, [(p.row.facility, p.constants, p.inputs) for p in members])
+            parts.append(group_expr(shape, backend.load(table, f"shape_{number}")))
+        except NotCompiled as exc:
+            refused.update({p.row.facility: str(exc) for p in members})
+    if not parts:
+        return {}, refused
+    union = parts[0] if len(parts) == 1 else ibis.union(*parts)
+    return {r["facility_id"]: r for r in backend.rows(union)}, refused
+
+
+def _planned_row(planned: _Planned, figures: dict) -> PortfolioRow:
+    broken = {rule for rule in figures["breaches"].split("\n") if rule}
+    return replace(planned.row, borrowing_base=figures["borrowing_base"], availability=figures["availability"],
+                   overadvance=figures["overadvance"], overadvance_limit=figures["overadvance_limit"],
+                   breaches=tuple(sorted(broken | set(planned.other_breaches))))
 
 
 RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging", pa.string()),
@@ -168,12 +233,12 @@ RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging
                     ("value", pa.decimal128(18, 2)), ("borrowing_base", pa.decimal128(18, 2)),
                     ("availability", pa.decimal128(18, 2)), ("overadvance", pa.decimal128(18, 2)),
                     ("overadvance_limit", pa.decimal128(18, 2)), ("breaches", pa.list_(pa.string())),
-                    ("problem", pa.string())])
+                    ("problem", pa.string()), ("computed_by", pa.string())])
 
 
 def result_table(rows: list[PortfolioRow]) -> pa.Table:
     fields = ("facility", "name", "aging", "collateral", "gross", "eligible", "value", "borrowing_base",
-              "availability", "overadvance", "overadvance_limit", "breaches", "problem")
+              "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by")
     return pa.table({column: pa.array([getattr(r, f) if f != "breaches" else list(r.breaches) for r in rows],
                                       RESULT.field(column).type)
                      for column, f in zip(RESULT.names, fields)}, schema=RESULT)
