@@ -48,6 +48,21 @@ _AMBIGUOUS_FORMS = (
 class StrictResolver(BaseResolver):
     """YAML 1.2 core scalars (decimal numbers, true/false, null); the YAML 1.1 surprises are marked."""
 
+    def resolve(self, kind, value, implicit):
+        # a plain scalar's tag depends on its text alone, and records repeat theirs (keys, types, dates):
+        # remembered, since matching every pattern is most of the time it takes to read a long record
+        if kind is not ScalarNode or not implicit[0] or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        tag = _PLAIN_TAGS_SEEN.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS_SEEN) < 50_000:
+                _PLAIN_TAGS_SEEN[value] = tag
+        return tag
+
+
+_PLAIN_TAGS_SEEN: dict[str, str] = {}
+
 
 StrictResolver.yaml_implicit_resolvers = {}
 for _tag, _pattern in ((_AMBIGUOUS, _AMBIGUOUS_FORMS),

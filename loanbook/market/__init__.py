@@ -1,6 +1,7 @@
 """Market data the project ships: the prime rate series."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -48,8 +49,10 @@ def read_series(data: object, file: str) -> ShippedSeries:
     return ShippedSeries(changes, through)
 
 
+@functools.cache
 def shipped_prime_series() -> ShippedSeries:
-    """The Federal Reserve H.15 bank prime loan rate, each change from its effective date."""
+    """The Federal Reserve H.15 bank prime loan rate, each change from its effective date (read once: it is
+    part of the package, immutable)."""
     resource = resources.files(__package__) / "prime_rate.yaml"
     return read_series(load_yaml(Path("prime_rate.yaml"), text=resource.read_text(encoding="utf-8")).data,
                        "prime_rate.yaml")
