@@ -800,6 +800,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
         breached = sum(1 for r in rows if r.breaches)
         _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
+        by_python = sum(1 for r in rows if r.computed_by != "dataframe" and not r.problem)
+        if by_python:
+            _say(f"{by_python:,} computed by the Python engine: terms outside exact dataframe arithmetic "
+                 "(computed_by in --json and --out says why)")
     _run(action)
 
 
@@ -807,7 +811,8 @@ def out_row(r) -> dict:
     return out.plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
                       "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
                       "availability": r.availability, "overadvance": r.overadvance,
-                      "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem})
+                      "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
+                      "computed_by": r.computed_by})
 
 
 def main() -> None:
