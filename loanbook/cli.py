@@ -754,6 +754,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                                                                              "facility_id column)"),
                   engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
                   out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
+                  workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
+                                                                               "(default: one per core, up to 8)"),
                   as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging, its availability and its breaches."""
     from rich.progress import track
@@ -765,19 +767,21 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         day = _day(as_of, "--as-of")
         if engine not in ENGINES:
             raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {engine!r}")
+        if workers is not None and not 1 <= workers <= 64:
+            raise BadInput(f"--workers is a number of processes from 1 to 64, got {workers}")
         if book is not None:
             if not book.is_dir():
                 raise BadInput(f"--book {book}: no such folder")
-            facilities = folder_book(book)
+            facilities = folder_book(book, workers=workers)
             shared = book / "agings"
             portfolio_aging = aging
             if portfolio_aging is None and shared.is_dir():
                 name = latest([p.name for p in shared.iterdir()], day)
                 portfolio_aging = shared / name if name else None
         else:
-            facilities, portfolio_aging = store_book(_store()), aging
+            facilities, portfolio_aging = store_book(_store(), workers=workers), aging
         quiet = as_json or not sys.stderr.isatty()
-        rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging,
+        rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, workers=workers,
                              progress=(lambda items: items) if quiet else
                              (lambda items: track(items, total=len(facilities), description="facilities",
                                                   console=Console(stderr=True))))

@@ -1,6 +1,7 @@
 """Portfolio runs on a generated book: each facility's figures equal what it gives alone (its certificate from
 its own invoices, then `status` with that value reported), from folders and from the store, on both engines."""
 import json
+import os
 import re
 import shutil
 from dataclasses import replace
@@ -21,7 +22,9 @@ from loanbook.events.parse import events_from
 from loanbook.portfolio.aging import read_aging
 from loanbook.portfolio.book import write_facility_book
 from loanbook.portfolio.rules import EligibilityRules, certificate
-from loanbook.portfolio.run import folder_book, run_portfolio
+from loanbook.portfolio.run import folder_book, run_portfolio, store_book
+from loanbook.portfolio.workers import MIN_ITEMS, Workers
+from loanbook.store.store import Store
 
 DAY = date(2024, 3, 31)
 runner = CliRunner()
@@ -177,3 +180,45 @@ def test_terms_outside_exact_dataframe_arithmetic_go_to_the_python_engine_and_sa
     [row] = run_portfolio(folder_book(tmp_path), DAY, portfolio_aging=aging)
     assert row.computed_by.startswith("python (a ") and "digits" in row.computed_by, row.computed_by
     assert not row.problem and row.borrowing_base > 0
+
+
+# --- the records read on every core -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def large_book(tmp_path_factory):
+    """Enough facilities for the run to fork its workers (MIN_ITEMS)."""
+    folder = tmp_path_factory.mktemp("large")
+    aging = write_facility_book(folder, facilities=MIN_ITEMS, invoices=20 * MIN_ITEMS, seed=9, as_of=DAY)
+    return folder, aging
+
+
+def test_records_read_in_worker_processes_give_the_rows_of_one_process(large_book):
+    folder, aging = large_book
+    forked = run_portfolio(folder_book(folder, workers=2), DAY, portfolio_aging=aging, workers=2)
+    alone_ = run_portfolio(folder_book(folder, workers=1), DAY, portfolio_aging=aging, workers=1)
+    assert len(forked) == MIN_ITEMS and forked == alone_
+    assert {r.computed_by for r in forked} == {"dataframe"} and not any(r.problem for r in forked)
+
+
+def test_a_store_s_book_read_in_worker_processes(large_book, tmp_path):
+    """Each worker opens its own connection to the store (a fork never shares the parent's pooled ones)."""
+    folder, aging = large_book
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    for facility in sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists()):
+        store.import_folder(facility)
+    store.facility("F00001")  # a pooled connection and a cached replay in the parent before the fork
+    forked = run_portfolio(store_book(store, workers=2), DAY, portfolio_aging=aging, workers=2)
+    assert forked == run_portfolio(folder_book(folder, workers=1), DAY, portfolio_aging=aging, workers=1)
+    assert store.verify("F00001").ok  # the parent's store still works after its workers are gone
+    store.close()
+
+
+def _pid(_index):
+    return os.getpid()
+
+
+def test_the_workers_are_other_processes_and_small_books_stay_in_this_one():
+    with Workers(list(range(MIN_ITEMS)), 2) as pool:
+        assert os.getpid() not in set(pool.map(_pid, range(MIN_ITEMS)))
+    with Workers(list(range(MIN_ITEMS - 1)), 2) as pool:
+        assert set(pool.map(_pid, range(MIN_ITEMS - 1))) == {os.getpid()}

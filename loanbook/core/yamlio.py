@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -73,28 +72,6 @@ for _tag, _pattern in ((_AMBIGUOUS, _AMBIGUOUS_FORMS),
     StrictResolver.add_implicit_resolver(_tag, re.compile(rf"^(?:{_pattern})$"), None)
 
 
-class StrictConstructor(SafeConstructor):
-    def construct_exact(self, node):
-        if len(node.value) > 40:
-            raise ConstructorError(None, None, f"a number of {len(node.value):,} characters is not an amount",
-                                   node.start_mark)
-        return Decimal(node.value)
-
-    def construct_integer(self, node):
-        return int(self.construct_exact(node))
-
-    def construct_ambiguous(self, node):
-        raise ConstructorError(None, None, f"{node.value!r} is read differently by different YAML versions "
-                                           "(octal, hexadecimal, sexagesimal, exponent, .inf/.nan or yes/no): "
-                                           "quote it, or write a plain decimal or true/false", node.start_mark)
-
-
-StrictConstructor.yaml_constructors = dict(SafeConstructor.yaml_constructors)
-StrictConstructor.yaml_constructors.update({
-    _FLOAT: StrictConstructor.construct_exact, _INT: StrictConstructor.construct_integer,
-    _AMBIGUOUS: StrictConstructor.construct_ambiguous,
-    "tag:yaml.org,2002:timestamp": SafeConstructor.construct_scalar})
-
 try:  # libyaml's parser: PyYAML's pure Python one is slow (seconds a megabyte) on large or deep files
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML without libyaml
@@ -113,10 +90,11 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     _Parser = _PurePython  # type: ignore[misc, assignment]
 
 
-class StrictLoader(_Parser, StrictConstructor, StrictResolver):  # type: ignore[misc, valid-type]
+class StrictLoader(_Parser, StrictResolver):  # type: ignore[misc, valid-type]
+    """Parses and composes the node graph; `_inspect` checks it and builds the data."""
+
     def __init__(self, stream):
         _Parser.__init__(self, stream)  # type: ignore[misc]
-        StrictConstructor.__init__(self)
         StrictResolver.__init__(self)
 
 
@@ -148,10 +126,10 @@ def located_at(path: tuple, line: int) -> tuple[str | None, str | None]:
     return f"line {line}", ".".join(str(p) for p in path) or None
 
 
-def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
+def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple, int]]:
     """Walk the node graph once (iteratively): refuse tags, numbers YAML versions read differently, complex
-    or repeated keys, self-containing anchors, nesting and alias expansion beyond the bounds; return the
-    line of every path."""
+    or repeated keys, self-containing anchors, nesting and alias expansion beyond the bounds; build the data
+    (numbers as Decimal) and the line of every path as it goes."""
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     seen: set[int] = set()
@@ -162,10 +140,11 @@ def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
         position, field = locate(path, node.start_mark.line + 1)
         problems.append(Problem(file, position, field, message))
 
-    # (node, path, ancestors' ids); a node met again is an alias use
-    stack: list[tuple[Node, tuple, frozenset[int]]] = [(root, (), frozenset())]
+    holder: list = [None]
+    # (node, path, ancestors' ids, where its value goes: container and key); a node met again is an alias use
+    stack: list[tuple[Node, tuple, frozenset[int], object, object]] = [(root, (), frozenset(), holder, 0)]
     while stack and len(problems) < MAX_PROBLEMS:
-        node, path, ancestors = stack.pop()
+        node, path, ancestors, into, at = stack.pop()
         if id(node) in ancestors:
             problem(node, path, "an anchor contains an alias of itself")
             break
@@ -186,6 +165,8 @@ def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
                 problem(node, path, _AMBIGUOUS_MESSAGE.format(node.value[:40]))
             elif node.tag in (_INT, _FLOAT) and len(node.value) > 40:
                 problem(node, path, f"a number of {len(node.value):,} characters is not an amount")
+            else:
+                into[at] = _scalar(node)  # type: ignore[index]
             continue
         if aliases:
             expanded += 1
@@ -197,9 +178,13 @@ def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
             problem(node, path, "tags (!!type or !name) are not allowed")
             continue
         if isinstance(node, SequenceNode):
+            items: list = [None] * len(node.value)
+            into[at] = items  # type: ignore[index]
             for i, item in enumerate(node.value):
-                stack.append((item, path + (i,), inner))
+                stack.append((item, path + (i,), inner, items, i))
         elif isinstance(node, MappingNode):
+            mapping: dict = {}
+            into[at] = mapping  # type: ignore[index]
             keys: dict[str, Node] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
@@ -214,11 +199,26 @@ def _inspect(root: Node, file: str, locate: Locate) -> dict[tuple, int]:
                                                      f"{keys[key].start_mark.line + 1}): one value per field")
                     continue
                 keys[key] = key_node
+                mapping[_scalar(key_node)] = None  # the document's order of keys, values filled as they come
                 lines[path + (key,)] = key_node.start_mark.line + 1
-                stack.append((value_node, path + (key,), inner))
+                stack.append((value_node, path + (key,), inner, mapping, _scalar(key_node)))
     if problems:
         raise InputError(problems)
-    return lines
+    return holder[0], lines
+
+
+def _scalar(node: ScalarNode) -> object:
+    """A scalar's value by its tag: YAML 1.2's plain numbers exact (Decimal; an integer as int), true/false,
+    null; everything else text (dates stay text, checked with their field)."""
+    if node.tag == _STR:
+        return node.value
+    if node.tag == _INT:
+        return int(node.value)
+    if node.tag == _FLOAT:
+        return Decimal(node.value)
+    if node.tag == _BOOL:
+        return node.value.lower() == "true"
+    return None  # null
 
 
 def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTES,
@@ -234,8 +234,7 @@ def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTE
     try:
         loader = StrictLoader(text)
         node = loader.get_single_node()
-        lines = _inspect(node, str(path), locate) if node is not None else {}
-        data = loader.construct_document(node) if node is not None else None
+        data, lines = _inspect(node, str(path), locate) if node is not None else (None, {})
     except (yaml.YAMLError, RecursionError) as exc:
         raise InputError([Problem(str(path), _mark(exc, text), None, f"not valid YAML: {_reason(exc)}")]) from None
     finally:
@@ -247,13 +246,13 @@ def load_yaml(path: Path, *, text: str | None = None, limit: int = MAX_YAML_BYTE
 def _flow_too_deep(text: str) -> int | None:
     """The line where [ and { brackets nest beyond the bound, found by a scan before parsing: a small file of
     deep nests would otherwise cost the parser seconds."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
     depth = 0
     quote = ""
-    line = 1
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        elif quote:
+    for found in _FLOW_CHARS.finditer(text):
+        ch = found.group()
+        if quote:
             if ch == quote:
                 quote = ""
         elif ch in "'\"":
@@ -261,10 +260,13 @@ def _flow_too_deep(text: str) -> int | None:
         elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return line
-        elif ch in "]}" and depth:
+                return text.count("\n", 0, found.start()) + 1
+        elif depth:
             depth -= 1
     return None
+
+
+_FLOW_CHARS = re.compile(r"[\[\]{}'\"]")
 
 
 def _mark(exc: BaseException, text: str) -> str | None:

@@ -197,9 +197,7 @@ def plan_of(book: FigureBook) -> FacilityPlan:
     refuses the day. Raises NotCompiled for terms outside exact dataframe arithmetic."""
     lower = _Lowering(book)
     bases = [lower.name(block.id) for block in blocks(book, BorrowingBase)]
-    availability = []
-    for block in blocks(book, Availability):
-        availability.append(lower.name(block.id))
+    availability = [lower.name(block.id) for block in blocks(book, Availability)]
     found = blocks(book, Overadvance)
     if len(found) > 1:
         raise RecordError(f"two overadvance clauses are in force on {book.day}; a facility has one")

@@ -32,6 +32,7 @@ from .aging import MAX_AGING_BYTES, SCHEMA, aging_from_bytes, read_aging
 from .engines import connect
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table
+from .workers import Workers, shared
 
 AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
 
@@ -64,11 +65,14 @@ class PortfolioRow:
     computed_by: str = "dataframe"  # or "python (why)": terms the compiled expression does not cover
 
 
-def folder_book(directory: Path) -> list[BookFacility]:
-    """Every facility folder directly under `directory` (a folder with a facility.yaml)."""
+def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFacility]:
+    """Every facility folder directly under `directory` (a folder with a facility.yaml), its agreement read
+    on every core."""
+    folders = sorted(p for p in directory.iterdir() if (p / "facility.yaml").is_file())
+    with Workers(folders, workers) as pool:
+        agreements = list(pool.map(_folder_agreement, range(len(folders))))
     found = []
-    for folder in sorted(p for p in directory.iterdir() if (p / "facility.yaml").is_file()):
-        agreement = load_agreement(folder)
+    for folder, agreement in zip(folders, agreements):
         events_file = folder / "events.yaml"
 
         def replay(agreement=agreement, events_file=events_file) -> Facility:
@@ -81,15 +85,27 @@ def folder_book(directory: Path) -> list[BookFacility]:
     return found
 
 
-def store_book(store) -> list[BookFacility]:
-    """Every facility in the store, its replay from the store's cache."""
+def _folder_agreement(index: int) -> Agreement:
+    return load_agreement(shared()[index])
+
+
+def store_book(store, *, workers: int | None = None) -> list[BookFacility]:
+    """Every facility in the store, its agreement read on every core, its replay from the store's cache."""
+    ids = [stored.id for stored in store.facilities()]
+    with Workers([(store, facility_id) for facility_id in ids], workers) as pool:
+        agreements = list(pool.map(_stored_agreement, range(len(ids))))
     found = []
-    for stored in store.facilities():
-        files = store.files(stored.id)
-        found.append(BookFacility(stored.id, store.agreement(stored.id), _stored_replay(store, stored.id),
+    for facility_id, agreement in zip(ids, agreements):
+        files = store.files(facility_id)
+        found.append(BookFacility(facility_id, agreement, _stored_replay(store, facility_id),
                                   {name: _reader(files, name) for name in files.listing("agings", "")
                                    if AGING_NAME.fullmatch(Path(name).name)}))
     return found
+
+
+def _stored_agreement(index: int) -> Agreement:
+    store, facility_id = shared()[index]
+    return store.agreement(facility_id)
 
 
 def _stored_replay(store, facility_id: str) -> Callable[[], Facility]:
@@ -108,12 +124,13 @@ def latest(names: list[str], day: date) -> str | None:
 
 
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
-                  portfolio_aging: Path | None = None, compiled: bool = True,
+                  portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
-    more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline)."""
+    more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
+    records are read on every core (`workers`: how many processes; 1 runs them here)."""
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
@@ -132,7 +149,7 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
             table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
             tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
             sources[facility.id] = name
-    with connect(engine) as backend:
+    with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
         values: dict[str, dict] = {}
         if tables and rules:
             invoices = pa.concat_tables(tables).cast(SCHEMA)
@@ -140,14 +157,15 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
                 backend.con, backend.load(invoices, "invoices"),
                 backend.load(params_table({f: r for f, (r, _) in rules.items()}, day), "params")))
             values = {r["facility_id"]: r for r in result}
-        days = [_day(facility, day, rules.get(facility.id), values.get(facility.id), sources.get(facility.id),
-                     compiled) for facility in progress(iter(book))]
+        collateral = {f: terms.collateral for f, (_, terms) in rules.items()}
+        days = list(progress(pool.map(_task, [(index, day, collateral.get(f.id), values.get(f.id), sources.get(f.id),
+                                               compiled) for index, f in enumerate(book)])))
         figures, refused = _compiled_figures(backend, [d for d in days if isinstance(d, _Planned)])
     rows = []
     for facility, done in zip(book, days):
         if isinstance(done, _Planned) and facility.id in refused:  # too wide for exact dataframe arithmetic
-            again = _day(facility, day, rules.get(facility.id), values.get(facility.id), sources.get(facility.id),
-                         compiled=False)
+            again = _day(facility, day, collateral.get(facility.id), values.get(facility.id),
+                         sources.get(facility.id), compiled=False)
             assert isinstance(again, PortfolioRow)
             done = replace(again, computed_by=f"python ({refused[facility.id]})")
         rows.append(_planned_row(done, figures[facility.id]) if isinstance(done, _Planned) else done)
@@ -165,11 +183,15 @@ class _Planned:
     other_breaches: tuple[str, ...]
 
 
-def _day(facility: BookFacility, day: date, rule, computed: dict | None, source: str | None,
+def _task(task: tuple) -> PortfolioRow | _Planned:
+    index, *rest = task
+    return _day(shared()[index], *rest)
+
+
+def _day(facility: BookFacility, day: date, collateral: str | None, computed: dict | None, source: str | None,
          compiled: bool) -> PortfolioRow | _Planned:
     """The facility's record that day, with the aging's value reported: planned for the compiled expression,
     or (where its terms are outside it, or `compiled` is off) evaluated by the Python engine."""
-    collateral = rule[1].collateral if rule else None
     money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
     row = PortfolioRow(facility.id, facility.agreement.name, source, collateral, money("gross"), money("eligible"),
                        money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python")

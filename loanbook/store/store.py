@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ class Store:
     def __init__(self, url: str | None = None, *, migrate: bool = True, cache_size: int = 64):
         self.url = url or default_url()
         self.db = connect(self.url)
+        _OPEN.add(self)
         if migrate:
             upgrade(self.db)
         self.prime = shipped_prime_series()
@@ -406,6 +408,19 @@ class Store:
     def _cache_of(self, key: tuple) -> Bounded:
         """Views as known at a past time are kept apart, so a reader asking many can never evict the current."""
         return self._replays if key[2] is None else self._views
+
+
+_OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def _forget_connections() -> None:
+    """In a forked process (a portfolio run's workers): the parent's pooled connections are the parent's; the
+    child opens its own when it reads."""
+    for store in list(_OPEN):
+        store.db.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections)
 
 
 @dataclass(frozen=True)
