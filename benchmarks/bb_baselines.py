@@ -148,7 +148,7 @@ def pandas_rules(invoices: pd.DataFrame, params: pd.DataFrame, as_of: dt.date) -
         eligible = int(row["eligible"])
         dilution = 0 if pd.isna(row["dilution_p"]) else _percent_of(eligible, row["dilution_p"])
         net = eligible - dilution
-        value = net if pd.isna(row["advance_p"]) else _percent_of(net, row["advance_p"])
+        value = max(0, net if pd.isna(row["advance_p"]) else _percent_of(net, row["advance_p"]))
         out["facility_id"].append(facility)
         for name in ("gross", *CATEGORIES):
             out[name].append(_money(int(row[name])))
@@ -347,8 +347,8 @@ SELECT facility_id,
        CAST(concentration AS DECIMAL(18, 2)) AS concentration,
        CAST(eligible AS DECIMAL(18, 2)) AS eligible,
        CAST(dilution AS DECIMAL(18, 2)) AS dilution,
-       -- rule 8: (eligible - dilution) x advance rate (none: 100%), rounded half-up
-       CAST(coalesce(round((eligible - dilution) * advance_percent * 0.01, 2), eligible - dilution)
+       -- rule 8: (eligible - dilution) x advance rate (none: 100%), rounded half-up, never below zero
+       CAST(greatest(coalesce(round((eligible - dilution) * advance_percent * 0.01, 2), eligible - dilution), 0)
             AS DECIMAL(18, 2)) AS value
 FROM diluted
 ORDER BY facility_id

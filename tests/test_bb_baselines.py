@@ -254,10 +254,11 @@ def test_concentration_after_cross_aging_and_contra():
 
 
 def test_concentration_needs_a_total_above_zero():
-    # Not in the doc: with T at or below zero there is no cap to speak of; read as no concentration.
+    # Not in the doc: with T at or below zero there is no cap to speak of; read as no concentration. The value
+    # is never below zero (rule 8): eligible -200.00 values the class at 0.00.
     rows = [inv("A", "100.00", 10), inv("B", "-300.00", 10)]
     r = compute(*book(rows, rules(concentration_percent="25")))["F1"]
-    expect(r, gross="-200.00", eligible="-200.00", value="-200.00")
+    expect(r, gross="-200.00", eligible="-200.00", value="0.00")
 
 
 def test_dilution_and_value_rounded_half_up():

@@ -477,3 +477,12 @@ def test_every_rule_at_once(engine):
     # BIG 1,000 + 3,480 = 4,480; OLD 2,800 + 200 + 800 = 3,800; FOR 2,000; CON 1,500; AFF 1,000; GOV 700; DIS 400
     assert listed == [("BIG", D("4480.00")), ("OLD", D("3800.00")), ("FOR", D("2000.00")), ("CON", D("1500.00")),
                       ("AFF", D("1000.00")), ("GOV", D("700.00")), ("DIS", D("400.00"))]
+
+
+def test_credits_beyond_the_debits_value_the_class_at_zero():
+    """A 5,000.00 invoice and a recent 7,000.00 credit: eligible 5,000.00 - 7,000.00 = -2,000.00; the dilution
+    reserve 2% of it is -40.00, and (-2,000.00 + 40.00) x 85% = -1,666.00 would be a negative collateral value:
+    the value is 0.00 (rule 8)."""
+    cert = run([inv("A", "5000.00", 10), inv("B", "-7000.00", 5)], dilution_percent=D("2"), advance_percent=D("85"))
+    categories(cert)
+    assert (cert.eligible, cert.dilution, cert.value) == (D("-2000.00"), D("-40.00"), D("0.00"))

@@ -210,8 +210,8 @@ def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date 
     dilution = ibis.ifelse(f.rule_dilution_percent.notnull(), _percent_of(eligible, f.rule_dilution_percent),
                            _zero()).fill_null(_zero())
     net = eligible - dilution
-    value = ibis.ifelse(f.rule_advance_percent.notnull(), _percent_of(net, f.rule_advance_percent),
-                        net).fill_null(net)
+    value = ibis.greatest(ibis.ifelse(f.rule_advance_percent.notnull(), _percent_of(net, f.rule_advance_percent),
+                                      net).fill_null(net), _zero())  # credits beyond the debits value nothing
     money = {name: f[name].cast(OUT) for name in ("gross", *CATEGORIES)}
     counts = {f"n_{name}": f[f"n_{name}"].cast("int64") for name in CATEGORIES} if detail else {}
     return f.select(facility_id=f.facility_id, **money, eligible=eligible.cast(OUT), dilution=dilution.cast(OUT),
