@@ -125,10 +125,13 @@ operations:
 
 
 def _events(rng: np.random.Generator, as_of: date, receivables: int) -> str:
-    """A year of a revolver's life: an opening balance, weekly advances and repayments, monthly borrowing base
-    reports and a letter of credit or two, each amount drawn around the facility's receivables."""
+    """A year of a revolver's life: an opening balance, weekly advances and repayments that keep the loans
+    around the borrower's own level of use (10% to 36% of its receivables, of which about half are eligible
+    and advanced against: most facilities have room, some are over), monthly borrowing base reports and a
+    letter of credit or two, each amount drawn around the facility's receivables."""
     size = receivables
     start = as_of - timedelta(days=364)
+    target = int(size * rng.uniform(0.10, 0.36))
     balance = int(size * rng.uniform(0.3, 0.6))
     lines = [f'- {{date: {start.isoformat()}, type: opening_balance, loan: revolver, amount: "{balance}.00"}}']
     lcs = 0
@@ -139,7 +142,7 @@ def _events(rng: np.random.Generator, as_of: date, receivables: int) -> str:
             lines.append(f'- {{date: {day.isoformat()}, type: borrowing_base_report, '
                          f'values: {{accounts: "{reported}.00"}}}}')
         move = int(size * rng.uniform(0.0, 0.08))
-        if rng.random() < 0.5 and move:
+        if balance < target and move:
             lines.append(f'- {{date: {day.isoformat()}, type: advance, loan: revolver, amount: "{move}.00"}}')
             balance += move
         elif move and balance > move:
