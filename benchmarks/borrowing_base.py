@@ -293,7 +293,7 @@ def section(results: list[dict], notes: list[str], sizes: str, repeat: int) -> s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", choices=sorted(SIZES), default="full")
-    parser.add_argument("--repeat", type=int, default=None, help="runs per method (default: 3 small, 2 full)")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per method (default: 3)")
     parser.add_argument("--page", type=Path, default=None,
                         help="the page to write the section to (default: docs/performance.md for --sizes full)")
     parser.add_argument("--measure", choices=METHODS, help=argparse.SUPPRESS)
@@ -303,7 +303,7 @@ def main() -> None:
     if args.measure:
         measure(args.measure, args.book, args.out)
         return
-    repeat = args.repeat or (3 if args.sizes == "small" else 2)
+    repeat = args.repeat or 3
     results, notes = run(args.sizes, repeat)
     text = section(results, notes, args.sizes, repeat)
     print()

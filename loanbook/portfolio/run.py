@@ -9,6 +9,7 @@ hold `agings/` of its own, files for many facilities at once (with a facility_id
 """
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -131,6 +132,15 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
     records are read on every core (`workers`: how many processes; 1 runs them here)."""
+    gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
+    try:
+        return _run(book, day, engine, portfolio_aging, compiled, workers, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, compiled: bool,
+         workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
