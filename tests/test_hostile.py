@@ -1081,3 +1081,14 @@ def test_parse_money_gives_cents_or_refuses(text):
 def test_random_text_as_the_advance_amount(text):
     result = invoke(["advance", "--facility", ACME, "--on", "2024-02-01", f"--amount={text}"], seconds=20)
     exit_0_or_2(result)
+
+
+@pytest.mark.parametrize("key", ["010000", "1:30", "0x1F", "yes", ".nan"])
+def test_a_key_that_yaml_versions_read_differently_is_refused_with_its_line(key):
+    """As a value would be: `010000: x` must not become a key 4,096 (or a null) on one reader and text on another."""
+    from loanbook.core.errors import InputError
+    from loanbook.core.yamlio import load_yaml
+    with pytest.raises(InputError) as raised:
+        load_yaml(Path("keys.yaml"), text=f"date: 2002-10-01\n{key}: x\n")
+    assert raised.value.one_line().startswith(f"keys.yaml: line 2: key '{key}'")
+    assert "read differently by different YAML versions" in raised.value.one_line()

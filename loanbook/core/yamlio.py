@@ -159,12 +159,9 @@ def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple,
             problem(node, path, f"nested more than {MAX_DEPTH} levels deep")
             break
         if isinstance(node, ScalarNode):
-            if node.tag not in _PLAIN_TAGS | {_AMBIGUOUS} or (node.style and node.tag != _STR):
-                problem(node, path, "tags (!!type or !name) are not allowed")
-            elif node.tag == _AMBIGUOUS:
-                problem(node, path, _AMBIGUOUS_MESSAGE.format(node.value[:40]))
-            elif node.tag in (_INT, _FLOAT) and len(node.value) > 40:
-                problem(node, path, f"a number of {len(node.value):,} characters is not an amount")
+            wrong = _scalar_problem(node)
+            if wrong:
+                problem(node, path, wrong)
             else:
                 into[at] = _scalar(node)  # type: ignore[index]
             continue
@@ -190,6 +187,10 @@ def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple,
                 if not isinstance(key_node, ScalarNode):
                     problem(key_node, path, "a key must be a plain name")
                     continue
+                wrong = _scalar_problem(key_node)
+                if wrong:
+                    problem(key_node, path, f"key {str(key_node.value)[:40]!r}: {wrong}")
+                    continue
                 key = str(key_node.value)
                 if key == "<<":
                     problem(key_node, path, "merge keys (<<) are not allowed: write the fields out")
@@ -205,6 +206,16 @@ def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple,
     if problems:
         raise InputError(problems)
     return holder[0], lines
+
+
+def _scalar_problem(node: ScalarNode) -> str | None:
+    if node.tag not in _PLAIN_TAGS | {_AMBIGUOUS} or (node.style and node.tag != _STR):
+        return "tags (!!type or !name) are not allowed"
+    if node.tag == _AMBIGUOUS:
+        return _AMBIGUOUS_MESSAGE.format(node.value[:40])
+    if node.tag in (_INT, _FLOAT) and len(node.value) > 40:
+        return f"a number of {len(node.value):,} characters is not an amount"
+    return None
 
 
 def _scalar(node: ScalarNode) -> object:
