@@ -222,3 +222,9 @@ def test_the_workers_are_other_processes_and_small_books_stay_in_this_one():
         assert os.getpid() not in set(pool.map(_pid, range(MIN_ITEMS)))
     with Workers(list(range(MIN_ITEMS - 1)), 2) as pool:
         assert set(pool.map(_pid, range(MIN_ITEMS - 1))) == {os.getpid()}
+
+
+def test_a_number_of_workers_out_of_range_is_refused(book):
+    folder, _ = book
+    result = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--book", str(folder), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers is a number of processes from 1 to 64, got 0" in result.output

@@ -98,7 +98,7 @@ def store_book(store, *, workers: int | None = None) -> list[BookFacility]:
     found = []
     for facility_id, agreement in zip(ids, agreements):
         files = store.files(facility_id)
-        found.append(BookFacility(facility_id, agreement, _stored_replay(store, facility_id),
+        found.append(BookFacility(facility_id, agreement, _stored_replay(store, facility_id, agreement),
                                   {name: _reader(files, name) for name in files.listing("agings", "")
                                    if AGING_NAME.fullmatch(Path(name).name)}))
     return found
@@ -109,8 +109,8 @@ def _stored_agreement(index: int) -> Agreement:
     return store.agreement(facility_id)
 
 
-def _stored_replay(store, facility_id: str) -> Callable[[], Facility]:
-    return lambda: store.facility(facility_id)
+def _stored_replay(store, facility_id: str, agreement: Agreement) -> Callable[[], Facility]:
+    return lambda: store.facility(facility_id, agreement=agreement)
 
 
 def _reader(files: FacilityFiles, name: str) -> Callable[[], bytes]:

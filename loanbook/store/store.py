@@ -209,16 +209,17 @@ class Store:
             return self._agreement(connection, facility_id, choices or {}, known_at)
 
     def facility(self, facility_id: str, *, choices: dict[str, str] | None = None,
-                 known_at: datetime | None = None) -> Facility:
+                 known_at: datetime | None = None, agreement: Agreement | None = None) -> Facility:
         """The facility's replay as known at a time (now: None), from the cache when it is current: a question
-        costs one read of the record's head unless the record has grown."""
+        costs one read of the record's head unless the record has grown. `agreement`: the facility's agreement
+        as now known, when the caller has read it already (a portfolio run: its files never change)."""
         key = (facility_id, tuple(sorted((choices or {}).items())), known_at)
         cached = self._cache_of(key).get(key)
         if cached is not None and cached[0] == self._head(facility_id):
             return cached[1]
         with self._building.hold(key):  # many requests at once for a replay not cached: one builds it
             with self.reading() as connection:
-                return self._replay(connection, facility_id, choices or {}, known_at)
+                return self._replay(connection, facility_id, choices or {}, known_at, agreement)
 
     def _head(self, facility_id: str) -> int:
         """The record's head, read on its own (no transaction around one statement)."""
@@ -378,8 +379,10 @@ class Store:
         return earlier
 
     def _replay(self, connection: Connection, facility_id: str, choices: dict[str, str],
-                known_at: datetime | None) -> Facility:
+                known_at: datetime | None, agreement: Agreement | None = None) -> Facility:
         info = self._facility_row(connection, facility_id)
+        now = agreement if agreement is not None and not choices else self._agreement(connection, facility_id,
+                                                                                        choices, None)
         key = (facility_id, tuple(sorted(choices.items())), known_at)
         cached = self._cache_of(key).get(key)
         if cached is not None and cached[0] == info.events:
@@ -388,19 +391,16 @@ class Store:
         if cached is not None and cached[0] < info.events:
             head, replay = cached
             rows = self._event_rows(connection, facility_id, after=head, through=info.events)
-            new = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
-                                                                               None), source,
-                              prior=replay.events, first=head + 1)
+            new = events_from([row.as_given() for row in rows], now, source, prior=replay.events, first=head + 1)
             _same_keys(new, rows)
             replay = replay.extended(new)
         else:
             # events are read against the agreement as now known; the replay uses it as known then
             rows = self._event_rows(connection, facility_id, through=info.events)
-            events = events_from([row.as_given() for row in rows], self._agreement(connection, facility_id, choices,
-                                                                                  None), source)
+            events = events_from([row.as_given() for row in rows], now, source)
             _same_keys(events, rows)
-            replay = Facility(self._agreement(connection, facility_id, choices, known_at), events, self.prime,
-                              known_at)
+            then = now if known_at is None else self._agreement(connection, facility_id, choices, known_at)
+            replay = Facility(then, events, self.prime, known_at)
         if not connection.get_execution_options().get("writing"):  # kept only from what is committed
             self._cache_of(key).put(key, (info.events, replay))
         return replay
