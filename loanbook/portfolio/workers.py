@@ -35,7 +35,11 @@ class Workers:
             raise RuntimeError("one book's workers at a time")
         _SHARED.append(self.items)
         if self.count > 1 and len(self.items) >= MIN_ITEMS and "fork" in multiprocessing.get_all_start_methods():
-            self.pool = multiprocessing.get_context("fork").Pool(self.count)
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(self.count)
+            except BaseException:
+                _SHARED.clear()
+                raise
         return self
 
     def __exit__(self, *_exc) -> None:
