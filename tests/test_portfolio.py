@@ -228,3 +228,23 @@ def test_a_number_of_workers_out_of_range_is_refused(book):
     folder, _ = book
     result = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--book", str(folder), "--workers", "0"])
     assert result.exit_code == 2 and "--workers is a number of processes from 1 to 64, got 0" in result.output
+
+
+@pytest.mark.parametrize("divisor,compiled", [("80%", True), ("4", True), ("3", False)])
+def test_a_division_by_a_number_is_exact_or_goes_to_the_python_engine(book, tmp_path, divisor, compiled):
+    """x / 80% is x x 1.25 and x / 4 is x x 0.25, exactly: compiled. x / 3 has no finite decimal reciprocal: the
+    Python engine computes it (50 digits, then the cent), and the row says why. Both equal `status`."""
+    folder, aging = book
+    first = sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists())[0]
+    copy = tmp_path / first.name
+    shutil.copytree(first, copy)
+    terms = copy / "documents" / "agreement.yaml"
+    formula = "value: min(maximum_credit, accounts_base) - letters_of_credit"
+    assert formula in terms.read_text()
+    terms.write_text(terms.read_text().replace(formula, f"value: (min(maximum_credit, accounts_base) - "
+                                                         f"letters_of_credit) / {divisor}"))
+    [row] = run_portfolio(folder_book(tmp_path), DAY, portfolio_aging=aging)
+    [python] = run_portfolio(folder_book(tmp_path), DAY, portfolio_aging=aging, compiled=False)
+    assert (row.computed_by == "dataframe") is compiled, row.computed_by
+    assert compiled or "division" in row.computed_by
+    assert not row.problem and same_figures(row, python)
