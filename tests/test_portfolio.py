@@ -195,8 +195,8 @@ def large_book(tmp_path_factory):
 def test_records_read_in_worker_processes_give_the_rows_of_one_process(large_book):
     folder, aging = large_book
     forked = run_portfolio(folder_book(folder, workers=2), DAY, portfolio_aging=aging, workers=2)
-    alone_ = run_portfolio(folder_book(folder, workers=1), DAY, portfolio_aging=aging, workers=1)
-    assert len(forked) == MIN_ITEMS and forked == alone_
+    in_one = run_portfolio(folder_book(folder, workers=1), DAY, portfolio_aging=aging, workers=1)
+    assert len(forked) == MIN_ITEMS and forked == in_one
     assert {r.computed_by for r in forked} == {"dataframe"} and not any(r.problem for r in forked)
 
 
