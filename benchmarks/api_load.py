@@ -21,77 +21,28 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the server and database helpers the tests use
 
 from report import machine, write_section  # noqa: E402
+from servers import postgres_database, serving  # noqa: E402
 
 from loanbook.store.store import Store  # noqa: E402
 from loanbook.store.users import add_user  # noqa: E402
 
 SEED = ROOT / "examples" / "iec-2002"
-LOANBOOK = str(Path(sys.executable).parent / "loanbook")
-POSTGRES_ADMIN = os.environ.get("LOANBOOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DAYS = [date(2002, 10, 1) + timedelta(days=n) for n in range(92)]
 BATCH = 500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(url: str, workers: int):
-    port = free_port()
-    process = subprocess.Popen([LOANBOOK, "serve", "--port", str(port), "--workers", str(workers)],
-                               env={**os.environ, "LOANBOOK_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-@contextmanager
-def postgres_database():
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"loanbook_bench_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 WRK_SCRIPT = """
@@ -174,7 +125,7 @@ def run(url: str, clients: int, seconds: float, workers: int) -> dict:
     store.import_folder(SEED)
     _, token = add_user(store, "bench-agent", "agent", ["iec-2002"])
     store.close()
-    with serving(url, workers) as base:
+    with serving(url, workers) as (base, _):
         status = status_load(base, token, clients, seconds)
         base_seconds = baseline(url)
         appends = append_load(base, token, seconds)
@@ -190,7 +141,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         results["SQLite"] = run(f"sqlite:///{folder}/bench.db", args.clients, args.seconds, args.workers)
-    with postgres_database() as url:
+    with postgres_database(f"loanbook_bench_{os.getpid()}") as url:
         results["PostgreSQL"] = run(url, args.clients, args.seconds, args.workers)
 
     lines = ["## The API under load", "",

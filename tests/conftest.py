@@ -4,12 +4,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from servers import POSTGRES_ADMIN, postgres_database
 from sqlalchemy.exc import OperationalError
 
 from loanbook.agreement.load import load_agreement
@@ -26,7 +26,6 @@ ACME = Path(__file__).resolve().parent / "fixtures" / "acme"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-POSTGRES_ADMIN = os.environ.get("LOANBOOK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -40,23 +39,15 @@ def _private_store(tmp_path_factory):
 def fresh_postgres():
     """A new, empty database on the machine's PostgreSQL server, dropped afterwards. Without a reachable
     server the test is skipped, unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), where it fails."""
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"loanbook_test_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {str(exc).splitlines()[0]}"
-        if os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_database(f"loanbook_test_{secrets.token_hex(6)}"))
+        except OperationalError as exc:
+            reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {str(exc).splitlines()[0]}"
+            if os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

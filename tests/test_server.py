@@ -3,9 +3,7 @@
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -15,18 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import LOANBOOK, serving
 
 from conftest import SEED, fresh_postgres
 from loanbook.store.records import body_value
 from loanbook.store.store import Store
-
-LOANBOOK = str(Path(sys.executable).parent / "loanbook")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -39,36 +30,6 @@ def run(url: str, *args: str) -> subprocess.CompletedProcess:
 def token(url: str, name: str, role: str, facility: str = "iec-2002", party: str | None = None) -> str:
     args = ["users", "add", name, "--role", role, "--facility", facility, "--json"]
     return json.loads(run(url, *args, *(["--party", party] if party else [])).stdout)["token"]
-
-
-@contextmanager
-def serving(url: str, workers: int = 1):
-    port = free_port()
-    process = subprocess.Popen([LOANBOOK, "serve", "--port", str(port), "--workers", str(workers)],
-                               env={**os.environ, "LOANBOOK_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.1)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        process.stderr.close()
 
 
 def bearer(value: str) -> dict:

@@ -229,14 +229,15 @@ class FigureBook:
         return value, Explanation(line.id, value, formula=formula, inputs=tuple(inputs), clause=ref, label=line.label)
 
     def _reserve(self, reserve: Reserve, version: ClauseVersion, ref: dict):
-        why = self._reserve_off(reserve)
+        why = self.reserve_off(reserve)
         if why:
             return ZERO, Explanation(reserve.id, ZERO, formula=f"not in force: {why}", clause=ref, label=reserve.label)
         raw, text, inputs = self.quantity(reserve.amount, version, reserve.id)
         value = cents(raw)
         return value, Explanation(reserve.id, value, formula=text, inputs=inputs, clause=ref, label=reserve.label)
 
-    def _reserve_off(self, reserve: Reserve) -> str | None:
+    def reserve_off(self, reserve: Reserve) -> str | None:
+        """Why a reserve is not in force on the day (its dates, or its document delivered); None: it is."""
         if not reserve.in_force_by_date(self.day):
             return f"in force from {reserve.start or 'the start'} to {reserve.end or 'the end'}"
         condition = reserve.while_undelivered
@@ -278,7 +279,7 @@ class FigureBook:
                                   inputs=(capacity_x, usage_x), clause=ref, label=f"availability of {block.tranche}")
 
     def _overadvance(self, name: str, block: Overadvance, version: ClauseVersion, ref: dict):
-        availability = self._availability_of(block.tranche)
+        availability = self.availability_of(block.tranche)
         if name == "overadvance_cap":
             raw, text, inputs = self.quantity(block.cap, version, "overadvance cap")
             value = cents(raw)
@@ -307,7 +308,8 @@ class FigureBook:
         return value, Explanation(name, value, formula=f"max(0, {usage_f.text} - {measure_text})",
                                   inputs=(usage_x, measure_x), clause=ref, interpretation=interpretation)
 
-    def _availability_of(self, tranche: str) -> Availability:
+    def availability_of(self, tranche: str) -> Availability:
+        """The availability clause of a tranche in force on the day."""
         for defs in self.definitions().values():
             for d in defs:
                 if isinstance(d.block, Availability) and d.block.tranche == tranche:

@@ -137,14 +137,14 @@ class InterestBook:
         return min(starts) if starts else None
 
     def segments_between(self, tranche: str, start: date, end: date) -> list[tuple[date, date, Segment]]:
-        """The pieces of segments that fall in [start, end], each as (first day, last day, segment)."""
-        pieces = []
+        """The parts of segments that fall in [start, end], each as (first day, last day, segment)."""
+        parts = []
         for segment in self.segments[tranche]:
             seg_last = end if segment.end is None else segment.end - timedelta(days=1)
             lo, hi = max(segment.start, start), min(seg_last, end)
             if lo <= hi:
-                pieces.append((lo, hi, segment))
-        return pieces
+                parts.append((lo, hi, segment))
+        return parts
 
 
 def _continues(previous: Segment | None, principal: Decimal, rate: Rate | None, start: date) -> bool:

@@ -113,7 +113,7 @@ class _Lowering:
             assert isinstance(block, BorrowingBase)
             return self._line(block, item, d.version)
         if isinstance(item, Reserve):
-            if self.book._reserve_off(item):
+            if self.book.reserve_off(item):
                 return ZERO_EXPR
             return Op("cents", (self.quantity(item.amount, d.version, item.id),))
         if isinstance(item, LevelValues):
@@ -147,16 +147,10 @@ class _Lowering:
             limits = [self.name("overadvance_cap")] + [
                 Op("cents", (self.quantity(f, version, "overadvance ceiling"),)) for f in block.ceilings]
             return limits[0] if len(limits) == 1 else Op("min", tuple(limits))
-        availability = self._availability_of(block.tranche)
+        availability = self.book.availability_of(block.tranche)
         usage = self.quantity(self.book.usage_formula(availability), version, "usage")
         measure = self.quantity(block.measured_against or availability.capacity, version, "measured_against")
         return Op("max", (ZERO_EXPR, Op("sub", (usage, Op("cents", (measure,))))))
-
-    def _availability_of(self, tranche: str) -> Availability:
-        for block in blocks(self.book, Availability):
-            if block.tranche == tranche:
-                return block
-        raise RecordError(f"no availability clause of {tranche} is in force on {self.book.day}")
 
     def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
                  local: dict[str, Expr] | None = None) -> Expr:
@@ -213,7 +207,7 @@ def plan_of(book: FigureBook) -> FacilityPlan:
             version = book.definition("overadvance").version
             _, text = book.formula_on(block.total_ceiling, version, "total_ceiling")
             ceiling = Op("cents", (lower.quantity(block.total_ceiling, version, "total_ceiling"),))
-            usage = lower.parts[lower._availability_of(block.tranche).id][1]
+            usage = lower.parts[book.availability_of(block.tranche).id][1]
             breaches.append((text, Op("gt", (usage, ceiling))))
     with_overadvance = {block.tranche for block in found}
     for block in blocks(book, Availability):
