@@ -228,44 +228,36 @@ WITH rules AS (
            coalesce(government, false) AS r_government, coalesce(disputed, false) AS r_disputed,
            coalesce(bill_and_hold, false) AS r_bill_and_hold, coalesce(consignment, false) AS r_consignment,
            coalesce(progress_billing, false) AS r_progress_billing, coalesce(contra, false) AS r_contra,
-           aging_invoice_days, aging_due_days, credit_invoice_days, credit_due_days,
-           cross_invoice_days, cross_due_days,
+           CAST($as_of AS DATE) - aging_invoice_days AS aging_invoice_before,
+           CAST($as_of AS DATE) - aging_due_days AS aging_due_before,
+           CAST($as_of AS DATE) - credit_invoice_days AS credit_invoice_before,
+           CAST($as_of AS DATE) - credit_due_days AS credit_due_before,
+           CAST($as_of AS DATE) - cross_invoice_days AS cross_invoice_before,
+           CAST($as_of AS DATE) - cross_due_days AS cross_due_before,
            cross_percent, concentration_percent, dilution_percent, advance_percent
     FROM params
 ),
-aged AS (       -- each row with its ages on the as-of date and its facility's rules
+categorized AS (    -- rule 1: the first category that applies, in order (0: none); old for rules 2 and 3.
+                    -- "More than N days" old: dated before as_of - N (a null cutoff: the rule gives no N)
     SELECT i.facility_id, i.debtor_id, i.amount, coalesce(i.payable_to_debtor, 0) AS payable,
-           CAST($as_of AS DATE) - i.invoice_date AS invoice_age,
-           CAST($as_of AS DATE) - i.due_date AS due_age,
-           coalesce(i.affiliate, false) AS affiliate, coalesce(i."foreign", false) AS is_foreign,
-           coalesce(i.insured, false) AS insured, coalesce(i.government, false) AS is_government,
-           coalesce(i.assigned, false) AS assigned, coalesce(i.disputed, false) AS is_disputed,
-           coalesce(i.bill_and_hold, false) AS is_bill_and_hold, coalesce(i.consignment, false) AS is_consignment,
-           coalesce(i.progress_billing, false) AS is_progress_billing,
-           r.* EXCLUDE (facility_id)
+           CASE WHEN r_affiliates AND i.affiliate THEN 1
+                WHEN r_foreign AND i."foreign" AND NOT coalesce(i.insured, false) THEN 2
+                WHEN r_government AND i.government AND NOT coalesce(i.assigned, false) THEN 3
+                WHEN r_disputed AND i.disputed THEN 4
+                WHEN r_bill_and_hold AND i.bill_and_hold THEN 5
+                WHEN r_consignment AND i.consignment THEN 6
+                WHEN r_progress_billing AND i.progress_billing THEN 7
+                WHEN i.invoice_date < aging_invoice_before OR i.due_date < aging_due_before THEN 8
+                ELSE 0 END AS category,
+           coalesce(i.invoice_date < credit_invoice_before OR i.due_date < credit_due_before, false) AS credit_old,
+           coalesce(i.invoice_date < cross_invoice_before OR i.due_date < cross_due_before, false) AS cross_old
     FROM invoices i JOIN rules r USING (facility_id)
 ),
-categorized AS (    -- rule 1: the first category that applies, in order (0: none); old for rules 2 and 3
-    SELECT facility_id, debtor_id, amount, payable,
-           CASE WHEN r_affiliates AND affiliate THEN 1
-                WHEN r_foreign AND is_foreign AND NOT insured THEN 2
-                WHEN r_government AND is_government AND NOT assigned THEN 3
-                WHEN r_disputed AND is_disputed THEN 4
-                WHEN r_bill_and_hold AND is_bill_and_hold THEN 5
-                WHEN r_consignment AND is_consignment THEN 6
-                WHEN r_progress_billing AND is_progress_billing THEN 7
-                WHEN coalesce(invoice_age > aging_invoice_days, false)
-                     OR coalesce(due_age > aging_due_days, false) THEN 8
-                ELSE 0 END AS category,
-           coalesce(invoice_age > credit_invoice_days, false)
-               OR coalesce(due_age > credit_due_days, false) AS credit_old,
-           coalesce(invoice_age > cross_invoice_days, false)
-               OR coalesce(due_age > cross_due_days, false) AS cross_old
-    FROM aged
+by_category AS (    -- rule 1's categories need only each facility's totals
+    SELECT facility_id, category, sum(amount) AS amount FROM categorized GROUP BY facility_id, category
 ),
-debtors AS (
-    SELECT facility_id, debtor_id,
-           sum(amount) AS gross,
+categories AS (
+    SELECT facility_id, sum(amount) AS gross,
            coalesce(sum(amount) FILTER (WHERE category = 1), 0) AS affiliates,
            coalesce(sum(amount) FILTER (WHERE category = 2), 0) AS "foreign",
            coalesce(sum(amount) FILTER (WHERE category = 3), 0) AS government,
@@ -273,7 +265,12 @@ debtors AS (
            coalesce(sum(amount) FILTER (WHERE category = 5), 0) AS bill_and_hold,
            coalesce(sum(amount) FILTER (WHERE category = 6), 0) AS consignment,
            coalesce(sum(amount) FILTER (WHERE category = 7), 0) AS progress_billing,
-           coalesce(sum(amount) FILTER (WHERE category = 8), 0) AS aging,
+           coalesce(sum(amount) FILTER (WHERE category = 8), 0) AS aging
+    FROM by_category
+    GROUP BY facility_id
+),
+debtors AS (        -- what rules 2 to 5 read, per debtor
+    SELECT facility_id, debtor_id,
            coalesce(sum(amount) FILTER (WHERE category = 0), 0) AS remaining,
            -- rule 2: credits in the aging category and older than the credit rule's days, added back
            coalesce(sum(-amount) FILTER (WHERE amount < 0 AND category = 8 AND credit_old), 0) AS credit_balances,
@@ -311,14 +308,11 @@ concentrated AS (   -- rule 5: the balance above percent of T, T above zero, the
     FROM balances
 ),
 facilities AS (
-    SELECT facility_id,
-           sum(gross) AS gross, sum(affiliates) AS affiliates, sum("foreign") AS "foreign",
-           sum(government) AS government, sum(disputed) AS disputed, sum(bill_and_hold) AS bill_and_hold,
-           sum(consignment) AS consignment, sum(progress_billing) AS progress_billing, sum(aging) AS aging,
-           sum(credit_balances) AS credit_balances, sum(cross_aging) AS cross_aging, sum(contra) AS contra,
-           sum(concentration) AS concentration
-    FROM concentrated
-    GROUP BY facility_id
+    SELECT c.*, d.credit_balances, d.cross_aging, d.contra, d.concentration
+    FROM categories c
+    JOIN (SELECT facility_id, sum(credit_balances) AS credit_balances, sum(cross_aging) AS cross_aging,
+                 sum(contra) AS contra, sum(concentration) AS concentration
+          FROM concentrated GROUP BY facility_id) d USING (facility_id)
 ),
 eligible AS (   -- rule 6, then rule 7
     SELECT f.*, r.dilution_percent, r.advance_percent,

@@ -176,6 +176,31 @@ def test_duckdb_and_spark_give_identical_decimals():
     assert all(isinstance(r["value"], D) and r["value"] == r["value"].quantize(D("0.01")) for r in duck)
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_null_flag_is_false(engine):
+    """A book's Parquet written by another system can leave flags null: null is false, also where the rule
+    reads a flag negated (foreign *and not insured*, government *and not assigned*).
+    a  foreign, insured null    1,000.00  foreign, uninsured: ineligible
+    b  foreign null             2,000.00  domestic: eligible
+    c  government, assigned null  400.00  government, unassigned: ineligible
+    d  government, assigned       600.00  eligible
+    gross 4,000.00; eligible 4,000 - 1,000 - 400 = 2,600.00; at 80%: 2,080.00."""
+    names = ("a", "b", "c", "d")
+    flags = {"foreign": [True, None, False, False], "insured": [None, None, False, False],
+             "government": [False, False, True, True], "assigned": [False, False, None, True]}
+    columns = {"facility_id": ["F"] * 4, "debtor_id": list(names), "debtor_name": list(names),
+               "invoice_id": list(names), "invoice_date": [AS_OF - timedelta(10)] * 4,
+               "due_date": [AS_OF + timedelta(20)] * 4,
+               "amount": [D("1000.00"), D("2000.00"), D("400.00"), D("600.00")], "payable_to_debtor": [D(0)] * 4}
+    schema = read_aging(AGING).schema
+    invoices = pa.table({name: columns.get(name, flags.get(name, [False] * 4)) for name in schema.names},
+                        schema=schema)
+    params = params_table({"F": EligibilityRules(foreign=True, government=True, advance_percent=D("80"))})
+    [row] = by_facility(engine, invoices, params)
+    assert (row["gross"], row["foreign"], row["government"]) == (D("4000.00"), D("1000.00"), D("400.00"))
+    assert (row["eligible"], row["value"]) == (D("2600.00"), D("2080.00"))
+
+
 # --- properties ------------------------------------------------------------------------------------------------
 
 invoice = st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.integers(0, 200),

@@ -92,10 +92,12 @@ def params_table(rules: dict[str, EligibilityRules], as_of: date | None = None) 
 
 # --- the rules -------------------------------------------------------------------------------------------
 
-def _older(invoice_age: ir.IntegerValue, due_age: ir.IntegerValue, invoice_days, due_days) -> ir.BooleanValue:
-    """More than N days from invoice, or more than M days past due, where the rule gives N or M."""
-    return ((invoice_days.notnull() & (invoice_age > invoice_days)).fill_null(False)
-            | (due_days.notnull() & (due_age > due_days)).fill_null(False))
+def _older(rows: ir.Table, rule: str) -> ir.BooleanValue:
+    """More than N days from invoice, or more than M days past due, where the rule gives N or M: dated before
+    the rule's cutoff day (`_rules`), so each invoice is compared, not aged. Null only where the rule gives
+    neither (a null comparison never selects a case and counts as false)."""
+    return ((rows.invoice_date < rows[f"rule_{rule}_invoice_before"])
+            | (rows.due_date < rows[f"rule_{rule}_due_before"]))
 
 
 def _percent_of(amount, percent) -> ir.DecimalValue:
@@ -112,62 +114,79 @@ def _zero():
     return _work(Decimal("0"))
 
 
+DAY_RULES = ("aging", "credit", "cross")  # the rules with days from invoice and days past due
+
+
 def _rules(params: ir.Table) -> ir.Table:
-    """The parameters with their names prefixed, so they never meet an invoice column of the same name."""
-    return params.select(facility_id=params.facility_id,
-                         **{f"rule_{name}": params[name].cast(WORK) if pa.types.is_decimal(PARAMS.field(name).type)
-                            else params[name] for name in PARAMS.names if name != "facility_id"})
+    """The parameters with their names prefixed, so they never meet an invoice column of the same name, and
+    each day-count rule's cutoffs: an invoice dated before as_of - N days is more than N days old."""
+    rules = params.select(facility_id=params.facility_id,
+                          **{f"rule_{name}": params[name].cast(WORK) if pa.types.is_decimal(PARAMS.field(name).type)
+                             else params[name] for name in PARAMS.names if name != "facility_id"})
+    def before(days: ir.IntegerValue) -> ir.DateValue:  # a date less an interval is a timestamp on DuckDB:
+        return (rules.rule_as_of - days.as_interval("D")).cast("timestamp").date()  # made a date again
+
+    return rules.mutate(**{f"rule_{rule}_{kind}_before": before(rules[f"rule_{rule}_{kind}_days"])
+                           for rule in DAY_RULES for kind in ("invoice", "due")})
 
 
-def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None, *, detail: bool = True) -> ir.Table:
-    """Each debtor's share of every category (rules 1 to 5) and its eligible balance, on each facility's as-of
-    day (the params' `as_of`, or `as_of` for all). Facilities without parameters are left out."""
-    if as_of is not None:
-        params = params.mutate(as_of=ibis.literal(as_of))
-    rules = _rules(params)
+def _on(params: ir.Table, as_of: date | None) -> ir.Table:
+    """The parameters judged on `as_of` for every facility, or on each row's own `as_of` when None."""
+    return params if as_of is None else params.mutate(as_of=ibis.literal(as_of))
+
+
+def _categorized(invoices: ir.Table, rules: ir.Table) -> ir.Table:
+    """Each invoice under its facility's rules: its category (rule 1; 0: none) and whether it is old for rules 2
+    and 3. Facilities without parameters are left out. The category is decided once, in this projection; the
+    sums after it read it as a column, so no engine evaluates the rules more than once per invoice."""
     t = invoices.inner_join(rules, "facility_id")  # amounts stay decimal(18, 2) per invoice: 64-bit arithmetic
-    invoice_age = t.rule_as_of.delta(t.invoice_date, unit="day")
-    due_age = t.rule_as_of.delta(t.due_date, unit="day")
-    debit = t.amount > 0
-    flagged = (
+    flagged = (  # a null flag is false: only the negated ones need saying so
         (t.rule_affiliates & t.affiliate, "affiliates"),
-        (t.rule_foreign & t["foreign"] & ~t.insured, "foreign"),
-        (t.rule_government & t.government & ~t.assigned, "government"),
+        (t.rule_foreign & t["foreign"] & ~t.insured.fill_null(False), "foreign"),
+        (t.rule_government & t.government & ~t.assigned.fill_null(False), "government"),
         (t.rule_disputed & t.disputed, "disputed"),
         (t.rule_bill_and_hold & t.bill_and_hold, "bill_and_hold"),
         (t.rule_consignment & t.consignment, "consignment"),
         (t.rule_progress_billing & t.progress_billing, "progress_billing"),
-        (_older(invoice_age, due_age, t.rule_aging_invoice_days, t.rule_aging_due_days), "aging"),
+        (_older(t, "aging"), "aging"),
     )
-    category = ibis.cases(*((condition.fill_null(False), CODE[name]) for condition, name in flagged), else_=0)
-    credit_old = _older(invoice_age, due_age, t.rule_credit_invoice_days, t.rule_credit_due_days)
-    cross_old = _older(invoice_age, due_age, t.rule_cross_invoice_days, t.rule_cross_due_days)
-    # Each invoice's category is decided once, in this projection; the sums below read it as a column, so no
-    # engine evaluates the rules more than once per invoice.
-    rows = t.select(facility_id=t.facility_id, debtor_id=t.debtor_id, debtor_name=t.debtor_name, amount=t.amount,
-                    payable=t.payable_to_debtor, category=category, credit_old=credit_old,
-                    aged_debit=(debit & cross_old), debit=debit)
-    cents = ibis.literal(Decimal("0.00"), type="decimal(18, 2)")
-    added = (rows.amount < 0) & rows.credit_old & (rows.category == CODE["aging"])
+    category = ibis.cases(*((condition, CODE[name]) for condition, name in flagged), else_=0)
+    return t.select(facility_id=t.facility_id, debtor_id=t.debtor_id, debtor_name=t.debtor_name, amount=t.amount,
+                    payable=t.payable_to_debtor, category=category, credit_old=_older(t, "credit").fill_null(False),
+                    cross_old=_older(t, "cross").fill_null(False))
 
-    def summed(condition) -> ir.DecimalValue:
-        return ibis.ifelse(condition, rows.amount, cents).sum()
 
-    counts = ({"debtor_name": rows.debtor_name.arbitrary(), "n_credit_balances": added.cast("int64").sum(),
-               **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES}}
-              if detail else {})  # for a certificate: names and counts; a book's run needs only the amounts
+def _added(rows: ir.Table) -> ir.BooleanValue:
+    """Rule 2: a credit the aging rule put in its category, older than the credit rule's days: added back."""
+    return (rows.amount < 0) & rows.credit_old & (rows.category == CODE["aging"])
+
+
+def _cents_where(rows: ir.Table, condition) -> ir.DecimalValue:
+    return ibis.ifelse(condition, rows.amount, ibis.literal(Decimal("0.00"), type="decimal(18, 2)")).sum()
+
+
+def _debtor_sums(rows: ir.Table, *, detail: bool) -> ir.Table:
+    """Per (facility, debtor): what rules 3 to 5 read (the balance left by rules 1 and 2, debits, aged debits,
+    the payable); with `detail`, the debtor's name, gross, its amount and count in each category of rule 1."""
+    extra = ({"debtor_name": rows.debtor_name.arbitrary(), "gross": rows.amount.sum(),
+              "n_credit_balances": _added(rows).cast("int64").sum(),
+              **{name: _cents_where(rows, rows.category == CODE[name]) for name in ROW_RULES},
+              **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES}}
+             if detail else {})  # for a certificate; a book's run needs only what the debtor rules read
     sums = rows.group_by(["facility_id", "debtor_id"]).aggregate(
-        **counts,
-        gross=rows.amount.sum(),
-        remaining=summed(rows.category == 0),
-        credit_balances=ibis.ifelse(added, -rows.amount, cents).sum(),
-        debits=summed(rows.debit),
-        aged_debits=summed(rows.aged_debit),
+        remaining=_cents_where(rows, rows.category == 0),
+        credit_balances=_cents_where(rows, _added(rows)).negate(),
+        debits=_cents_where(rows, rows.amount > 0),
+        aged_debits=_cents_where(rows, (rows.amount > 0) & rows.cross_old),
         payable=rows.payable.sum(),
-        **{name: summed(rows.category == CODE[name]) for name in ROW_RULES},
-    )
-    money = ("gross", "remaining", "credit_balances", "debits", "aged_debits", "payable", *ROW_RULES)
-    debtors = sums.mutate(**{name: sums[name].cast(WORK) for name in money})
+        **extra)
+    money = [name for name, kind in sums.schema().items() if kind.is_decimal()]
+    return sums.mutate(**{name: sums[name].cast(WORK) for name in money})
+
+
+def _debtor_rules(debtors: ir.Table, rules: ir.Table) -> ir.Table:
+    """Rules 3 to 5 on each debtor's balance: cross-aging, contra, then concentration against the facility's
+    total of balances after rule 4."""
     d = debtors.inner_join(rules, "facility_id")
     balance = d.remaining - d.credit_balances
     crossed = (d.rule_cross_percent.notnull() & (d.debits > 0)
@@ -182,30 +201,47 @@ def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None, *
     cap = _percent_of(total, d.rule_concentration_percent)
     concentration = ibis.ifelse(d.rule_concentration_percent.notnull() & (total > 0) & (d.after_contra > cap),
                                 d.after_contra - cap, _zero()).fill_null(_zero())
-    d = d.mutate(concentration=concentration)
-    d = d.mutate(eligible=d.after_contra - d.concentration,
-                 ineligible=sum((d[name] for name in CATEGORIES[1:]), d[CATEGORIES[0]]))
-    keep = ["facility_id", "debtor_id", "gross", *CATEGORIES, "eligible", "ineligible"]
-    if detail:
-        keep[2:2] = ["debtor_name"]
-        keep += [*(f"n_{r}" for r in ROW_RULES), "n_credit_balances"]
-    return d.select(*keep)
+    return d.mutate(concentration=concentration, eligible=d.after_contra - concentration)
+
+
+def by_debtor(invoices: ir.Table, params: ir.Table, as_of: date | None = None) -> ir.Table:
+    """Each debtor's share of every category (rules 1 to 5), its eligible balance and its counts, on each
+    facility's as-of day (the params' `as_of`, or `as_of` for all). Facilities without parameters are left out."""
+    rules = _rules(_on(params, as_of))
+    d = _debtor_rules(_debtor_sums(_categorized(invoices, rules), detail=True), rules)
+    d = d.mutate(ineligible=sum((d[name] for name in CATEGORIES[1:]), d[CATEGORIES[0]]))
+    return d.select("facility_id", "debtor_id", "debtor_name", "gross", *CATEGORIES, "eligible", "ineligible",
+                    *(f"n_{r}" for r in ROW_RULES), "n_credit_balances")
 
 
 def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date | None = None, *,
                          detail: bool = False) -> ir.Table:
     """Per facility: gross, each category, eligible, the dilution reserve and the class's value (decimal(38, 2)).
-    `con` is the backend the tables live on (kept for symmetry with the baselines; Ibis needs only the tables)."""
+    `con` is the backend the tables live on (kept for symmetry with the baselines; Ibis needs only the tables).
+
+    Rule 1's categories are summed per facility straight from the invoices (a handful of groups); only what the
+    debtor rules read is summed per debtor, the one large grouping."""
     del con
-    if as_of is not None:
-        params = params.mutate(as_of=ibis.literal(as_of))
-    d = by_debtor(invoices, params, detail=detail)
-    totals = d.group_by("facility_id").aggregate(
-        gross=d.gross.sum(), **{name: d[name].sum() for name in CATEGORIES},
-        **({**{f"n_{name}": d[f"n_{name}"].sum() for name in ROW_RULES},
-            "n_credit_balances": d.n_credit_balances.sum(),
+    rules = _rules(_on(params, as_of))
+    rows = _categorized(invoices, rules)
+    by_category = rows.group_by(["facility_id", "category"]).aggregate(
+        amount=rows.amount.sum(), **({"n": rows.count()} if detail else {}))
+    c = by_category
+
+    def in_category(name: str):
+        return ibis.ifelse(c.category == CODE[name], c.amount, ibis.literal(Decimal("0"), type=c.amount.type()))
+
+    categories = c.group_by("facility_id").aggregate(
+        gross=c.amount.sum(), **{name: in_category(name).sum() for name in ROW_RULES},
+        **({f"n_{name}": ibis.ifelse(c.category == CODE[name], c.n, 0).sum() for name in ROW_RULES}
+           if detail else {}))
+    d = _debtor_rules(_debtor_sums(rows, detail=detail), rules)
+    debtor_totals = d.group_by("facility_id").aggregate(
+        **{name: d[name].sum() for name in DEBTOR_RULES},
+        **({"n_credit_balances": d.n_credit_balances.sum(),
             **{f"n_{name}": (d[name] > 0).cast("int64").sum() for name in DEBTOR_RULES[1:]}} if detail else {}))
-    f = totals.inner_join(_rules(params), "facility_id")
+    totals = categories.inner_join(debtor_totals, "facility_id")
+    f = totals.inner_join(rules, "facility_id")
     eligible = f.gross - sum((f[name] for name in CATEGORIES[1:]), f[CATEGORIES[0]])
     dilution = ibis.ifelse(f.rule_dilution_percent.notnull(), _percent_of(eligible, f.rule_dilution_percent),
                            _zero()).fill_null(_zero())
