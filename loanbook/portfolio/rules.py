@@ -24,6 +24,7 @@ ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold",
              "aging")
 DEBTOR_RULES = ("credit_balances", "cross_aging", "contra", "concentration")
 CATEGORIES = ROW_RULES + DEBTOR_RULES
+DAY_RULES = ("aging", "credit", "cross")  # the rules with days from invoice and days past due
 CODE = {name: i for i, name in enumerate(ROW_RULES, start=1)}  # an invoice's category while the rules run; 0: none
 LABELS = {"affiliates": "affiliates", "foreign": "foreign, uninsured", "government": "government, unassigned",
           "disputed": "disputed", "bill_and_hold": "bill and hold", "consignment": "consignment",
@@ -114,20 +115,23 @@ def _zero():
     return _work(Decimal("0"))
 
 
-DAY_RULES = ("aging", "credit", "cross")  # the rules with days from invoice and days past due
-
-
 def _rules(params: ir.Table) -> ir.Table:
     """The parameters with their names prefixed, so they never meet an invoice column of the same name, and
     each day-count rule's cutoffs: an invoice dated before as_of - N days is more than N days old."""
     rules = params.select(facility_id=params.facility_id,
                           **{f"rule_{name}": params[name].cast(WORK) if pa.types.is_decimal(PARAMS.field(name).type)
                              else params[name] for name in PARAMS.names if name != "facility_id"})
+
     def before(days: ir.IntegerValue) -> ir.DateValue:  # a date less an interval is a timestamp on DuckDB:
         return (rules.rule_as_of - days.as_interval("D")).cast("timestamp").date()  # made a date again
 
     return rules.mutate(**{f"rule_{rule}_{kind}_before": before(rules[f"rule_{rule}_{kind}_days"])
                            for rule in DAY_RULES for kind in ("invoice", "due")})
+
+
+def _only(rules: ir.Table, *names: str) -> ir.Table:
+    """The rules a step reads (a join carries every column it is given to every row)."""
+    return rules.select("facility_id", *(f"rule_{name}" for name in names))
 
 
 def _on(params: ir.Table, as_of: date | None) -> ir.Table:
@@ -139,7 +143,10 @@ def _categorized(invoices: ir.Table, rules: ir.Table) -> ir.Table:
     """Each invoice under its facility's rules: its category (rule 1; 0: none) and whether it is old for rules 2
     and 3. Facilities without parameters are left out. The category is decided once, in this projection; the
     sums after it read it as a column, so no engine evaluates the rules more than once per invoice."""
-    t = invoices.inner_join(rules, "facility_id")  # amounts stay decimal(18, 2) per invoice: 64-bit arithmetic
+    t = invoices.inner_join(_only(rules, "affiliates", "foreign", "government", "disputed", "bill_and_hold",
+                                  "consignment", "progress_billing",
+                                  *(f"{rule}_{kind}_before" for rule in DAY_RULES for kind in ("invoice", "due"))),
+                            "facility_id")  # amounts stay decimal(18, 2) per invoice: 64-bit arithmetic
     flagged = (  # a null flag is false: only the negated ones need saying so
         (t.rule_affiliates & t.affiliate, "affiliates"),
         (t.rule_foreign & t["foreign"] & ~t.insured.fill_null(False), "foreign"),
@@ -162,6 +169,7 @@ def _added(rows: ir.Table) -> ir.BooleanValue:
 
 
 def _cents_where(rows: ir.Table, condition) -> ir.DecimalValue:
+    """The sum of the amounts where `condition` holds (zero where it never does), in cents."""
     return ibis.ifelse(condition, rows.amount, ibis.literal(Decimal("0.00"), type="decimal(18, 2)")).sum()
 
 
@@ -187,20 +195,20 @@ def _debtor_sums(rows: ir.Table, *, detail: bool) -> ir.Table:
 def _debtor_rules(debtors: ir.Table, rules: ir.Table) -> ir.Table:
     """Rules 3 to 5 on each debtor's balance: cross-aging, contra, then concentration against the facility's
     total of balances after rule 4."""
-    d = debtors.inner_join(rules, "facility_id")
+    d = debtors.inner_join(_only(rules, "cross_percent", "contra", "concentration_percent"), "facility_id")
     balance = d.remaining - d.credit_balances
     crossed = (d.rule_cross_percent.notnull() & (d.debits > 0)
                & (d.aged_debits * _work(Decimal(100)) >= d.rule_cross_percent * d.debits)
-               & (balance > 0)).fill_null(False)
+               & (balance > 0))
     cross = ibis.ifelse(crossed, balance, _zero())
     after_cross = balance - cross
     contra = ibis.ifelse(d.rule_contra & (after_cross > 0) & (d.payable > 0),
-                         ibis.least(after_cross, d.payable), _zero()).fill_null(_zero())
+                         ibis.least(after_cross, d.payable), _zero())
     d = d.mutate(cross_aging=cross, contra=contra, after_contra=after_cross - contra)
     total = d.after_contra.sum().over(group_by=d.facility_id)
     cap = _percent_of(total, d.rule_concentration_percent)
     concentration = ibis.ifelse(d.rule_concentration_percent.notnull() & (total > 0) & (d.after_contra > cap),
-                                d.after_contra - cap, _zero()).fill_null(_zero())
+                                d.after_contra - cap, _zero())
     return d.mutate(concentration=concentration, eligible=d.after_contra - concentration)
 
 
@@ -241,13 +249,13 @@ def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date 
         **({"n_credit_balances": d.n_credit_balances.sum(),
             **{f"n_{name}": (d[name] > 0).cast("int64").sum() for name in DEBTOR_RULES[1:]}} if detail else {}))
     totals = categories.inner_join(debtor_totals, "facility_id")
-    f = totals.inner_join(rules, "facility_id")
+    f = totals.inner_join(_only(rules, "dilution_percent", "advance_percent"), "facility_id")
     eligible = f.gross - sum((f[name] for name in CATEGORIES[1:]), f[CATEGORIES[0]])
     dilution = ibis.ifelse(f.rule_dilution_percent.notnull(), _percent_of(eligible, f.rule_dilution_percent),
-                           _zero()).fill_null(_zero())
+                           _zero())
     net = eligible - dilution
     value = ibis.greatest(ibis.ifelse(f.rule_advance_percent.notnull(), _percent_of(net, f.rule_advance_percent),
-                                      net).fill_null(net), _zero())  # credits beyond the debits value nothing
+                                      net), _zero())  # credits beyond the debits value nothing
     money = {name: f[name].cast(OUT) for name in ("gross", *CATEGORIES)}
     counts = {f"n_{name}": f[f"n_{name}"].cast("int64") for name in CATEGORIES} if detail else {}
     return f.select(facility_id=f.facility_id, **money, eligible=eligible.cast(OUT), dilution=dilution.cast(OUT),
