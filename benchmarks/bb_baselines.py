@@ -228,18 +228,18 @@ WITH rules AS (
            coalesce(government, false) AS r_government, coalesce(disputed, false) AS r_disputed,
            coalesce(bill_and_hold, false) AS r_bill_and_hold, coalesce(consignment, false) AS r_consignment,
            coalesce(progress_billing, false) AS r_progress_billing, coalesce(contra, false) AS r_contra,
-           CAST($as_of AS DATE) - aging_invoice_days AS aging_invoice_before,
-           CAST($as_of AS DATE) - aging_due_days AS aging_due_before,
-           CAST($as_of AS DATE) - credit_invoice_days AS credit_invoice_before,
-           CAST($as_of AS DATE) - credit_due_days AS credit_due_before,
-           CAST($as_of AS DATE) - cross_invoice_days AS cross_invoice_before,
-           CAST($as_of AS DATE) - cross_due_days AS cross_due_before,
+           coalesce(CAST($as_of AS DATE) - aging_invoice_days, DATE '0001-01-01') AS aging_invoice_before,
+           coalesce(CAST($as_of AS DATE) - aging_due_days, DATE '0001-01-01') AS aging_due_before,
+           coalesce(CAST($as_of AS DATE) - credit_invoice_days, DATE '0001-01-01') AS credit_invoice_before,
+           coalesce(CAST($as_of AS DATE) - credit_due_days, DATE '0001-01-01') AS credit_due_before,
+           coalesce(CAST($as_of AS DATE) - cross_invoice_days, DATE '0001-01-01') AS cross_invoice_before,
+           coalesce(CAST($as_of AS DATE) - cross_due_days, DATE '0001-01-01') AS cross_due_before,
            cross_percent, concentration_percent, dilution_percent, advance_percent
     FROM params
 ),
 categorized AS (    -- rule 1: the first category that applies, in order (0: none); old for rules 2 and 3.
-                    -- "More than N days" old: dated before as_of - N (a null cutoff: the rule gives no N)
-    SELECT i.facility_id, i.debtor_id, i.amount, coalesce(i.payable_to_debtor, 0) AS payable,
+                    -- "More than N days" old: dated before as_of - N (no N: before the first day)
+    SELECT i.facility_id, i.debtor_id, i.amount, i.payable_to_debtor AS payable,
            CASE WHEN r_affiliates AND i.affiliate THEN 1
                 WHEN r_foreign AND i."foreign" AND NOT coalesce(i.insured, false) THEN 2
                 WHEN r_government AND i.government AND NOT coalesce(i.assigned, false) THEN 3
@@ -249,8 +249,8 @@ categorized AS (    -- rule 1: the first category that applies, in order (0: non
                 WHEN r_progress_billing AND i.progress_billing THEN 7
                 WHEN i.invoice_date < aging_invoice_before OR i.due_date < aging_due_before THEN 8
                 ELSE 0 END AS category,
-           coalesce(i.invoice_date < credit_invoice_before OR i.due_date < credit_due_before, false) AS credit_old,
-           coalesce(i.invoice_date < cross_invoice_before OR i.due_date < cross_due_before, false) AS cross_old
+           i.invoice_date < credit_invoice_before OR i.due_date < credit_due_before AS credit_old,
+           i.invoice_date < cross_invoice_before OR i.due_date < cross_due_before AS cross_old
     FROM invoices i JOIN rules r USING (facility_id)
 ),
 by_category AS (    -- rule 1's categories need only each facility's totals
@@ -276,7 +276,7 @@ debtors AS (        -- what rules 2 to 5 read, per debtor
            coalesce(sum(-amount) FILTER (WHERE amount < 0 AND category = 8 AND credit_old), 0) AS credit_balances,
            coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS debits,
            coalesce(sum(amount) FILTER (WHERE amount > 0 AND cross_old), 0) AS aged_debits,
-           sum(payable) AS payable
+           coalesce(sum(payable), 0) AS payable
     FROM categorized
     GROUP BY facility_id, debtor_id
 ),

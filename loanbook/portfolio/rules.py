@@ -95,8 +95,8 @@ def params_table(rules: dict[str, EligibilityRules], as_of: date | None = None) 
 
 def _older(rows: ir.Table, rule: str) -> ir.BooleanValue:
     """More than N days from invoice, or more than M days past due, where the rule gives N or M: dated before
-    the rule's cutoff day (`_rules`), so each invoice is compared, not aged. Null only where the rule gives
-    neither (a null comparison never selects a case and counts as false)."""
+    the rule's cutoff day (`_rules`), so each invoice is compared, not aged. An invoice without a date is never
+    old (the comparison is null, which selects no case and adds to no sum)."""
     return ((rows.invoice_date < rows[f"rule_{rule}_invoice_before"])
             | (rows.due_date < rows[f"rule_{rule}_due_before"]))
 
@@ -122,8 +122,10 @@ def _rules(params: ir.Table) -> ir.Table:
                           **{f"rule_{name}": params[name].cast(WORK) if pa.types.is_decimal(PARAMS.field(name).type)
                              else params[name] for name in PARAMS.names if name != "facility_id"})
 
-    def before(days: ir.IntegerValue) -> ir.DateValue:  # a date less an interval is a timestamp on DuckDB:
-        return (rules.rule_as_of - days.as_interval("D")).cast("timestamp").date()  # made a date again
+    def before(days: ir.IntegerValue) -> ir.DateValue:
+        """as_of - N days (a date less an interval is a timestamp on DuckDB: made a date again); where the rule
+        gives no N, the first day there is, which no invoice is dated before."""
+        return (rules.rule_as_of - days.as_interval("D")).cast("timestamp").date().fill_null(ibis.literal(date.min))
 
     return rules.mutate(**{f"rule_{rule}_{kind}_before": before(rules[f"rule_{rule}_{kind}_days"])
                            for rule in DAY_RULES for kind in ("invoice", "due")})
@@ -159,8 +161,8 @@ def _categorized(invoices: ir.Table, rules: ir.Table) -> ir.Table:
     )
     category = ibis.cases(*((condition, CODE[name]) for condition, name in flagged), else_=0)
     return t.select(facility_id=t.facility_id, debtor_id=t.debtor_id, debtor_name=t.debtor_name, amount=t.amount,
-                    payable=t.payable_to_debtor, category=category, credit_old=_older(t, "credit").fill_null(False),
-                    cross_old=_older(t, "cross").fill_null(False))
+                    payable=t.payable_to_debtor, category=category, credit_old=_older(t, "credit"),
+                    cross_old=_older(t, "cross"))
 
 
 def _added(rows: ir.Table) -> ir.BooleanValue:
