@@ -201,6 +201,29 @@ def test_a_null_flag_is_false(engine):
     assert (row["eligible"], row["value"]) == (D("2600.00"), D("2080.00"))
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_missing_date_is_never_old(engine):
+    """Aged past 60 days after due, credits added back past 90 days from invoice; rows without a date:
+    F  a debit, no dates: never old                               1,000.00 eligible
+    G  a credit, no invoice date, due 100 days ago                 -100.00 aged by its due date (category aging),
+       but not older than 90 days from an invoice date it does not have: not added back, counted as none
+    F: gross = eligible = 1,000.00. G: gross -100.00, aging -100.00, eligible -100 - (-100) = 0.00."""
+    schema = read_aging(AGING).schema
+    columns = {"facility_id": ["F", "G"], "debtor_id": ["a", "b"], "debtor_name": ["a", "b"],
+               "invoice_id": ["a", "b"], "invoice_date": [None, None], "due_date": [None, AS_OF - timedelta(100)],
+               "amount": [D("1000.00"), D("-100.00")], "payable_to_debtor": [D(0), D(0)]}
+    invoices = pa.table({name: columns.get(name, [False, False]) for name in schema.names}, schema=schema)
+    rules = EligibilityRules(aging_due_days=60, credit_invoice_days=90)
+    params = params_table({"F": rules, "G": rules}, AS_OF)
+    with connect(engine) as backend:
+        f, g = sorted(backend.rows(eligible_by_facility(backend.con, backend.load(invoices, "invoices"),
+                                                        backend.load(params, "params"), detail=True)),
+                      key=lambda r: r["facility_id"])
+    assert (f["gross"], f["aging"], f["eligible"], f["n_aging"]) == (D("1000.00"), D("0.00"), D("1000.00"), 0)
+    assert (g["gross"], g["aging"], g["credit_balances"]) == (D("-100.00"), D("-100.00"), D("0.00"))
+    assert (g["eligible"], g["n_aging"], g["n_credit_balances"]) == (D("0.00"), 1, 0)
+
+
 # --- properties ------------------------------------------------------------------------------------------------
 
 invoice = st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.integers(0, 200),

@@ -24,7 +24,9 @@ ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold",
              "aging")
 DEBTOR_RULES = ("credit_balances", "cross_aging", "contra", "concentration")
 CATEGORIES = ROW_RULES + DEBTOR_RULES
-DAY_RULES = ("aging", "credit", "cross")  # the rules with days from invoice and days past due
+FLAG_RULES = ROW_RULES[:-1]  # rule 1's categories read from an invoice's flags, in order
+AGE_RULES = ("aging", "credit", "cross")  # the parameters' prefixes of the rules with days from invoice / past due
+CUTOFFS = tuple(f"{rule}_{kind}_before" for rule in AGE_RULES for kind in ("invoice", "due"))
 CODE = {name: i for i, name in enumerate(ROW_RULES, start=1)}  # an invoice's category while the rules run; 0: none
 LABELS = {"affiliates": "affiliates", "foreign": "foreign, uninsured", "government": "government, unassigned",
           "disputed": "disputed", "bill_and_hold": "bill and hold", "consignment": "consignment",
@@ -127,8 +129,8 @@ def _rules(params: ir.Table) -> ir.Table:
         gives no N, the first day there is, which no invoice is dated before."""
         return (rules.rule_as_of - days.as_interval("D")).cast("timestamp").date().fill_null(ibis.literal(date.min))
 
-    return rules.mutate(**{f"rule_{rule}_{kind}_before": before(rules[f"rule_{rule}_{kind}_days"])
-                           for rule in DAY_RULES for kind in ("invoice", "due")})
+    return rules.mutate(**{f"rule_{cutoff}": before(rules[f"rule_{cutoff.removesuffix('_before')}_days"])
+                           for cutoff in CUTOFFS})
 
 
 def _only(rules: ir.Table, *names: str) -> ir.Table:
@@ -143,11 +145,9 @@ def _on(params: ir.Table, as_of: date | None) -> ir.Table:
 
 def _categorized(invoices: ir.Table, rules: ir.Table) -> ir.Table:
     """Each invoice under its facility's rules: its category (rule 1; 0: none) and whether it is old for rules 2
-    and 3. Facilities without parameters are left out. The category is decided once, in this projection; the
-    sums after it read it as a column, so no engine evaluates the rules more than once per invoice."""
-    t = invoices.inner_join(_only(rules, "affiliates", "foreign", "government", "disputed", "bill_and_hold",
-                                  "consignment", "progress_billing",
-                                  *(f"{rule}_{kind}_before" for rule in DAY_RULES for kind in ("invoice", "due"))),
+    and 3. Facilities without parameters are left out. The sums after it read the category as a column; where
+    two sums read it (`eligible_by_facility`), DuckDB keeps the rows once, Spark may compute them twice."""
+    t = invoices.inner_join(_only(rules, *FLAG_RULES, *CUTOFFS),
                             "facility_id")  # amounts stay decimal(18, 2) per invoice: 64-bit arithmetic
     flagged = (  # a null flag is false: only the negated ones need saying so
         (t.rule_affiliates & t.affiliate, "affiliates"),
@@ -170,24 +170,25 @@ def _added(rows: ir.Table) -> ir.BooleanValue:
     return (rows.amount < 0) & rows.credit_old & (rows.category == CODE["aging"])
 
 
-def _cents_where(rows: ir.Table, condition) -> ir.DecimalValue:
-    """The sum of the amounts where `condition` holds (zero where it never does), in cents."""
-    return ibis.ifelse(condition, rows.amount, ibis.literal(Decimal("0.00"), type="decimal(18, 2)")).sum()
+def _sum_where(values: ir.NumericValue, condition: ir.BooleanValue) -> ir.NumericValue:
+    """The sum of `values` where `condition` holds: zero where it never does, or is null."""
+    return ibis.ifelse(condition, values, ibis.literal(0, type=values.type())).sum()
 
 
 def _debtor_sums(rows: ir.Table, *, detail: bool) -> ir.Table:
     """Per (facility, debtor): what rules 3 to 5 read (the balance left by rules 1 and 2, debits, aged debits,
-    the payable); with `detail`, the debtor's name, gross, its amount and count in each category of rule 1."""
+    the payable); with `detail`, the debtor's name, gross, its amount and count in each category of rule 1 and
+    its count of credits added back."""
     extra = ({"debtor_name": rows.debtor_name.arbitrary(), "gross": rows.amount.sum(),
-              "n_credit_balances": _added(rows).cast("int64").sum(),
-              **{name: _cents_where(rows, rows.category == CODE[name]) for name in ROW_RULES},
+              "n_credit_balances": _sum_where(ibis.literal(1, type="int64"), _added(rows)),
+              **{name: _sum_where(rows.amount, rows.category == CODE[name]) for name in ROW_RULES},
               **{f"n_{name}": (rows.category == CODE[name]).cast("int64").sum() for name in ROW_RULES}}
              if detail else {})  # for a certificate; a book's run needs only what the debtor rules read
     sums = rows.group_by(["facility_id", "debtor_id"]).aggregate(
-        remaining=_cents_where(rows, rows.category == 0),
-        credit_balances=_cents_where(rows, _added(rows)).negate(),
-        debits=_cents_where(rows, rows.amount > 0),
-        aged_debits=_cents_where(rows, (rows.amount > 0) & rows.cross_old),
+        remaining=_sum_where(rows.amount, rows.category == 0),
+        credit_balances=_sum_where(rows.amount, _added(rows)).negate(),
+        debits=_sum_where(rows.amount, rows.amount > 0),
+        aged_debits=_sum_where(rows.amount, (rows.amount > 0) & rows.cross_old),
         payable=rows.payable.sum(),
         **extra)
     money = [name for name, kind in sums.schema().items() if kind.is_decimal()]
@@ -234,17 +235,11 @@ def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date 
     del con
     rules = _rules(_on(params, as_of))
     rows = _categorized(invoices, rules)
-    by_category = rows.group_by(["facility_id", "category"]).aggregate(
-        amount=rows.amount.sum(), **({"n": rows.count()} if detail else {}))
-    c = by_category
-
-    def in_category(name: str):
-        return ibis.ifelse(c.category == CODE[name], c.amount, ibis.literal(Decimal("0"), type=c.amount.type()))
-
+    c = rows.group_by(["facility_id", "category"]).aggregate(amount=rows.amount.sum(),
+                                                             **({"n": rows.count()} if detail else {}))
     categories = c.group_by("facility_id").aggregate(
-        gross=c.amount.sum(), **{name: in_category(name).sum() for name in ROW_RULES},
-        **({f"n_{name}": ibis.ifelse(c.category == CODE[name], c.n, 0).sum() for name in ROW_RULES}
-           if detail else {}))
+        gross=c.amount.sum(), **{name: _sum_where(c.amount, c.category == CODE[name]) for name in ROW_RULES},
+        **({f"n_{name}": _sum_where(c.n, c.category == CODE[name]) for name in ROW_RULES} if detail else {}))
     d = _debtor_rules(_debtor_sums(rows, detail=detail), rules)
     debtor_totals = d.group_by("facility_id").aggregate(
         **{name: d[name].sum() for name in DEBTOR_RULES},
