@@ -39,7 +39,7 @@ check: setup
 
 # Speed, written to docs/performance.md (the load test drives the API with wrk, from Debian's packages).
 bench: setup
-	command -v wrk >/dev/null || apt-get install -y wrk
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python benchmarks/replay.py
 	$(BIN)/python benchmarks/api_load.py
 

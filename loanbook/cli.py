@@ -27,7 +27,7 @@ from .agreement.load import load_agreement
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
 from .core.files import MAX_YAML_BYTES, contained
-from .core.money import money_human, parse_money, percent_str
+from .core.money import money_human, money_str, parse_money, percent_str
 from .core.yamlio import load_yaml
 from .engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from .events.parse import event_place, parse_events
@@ -74,6 +74,14 @@ def _day(value: str, option: str) -> date:
         return parse_iso_date(value, what=option)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+
+
+def _engine(name: str) -> None:
+    """--engine names one of the engines the rules run on."""
+    from .portfolio.engines import ENGINES
+
+    if name not in ENGINES:
+        raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {name!r}")
 
 
 def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:
@@ -664,14 +672,13 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from .agreement.kinds_eligibility import Eligibility
-    from .portfolio.aging import file_sha256, read_aging
-    from .portfolio.engines import ENGINES
-    from .portfolio.rules import CATEGORIES, LABELS, EligibilityRules, certificate
+    from .portfolio.aging import aging_bytes, aging_from_bytes
+    from .portfolio.rules import LABELS, EligibilityRules, certificate
+    from .store.chain import sha256
 
     def action():
         day = _day(as_of, "--as-of")
-        if engine not in ENGINES:
-            raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {engine!r}")
+        _engine(engine)
         stored = _stored_id(facility)
         if record_it and stored is None:
             raise BadInput("--record appends to a stored facility: `loanbook import` the folder, then give its id")
@@ -685,15 +692,16 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
             raise BadInput("several collateral classes have an eligibility definition: name one with --class ("
                            + ", ".join(b.collateral for _, b in found) + ")")
         version, terms = found[0]
-        invoices = read_aging(aging)
+        data = aging_bytes(aging)
+        invoices = aging_from_bytes(data, str(aging))
         cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
         answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
         recorded = None
         if record_it:
             assert stored is not None
             event = {"date": day.isoformat(), "type": "borrowing_base_report",
-                     "values": {terms.collateral: f"{cert.value:.2f}"},
-                     "evidence": {"aging_sha256": file_sha256(aging), "aging_file": aging.name,
+                     "values": {terms.collateral: money_str(cert.value)},
+                     "evidence": {"aging_sha256": sha256(data), "aging_file": aging.name,
                                   "certificate": answer},
                      "note": f"computed from {aging.name} by loanbook bbc compute"}
             recorded = _store().record(stored, [event], by=who(), source=str(aging))
@@ -701,8 +709,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
             _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None})
             return
         rows = [["gross receivables", f"{cert.invoices:,} rows", money_human(cert.gross)]]
-        rows += [[f"less {LABELS[c]}", f"{cert.counts[c]:,}", money_human(cert.categories[c])] for c in CATEGORIES
-                 if cert.categories[c] or cert.counts[c]]
+        rows += [[f"less {LABELS[c]}", f"{cert.counts[c]:,}", money_human(cert.categories[c])]
+                 for c in cert.shown_categories]
         rows.append(["eligible receivables", "", money_human(cert.eligible)])
         if cert.dilution:
             rows.append(["less dilution reserve", "", money_human(cert.dilution)])
@@ -711,7 +719,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
         rows.append([terms.label, "", money_human(cert.value)])
         console.print(_table(f"{terms.label} at the end of {day} ({version.clause_id})", ["line", "count", "amount"],
                              rows, numeric=frozenset({"count", "amount"})))
-        debtors = [d for d in cert.debtors if d.ineligible]
+        debtors = cert.ineligible_debtors
         if debtors:
             console.print(_table("Debtors with the largest ineligible amounts", ["debtor", "name", "ineligible",
                                                                                  "categories"],
@@ -760,13 +768,11 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
     """Every facility's borrowing base from its latest aging, its availability and its breaches."""
     from rich.progress import track
 
-    from .portfolio.engines import ENGINES
     from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
 
     def action():
         day = _day(as_of, "--as-of")
-        if engine not in ENGINES:
-            raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {engine!r}")
+        _engine(engine)
         if workers is not None and not 1 <= workers <= 64:
             raise BadInput(f"--workers is a number of processes from 1 to 64, got {workers}")
         if book is not None:

@@ -320,15 +320,15 @@ def advance_request_json(r) -> dict:
 
 def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
     """A borrowing base certificate computed from an aging (loanbook.portfolio.rules.Certificate)."""
-    from .portfolio.rules import CATEGORIES, LABELS
+    from .portfolio.rules import LABELS
 
     return {"as_of": cert.as_of.isoformat(), "collateral": collateral, "label": label, "clause": clause,
             "invoices": cert.invoices, "gross": money_str(cert.gross),
             "ineligible": [{"category": c, "label": LABELS[c], "amount": money_str(cert.categories[c]),
-                            "count": cert.counts[c]} for c in CATEGORIES if cert.categories[c] or cert.counts[c]],
+                            "count": cert.counts[c]} for c in cert.shown_categories],
             "eligible": money_str(cert.eligible), "dilution_reserve": money_str(cert.dilution),
             "advance_rate": percent_str(cert.advance_percent) if cert.advance_percent is not None else None,
             "value": money_str(cert.value),
             "debtors": [{"debtor_id": d.debtor_id, "debtor_name": d.debtor_name, "ineligible": money_str(d.ineligible),
                          "categories": {k: money_str(v) for k, v in d.categories.items()}}
-                        for d in cert.debtors if d.ineligible]}
+                        for d in cert.ineligible_debtors]}

@@ -97,6 +97,19 @@ def test_a_float_parquet_column_is_refused(tmp_path):
         read_aging(tmp_path / "floats.parquet")
 
 
+@pytest.mark.parametrize("kind", [pa.date32(), pa.timestamp("s")])
+def test_a_typed_date_column_with_an_empty_cell_is_refused(tmp_path, kind):
+    """A Parquet aging's dates typed as dates or as timestamps: an empty one is refused, naming its row."""
+    table = read_aging(AGING)
+    dates = table.column("due_date").to_pylist()
+    dates[2] = None
+    typed = table.set_column(table.schema.get_field_index("due_date"), "due_date", pa.array(dates, pa.date32())
+                             .cast(kind))
+    pq.write_table(typed, tmp_path / "typed.parquet")
+    with pytest.raises(InputError, match="row 4: field 'due_date': is empty"):
+        read_aging(tmp_path / "typed.parquet")
+
+
 def test_record_appends_the_report_with_its_evidence(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     env = {"LOANBOOK_DATABASE_URL": url}
@@ -161,10 +174,10 @@ def small_book(facilities: int, invoices: int, seed: int) -> tuple[pa.Table, pa.
     return table.set_column(0, "facility_id", pa.array([r["facility_id"] for r in rows])), params_table(rules)
 
 
-def by_facility(engine: str, invoices: pa.Table, params: pa.Table) -> list[dict]:
+def by_facility(engine: str, invoices: pa.Table, params: pa.Table, *, detail: bool = False) -> list[dict]:
     with connect(engine) as backend:
         result = backend.rows(eligible_by_facility(backend.con, backend.load(invoices, "invoices"),
-                                                   backend.load(params, "params"), AS_OF))
+                                                   backend.load(params, "params"), AS_OF, detail=detail))
     return sorted(result, key=lambda r: r["facility_id"])
 
 
@@ -215,10 +228,7 @@ def test_a_missing_date_is_never_old(engine):
     invoices = pa.table({name: columns.get(name, [False, False]) for name in schema.names}, schema=schema)
     rules = EligibilityRules(aging_due_days=60, credit_invoice_days=90)
     params = params_table({"F": rules, "G": rules}, AS_OF)
-    with connect(engine) as backend:
-        f, g = sorted(backend.rows(eligible_by_facility(backend.con, backend.load(invoices, "invoices"),
-                                                        backend.load(params, "params"), detail=True)),
-                      key=lambda r: r["facility_id"])
+    f, g = by_facility(engine, invoices, params, detail=True)
     assert (f["gross"], f["aging"], f["eligible"], f["n_aging"]) == (D("1000.00"), D("0.00"), D("1000.00"), 0)
     assert (g["gross"], g["aging"], g["credit_balances"]) == (D("-100.00"), D("-100.00"), D("0.00"))
     assert (g["eligible"], g["n_aging"], g["n_credit_balances"]) == (D("0.00"), 1, 0)

@@ -6,6 +6,7 @@ import re
 import shutil
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from loanbook.cli import app
 from loanbook.events.parse import events_from
 from loanbook.portfolio.aging import read_aging
 from loanbook.portfolio.book import write_facility_book
+from loanbook.portfolio.generate import generate_params
 from loanbook.portfolio.rules import EligibilityRules, certificate
 from loanbook.portfolio.run import folder_book, run_portfolio, store_book
 from loanbook.portfolio.workers import MIN_ITEMS, Workers
@@ -28,6 +30,10 @@ from loanbook.store.store import Store
 
 DAY = date(2024, 3, 31)
 runner = CliRunner()
+
+
+def facility_folders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists())
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +67,17 @@ def test_each_facility_in_the_run_equals_the_facility_alone(book):
         assert row.borrowing_base == status.borrowing_bases[0].total.value
         assert row.availability == status.availabilities[0].availability.value
         assert row.breaches == tuple(sorted({b.rule for b in status.breaches}))
-    # the base is the line's rate of the aging's value, to the cent: value x rate, rounded half-up
-    first = rows[0]
-    assert first.borrowing_base <= first.value
+    # the base is the line's rate (the generated advance percent, 85 where none) of the aging's value, to the
+    # cent: value x rate / 100, rounded half-up
+    rates = {r["facility_id"]: r["advance_percent"] or D(85) for r in generate_params(8, 5).to_pylist()}
+    for row in rows:
+        assert row.borrowing_base == (row.value * rates[row.facility] / 100).quantize(D("0.01"), ROUND_HALF_UP)
 
 
 def test_the_run_from_the_store_equals_the_run_from_folders(book, tmp_path):
     folder, aging = book
     env = {"LOANBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
-    for facility in sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists()):
+    for facility in facility_folders(folder):
         assert runner.invoke(app, ["import", str(facility)], env=env).exit_code == 0
     from_store = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--aging", str(aging), "--json"],
                                env=env)
@@ -105,7 +113,7 @@ def test_the_generated_book_is_computed_by_the_compiled_expression_to_the_python
     compiled = run_portfolio(folder_book(folder), DAY, portfolio_aging=aging)
     python = run_portfolio(folder_book(folder), DAY, portfolio_aging=aging, compiled=False)
     assert {r.computed_by for r in compiled} == {"dataframe"} and {r.computed_by for r in python} == {"python"}
-    assert all(same_figures(c, p) for c, p in zip(compiled, python))
+    assert all(same_figures(c, p) for c, p in zip(compiled, python, strict=True))
 
 
 def example_days(facility):
@@ -164,7 +172,7 @@ def test_any_reported_value_rounds_in_the_dataframe_as_in_python(receivables, da
 def test_terms_outside_exact_dataframe_arithmetic_go_to_the_python_engine_and_say_so(book, tmp_path):
     """A cap by a share of the total divides by (100% - the share): that facility's day is the Python engine's."""
     folder, aging = book
-    first = sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists())[0]
+    first = facility_folders(folder)[0]
     copy = tmp_path / first.name
     shutil.copytree(first, copy)
     terms = copy / "documents" / "agreement.yaml"
@@ -204,7 +212,7 @@ def test_a_store_s_book_read_in_worker_processes(large_book, tmp_path):
     """Each worker opens its own connection to the store (a fork never shares the parent's pooled ones)."""
     folder, aging = large_book
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    for facility in sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists()):
+    for facility in facility_folders(folder):
         store.import_folder(facility)
     store.facility("F00001")  # a pooled connection and a cached replay in the parent before the fork
     forked = run_portfolio(store_book(store, workers=2), DAY, portfolio_aging=aging, workers=2)
@@ -230,12 +238,26 @@ def test_a_number_of_workers_out_of_range_is_refused(book):
     assert result.exit_code == 2 and "--workers is a number of processes from 1 to 64, got 0" in result.output
 
 
+def test_two_folders_of_one_facility_id_are_refused(book, tmp_path):
+    """A folder copied without changing its id would share the other's aging value and row: refused, naming
+    the second folder's facility.yaml and the field, and no figure is given."""
+    folder, aging = book
+    first = facility_folders(folder)[0]
+    shutil.copytree(first, tmp_path / "a-original")
+    shutil.copytree(first, tmp_path / "b-copy")
+    result = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--book", str(tmp_path),
+                                 "--aging", str(aging), "--json"])
+    assert result.exit_code != 0
+    assert f"{tmp_path / 'b-copy' / 'facility.yaml'}" in result.output and "facility_id" in result.output
+    assert "a-original too" in result.output and '"facility_id"' not in result.output
+
+
 @pytest.mark.parametrize("divisor,compiled", [("80%", True), ("4", True), ("3", False)])
 def test_a_division_by_a_number_is_exact_or_goes_to_the_python_engine(book, tmp_path, divisor, compiled):
     """x / 80% is x x 1.25 and x / 4 is x x 0.25, exactly: compiled. x / 3 has no finite decimal reciprocal: the
     Python engine computes it (50 digits, then the cent), and the row says why. Both equal `status`."""
     folder, aging = book
-    first = sorted(p for p in folder.iterdir() if (p / "facility.yaml").exists())[0]
+    first = facility_folders(folder)[0]
     copy = tmp_path / first.name
     shutil.copytree(first, copy)
     terms = copy / "documents" / "agreement.yaml"

@@ -15,7 +15,18 @@ from ..core.errors import RecordError
 from ..core.money import ZERO, cents
 from .explain import Explanation
 from .figures import FigureBook, single
-from .results import AvailabilityResult, BorrowingBaseResult, Breach, Decision, Figure, OveradvanceResult, Reason
+from .results import (
+    REFUSED,
+    REQUIRES_APPROVAL,
+    WITHIN_CAPACITY,
+    AvailabilityResult,
+    BorrowingBaseResult,
+    Breach,
+    Decision,
+    Figure,
+    OveradvanceResult,
+    Reason,
+)
 
 
 def figure(book: FigureBook, name: str, label: str | None = None) -> Figure:
@@ -92,7 +103,7 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | Non
     day = book.day
     block = next((b for b in blocks(book, Availability) if b.tranche == tranche), None)
     if block is None:
-        return Decision(day, tranche, amount, "refused", ZERO, (Reason("not_revolving", {"tranche": tranche}),))
+        return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
     before = availabilities(book)
     current = next(a for a in before if a.tranche == tranche)
     after_book = FigureBook(book.agreement, book.snap, day, book.ledger, {**book.extra, tranche: amount},
@@ -101,13 +112,13 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | Non
     over_after = next((o for o in overadvances(after_book) if o.tranche == tranche), None)
     overadvance_after = over_after.overadvance.value if over_after else max(ZERO, after.usage - after.capacity)
     if last_day is not None and day > last_day:
-        return Decision(day, tranche, amount, "refused", overadvance_after,
+        return Decision(day, tranche, amount, REFUSED, overadvance_after,
                         (Reason("term_expired", {"last_day": last_day}),))
     if amount <= current.availability.value:
-        return Decision(day, tranche, amount, "within_capacity", ZERO,
+        return Decision(day, tranche, amount, WITHIN_CAPACITY, ZERO,
                         (Reason("within_capacity", {"usage_after": after.usage, "capacity": after.capacity}),))
     if over_after is None:
-        return Decision(day, tranche, amount, "refused", overadvance_after,
+        return Decision(day, tranche, amount, REFUSED, overadvance_after,
                         (Reason("no_overadvance", {"usage_after": after.usage, "capacity": after.capacity}),))
     reasons = []
     if overadvance_after > over_after.limit.value:
@@ -118,8 +129,8 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | Non
         reasons.append(Reason("over_ceiling", {"usage_after": after.usage, "ceiling": ceiling.id,
                                                "limit": ceiling.value}))
     if reasons:
-        return Decision(day, tranche, amount, "refused", overadvance_after, tuple(reasons))
-    return Decision(day, tranche, amount, "overadvance_requires_approval", overadvance_after,
+        return Decision(day, tranche, amount, REFUSED, overadvance_after, tuple(reasons))
+    return Decision(day, tranche, amount, REQUIRES_APPROVAL, overadvance_after,
                     (Reason("requires_approval", {"overadvance_after": overadvance_after,
                                                   "limit": over_after.limit.value,
                                                   "discretionary": over_after.discretionary}),))

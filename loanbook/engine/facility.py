@@ -29,9 +29,9 @@ from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
-from .results import Breach, Decision, LenderShare, Obligation, Payoff, Reason, Status
+from .results import DECISIONS, REFUSED, Breach, Decision, LenderShare, Obligation, Payoff, Reason, Status
 
-_SEVERITY = {"within_capacity": 0, "overadvance_requires_approval": 1, "refused": 2}
+_SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
@@ -179,7 +179,7 @@ class Facility:
         answer stands (a back-dated request cannot slip past a later, tighter state)."""
         decision = self.advance(day, amount, tranche)
         for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
-            if decision.decision == "refused":
+            if decision.decision == REFUSED:
                 break
             other = decide(self.book(later), decision.tranche, amount, None)
             if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:

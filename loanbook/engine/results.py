@@ -108,12 +108,16 @@ class Reason:
     facts: dict[str, object]
 
 
+WITHIN_CAPACITY, REQUIRES_APPROVAL, REFUSED = "within_capacity", "overadvance_requires_approval", "refused"
+DECISIONS = (WITHIN_CAPACITY, REQUIRES_APPROVAL, REFUSED)  # an advance decision, from the best to the worst
+
+
 @dataclass(frozen=True)
 class Decision:
     day: date
     tranche: str
     amount: Decimal
-    decision: str  # within_capacity | overadvance_requires_approval | refused
+    decision: str  # one of DECISIONS
     overadvance_after: Decimal
     reasons: tuple[Reason, ...]
 

@@ -6,7 +6,6 @@ Amounts are exact: decimal text to decimal128(18, 2); a floating-point column is
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,11 +32,12 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 def read_aging(path: Path | str, *, portfolio: bool = False) -> pa.Table:
     """An aging file as the normalized table (SCHEMA); `portfolio` requires the facility_id column."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, None, "no such aging file")])
-    return aging_from_bytes(read_bytes(path, limit=MAX_AGING_BYTES, what="aging file"), str(path),
-                            portfolio=portfolio)
+    return aging_from_bytes(aging_bytes(path), str(path), portfolio=portfolio)
+
+
+def aging_bytes(path: Path | str) -> bytes:
+    """An aging file's content, read once: what is computed from it is what its evidence hashes."""
+    return read_bytes(Path(path), limit=MAX_AGING_BYTES, what="aging file")
 
 
 def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False) -> pa.Table:
@@ -57,14 +57,6 @@ def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False) -> pa.T
     else:
         raise InputError([Problem(name, None, None, "an aging file is .csv, .xlsx or .parquet")])
     return normalize(table, name, portfolio=portfolio)
-
-
-def file_sha256(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def invoices_from_rows(rows: list[dict], *, source: str = "rows") -> pa.Table:
@@ -193,11 +185,11 @@ def _where(problems: list[Problem], source: str, column: str, bad: pa.Array, mes
 
 def _dates(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
     column = column.combine_chunks()
+    if pa.types.is_timestamp(column.type) or pa.types.is_date64(column.type):
+        column = pc.cast(column, pa.date32())
     if pa.types.is_date32(column.type):
         _where(problems, source, name, pc.is_null(column), "is empty")
         return column
-    if pa.types.is_timestamp(column.type) or pa.types.is_date64(column.type):
-        return pc.cast(column, pa.date32())
     text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
     shaped = pc.match_substring_regex(text, _DATE)
     _where(problems, source, name, pc.invert(shaped), "is not a date written YYYY-MM-DD")

@@ -286,6 +286,16 @@ class Certificate:
     def advance_percent(self) -> Decimal | None:
         return self.rules.advance_percent
 
+    @property
+    def shown_categories(self) -> list[str]:
+        """The categories a certificate lists: those with an amount or an invoice in them, in order."""
+        return [c for c in CATEGORIES if self.categories[c] or self.counts[c]]
+
+    @property
+    def ineligible_debtors(self) -> list[DebtorLine]:
+        """The debtors a certificate lists: those with something ineligible, the largest first."""
+        return [d for d in self.debtors if d.ineligible]
+
 
 def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, engine: str = "duckdb",
                 top: int | None = None) -> Certificate:

@@ -25,7 +25,7 @@ from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
-from ..core.money import CENT, ZERO
+from ..core.money import CENT, ZERO, money_str
 from ..engine.facility import Facility
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
@@ -72,6 +72,7 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
     folders = sorted(p for p in directory.iterdir() if (p / "facility.yaml").is_file())
     with Workers(folders, workers) as pool:
         agreements = list(pool.map(_folder_agreement, range(len(folders))))
+    _one_folder_each(folders, agreements)
     found = []
     for folder, agreement in zip(folders, agreements):
         events_file = folder / "events.yaml"
@@ -79,11 +80,22 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
         def replay(agreement=agreement, events_file=events_file) -> Facility:
             events = parse_events(events_file, agreement) if events_file.exists() else ()
             return Facility(agreement, events, shipped_prime_series())
-        files = Folder(folder)
-        found.append(BookFacility(agreement.facility_id, agreement, replay,
-                                  {name: _reader(files, name) for name in files.listing("agings", "")
-                                   if AGING_NAME.fullmatch(Path(name).name)}))
+        found.append(BookFacility(agreement.facility_id, agreement, replay, _agings(Folder(folder))))
     return found
+
+
+def _one_folder_each(folders: list[Path], agreements: list[Agreement]) -> None:
+    """A facility id names one folder: two folders of one id would share one aging's value and one row."""
+    first: dict[str, Path] = {}
+    problems = []
+    for folder, agreement in zip(folders, agreements):
+        seen = first.setdefault(agreement.facility_id, folder)
+        if seen != folder:
+            problems.append(Problem(str(folder / "facility.yaml"), None, "facility_id",
+                                    f"{agreement.facility_id!r} is the id of {seen.name} too; a book's ids are "
+                                    "unique"))
+    if problems:
+        raise InputError(problems)
 
 
 def _folder_agreement(index: int) -> Agreement:
@@ -97,10 +109,8 @@ def store_book(store, *, workers: int | None = None) -> list[BookFacility]:
         agreements = list(pool.map(_stored_agreement, range(len(ids))))
     found = []
     for facility_id, agreement in zip(ids, agreements):
-        files = store.files(facility_id)
         found.append(BookFacility(facility_id, agreement, _stored_replay(store, facility_id, agreement),
-                                  {name: _reader(files, name) for name in files.listing("agings", "")
-                                   if AGING_NAME.fullmatch(Path(name).name)}))
+                                  _agings(store.files(facility_id))))
     return found
 
 
@@ -111,6 +121,12 @@ def _stored_agreement(index: int) -> Agreement:
 
 def _stored_replay(store, facility_id: str, agreement: Agreement) -> Callable[[], Facility]:
     return lambda: store.facility(facility_id, agreement=agreement)
+
+
+def _agings(files: FacilityFiles) -> dict[str, Callable[[], bytes]]:
+    """The facility's agings by name, each read when asked for."""
+    return {name: _reader(files, name) for name in files.listing("agings", "")
+            if AGING_NAME.fullmatch(Path(name).name)}
 
 
 def _reader(files: FacilityFiles, name: str) -> Callable[[], bytes]:
@@ -209,7 +225,7 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
         replay = facility.replay()
         if computed is not None and collateral is not None:
             report = {"date": day.isoformat(), "type": "borrowing_base_report",
-                      "values": {collateral: f"{Decimal(computed['value']):.2f}"},
+                      "values": {collateral: money_str(Decimal(computed["value"]))},
                       "note": f"the value of {source}, computed in the portfolio run"}
             replay = replay.extended(events_from([report], replay.agreement, f"portfolio run: {source}",
                                                  prior=replay.events))
@@ -274,10 +290,3 @@ def result_table(rows: list[PortfolioRow]) -> pa.Table:
     return pa.table({column: pa.array([getattr(r, f) if f != "breaches" else list(r.breaches) for r in rows],
                                       RESULT.field(column).type)
                      for column, f in zip(RESULT.names, fields)}, schema=RESULT)
-
-
-def check_book(book: list[BookFacility]) -> None:
-    ids = [f.id for f in book]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise InputError([Problem("the book", None, "id", f"facility ids used twice: {', '.join(repeated)}")])

@@ -50,10 +50,8 @@ def connect(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            options = connection.get_execution_options()
-            if options.get("isolation_level") == "AUTOCOMMIT":
-                return  # one statement on its own
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("writing") else "BEGIN")
+            writing = connection.get_execution_options().get("writing", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -16,11 +16,10 @@ from decimal import Decimal
 from sqlalchemy import Connection, insert, select, update
 
 from ..engine.facility import Facility
+from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY
 from ..projection import reason_text
 from . import schema
 from .store import Store
-
-APPROVE, REFER, REFUSE = "within_capacity", "overadvance_requires_approval", "refused"
 
 
 class NoSuchRequest(LookupError):
@@ -64,7 +63,7 @@ def submit_in(connection: Connection, store: Store, facility_id: str, *, day: da
     replay = store.locked(connection, facility_id)
     decision = replay.advance_to_record(day, amount, tranche)
     now = datetime.now(UTC)
-    status = {APPROVE: "approved", REFER: "pending", REFUSE: "declined"}[decision.decision]
+    status = {WITHIN_CAPACITY: "approved", REQUIRES_APPROVAL: "pending", REFUSED: "declined"}[decision.decision]
     values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
                   requested_at=now, judgement=decision.decision,
                   reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
@@ -101,7 +100,7 @@ def decide_in(connection: Connection, store: Store, facility_id: str, request_id
     funded = None
     if approve:
         again = replay.advance_to_record(request.day, request.amount, request.tranche)
-        if again.decision == REFUSE:
+        if again.decision == REFUSED:
             raise Conflict("the record no longer allows this advance: "
                            + "; ".join(reason_text(r) for r in again.reasons))
         values["event_key"], funded = _fund(store, connection, facility_id, request_id, request.tranche,

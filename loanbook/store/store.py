@@ -381,12 +381,12 @@ class Store:
     def _replay(self, connection: Connection, facility_id: str, choices: dict[str, str],
                 known_at: datetime | None, agreement: Agreement | None = None) -> Facility:
         info = self._facility_row(connection, facility_id)
-        now = agreement if agreement is not None and not choices else self._agreement(connection, facility_id,
-                                                                                        choices, None)
         key = (facility_id, tuple(sorted(choices.items())), known_at)
         cached = self._cache_of(key).get(key)
         if cached is not None and cached[0] == info.events:
             return cached[1]
+        now = agreement if agreement is not None and not choices else self._agreement(connection, facility_id,
+                                                                                        choices, None)
         source = f"store:{facility_id}/events"
         if cached is not None and cached[0] < info.events:
             head, replay = cached
