@@ -143,6 +143,33 @@ def test_no_definition_in_force_is_said(tmp_path):
     assert result.exit_code == 2 and "no eligibility definition is in force on 1999-01-01" in result.stderr
 
 
+@pytest.mark.parametrize("before, after, message", [
+    ('concentration: {percent: "25"}', "concentration: {percent: 0.25}",
+     "field 'terms.0.rules.concentration.percent': a percentage from 1 to 100 (25 is 25%), not 0.25"),
+    ('concentration: {percent: "25"}', 'concentration: {percent: "250"}',
+     "field 'terms.0.rules.concentration.percent': a percentage from 1 to 100 (25 is 25%), not 250"),
+    ('cross_aging: {percent: "50",', 'cross_aging: {percent: "0",',
+     "field 'terms.0.rules.cross_aging.percent': a percentage above 0 and at most 100, not 0"),
+    ('concentration: {percent: "25"}', 'concentration: {percent: "25"}\n        advance_rate: "0.85"',
+     "field 'terms.0.advance_rate': a percentage from 1 to 100 (25 is 25%), not 0.85"),
+    ('concentration: {percent: "25"}', 'concentration: {percent: "25"}\n        dilution_reserve: "100"',
+     "field 'terms.0.dilution_reserve': a percentage from 0 and below 100, not 100"),
+])
+def test_a_percentage_out_of_bounds_in_the_terms_is_refused(tmp_path, before, after, message):
+    """A fraction written for a percentage (0.25 for 25%) or a share above the whole is a typo, not a term: the
+    facility is refused, naming the file, the line and the field, and nothing is computed."""
+    copy = tmp_path / "iec"
+    shutil.copytree(SEED, copy)
+    terms = copy / "documents" / "lsa-1999.yaml"
+    text = terms.read_text()
+    assert before in text
+    terms.write_text(text.replace(before, after, 1))
+    result = bbc("--facility", str(copy), "--aging", str(AGING), "--as-of", "2002-12-16")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{terms}: operation 1 (definitions.receivables-borrowing-base) (line " in result.stderr
+    assert message in result.stderr
+
+
 # --- one definition, two engines -----------------------------------------------------------------------------
 
 def small_book(facilities: int, invoices: int, seed: int) -> tuple[pa.Table, pa.Table]:

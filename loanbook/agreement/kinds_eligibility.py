@@ -3,13 +3,39 @@ by rules the agreement names (docs/eligibility.md, where the order they apply in
 the class's value in the borrowing base lines."""
 from __future__ import annotations
 
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ..core.types import Flag, Name, Percent, Strict, Text
 
 DAYS = Field(default=None, ge=0, le=3660)
+
+
+def _share(value: Decimal) -> Decimal:
+    """A limit or an advance rate: below 1% it is a fraction written for a percentage (0.25 for 25%)."""
+    if not 1 <= value <= 100:
+        raise ValueError(f"a percentage from 1 to 100 (25 is 25%), not {value}")
+    return value
+
+
+def _cross_share(value: Decimal) -> Decimal:
+    """Cross-aging may start at any aged share ("any invoice over 90 days": a tiny percent), never above all."""
+    if not 0 < value <= 100:
+        raise ValueError(f"a percentage above 0 and at most 100, not {value}")
+    return value
+
+
+def _reserve(value: Decimal) -> Decimal:
+    if not 0 <= value < 100:
+        raise ValueError(f"a percentage from 0 and below 100, not {value}")
+    return value
+
+
+Share = Annotated[Percent, AfterValidator(_share)]
+CrossShare = Annotated[Percent, AfterValidator(_cross_share)]
+Reserve = Annotated[Percent, AfterValidator(_reserve)]
 
 
 class Aged(Strict):
@@ -39,11 +65,11 @@ class Older(Strict):
 
 
 class CrossAging(Older):
-    percent: Percent
+    percent: CrossShare
 
 
 class Concentration(Strict):
-    percent: Percent
+    percent: Share
 
 
 class Rules(Strict):
@@ -68,5 +94,5 @@ class Eligibility(Strict):
     collateral: Name
     label: Text
     rules: Rules = Rules()
-    dilution_reserve: Percent | None = None
-    advance_rate: Percent | None = None
+    dilution_reserve: Reserve | None = None
+    advance_rate: Share | None = None
