@@ -80,12 +80,36 @@ def test_csv_xlsx_and_parquet_give_the_same_table(tmp_path):
     (lambda text: text.replace("400000.00", "400000.001"), "row 2: field 'amount': is not an amount"),
     (lambda text: text.replace("INV-20698", "INV-20711"), "rows 2, 3: field 'invoice_id': repeats an invoice id"),
     (lambda text: text.replace(",yes,,,", ",maybe,,,"), "row 11: field 'foreign': is not true or false"),
+    # a misspelled flag column would switch its rule off: the disputed invoice (D6) would count as eligible
+    (lambda text: text.replace(",disputed,", ",dispute,", 1),
+     "field 'dispute': is not a column an aging has: did you mean 'disputed'?"),
+    (lambda text: text.replace(",disputed,", ",Is Disputed,", 1),
+     "field 'is disputed': is not a column an aging has: did you mean 'disputed'?"),
+    (lambda text: text.replace(",payable_to_debtor", ",payable to debtor", 1),
+     "field 'payable to debtor': is not a column an aging has: did you mean 'payable_to_debtor'?"),
+    (lambda text: with_column(text, "Amount"), "field 'amount': appears more than once in the header"),
 ])
 def test_a_bad_aging_is_refused_naming_rows(tmp_path, edit, message):
     bad = tmp_path / "aging.csv"
     bad.write_text(edit(AGING.read_text()))
-    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
         read_aging(bad)
+
+
+def with_column(text: str, name: str) -> str:
+    """The aging with one more column, `name`, holding x in every row."""
+    header, *rows = text.splitlines()
+    return "\n".join([f"{header},{name}", *(f"{row},x" for row in rows)]) + "\n"
+
+
+def test_columns_of_the_borrower_s_own_are_ignored(tmp_path):
+    """An aging may carry its own columns (a salesperson, a dispute reason, an aging bucket): the same table."""
+    text = AGING.read_text()
+    for name in ("salesperson", "dispute_reason", "aging bucket", "invoice_no", "currency"):
+        text = with_column(text, name)
+    extra = tmp_path / "aging.csv"
+    extra.write_text(text)
+    assert read_aging(extra).equals(read_aging(AGING))
 
 
 def test_a_float_parquet_column_is_refused(tmp_path):

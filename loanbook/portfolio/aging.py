@@ -6,6 +6,7 @@ Amounts are exact: decimal text to decimal128(18, 2); a floating-point column is
 """
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -137,12 +138,8 @@ def _cell_text(value) -> str:
 def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
     """Check every column of an aging and give it SCHEMA; refuse it whole, naming rows, if anything is wrong."""
     table = table.rename_columns([name.strip().lower() for name in table.column_names])
+    _check_header(table.column_names, source, portfolio)
     problems: list[Problem] = []
-    needed = REQUIRED + (("facility_id",) if portfolio else ())
-    missing = [name for name in needed if name not in table.column_names]
-    if missing:
-        raise InputError([Problem(source, None, ", ".join(missing), "missing column(s); an aging has: "
-                                  + ", ".join(REQUIRED) + " (docs/eligibility.md)")])
     out: dict[str, pa.Array] = {}
     n = table.num_rows
     for name in ("facility_id", "debtor_id", "debtor_name", "invoice_id"):
@@ -164,6 +161,32 @@ def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
     if problems:
         raise InputError(problems)
     return pa.table(out, schema=SCHEMA)
+
+
+def _check_header(names: list[str], source: str, portfolio: bool) -> None:
+    """Every column loanbook reads is there once, and no other column is a misspelling of one that is absent:
+    an aging may carry columns of its own (they are ignored), but a flag column spelled `dispute` would
+    otherwise leave every disputed invoice eligible."""
+    problems: list[Problem] = []
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        problems.append(Problem(source, None, ", ".join(twice), "appears more than once in the header "
+                                                                 "(names are matched without regard to case)"))
+    needed = REQUIRED + (("facility_id",) if portfolio else ())
+    missing = [name for name in needed if name not in names]
+    if missing:
+        problems.append(Problem(source, None, ", ".join(missing), "missing column(s); an aging has: "
+                                + ", ".join(REQUIRED) + " (docs/eligibility.md)"))
+    absent = [name for name in SCHEMA.names if name not in names]
+    for name in names:
+        if name in SCHEMA.names:
+            continue
+        close = difflib.get_close_matches(name.replace(" ", "_"), absent, n=1, cutoff=0.7)
+        if close:
+            problems.append(Problem(source, None, name, f"is not a column an aging has: did you mean "
+                                                        f"'{close[0]}'? (rename it, or remove the column)"))
+    if problems:
+        raise InputError(problems)
 
 
 def _text(table: pa.Table, name: str) -> pa.Array:
