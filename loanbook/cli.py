@@ -726,6 +726,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                                  [[d.debtor_id, d.debtor_name, money_human(d.ineligible),
                                    ", ".join(LABELS[c] for c in d.categories)] for d in debtors],
                                  numeric=frozenset({"ineligible"})))
+        for rule, column in cert.unread.items():
+            _say(f"note: the aging has no {column} column, so the {rule.replace('_', ' ')} rule found nothing")
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
     _run(action)

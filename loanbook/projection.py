@@ -331,4 +331,5 @@ def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
             "value": money_str(cert.value),
             "debtors": [{"debtor_id": d.debtor_id, "debtor_name": d.debtor_name, "ineligible": money_str(d.ineligible),
                          "categories": {k: money_str(v) for k, v in d.categories.items()}}
-                        for d in cert.ineligible_debtors]}
+                        for d in cert.ineligible_debtors],
+            "rules_without_column": [{"rule": rule, "column": column} for rule, column in cert.unread.items()]}

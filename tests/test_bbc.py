@@ -55,6 +55,32 @@ def test_the_seed_s_aging_worked_by_hand():
     assert [d["debtor_id"] for d in body["debtors"]][:2] == ["D1", "D4"]  # 350,000; 55,000 + 20,000 = 75,000
 
 
+def test_a_rule_whose_column_the_aging_lacks_is_named(tmp_path):
+    """The seed's terms turn on affiliates, but its aging has no affiliate column: the certificate says the rule
+    found nothing. Given the column, it is not named; without payable_to_debtor, contra is named too."""
+    def run(path):
+        result = bbc("--facility", str(SEED), "--aging", str(path), "--as-of", "2002-12-16", "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert run(AGING)["rules_without_column"] == [{"rule": "affiliates", "column": "affiliate"}]
+    with_affiliate = tmp_path / "affiliate.csv"
+    header, *rows = AGING.read_text().splitlines()
+    with_affiliate.write_text("\n".join([f"{header},affiliate", *(f"{row},no" for row in rows)]) + "\n")
+    assert run(with_affiliate)["rules_without_column"] == []
+    without_payables = tmp_path / "no-payables.csv"
+    without_payables.write_text("\n".join(line.rsplit(",", 1)[0] for line in AGING.read_text().splitlines()) + "\n")
+    body = run(without_payables)
+    assert body["rules_without_column"] == [{"rule": "affiliates", "column": "affiliate"},
+                                            {"rule": "contra", "column": "payable_to_debtor"}]
+    assert "contra" not in {x["category"] for x in body["ineligible"]}
+    # D7 keeps its 192,000: T = 700,000 + 370,000 + 150,000 + 192,000 = 1,412,000; 25% = 353,000; concentration
+    # D1 700,000 - 353,000 + D2 370,000 - 353,000 = 364,000; eligible 1,412,000 - 364,000 = 1,048,000
+    assert body["eligible"] == "1048000.00"
+    text = bbc("--facility", str(SEED), "--aging", str(without_payables), "--as-of", "2002-12-16")
+    assert "note: the aging has no payable_to_debtor column, so the contra rule found nothing" in text.stdout
+
+
 def test_csv_xlsx_and_parquet_give_the_same_table(tmp_path):
     from openpyxl import Workbook
 

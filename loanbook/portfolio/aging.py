@@ -24,6 +24,7 @@ FLAGS = ("affiliate", "foreign", "insured", "government", "assigned", "disputed"
 SCHEMA = pa.schema([("facility_id", pa.string()), ("debtor_id", pa.string()), ("debtor_name", pa.string()),
                     ("invoice_id", pa.string()), ("invoice_date", pa.date32()), ("due_date", pa.date32()),
                     ("amount", MONEY), *((flag, pa.bool_()) for flag in FLAGS), ("payable_to_debtor", MONEY)])
+ABSENT = "loanbook.absent_columns"  # the normalized table's metadata: the optional columns the file lacked
 MAX_AGING_BYTES = 2 * 1024 * 1024 * 1024  # a portfolio's daily file; a borrower's is far smaller
 MAX_SHOWN = 8  # rows named in one problem; the count says how many more
 _TRUE, _FALSE = ("true", "yes", "1", "y", "t"), ("false", "no", "0", "n", "f", "")
@@ -160,7 +161,14 @@ def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
         _duplicates(out["facility_id"], out["invoice_id"], source, problems)
     if problems:
         raise InputError(problems)
-    return pa.table(out, schema=SCHEMA)
+    absent = [name for name in (*FLAGS, "payable_to_debtor") if name not in table.column_names]
+    return pa.table(out, schema=SCHEMA.with_metadata({ABSENT: ",".join(absent)}))
+
+
+def absent_columns(invoices: pa.Table) -> set[str]:
+    """The optional columns the aging did not have (read as false, or zero): a rule that reads one finds nothing."""
+    written = (invoices.schema.metadata or {}).get(ABSENT.encode())
+    return set(written.decode().split(",")) - {""} if written is not None else set()
 
 
 def _check_header(names: list[str], source: str, portfolio: bool) -> None:

@@ -8,7 +8,7 @@ from the aging to the certificate; a percentage of an amount is rounded half-up 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ..agreement.kinds_eligibility import Eligibility
 from .aging import SCHEMA as INVOICES
+from .aging import absent_columns
 from .engines import connect
 
 ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold", "consignment", "progress_billing",
@@ -33,6 +34,9 @@ LABELS = {"affiliates": "affiliates", "foreign": "foreign, uninsured", "governme
           "progress_billing": "progress billings", "aging": "aged past the limit",
           "credit_balances": "aged credits added back", "cross_aging": "cross-aging", "contra": "contra",
           "concentration": "concentration"}
+COLUMN_READ = {"affiliates": "affiliate", "foreign": "foreign", "government": "government", "disputed": "disputed",
+               "bill_and_hold": "bill_and_hold", "consignment": "consignment", "progress_billing": "progress_billing",
+               "contra": "payable_to_debtor"}  # the aging column without which a rule finds nothing
 WORK = "decimal(38, 6)"  # every amount and percentage while the rules run: Ibis computes on one decimal type
 OUT = "decimal(38, 2)"
 PCT = pa.decimal128(9, 4)
@@ -281,6 +285,7 @@ class Certificate:
     value: Decimal
     debtors: list[DebtorLine]
     invoices: int
+    unread: dict[str, str] = field(default_factory=dict)  # rule on -> the column the aging lacked for it
 
     @property
     def advance_percent(self) -> Decimal | None:
@@ -302,6 +307,8 @@ def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, eng
     """One borrower's certificate from its aging (the normalized table), on the engine named. The rules are
     compiled to the engine's SQL once per process; each certificate only runs it."""
     facility = "borrower"
+    absent = absent_columns(invoices)
+    unread = {rule: column for rule, column in COLUMN_READ.items() if getattr(rules, rule) and column in absent}
     table = invoices.set_column(invoices.schema.get_field_index("facility_id"), "facility_id",
                                 pa.array([facility] * invoices.num_rows, pa.string()))
     totals_sql, debtors_sql = compiled(engine)
@@ -313,14 +320,14 @@ def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, eng
     if not totals:  # an empty aging
         zero = Decimal("0.00")
         return Certificate(as_of, rules, zero, {c: zero for c in CATEGORIES}, {c: 0 for c in CATEGORIES}, zero, zero,
-                           zero, [], 0)
+                           zero, [], 0, unread)
     row = totals[0]
     debtors = sorted((DebtorLine(str(r["debtor_id"]), str(r["debtor_name"]), _cents(r["ineligible"]),
                                  {c: _cents(r[c]) for c in CATEGORIES if _cents(r[c])})
                       for r in debtor_rows), key=lambda x: (-x.ineligible, x.debtor_id))
     return Certificate(as_of, rules, _cents(row["gross"]), {c: _cents(row[c]) for c in CATEGORIES},
                        {c: int(row[f"n_{c}"]) for c in CATEGORIES}, _cents(row["eligible"]), _cents(row["dilution"]),
-                       _cents(row["value"]), debtors[:top] if top else debtors, invoices.num_rows)
+                       _cents(row["value"]), debtors[:top] if top else debtors, invoices.num_rows, unread)
 
 
 @functools.cache
