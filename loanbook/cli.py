@@ -673,7 +673,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from .agreement.kinds_eligibility import Eligibility
     from .portfolio.aging import aging_bytes, aging_from_bytes
-    from .portfolio.rules import LABELS, EligibilityRules, certificate
+    from .portfolio.rules import COLUMN_READ, LABELS, EligibilityRules, certificate
     from .store.chain import sha256
 
     def action():
@@ -726,8 +726,9 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                                  [[d.debtor_id, d.debtor_name, money_human(d.ineligible),
                                    ", ".join(LABELS[c] for c in d.categories)] for d in debtors],
                                  numeric=frozenset({"ineligible"})))
-        for rule, column in cert.unread.items():
-            _say(f"note: the aging has no {column} column, so the {rule.replace('_', ' ')} rule found nothing")
+        for rule in cert.rules_without_column:
+            _say(f"note: the aging has no {COLUMN_READ[rule]} column, so the {rule.replace('_', ' ')} rule found "
+                 "nothing")
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
     _run(action)
@@ -816,6 +817,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         if by_python:
             _say(f"{by_python:,} computed by the Python engine: terms outside exact dataframe arithmetic "
                  "(computed_by in --json and --out says why)")
+        untested = sum(1 for r in rows if r.rules_without_column)
+        if untested:
+            _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
+                 "(rules_without_column in --json and --out names the rules)")
     _run(action)
 
 
@@ -824,7 +829,7 @@ def out_row(r) -> dict:
                       "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
                       "availability": r.availability, "overadvance": r.overadvance,
                       "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
-                      "computed_by": r.computed_by})
+                      "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column)})
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -72,6 +73,36 @@ def test_each_facility_in_the_run_equals_the_facility_alone(book):
     rates = {r["facility_id"]: r["advance_percent"] or D(85) for r in generate_params(8, 5).to_pylist()}
     for row in rows:
         assert row.borrowing_base == (row.value * rates[row.facility] / 100).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def test_a_rule_whose_column_the_aging_lacks_is_named_per_facility(book, tmp_path):
+    """The book's aging without its affiliate and payable_to_debtor columns: each facility whose terms turn on the
+    affiliates or contra rule says so, and its figures are those of the aging with those columns false and zero."""
+    folder, aging = book
+    table = read_aging(aging, portfolio=True)
+    assert all(not r.rules_without_column for r in run_portfolio(folder_book(folder), DAY, portfolio_aging=aging))
+    lacking = tmp_path / "lacking.parquet"
+    pq.write_table(table.drop_columns(["affiliate", "payable_to_debtor"]), lacking)
+    blank = tmp_path / "blank.parquet"
+    zero = pa.array([D(0)] * table.num_rows, table.schema.field("payable_to_debtor").type)
+    pq.write_table(table.set_column(table.schema.get_field_index("affiliate"), "affiliate",
+                                    pa.array([False] * table.num_rows))
+                   .set_column(table.schema.get_field_index("payable_to_debtor"), "payable_to_debtor", zero), blank)
+    rows = run_portfolio(folder_book(folder), DAY, portfolio_aging=lacking)
+    params = {r["facility_id"]: r for r in generate_params(8, 5).to_pylist()}
+    for row in rows:
+        on = params[row.facility]
+        assert row.rules_without_column == tuple(
+            rule for rule in ("affiliates", "contra") if on[rule]), row.facility
+    assert {r.rules_without_column for r in rows} == {("affiliates",), ("affiliates", "contra")}  # both kinds
+    blanked = run_portfolio(folder_book(folder), DAY, portfolio_aging=blank)
+    assert [replace(r, rules_without_column=(), aging=None) for r in rows] == \
+        [replace(r, aging=None) for r in blanked]
+    result = runner.invoke(app, ["portfolio", "run", "--as-of", DAY.isoformat(), "--book", str(folder),
+                                 "--aging", str(lacking)])
+    assert result.exit_code == 0, result.output
+    named = sum(1 for r in rows if r.rules_without_column)
+    assert f"{named:,} with a rule that found nothing: their aging has no column for it" in result.stdout
 
 
 def test_the_run_from_the_store_equals_the_run_from_folders(book, tmp_path):

@@ -8,7 +8,7 @@ from the aging to the certificate; a percentage of an amount is rounded half-up 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -285,7 +285,7 @@ class Certificate:
     value: Decimal
     debtors: list[DebtorLine]
     invoices: int
-    unread: dict[str, str] = field(default_factory=dict)  # rule on -> the column the aging lacked for it
+    rules_without_column: tuple[str, ...] = ()  # rules on whose aging column was absent: they found nothing
 
     @property
     def advance_percent(self) -> Decimal | None:
@@ -307,8 +307,7 @@ def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, eng
     """One borrower's certificate from its aging (the normalized table), on the engine named. The rules are
     compiled to the engine's SQL once per process; each certificate only runs it."""
     facility = "borrower"
-    absent = absent_columns(invoices)
-    unread = {rule: column for rule, column in COLUMN_READ.items() if getattr(rules, rule) and column in absent}
+    unread = unread_rules(rules, absent_columns(invoices))
     table = invoices.set_column(invoices.schema.get_field_index("facility_id"), "facility_id",
                                 pa.array([facility] * invoices.num_rows, pa.string()))
     totals_sql, debtors_sql = compiled(engine)
@@ -328,6 +327,12 @@ def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, eng
     return Certificate(as_of, rules, _cents(row["gross"]), {c: _cents(row[c]) for c in CATEGORIES},
                        {c: int(row[f"n_{c}"]) for c in CATEGORIES}, _cents(row["eligible"]), _cents(row["dilution"]),
                        _cents(row["value"]), debtors[:top] if top else debtors, invoices.num_rows, unread)
+
+
+def unread_rules(rules: EligibilityRules, absent: set[str]) -> tuple[str, ...]:
+    """The rules turned on whose column the aging did not have (`aging.absent_columns`): they found nothing, and
+    are named so that a rule nobody tested is not read as a rule that passed."""
+    return tuple(rule for rule, column in COLUMN_READ.items() if getattr(rules, rule) and column in absent)
 
 
 @functools.cache

@@ -29,10 +29,10 @@ from ..core.money import CENT, ZERO, money_str
 from ..engine.facility import Facility
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
-from .aging import MAX_AGING_BYTES, SCHEMA, aging_from_bytes, read_aging
+from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging
 from .engines import connect
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
-from .rules import EligibilityRules, eligible_by_facility, params_table
+from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
 from .workers import Workers, shared
 
 AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
@@ -64,6 +64,7 @@ class PortfolioRow:
     breaches: tuple[str, ...]
     problem: str | None = None     # why the day's figures could not be computed for this facility
     computed_by: str = "dataframe"  # or "python (why)": terms the compiled expression does not cover
+    rules_without_column: tuple[str, ...] = ()  # rules on whose aging column was absent: they found nothing
 
 
 def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFacility]:
@@ -163,10 +164,12 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         if len(found) == 1:
             rules[facility.id] = (EligibilityRules.of(found[0][1]), found[0][1])
     sources: dict[str, str] = {}
+    absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
     if portfolio_aging is not None:
         tables.append(read_aging(portfolio_aging, portfolio=True))
         sources = {f: portfolio_aging.name for f in rules}
+        absent = {f: absent_columns(tables[0]) for f in rules}
     else:
         for facility in book:
             name = latest(list(facility.agings), day)
@@ -175,6 +178,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
             table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
             tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
             sources[facility.id] = name
+            absent[facility.id] = absent_columns(table)
     with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
         values: dict[str, dict] = {}
         if tables and rules:
@@ -194,7 +198,10 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
                          sources.get(facility.id), compiled=False)
             assert isinstance(again, PortfolioRow)
             done = replace(again, computed_by=f"python ({refused[facility.id]})")
-        rows.append(_planned_row(done, figures[facility.id]) if isinstance(done, _Planned) else done)
+        done = _planned_row(done, figures[facility.id]) if isinstance(done, _Planned) else done
+        if facility.id in absent:
+            done = replace(done, rules_without_column=unread_rules(rules[facility.id][0], absent[facility.id]))
+        rows.append(done)
     return rows
 
 
@@ -281,12 +288,15 @@ RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging
                     ("value", pa.decimal128(18, 2)), ("borrowing_base", pa.decimal128(18, 2)),
                     ("availability", pa.decimal128(18, 2)), ("overadvance", pa.decimal128(18, 2)),
                     ("overadvance_limit", pa.decimal128(18, 2)), ("breaches", pa.list_(pa.string())),
-                    ("problem", pa.string()), ("computed_by", pa.string())])
+                    ("problem", pa.string()), ("computed_by", pa.string()),
+                    ("rules_without_column", pa.list_(pa.string()))])
 
 
 def result_table(rows: list[PortfolioRow]) -> pa.Table:
     fields = ("facility", "name", "aging", "collateral", "gross", "eligible", "value", "borrowing_base",
-              "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by")
-    return pa.table({column: pa.array([getattr(r, f) if f != "breaches" else list(r.breaches) for r in rows],
+              "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by",
+              "rules_without_column")
+    lists = ("breaches", "rules_without_column")
+    return pa.table({column: pa.array([list(getattr(r, f)) if f in lists else getattr(r, f) for r in rows],
                                       RESULT.field(column).type)
                      for column, f in zip(RESULT.names, fields)}, schema=RESULT)
