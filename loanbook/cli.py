@@ -672,8 +672,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from .agreement.kinds_eligibility import Eligibility
-    from .portfolio.aging import aging_bytes, aging_from_bytes
-    from .portfolio.rules import COLUMN_READ, LABELS, EligibilityRules, certificate
+    from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes
+    from .portfolio.rules import LABELS, EligibilityRules, certificate
     from .store.chain import sha256
 
     def action():
@@ -727,7 +727,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                                    ", ".join(LABELS[c] for c in d.categories)] for d in debtors],
                                  numeric=frozenset({"ineligible"})))
         for rule in cert.rules_without_column:
-            _say(f"note: the aging has no {COLUMN_READ[rule]} column, so the {rule.replace('_', ' ')} rule found "
+            _say(f"note: the aging has no {RULE_COLUMN[rule]} column, so the {rule.replace('_', ' ')} rule found "
                  "nothing")
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")

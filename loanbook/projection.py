@@ -320,7 +320,8 @@ def advance_request_json(r) -> dict:
 
 def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
     """A borrowing base certificate computed from an aging (loanbook.portfolio.rules.Certificate)."""
-    from .portfolio.rules import COLUMN_READ, LABELS
+    from .portfolio.aging import RULE_COLUMN
+    from .portfolio.rules import LABELS
 
     return {"as_of": cert.as_of.isoformat(), "collateral": collateral, "label": label, "clause": clause,
             "invoices": cert.invoices, "gross": money_str(cert.gross),
@@ -332,4 +333,4 @@ def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
             "debtors": [{"debtor_id": d.debtor_id, "debtor_name": d.debtor_name, "ineligible": money_str(d.ineligible),
                          "categories": {k: money_str(v) for k, v in d.categories.items()}}
                         for d in cert.ineligible_debtors],
-            "rules_without_column": [{"rule": rule, "column": COLUMN_READ[rule]} for rule in cert.rules_without_column]}
+            "rules_without_column": [{"rule": rule, "column": RULE_COLUMN[rule]} for rule in cert.rules_without_column]}

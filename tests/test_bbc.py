@@ -110,9 +110,11 @@ def test_csv_xlsx_and_parquet_give_the_same_table(tmp_path):
     (lambda text: text.replace(",disputed,", ",dispute,", 1),
      "field 'dispute': is not a column an aging has: did you mean 'disputed'?"),
     (lambda text: text.replace(",disputed,", ",Is Disputed,", 1),
-     "field 'is disputed': is not a column an aging has: did you mean 'disputed'?"),
-    (lambda text: text.replace(",payable_to_debtor", ",payable to debtor", 1),
-     "field 'payable to debtor': is not a column an aging has: did you mean 'payable_to_debtor'?"),
+     "field 'is_disputed': is not a column an aging has: did you mean 'disputed'?"),
+    (lambda text: text.replace(",payable_to_debtor", ",payable to debtr", 1),
+     "field 'payable_to_debtr': is not a column an aging has: did you mean 'payable_to_debtor'?"),
+    (lambda text: text.replace(",foreign,", ",foriegn,", 1),
+     "field 'foriegn': is not a column an aging has: did you mean 'foreign'?"),
     (lambda text: with_column(text, "Amount"), "field 'amount': appears more than once in the header"),
 ])
 def test_a_bad_aging_is_refused_naming_rows(tmp_path, edit, message):
@@ -129,13 +131,35 @@ def with_column(text: str, name: str) -> str:
 
 
 def test_columns_of_the_borrower_s_own_are_ignored(tmp_path):
-    """An aging may carry its own columns (a salesperson, a dispute reason, an aging bucket): the same table."""
+    """An aging may carry its own columns (a salesperson, an aging bucket, an insurer, SAP's Assignment), blank
+    header cells and names written with spaces: the same table."""
     text = AGING.read_text()
-    for name in ("salesperson", "dispute_reason", "aging bucket", "invoice_no", "currency"):
+    for name in ("salesperson", "aging bucket", "invoice_no", "currency", "Insurer", "Assignment", "Assigned To",
+                 "Facility", "", ""):
         text = with_column(text, name)
+    text = text.replace(",due_date,", ", Due Date ,", 1).replace(",bill_and_hold", ",Bill-and-Hold", 1)
     extra = tmp_path / "aging.csv"
     extra.write_text(text)
     assert read_aging(extra).equals(read_aging(AGING))
+    # without a disputed column, a column of the borrower's own that is not a spelling of it is still ignored
+    no_disputed = tmp_path / "no-disputed.csv"
+    no_disputed.write_text(with_column(AGING.read_text().replace(",disputed,", ",Dispute Reason,", 1), "terms"))
+    assert read_aging(no_disputed).num_rows == read_aging(AGING).num_rows
+
+
+def test_an_xlsx_header_with_a_column_twice_is_refused(tmp_path):
+    """A second, empty `disputed` column would otherwise have replaced the first: D6's dispute lost."""
+    from openpyxl import Workbook
+
+    table = read_aging(AGING)
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*table.column_names, "Disputed"])
+    for row in table.to_pylist():
+        sheet.append([str(v) if v is not None else None for v in row.values()] + [None])
+    book.save(tmp_path / "aging.xlsx")
+    with pytest.raises(InputError, match="field 'disputed': appears more than once in the header"):
+        read_aging(tmp_path / "aging.xlsx")
 
 
 def test_a_float_parquet_column_is_refused(tmp_path):

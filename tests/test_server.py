@@ -142,7 +142,7 @@ def test_a_killed_server_leaves_a_whole_record_and_retries_record_once(kind, tmp
             for t in clients:
                 t.start()
             # killed once an eighth of the requests are answered, whatever the machine's speed: mid-stream
-            assert some_answered.wait(timeout=60), "no request was answered"
+            assert some_answered.wait(timeout=60), "an eighth of the requests were not answered in 60 s"
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             stop.set()

@@ -7,6 +7,7 @@ Amounts are exact: decimal text to decimal128(18, 2); a floating-point column is
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,9 @@ SCHEMA = pa.schema([("facility_id", pa.string()), ("debtor_id", pa.string()), ("
                     ("invoice_id", pa.string()), ("invoice_date", pa.date32()), ("due_date", pa.date32()),
                     ("amount", MONEY), *((flag, pa.bool_()) for flag in FLAGS), ("payable_to_debtor", MONEY)])
 ABSENT = "loanbook.absent_columns"  # the normalized table's metadata: the optional columns the file lacked
+RULE_COLUMN = {"affiliates": "affiliate", "foreign": "foreign", "government": "government", "disputed": "disputed",
+               "bill_and_hold": "bill_and_hold", "consignment": "consignment", "progress_billing": "progress_billing",
+               "contra": "payable_to_debtor"}  # the column without which a rule finds nothing (docs/eligibility.md)
 MAX_AGING_BYTES = 2 * 1024 * 1024 * 1024  # a portfolio's daily file; a borrower's is far smaller
 MAX_SHOWN = 8  # rows named in one problem; the count says how many more
 _TRUE, _FALSE = ("true", "yes", "1", "y", "t"), ("false", "no", "0", "n", "f", "")
@@ -116,7 +120,7 @@ def _read_xlsx(data: bytes, name: str) -> pa.Table:
             value = row[i] if i < len(row) else None
             columns[i].append(_cell_text(value))
     book.close()
-    return pa.table({column: pa.array(values, pa.string()) for column, values in zip(names, columns) if column})
+    return pa.Table.from_arrays([pa.array(values, pa.string()) for values in columns], names=names)  # as written
 
 
 def _cell_text(value) -> str:
@@ -138,7 +142,8 @@ def _cell_text(value) -> str:
 
 def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
     """Check every column of an aging and give it SCHEMA; refuse it whole, naming rows, if anything is wrong."""
-    table = table.rename_columns([name.strip().lower() for name in table.column_names])
+    names = [_header(name) for name in table.column_names]
+    table = table.rename_columns(names).select([i for i, name in enumerate(names) if name])  # blank: no column
     _check_header(table.column_names, source, portfolio)
     problems: list[Problem] = []
     out: dict[str, pa.Array] = {}
@@ -166,15 +171,22 @@ def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
 
 
 def absent_columns(invoices: pa.Table) -> set[str]:
-    """The optional columns the aging did not have (read as false, or zero): a rule that reads one finds nothing."""
+    """The optional columns the aging did not have (read as false, or zero): a rule that reads one finds nothing.
+    Every aging comes through `normalize`, which writes them; a table built otherwise names none."""
     written = (invoices.schema.metadata or {}).get(ABSENT.encode())
     return set(written.decode().split(",")) - {""} if written is not None else set()
 
 
+def _header(name: str) -> str:
+    """A column's name as matched: case, surrounding spaces, and inner spaces or hyphens (`Due Date`) aside."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
 def _check_header(names: list[str], source: str, portfolio: bool) -> None:
-    """Every column loanbook reads is there once, and no other column is a misspelling of one that is absent:
-    an aging may carry columns of its own (they are ignored), but a flag column spelled `dispute` would
-    otherwise leave every disputed invoice eligible."""
+    """Every column loanbook reads is there once, and no other column is a misspelling of one that is absent and
+    that a rule needs: an aging may carry columns of its own (they are ignored), but a flag column spelled
+    `dispute` would leave every disputed invoice eligible. (A near miss of `insured` or `assigned`, such as an
+    `Insurer` or an `Assignment` column, is left alone: without those columns the rules are only stricter.)"""
     problems: list[Problem] = []
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -185,11 +197,11 @@ def _check_header(names: list[str], source: str, portfolio: bool) -> None:
     if missing:
         problems.append(Problem(source, None, ", ".join(missing), "missing column(s); an aging has: "
                                 + ", ".join(REQUIRED) + " (docs/eligibility.md)"))
-    absent = [name for name in SCHEMA.names if name not in names]
+    absent = [name for name in (*needed, *RULE_COLUMN.values()) if name not in names]
     for name in names:
         if name in SCHEMA.names:
             continue
-        close = difflib.get_close_matches(name.replace(" ", "_"), absent, n=1, cutoff=0.7)
+        close = difflib.get_close_matches(name, absent, n=1, cutoff=0.8)
         if close:
             problems.append(Problem(source, None, name, f"is not a column an aging has: did you mean "
                                                         f"'{close[0]}'? (rename it, or remove the column)"))

@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ..agreement.kinds_eligibility import Eligibility
+from .aging import RULE_COLUMN, absent_columns
 from .aging import SCHEMA as INVOICES
-from .aging import absent_columns
 from .engines import connect
 
 ROW_RULES = ("affiliates", "foreign", "government", "disputed", "bill_and_hold", "consignment", "progress_billing",
@@ -34,9 +34,6 @@ LABELS = {"affiliates": "affiliates", "foreign": "foreign, uninsured", "governme
           "progress_billing": "progress billings", "aging": "aged past the limit",
           "credit_balances": "aged credits added back", "cross_aging": "cross-aging", "contra": "contra",
           "concentration": "concentration"}
-COLUMN_READ = {"affiliates": "affiliate", "foreign": "foreign", "government": "government", "disputed": "disputed",
-               "bill_and_hold": "bill_and_hold", "consignment": "consignment", "progress_billing": "progress_billing",
-               "contra": "payable_to_debtor"}  # the aging column without which a rule finds nothing
 WORK = "decimal(38, 6)"  # every amount and percentage while the rules run: Ibis computes on one decimal type
 OUT = "decimal(38, 2)"
 PCT = pa.decimal128(9, 4)
@@ -332,7 +329,7 @@ def certificate(rules: EligibilityRules, invoices: pa.Table, as_of: date, *, eng
 def unread_rules(rules: EligibilityRules, absent: set[str]) -> tuple[str, ...]:
     """The rules turned on whose column the aging did not have (`aging.absent_columns`): they found nothing, and
     are named so that a rule nobody tested is not read as a rule that passed."""
-    return tuple(rule for rule, column in COLUMN_READ.items() if getattr(rules, rule) and column in absent)
+    return tuple(rule for rule, column in RULE_COLUMN.items() if getattr(rules, rule) and column in absent)
 
 
 @functools.cache
