@@ -190,8 +190,8 @@ def _check_header(names: list[str], source: str, portfolio: bool) -> None:
     problems: list[Problem] = []
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        problems.append(Problem(source, None, ", ".join(twice), "appears more than once in the header "
-                                                                 "(names are matched without regard to case)"))
+        problems.append(Problem(source, None, ", ".join(twice), "appears more than once in the header (names "
+                                "are matched without regard to case, spaces and hyphens)"))
     needed = REQUIRED + (("facility_id",) if portfolio else ())
     missing = [name for name in needed if name not in names]
     if missing:
