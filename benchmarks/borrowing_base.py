@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
-from report import machine, write_section  # noqa: E402
+from report import machine, other_work, write_section  # noqa: E402
 
 CACHE = Path("/tmp/loanbook-bench")
 SEED = 20240331
@@ -194,13 +193,14 @@ def run(sizes: str, repeat: int) -> tuple[list[dict], list[str]]:
         runs: dict[str, list[dict]] = {m: [] for m in methods}
         for attempt in range(repeat):
             for method in methods:
-                load = os.getloadavg()[0]
-                answer = run_child(method, book)
-                answer["load"] = load
+                with other_work() as other:
+                    answer = run_child(method, book)
+                answer["other"] = other["share"]
                 runs[method].append(answer)
                 shown = (f"{answer['seconds']:.2f} s, peak {answer['peak'] / 2**20:,.0f} MB" if "seconds" in answer
                          else answer["error"])
-                print(f"{invoices:>12,} {method:7s} run {attempt + 1}: {shown} (load {load:.2f})", flush=True)
+                print(f"{invoices:>12,} {method:7s} run {attempt + 1}: {shown} (other work {other['share']:.0%} of "
+                      "the CPU)", flush=True)
         reference = next((r["result"] for r in runs.get("sql", []) if "result" in r), None)
         row = {"facilities": facilities, "invoices": invoices, "book": info, "methods": {}}
         for method, answers in runs.items():
@@ -213,7 +213,7 @@ def run(sizes: str, repeat: int) -> tuple[list[dict], list[str]]:
                 entry["load_seconds"] = best.get("load_seconds")
                 entry["compile_seconds"] = best.get("compile_seconds")
                 entry["same"] = all(a["result"] == reference for a in good) if reference is not None else None
-                entry["load"] = max(a["load"] for a in answers)
+                entry["other"] = best["other"]  # during the run shown
             row["methods"][method] = entry
             if entry.get("same") is False:
                 print(f"WARNING: {method} differs from the SQL on {invoices:,} invoices", flush=True)
@@ -274,10 +274,11 @@ def section(results: list[dict], notes: list[str], sizes: str, repeat: int) -> s
              "Every result is compared with the SQL's, facility by facility, to the cent.",
              f"- pandas is run on books of at most {PANDAS_MAX_ROWS:,} invoices only: it holds the whole book in "
              "memory, and the larger book is not tried.", *(f"- {n}" for n in notes)]
-    loads = [e["load"] for r in results for e in r["methods"].values() if "load" in e]
-    if loads and max(loads) > 0.8:
-        lines.append("- Other work was running on the machine during some measurements (1-minute load average up "
-                     f"to {max(loads):.1f} on {os.cpu_count()} cores): times are upper bounds.")
+    others = [e["other"] for r in results for e in r["methods"].values() if "other" in e]
+    if others:
+        lines.append(f"- Other work on the machine (CPU time of processes other than the benchmark's) took at most "
+                     f"{max(others):.0%} of its CPU during a measurement shown"
+                     + (": times are upper bounds." if max(others) > 0.1 else "."))
     lines += ["", "| book | method | wall time | peak memory | result |", "|---|---|---|---|---|"]
     for row in results:
         for method in METHODS:
