@@ -1,6 +1,7 @@
 """Every command on every facility, names the facility declares, and the defects found by trying
 facilities other than the seed (issue 6)."""
 import json
+import re
 import shutil
 from datetime import date
 from decimal import Decimal as D
@@ -9,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ACME, DNOW, RICHEY, SEED, facility, flat, folder_facility
+from loanbook.agreement.formula import FormulaError, parse_formula, unit_of
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError
@@ -119,6 +121,27 @@ def test_a_formula_of_the_wrong_unit_is_refused(acme):
     doc.write_text(doc.read_text().replace('collateral: eligible_receivables, rate: "80"}',
                                            "collateral: eligible_receivables, rate: eligible_receivables}", 1))
     assert "'eligible_receivables' gives money, but rate is percent" in _problems(acme)
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("max(prime, federal_funds + 0.5)", "0.5 beside a percentage is ambiguous: write 0.5% for 0.5 percent, or "
+                                        "50.0% for 0.5 as a fraction"),
+    ("prime - 1", "1 beside a percentage is ambiguous"),
+    ("min(prime, 6)", "6 beside a percentage is ambiguous"),
+    ("max(0, prime + 0.5%)", None),           # 0 is 0 in any unit; 0.5% says its unit
+    ("0.5 * prime", None),                    # a number scales a rate: half of prime
+    ("advance_rate * 2 - 10%", None),
+])
+def test_a_bare_number_beside_a_percentage_is_refused(text, refused):
+    """A new user wrote `federal_funds + 0.5` for the text's "1/2 of 1%": the formula added 50% (percentages
+    are fractions in a formula) and the Alternate Base Rate came out at 55.60%."""
+    units = {"prime": "percent", "federal_funds": "percent", "advance_rate": "percent"}.get
+    formula = parse_formula(text)
+    if refused is None:
+        assert unit_of(formula, units) in ("percent", "any")  # 0.5 x a rate is left free (money or a rate)
+    else:
+        with pytest.raises(FormulaError, match=re.escape(refused)):
+            unit_of(formula, units)
 
 
 def test_formulas_allow_only_the_language(acme):

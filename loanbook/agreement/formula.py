@@ -174,10 +174,10 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
         if isinstance(node, Call) and node.fn == "trailing":
             return infer(node.args[0])
         if isinstance(node, Call):
-            return _same([infer(a) for a in node.args], f"{node.fn}()")
+            return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
         left, right = infer(node.left), infer(node.right)
         if node.op in "+-":
-            return _same([left, right], node.op)
+            return _beside_percent((node.left, node.right), _same([left, right], node.op))
         if node.op == "*":
             if left is None or right is None:  # a plain number scales: 0.85 x money is money, but
                 other = left or right           # 2,500,000 x a rate may be money or a rate: left free
@@ -197,6 +197,18 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
         if left == MONEY and right == PERCENT:
             return MONEY  # grossing up: 100 / 80% = 125
         raise FormulaError(f"in {formula.text!r}: {left} / {right} has no meaning")
+
+    def _beside_percent(operands: tuple[Node, ...], unit: str | None) -> str | None:
+        """A bare number added to, or compared with, a percentage is ambiguous: `federal_funds + 0.5` would add
+        50%, where the text's "1/2 of 1%" is 0.5%. Refused, unless it is 0."""
+        if unit == PERCENT:
+            for operand in operands:
+                number = operand.operand if isinstance(operand, Neg) else operand
+                if isinstance(number, Num) and not number.percent and number.value != 0:
+                    raise FormulaError(f"in {formula.text!r}: {number.written} beside a percentage is ambiguous: "
+                                       f"write {number.written}% for {number.written} percent, or "
+                                       f"{number.value * 100:f}% for {number.written} as a fraction")
+        return unit
 
     def _same(units_: list[str | None], what: str) -> str | None:
         known = {u for u in units_ if u is not None}
