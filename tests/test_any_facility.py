@@ -159,6 +159,22 @@ def test_the_prime_series_message_gives_its_start_and_end(acme):
         engine.interest_unpaid(date(2024, 1, 5))
 
 
+def test_a_usage_that_is_a_sum_is_explained_in_parentheses(acme):
+    """Availability is capacity less usage; a usage of two terms is subtracted whole, and the explanation says so
+    (it showed `capacity - advances + letters_of_credit`, which reads as adding the letters of credit)."""
+    doc = acme / "documents" / "loan-agreement.yaml"
+    text = doc.read_text()
+    old = "value: min(maximum_limit, borrowing_base_total) - letters_of_credit\n        capacity: borrowing_capacity"
+    assert old in text
+    doc.write_text(text.replace(old, "value: min(maximum_limit, borrowing_base_total)\n        capacity: "
+                                     "borrowing_capacity\n        usage: advances_outstanding + letters_of_credit", 1))
+    engine = folder_facility(acme, load_agreement(acme))
+    tree = engine.explain("availability", date(2024, 1, 2)).to_dict()
+    assert tree["formula"] == "max(0, borrowing_capacity - (advances_outstanding + letters_of_credit))"
+    # min(1,000,000.00, 80% x 1,000,000.00 = 800,000.00) - (500,000.00 advanced + 0 letters of credit)
+    assert D(tree["value"]) == D("300000.00")
+
+
 def test_the_explanation_is_the_definition(seed):
     engine = facility(seed, [{"date": "2002-10-01", "type": "borrowing_base_report",
                               "receivables_borrowing_base": "1000000.00"}])

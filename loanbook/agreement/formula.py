@@ -155,6 +155,13 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
                        "(numbers, percentages, names, + - * /, min, max)")
 
 
+def subtrahend(formula: Formula) -> str:
+    """A formula's text placed after a minus sign: in parentheses when it is a sum or a difference, so that
+    `capacity - (outstanding + letters_of_credit)` is not shown as `capacity - outstanding + letters_of_credit`."""
+    tree = formula.tree
+    return f"({formula.text})" if isinstance(tree, BinOp) and tree.op in "+-" else formula.text
+
+
 # --- units --------------------------------------------------------------------------------------
 
 def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from ..agreement.definitions import Definition, all_definitions, definitions_of
-from ..agreement.formula import MONEY, PERCENT, Formula, Num, evaluate, parse_formula
+from ..agreement.formula import MONEY, PERCENT, Formula, Num, evaluate, parse_formula, subtrahend
 from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
 from ..agreement.kinds_pricing import LevelGrid, LevelValues
 from ..agreement.model import Agreement, ClauseVersion
@@ -275,7 +275,7 @@ class FigureBook:
             "capacity", capacity, formula=capacity_text, inputs=capacity_inputs)
         usage_x = single(usage_inputs, usage_f.text) or Explanation("usage", usage, formula=usage_f.text,
                                                                      inputs=usage_inputs)
-        return value, Explanation(block.id, value, formula=f"max(0, {capacity_text} - {usage_f.text})",
+        return value, Explanation(block.id, value, formula=f"max(0, {capacity_text} - {subtrahend(usage_f)})",
                                   inputs=(capacity_x, usage_x), clause=ref, label=f"availability of {block.tranche}")
 
     def _overadvance(self, name: str, block: Overadvance, version: ClauseVersion, ref: dict):
@@ -305,7 +305,8 @@ class FigureBook:
         usage_x = single(usage_inputs, usage_f.text) or Explanation("usage", usage, inputs=usage_inputs)
         measure_x = single(measure_inputs, measure_text) or Explanation(measure_text, cents(measure),
                                                                          formula=measure_text, inputs=measure_inputs)
-        return value, Explanation(name, value, formula=f"max(0, {usage_f.text} - {measure_text})",
+        measured = subtrahend(measure_f) if isinstance(measure_f, Formula) else measure_text
+        return value, Explanation(name, value, formula=f"max(0, {usage_f.text} - {measured})",
                                   inputs=(usage_x, measure_x), clause=ref, interpretation=interpretation)
 
     def availability_of(self, tranche: str) -> Availability:
