@@ -114,6 +114,7 @@ def test_a_typo_in_a_formula_is_refused_with_its_place(acme):
     text = _problems(acme)
     assert "loan-agreement.yaml: operation 1 (schedule.item-1)" in text
     assert "field 'borrowing_capacity.value'" in text and "unknown name 'borowing_base_total'" in text
+    assert "did you mean 'borrowing_base_total'?" in text
 
 
 def test_a_formula_of_the_wrong_unit_is_refused(acme):

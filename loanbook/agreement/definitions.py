@@ -7,10 +7,11 @@ or a definition) and that units agree, so that a typo is refused with its file a
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from ..core.errors import Problem
-from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, unit_of
+from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of
 from .kinds import (
     Amortization,
     Availability,
@@ -142,8 +143,10 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
                 unit = unit_of(formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
             except FormulaError as exc:
                 message = str(exc)
-                if "unknown name" in message:
-                    message += f"; the names this facility gives: {', '.join(sorted(known))}"
+                if isinstance(exc, UnknownName):
+                    close = difflib.get_close_matches(exc.name, [*known, *local], n=1, cutoff=0.75)
+                    message += (f"; did you mean {close[0]!r}?" if close else "") + \
+                        f" The names this facility gives: {', '.join(sorted(known))}"
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}", message))
                 continue
             if unit not in (wanted, ANY):

@@ -31,6 +31,12 @@ class FormulaError(ValueError):
     """A formula that cannot be read, or that names what the facility does not declare."""
 
 
+class UnknownName(FormulaError):
+    def __init__(self, message: str, name: str):
+        super().__init__(message)
+        self.name = name
+
+
 @dataclass(frozen=True)
 class Num:
     value: Decimal       # a percentage is held as its fraction: 85% -> 0.85
@@ -174,7 +180,7 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
         if isinstance(node, Name):
             unit = units(node.id)
             if unit is None:
-                raise FormulaError(f"in {formula.text!r}: unknown name {node.id!r}")
+                raise UnknownName(f"in {formula.text!r}: unknown name {node.id!r}", node.id)
             return unit
         if isinstance(node, Neg):
             return infer(node.operand)
