@@ -23,6 +23,24 @@ def test_the_folder_passes_the_fidelity_check(richey):
     assert passed(fidelity_check(richey))
 
 
+def test_a_grid_in_basis_points_read_as_percentages_is_a_difference(tmp_path):
+    """Without basis_points: true the ABR margin of level I, 100.00 basis points, would be read as 100%: the
+    text says "(expressed in basis points)", so the fidelity check names the column."""
+    import shutil
+
+    copy = tmp_path / "richey"
+    shutil.copytree(RICHEY, copy)
+    terms = copy / "documents" / "loan-agreement.yaml"
+    marked = "{id: abr_margin, label: Applicable Alternate Base Rate Margin, basis_points: true,"
+    assert marked in terms.read_text()
+    terms.write_text(terms.read_text().replace(marked, marked.replace(" basis_points: true,", ""), 1))
+    findings = fidelity_check(load_agreement(copy))
+    assert not passed(findings)
+    assert [f.message for f in findings if f.severity == "difference"] == [
+        "loan-agreement: the text gives basis points, and abr_margin reads 100.00, 50.00, 25.00, 0.00 as "
+        "percentages: if they are basis points, say basis_points: true"]
+
+
 def test_the_commitment_binds_at_closing(engine):
     s = flat(engine.status(date(1995, 12, 20)))
     # 85% x 40,000,000 = 34,000,000; 50% x 30,000,000 = 15,000,000; Borrowing Base 49,000,000

@@ -21,6 +21,7 @@ from ..core.periods import period_ends
 from .formula import BinOp, Call, Formula, Neg, Node, Num
 from .kinds import PricingGrid
 from .kinds_covenants import Covenant
+from .kinds_pricing import LevelGrid
 from .model import Agreement, Clause, ClauseVersion
 from .quantity import Schedule, StepDown
 
@@ -41,6 +42,7 @@ _THRESHOLD = re.compile(r"(?:[<>≤≥]=?|greater than|less than|at least|not (?
 _DAYS = re.compile(r"(?<![\d.])(\d{1,4})\)?\s+(?:calendar\s+|[Bb]usiness\s+|[Bb]anking\s+)?[Dd]ays\b")
 _COUNT = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
                     r"fifteen|twenty|thirty|forty|forty-five|sixty|ninety)\s+\(([0-9]{1,3})\)", re.I)
+_BASIS_POINTS = re.compile(r"\bbasis\s+points?\b|\bbps\b", re.I)
 _DEFINES = re.compile(r"\b(means|shall be)\b.{0,200}?\b(the lesser of|the greater of|the sum of|multiplied by|"
                       r"times|plus|minus|less)\b", re.S)
 
@@ -234,10 +236,29 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
             continue
         findings.append(Finding("difference", clause, f"{where}: the terms set {path} = {value}, which the text "
                                                       "does not state and no assumption declares"))
+    findings += [Finding("difference", clause, f"{where}: {message}") for message in _unmarked_basis_points(version)]
     if not version.terms and not version.not_encoded and _DEFINES.search(version.text):
         findings.append(Finding("difference", clause, f"{where}: the text defines a computed figure, but the clause "
                                                       "carries no terms (encode it, or declare it not_encoded)"))
     return findings
+
+
+def _unmarked_basis_points(version: ClauseVersion) -> list[str]:
+    """A grid column read as percentages whose values look like basis points (every one but 0 is 5 or more) in a text
+    that gives basis points: without `basis_points: true`, 100.00 basis points would be read as 100%."""
+    if version.text is None or not _BASIS_POINTS.search(version.text):
+        return []
+    return [f"the text gives basis points, and {column.id} reads "
+            f"{', '.join(f'{v}' for v in column.by_level.values())} as percentages: if they are basis points, "
+            "say basis_points: true"
+            for block in version.terms if isinstance(block, LevelGrid)
+            for column in block.values
+            if column.unit == "percent" and not column.basis_points and _like_basis_points(column.by_level.values())]
+
+
+def _like_basis_points(values) -> bool:
+    nonzero = [v for v in values if v]
+    return bool(nonzero) and min(nonzero) >= 5
 
 
 def _not_encoded(figure: TextFigure, version: ClauseVersion) -> str | None:
