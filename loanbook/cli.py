@@ -358,7 +358,7 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
         engine = _facility(facility, events, readings, known_at)
         state, charges = engine.fees(day), engine.charges_on(day)
         if as_json:
-            _emit(out.fees_json(state, day, charges))
+            _emit(out.fees_json(state, day, charges, engine.charges_credit(day)))
             return
         if charges:
             console.print(_table(f"Fees charged by the end of {day}", ["fee", "from", "to", "days", "basis", "rate",
@@ -369,6 +369,9 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
                                    money_human(c.amount), c.due.isoformat(), c.status, money_human(c.paid)]
                                   for c in charges],
                                  numeric=frozenset({"days", "basis", "rate", "amount", "paid"})))
+            credit = engine.charges_credit(day)
+            if credit:
+                _say(f"credit {money_human(credit)}: paid toward these fees beyond every charge to date")
         if state is None:
             if not charges:
                 _say("This facility has no fee in the record.")

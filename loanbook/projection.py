@@ -192,9 +192,9 @@ def charge_json(c: Charge) -> dict:
             "due": c.due.isoformat(), "status": c.status, "paid": money_str(c.paid)}
 
 
-def fees_json(state: FeeState | None, day: date, charges: Sequence[Charge] = ()) -> dict:
-    """The installment fee (the seed's Extension Fee) and every computed or termination fee charge; the
-    totals cover them all."""
+def fees_json(state: FeeState | None, day: date, charges: Sequence[Charge] = (), credit: Decimal = ZERO) -> dict:
+    """The installment fee (the seed's Extension Fee) and every computed or termination fee charge, with `credit`,
+    what was paid toward those charges beyond them; the totals cover them all."""
     charged = [charge_json(c) for c in charges]
     due = sum((c.unpaid for c in charges if c.status == "due"), start=ZERO)
     paid = sum((c.paid for c in charges), start=ZERO)
@@ -202,7 +202,7 @@ def fees_json(state: FeeState | None, day: date, charges: Sequence[Charge] = ())
     if state is None:
         return {"as_of": day.isoformat(), "fee": None, "earned": None, "installments": [], "charges": charged,
                 "total_due": money_str(due), "total_waived": "0.00", "total_paid": money_str(paid),
-                "total_scheduled": money_str(scheduled), "credit": "0.00"}
+                "total_scheduled": money_str(scheduled), "credit": money_str(credit)}
     rows = [{"component": s.component, "due": s.due.isoformat(), "amount": money_str(s.amount), "status": s.status,
              "paid": money_str(s.paid), "provisional": s.provisional,
              "waived_by": waiver_text(s.waived_by) if s.waived_by else None,
@@ -211,7 +211,7 @@ def fees_json(state: FeeState | None, day: date, charges: Sequence[Charge] = ())
             "earned": state.earned, "installments": rows, "charges": charged,
             "total_due": money_str(state.total_due + due), "total_waived": money_str(state.total_waived),
             "total_paid": money_str(state.total_paid + paid),
-            "total_scheduled": money_str(state.total_scheduled + scheduled), "credit": money_str(state.credit)}
+            "total_scheduled": money_str(state.total_scheduled + scheduled), "credit": money_str(state.credit + credit)}
 
 
 def covenant_json(r: TestResult) -> dict:
@@ -246,7 +246,7 @@ def payoff_json(p: Payoff) -> dict:
 # --- a command's whole answer (the CLI's --json and the API's body are the same) --------------------------
 
 def fees_answer(engine, day: date) -> dict:
-    return fees_json(engine.fees(day), day, engine.charges_on(day))
+    return fees_json(engine.fees(day), day, engine.charges_on(day), engine.charges_credit(day))
 
 
 def obligations_answer(engine, day: date) -> dict:

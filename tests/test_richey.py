@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from conftest import RICHEY, decide, facility, flat, folder_facility
+from loanbook import projection as out
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 
@@ -130,6 +131,26 @@ def test_the_commitment_fee_of_the_first_quarter(engine):
     assert (first.start, first.end, first.base, first.rate, first.amount) == (
         date(1995, 12, 20), date(1995, 12, 31), D("13000000.00"), D("0.375"), D("1625.00"))
     assert (first.due, first.status) == (date(1995, 12, 31), "due")
+
+
+def test_a_fee_paid_ahead_is_not_owed_again_and_the_rest_is_a_credit(richey):
+    """5,000.00 paid toward the commitment fee on 1996-01-10: the 1,625.00 due for 1995 first, then what the
+    first quarter of 1996 has accrued; the rest is a credit. A new user's payoff had counted the fee again."""
+    import yaml
+
+    rows = [{**r, "date": str(r["date"])} for r in yaml.safe_load((RICHEY / "events.yaml").read_text())
+            if str(r["date"]) <= "1996-01-10"]
+    engine = facility(richey, rows + [{"date": "1996-01-10", "type": "fee_payment", "fee": "commitment_fee",
+                                       "amount": "5000.00"}])
+    december, first = [c for c in engine.charges_on(date(1996, 1, 10)) if c.fee == "commitment_fee"]
+    assert (december.paid, december.status) == (D("1625.00"), "paid")
+    # 1996-01-01 to 01-10 on 13,000,000 unused at 0.375%: 13,000,000 x 0.375% x 10 / 360 = 1,354.1666 -> 1,354.17
+    assert (first.amount, first.paid, first.status) == (D("1354.17"), D("1354.17"), "accruing")
+    # 5,000.00 - 1,625.00 - 1,354.17 = 2,020.83
+    assert engine.charges_credit(date(1996, 1, 10)) == D("2020.83")
+    assert engine.payoff(date(1996, 1, 11)).fees == D("0.00")  # everything accrued through the 10th is paid
+    assert out.fees_json(None, date(1996, 1, 10), engine.charges_on(date(1996, 1, 10)),
+                         engine.charges_credit(date(1996, 1, 10)))["credit"] == "2020.83"
 
 
 @pytest.mark.parametrize("day,margin", [

@@ -184,17 +184,27 @@ class Charges:
     # --- payments ---------------------------------------------------------------------------------------
 
     def _apply_payments(self, charges: list[Charge], day: date) -> list[Charge]:
-        """Each fee's payments pay its charges oldest due first; a payment beyond them is a credit."""
+        """Each fee's payments pay its charges oldest due first, then what the charge still accruing has accrued
+        (paid ahead: it is not owed again at a payoff); a payment beyond them all is a credit (`credit`)."""
         out = []
         for fee in dict.fromkeys(c.fee for c in charges):
-            pool = sum((p.amount for p in self.ledger.fee_payments_of(fee, day)), start=ZERO)
+            pool = self._paid_toward(fee, day)
             for charge in sorted((c for c in charges if c.fee == fee), key=lambda c: (c.due, c.start)):
-                paid = min(pool, charge.amount) if charge.status != "accruing" else ZERO
+                paid = min(pool, max(charge.amount, ZERO))
                 pool -= paid
                 settled = charge.amount > 0 and paid == charge.amount and charge.status != "accruing"
                 status = "paid" if settled else charge.status
                 out.append(Charge(**{**charge.__dict__, "paid": paid, "status": status}))
         return sorted(out, key=lambda c: (c.due, c.fee, c.start))
+
+    def _paid_toward(self, fee: str, day: date) -> Decimal:
+        return sum((p.amount for p in self.ledger.fee_payments_of(fee, day)), start=ZERO)
+
+    def credit(self, day: date) -> Decimal:
+        """Payments toward these fees beyond every charge to date: the borrower's credit."""
+        fees = {block.id for _, block in self.blocks()}
+        return sum((self._paid_toward(fee, day) for fee in fees), start=ZERO) - sum((c.paid for c in self.on(day)),
+                                                                                   start=ZERO)
 
     def due_unpaid(self, day: date) -> Decimal:
         return sum((c.unpaid for c in self.on(day) if c.status == "due"), start=ZERO)

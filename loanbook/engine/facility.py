@@ -214,6 +214,10 @@ class Facility:
         """Every computed and termination fee charge by a day (unused line fees, letter of credit fees ...)."""
         return self.charges.on(day)
 
+    def charges_credit(self, day: date) -> Decimal:
+        """Fee payments beyond every computed and termination fee charge by a day."""
+        return self.charges.credit(day)
+
     @pinned
     def covenant_tests(self, day: date):
         return self.covenants.on(day)
