@@ -59,6 +59,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _warn_if_unchecked(agreement, folder: Path) -> None:
+    """A folder whose terms fail the fidelity check still computes (it may be work in progress), but says so
+    on stderr: a rate written 0.85 for 85% is a difference there, and must not pass for the agreement's."""
+    differences = sum(f.severity == "difference" for f in fidelity_check(agreement))
+    if differences:
+        print(f"loanbook: warning: {folder} does not pass `loanbook check` ({differences} difference(s)): its "
+              f"figures may not be the agreement's (run loanbook check --facility {folder})", file=sys.stderr)
+
+
 def _run(action: Callable[[], None]) -> None:
     try:
         with localcontext(ENGINE_CONTEXT):  # whatever context the process has, the figures are the same
@@ -147,6 +156,8 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
     if stored is not None and events is None:
         return _store().facility(stored, choices=_choices(readings), known_at=moment)
     agreement = _agreement(facility, readings)  # events are read against the agreement as now known
+    if stored is None:
+        _warn_if_unchecked(agreement, facility)
     if events is not None:
         history = parse_events(events, agreement)
     else:
