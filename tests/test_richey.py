@@ -42,6 +42,22 @@ def test_a_grid_in_basis_points_read_as_percentages_is_a_difference(tmp_path):
         "percentages: if they are basis points, say basis_points: true"]
 
 
+def test_an_assumption_no_term_uses_is_a_difference(tmp_path):
+    """The commitment fee's actual/360 rests on the assumption "360" (Section 3.9, outside its clause's text);
+    a day basis changed to actual/actual leaves the assumption standing for nothing, and the check says so."""
+    import shutil
+
+    copy = tmp_path / "richey"
+    shutil.copytree(RICHEY, copy)
+    terms = copy / "documents" / "loan-agreement.yaml"
+    assert terms.read_text().count("day_basis: actual/360") == 1
+    terms.write_text(terms.read_text().replace("day_basis: actual/360", "day_basis: actual/actual"))
+    findings = [f for f in fidelity_check(load_agreement(copy)) if f.severity == "difference"]
+    assert [(f.clause, f.message) for f in findings] == [
+        ("section-3.4", "loan-agreement: the assumption '360' is used by no number of the terms: remove it, or "
+                        "restore the figure it stood for")]
+
+
 def test_the_commitment_binds_at_closing(engine):
     s = flat(engine.status(date(1995, 12, 20)))
     # 85% x 40,000,000 = 34,000,000; 50% x 30,000,000 = 15,000,000; Borrowing Base 49,000,000

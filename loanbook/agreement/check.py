@@ -10,7 +10,7 @@ end of the record finds gaps and overlaps, of versions and of the dated schedule
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -236,11 +236,25 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
             continue
         findings.append(Finding("difference", clause, f"{where}: the terms set {path} = {value}, which the text "
                                                       "does not state and no assumption declares"))
+    for assumption in version.assumptions:  # one no term uses is stale (a 0 is structure, never listed: exempt)
+        if _is_zero(assumption.value):
+            continue
+        if not any(_assumed(value, replace(version, assumptions=(assumption,))) for _, value in terms):
+            findings.append(Finding("difference", clause, f"{where}: the assumption {assumption.value!r} is used by no "
+                                                          "number of the terms: remove it, or restore the figure it "
+                                                          "stood for"))
     findings += [Finding("difference", clause, f"{where}: {message}") for message in _unmarked_basis_points(version)]
     if not version.terms and not version.not_encoded and _DEFINES.search(version.text):
         findings.append(Finding("difference", clause, f"{where}: the text defines a computed figure, but the clause "
                                                       "carries no terms (encode it, or declare it not_encoded)"))
     return findings
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Decimal(text) == 0
+    except ArithmeticError:
+        return False
 
 
 def _unmarked_basis_points(version: ClauseVersion) -> list[str]:
