@@ -169,6 +169,18 @@ def test_a_fee_paid_ahead_is_not_owed_again_and_the_rest_is_a_credit(richey):
                          engine.charges_credit(date(1996, 1, 10)))["credit"] == "2020.83"
 
 
+def test_fees_and_the_payoff_explain_the_commitment_fee(engine):
+    """`explain fees` is what is due (the 1,625.00 for 1995 on 1996-01-05); `explain payoff` adds up to the
+    payoff, the fee accrued through the day before included (it showed only an installment fee, none here)."""
+    fees = engine.explain("fees", date(1996, 1, 5))
+    assert (fees.value, [x.figure for x in fees.inputs]) == (D("1625.00"), ["commitment_fee"])
+    payoff = engine.explain("payoff", date(1996, 1, 11))
+    principal, interest, fee, expenses = payoff.inputs
+    # 1,625.00 due for 1995 + 1996-01-01 to 01-10 on 13,000,000 at 0.375% / 360: 1,354.1666 -> 1,354.17 = 2,979.17
+    assert fee.value == engine.payoff(date(1996, 1, 11)).fees == D("2979.17")
+    assert principal.value + interest.value + fee.value + expenses.value == payoff.value
+
+
 @pytest.mark.parametrize("day,margin", [
     (date(1996, 8, 31), "1.00"),   # the initial Pricing Period: Level I
     (date(1996, 9, 1), "0.50"),    # from 9/1: the 6/30 certificate (3.21, delivered 8/10): Level II

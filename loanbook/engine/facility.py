@@ -342,8 +342,7 @@ class Facility:
         if name == "interest":
             return self._explain_interest(day)
         if name == "fees":
-            state = self.fees(day)
-            return state.explanation if state else leaf("fees_due", ZERO, "the agreement has no installment fee")
+            return self._explain_fees(day)
         if name in {block.id for _, block in self.charges.blocks()}:
             charges = [c for c in self.charges.on(day) if c.fee == name]
             unpaid = sum((c.unpaid for c in charges), start=ZERO)
@@ -352,13 +351,32 @@ class Facility:
                                label=charges[0].label if charges else None)
         if name == "payoff":
             pay = self._payoff(day)
-            state = self.fees(day, full_payment_day=day)
-            fees = state.explanation if state else leaf("fees_due", ZERO, "the agreement has no installment fee")
+            fees = self._explain_fees(day, payoff=True)
             return Explanation("payoff", pay.total, formula="principal + interest + fees + expenses", inputs=(
                 leaf("principal", pay.principal, "loans outstanding at the end of the day, every tranche"),
                 self._explain_interest(day - timedelta(days=1), paid_through=day), fees,
                 leaf("expenses", pay.expenses, "expense_demanded less expense_payment events")))
         return self.book(day).explain(name)
+
+    def _explain_fees(self, day: date, *, payoff: bool = False) -> Explanation:
+        """Fees due and unpaid (the status's), or at a payoff on `day` everything accrued through the day before
+        (the payoff's): the installment fee and each computed or termination fee."""
+        state = self.fees(day, full_payment_day=day if payoff else None)
+        inputs = [state.explanation] if state else []
+        through = day - timedelta(days=1) if payoff else day
+        charges = self.charges.on(through)
+        for fee in dict.fromkeys(c.fee for c in charges):
+            owed = [c for c in charges if c.fee == fee and (payoff or c.status == "due")]
+            inputs.append(Explanation(
+                fee, sum((c.unpaid for c in owed), start=ZERO), label=owed[0].label if owed else None,
+                formula=f"{'accrued through' if payoff else 'due by'} {through}, less what was paid",
+                inputs=tuple(c.explanation for c in owed)))
+        if not inputs:
+            return leaf("fees_due", ZERO, "the agreement has no fee")
+        if state and len(inputs) == 1:
+            return state.explanation
+        total = sum((x.value for x in inputs), start=ZERO)
+        return Explanation("fees_due", total, formula=" + ".join(x.figure for x in inputs), inputs=tuple(inputs))
 
     def _explain_interest(self, through: date, paid_through: date | None = None) -> Explanation:
         if not self.interest.priced:
