@@ -158,6 +158,16 @@ def test_a_folder_that_fails_the_check_computes_but_says_so(acme):
     assert f"warning: {acme} does not pass `loanbook check` (" in result.stderr
 
 
+def test_an_advance_before_the_agreement_takes_effect_is_refused_with_its_place(acme):
+    """It used to pass the events and fail every command with an interest error naming no file or event."""
+    events = acme / "events.yaml"
+    events.write_text(events.read_text() + '- {date: 2023-12-01, type: advance, amount: "1000.00"}\n')
+    result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02"])
+    assert result.exit_code == 2
+    assert (f"{events}: event 4 (line 4): field 'date': 2023-12-01 is before the agreement takes effect "
+            "(2024-01-02): nothing is lent, owed or paid under it yet") in result.stderr
+
+
 def test_formulas_allow_only_the_language(acme):
     doc = acme / "documents" / "loan-agreement.yaml"
     doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total) - letters_of_credit",

@@ -159,6 +159,11 @@ class Agreement:
     rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
 
+    @property
+    def start(self) -> date | None:
+        """The day the agreement first takes effect: the earliest of its documents (None without one)."""
+        return min((doc.effective for doc in self.documents), default=None)
+
     def document(self, document_id: str) -> Document:
         for doc in self.documents:
             if doc.id == document_id:
