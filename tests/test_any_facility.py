@@ -168,6 +168,19 @@ def test_an_advance_before_the_agreement_takes_effect_is_refused_with_its_place(
             "(2024-01-02): nothing is lent, owed or paid under it yet") in result.stderr
 
 
+def test_an_unquoted_amount_with_commas_in_braces_is_explained(acme):
+    """In {...} the commas of 3,500,000.00 end fields: the message says so once, instead of calling '000.00' an
+    ambiguous number."""
+    events = acme / "events.yaml"
+    events.write_text(events.read_text() + "- {date: 2024-01-03, type: advance, amount: 3,500,000.00}\n")
+    result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-03"])
+    assert result.exit_code == 2
+    assert result.stderr.count("is read as a field of its own") == 1
+    assert (f"{events}: event 4 (line 4): '500' is read as a field of its own: in {{...}} a comma ends a field, so "
+            'an amount written 3,500,000.00 splits in three; quote it ("3,500,000.00") or write 3500000.00'
+            in result.stderr)
+
+
 def test_formulas_allow_only_the_language(acme):
     doc = acme / "documents" / "loan-agreement.yaml"
     doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total) - letters_of_credit",

@@ -113,6 +113,7 @@ class Located:
         return self.lines.get(path)
 
 
+_DIGITS = re.compile(r"[0-9]+(\.[0-9]*)?")  # a key that is a number: the tail of an amount a comma split
 MAX_DEPTH = 100          # levels of nesting: a facility's files need a handful
 MAX_PROBLEMS = 50        # problems collected from one file before giving up on it
 _AMBIGUOUS_MESSAGE = ("{!r} is read differently by different YAML versions (octal, hexadecimal, sexagesimal, "
@@ -183,9 +184,17 @@ def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple,
             mapping: dict = {}
             into[at] = mapping  # type: ignore[index]
             keys: dict[str, Node] = {}
+            split = False
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
                     problem(key_node, path, "a key must be a plain name")
+                    continue
+                if node.flow_style and not key_node.style and _DIGITS.fullmatch(str(key_node.value)):
+                    if not split:  # once per mapping: 3,500,000.00 gives two such keys
+                        problem(key_node, path, f"{str(key_node.value)[:40]!r} is read as a field of its own: in "
+                                                "{...} a comma ends a field, so an amount written 3,500,000.00 "
+                                                "splits in three; quote it (\"3,500,000.00\") or write 3500000.00")
+                    split = True
                     continue
                 wrong = _scalar_problem(key_node)
                 if wrong:
