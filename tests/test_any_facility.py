@@ -181,6 +181,14 @@ def test_an_unquoted_amount_with_commas_in_braces_is_explained(acme):
             in result.stderr)
 
 
+def test_a_misspelt_event_type_says_which_it_probably_means(acme):
+    events = acme / "events.yaml"
+    events.write_text(events.read_text() + '- {date: 2024-01-03, type: advnce, amount: "1.00"}\n')
+    result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-03"])
+    assert result.exit_code == 2
+    assert "event 4 (line 4): field 'type': unknown event type 'advnce' (did you mean 'advance'?)" in result.stderr
+
+
 def test_formulas_allow_only_the_language(acme):
     doc = acme / "documents" / "loan-agreement.yaml"
     doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total) - letters_of_credit",

@@ -1,6 +1,7 @@
 """Read events.yaml: every event validated against the facility, every problem collected, all or nothing."""
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from pathlib import Path
@@ -55,7 +56,9 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             continue
         if raw.get("type") not in EVENT_TYPES:
             field_line = line_of((index, "type"))
-            what = "missing (required)" if "type" not in raw else f"unknown event type {shown(raw.get('type'))}"
+            close = difflib.get_close_matches(str(raw.get("type")), EVENT_TYPES, n=1, cutoff=0.6)
+            what = "missing (required)" if "type" not in raw else (
+                f"unknown event type {shown(raw.get('type'))}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             problems.append(Problem(source, f"{label} (line {field_line})" if field_line else label, "type",
                                     f"{what}; expected one of: {', '.join(EVENT_TYPES)}"))
             continue
