@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ACME, DNOW, RICHEY, SEED, facility, flat, folder_facility
-from loanbook.agreement.formula import FormulaError, parse_formula, unit_of
+from loanbook.agreement.formula import FormulaError, evaluate, parse_formula, unit_of
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError
@@ -187,6 +187,35 @@ def test_a_misspelt_event_type_says_which_it_probably_means(acme):
     result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-03"])
     assert result.exit_code == 2
     assert "event 4 (line 4): field 'type': unknown event type 'advnce' (did you mean 'advance'?)" in result.stderr
+
+
+@pytest.mark.parametrize("text, values, expected", [
+    # Richey's Alternate Base Rate: the federal funds rate 7.8333% + 0.5% = 8.3333% is above prime 8.25%, and is
+    # "rounded upwards ... to the next 1/100 of 1%": 8.34%
+    ("round_up(max(prime, federal_funds + 0.5%), 0.01%)", {"prime": "0.0825", "federal_funds": "0.078333"},
+     "0.0834"),
+    ("round_up(max(prime, federal_funds + 0.5%), 0.01%)", {"prime": "0.0825", "federal_funds": "0.07"}, "0.0825"),
+    ("round_down(cap, 1000.00)", {"cap": "1234567.89"}, "1234000.00"),   # down to a multiple of 1,000.00
+    ("round_up(cap, 1000.00)", {"cap": "-1234567.89"}, "-1234000.00"),   # upwards: toward +infinity
+    ("round_up(cap, 0.25)", {"cap": "3.01"}, "3.25"),
+])
+def test_rounding_to_a_step(text, values, expected):
+    units = {"prime": "percent", "federal_funds": "percent", "cap": "money"}.get
+    formula = parse_formula(text)
+    unit_of(formula, units)
+    assert evaluate(formula, lambda name: D(values[name])) == D(expected)
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("round_up(prime, 0.01)", "0.01 beside a percentage is ambiguous"),
+    ("round_up(prime, federal_funds)", "takes a step above zero written as a number"),
+    ("round_up(prime, 0%)", "takes a step above zero written as a number"),
+    ("round_up(prime)", "round_up(value, step), round_down(value, step)"),
+])
+def test_a_rounding_step_must_be_a_number_in_the_value_s_unit(text, refused):
+    units = {"prime": "percent", "federal_funds": "percent"}.get
+    with pytest.raises(FormulaError, match=re.escape(refused)):
+        unit_of(parse_formula(text), units)
 
 
 def test_formulas_allow_only_the_language(acme):

@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DivisionByZero, InvalidOperation
 from typing import Union
 
 MONEY, PERCENT, NUMBER = "money", "percent", "number"
@@ -25,6 +25,7 @@ MAX_FORMULA = 2000  # characters
 
 _PERCENT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*%")
 _FUNCTIONS = ("min", "max")  # and trailing(name, periods), for the measures of covenants
+ROUNDING = ("round_up", "round_down")  # round_up(x, step): up to the next multiple of a step (1/100 of 1%: 0.01%)
 
 
 class FormulaError(ValueError):
@@ -148,12 +149,18 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
             return Num(Decimal(written) / 100, written + "%", percent=True)
         if node.func.id in _FUNCTIONS and len(node.args) >= 2:
             return Call(node.func.id, tuple(_convert(a, python, source) for a in node.args))
+        if node.func.id in ROUNDING and len(node.args) == 2:
+            value, step = (_convert(a, python, source) for a in node.args)
+            if not isinstance(step, Num) or step.value <= 0:
+                raise FormulaError(f"in {source!r}: {node.func.id}(value, step) takes a step above zero written as "
+                                   "a number, like 0.01% (1/100 of 1%) or 1000.00")
+            return Call(node.func.id, (value, step))
         if node.func.id == "trailing" and len(node.args) == 2 and isinstance(node.args[0], ast.Name) \
                 and isinstance(node.args[1], ast.Constant) and type(node.args[1].value) is int \
                 and 1 <= node.args[1].value <= 60:
             return Call("trailing", (Name(node.args[0].id), Num(Decimal(node.args[1].value), str(node.args[1].value))))
-        raise FormulaError(f"in {source!r}: only min(a, b, ...), max(a, b, ...) and trailing(name, periods) may be "
-                           "called")
+        raise FormulaError(f"in {source!r}: only min(a, b, ...), max(a, b, ...), round_up(value, step), "
+                           "round_down(value, step) and trailing(name, periods) may be called")
     what = type(node).__name__
     if isinstance(node, ast.BinOp):
         what = {ast.Mod: "%", ast.Pow: "**", ast.FloorDiv: "//"}.get(type(node.op), type(node.op).__name__)
@@ -186,6 +193,8 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return infer(node.operand)
         if isinstance(node, Call) and node.fn == "trailing":
             return infer(node.args[0])
+        if isinstance(node, Call) and node.fn in ROUNDING:  # the step in the value's unit: 0.01% for a rate
+            return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
         if isinstance(node, Call):
             return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
         left, right = infer(node.left), infer(node.right)
@@ -254,6 +263,10 @@ def evaluate(formula: Formula, value_of: Callable[[str], Decimal],
                 raise FormulaError(f"{formula.text}: trailing() sums the figures of periods; only a covenant's "
                                    "measure has them")
             return trailing(name.id, int(count.value))
+        if isinstance(node, Call) and node.fn in ROUNDING:
+            value, step = (ev(a) for a in node.args)
+            steps = (value / step).to_integral_value(ROUND_CEILING if node.fn == "round_up" else ROUND_FLOOR)
+            return steps * step
         if isinstance(node, Call):
             values = [ev(a) for a in node.args]
             return min(values) if node.fn == "min" else max(values)

@@ -166,7 +166,7 @@ class _Lowering:
             return Op("neg", (self.formula(node.operand, local),))
         if isinstance(node, Call):
             if node.fn not in ("min", "max"):
-                raise NotCompiled(f"{node.fn}() sums a covenant's periods")
+                raise NotCompiled(f"{node.fn}() (a covenant's periods, or a rounding to a step)")
             return Op(node.fn, tuple(self.formula(a, local) for a in node.args))
         assert isinstance(node, BinOp)
         left, right = self.formula(node.left, local), self.formula(node.right, local)
