@@ -156,8 +156,8 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
     if stored is not None and events is None:
         return _store().facility(stored, choices=_choices(readings), known_at=moment)
     agreement = _agreement(facility, readings)  # events are read against the agreement as now known
-    if stored is None:
-        _warn_if_unchecked(agreement, facility)
+    if stored is None:  # checked as `loanbook check` does, with the register's default readings
+        _warn_if_unchecked(agreement if not readings else _agreement(facility, None), facility)
     if events is not None:
         history = parse_events(events, agreement)
     else:
@@ -380,11 +380,11 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
                                    money_human(c.amount), c.due.isoformat(), c.status, money_human(c.paid)]
                                   for c in charges],
                                  numeric=frozenset({"days", "basis", "rate", "amount", "paid"})))
-            credit = engine.charges_credit(day)
-            if credit:
-                _say(f"credit {money_human(credit)}: paid toward these fees beyond every charge to date")
+        credit = engine.charges_credit(day)
+        if credit:
+            _say(f"credit {money_human(credit)}: paid toward computed fees beyond every charge to date")
         if state is None:
-            if not charges:
+            if not charges and not credit:
                 _say("This facility has no fee in the record.")
             return
         rows = [[s.component, s.due.isoformat(), money_human(s.amount), s.status, money_human(s.paid),

@@ -125,13 +125,17 @@ def test_a_formula_of_the_wrong_unit_is_refused(acme):
 
 
 @pytest.mark.parametrize("text, refused", [
-    ("max(prime, federal_funds + 0.5)", "0.5 beside a percentage is ambiguous: write 0.5% for 0.5 percent, or "
-                                        "50.0% for 0.5 as a fraction"),
+    ("max(prime, federal_funds + 0.5)", "0.5 beside a percentage is ambiguous: write a percentage with its % "
+                                        "sign (0.5% is half a percent, 50% is a half)"),
+    ("federal_funds + 1/2", "1/2 beside a percentage is ambiguous"),   # the text's "1/2 of 1%", written bare
+    ("prime + (1 + 0.5)", "1+0.5 beside a percentage is ambiguous"),
     ("prime - 1", "1 beside a percentage is ambiguous"),
     ("min(prime, 6)", "6 beside a percentage is ambiguous"),
     ("max(0, prime + 0.5%)", None),           # 0 is 0 in any unit; 0.5% says its unit
     ("0.5 * prime", None),                    # a number scales a rate: half of prime
     ("advance_rate * 2 - 10%", None),
+    ("1 - advance_rate", None),               # the complement: the rest of the whole
+    ("1 - 20%", None),
 ])
 def test_a_bare_number_beside_a_percentage_is_refused(text, refused):
     """A new user wrote `federal_funds + 0.5` for the text's "1/2 of 1%": the formula added 50% (percentages
@@ -165,7 +169,11 @@ def test_an_advance_before_the_agreement_takes_effect_is_refused_with_its_place(
     result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02"])
     assert result.exit_code == 2
     assert (f"{events}: event 4 (line 4): field 'date': 2023-12-01 is before the agreement takes effect "
-            "(2024-01-02): nothing is lent, owed or paid under it yet") in result.stderr
+            "(2024-01-02): nothing is lent or repaid under it yet") in result.stderr
+    # a fee paid at signing, before the effective date, stays allowed
+    events.write_text(events.read_text().replace('- {date: 2023-12-01, type: advance, amount: "1000.00"}',
+                                                 '- {date: 2023-12-01, type: fee_payment, amount: "100.00"}'))
+    assert runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02"]).exit_code == 0
 
 
 def test_an_unquoted_amount_with_commas_in_braces_is_explained(acme):
@@ -216,6 +224,15 @@ def test_a_rounding_step_must_be_a_number_in_the_value_s_unit(text, refused):
     units = {"prime": "percent", "federal_funds": "percent"}.get
     with pytest.raises(FormulaError, match=re.escape(refused)):
         unit_of(parse_formula(text), units)
+
+
+def test_a_bare_number_beside_a_percentage_is_refused_in_a_folder_with_its_place(acme):
+    doc = acme / "documents" / "loan-agreement.yaml"
+    doc.write_text(doc.read_text().replace('collateral: eligible_receivables, rate: "80"}',
+                                           'collateral: eligible_receivables, rate: "75% + 5"}', 1))
+    text = _problems(acme)
+    assert "loan-agreement.yaml: operation 1 (schedule.item-1)" in text
+    assert "in '75% + 5': 5 beside a percentage is ambiguous" in text
 
 
 def test_formulas_allow_only_the_language(acme):

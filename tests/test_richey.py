@@ -58,6 +58,27 @@ def test_an_assumption_no_term_uses_is_a_difference(tmp_path):
                         "restore the figure it stood for")]
 
 
+def test_a_percent_column_beside_a_basis_point_column_is_not_a_difference():
+    """The text gives the commitment fee in basis points and the margins in percent ("6.00%"): the margin column,
+    whose values are 5 or more, is read as percentages rightly, and is not reported."""
+    from dataclasses import replace as replaced
+
+    from loanbook.agreement.check import _unmarked_basis_points
+    from loanbook.agreement.kinds_pricing import LevelGrid
+
+    grid = LevelGrid.model_validate({
+        "kind": "level_grid", "id": "pricing", "label": "Pricing", "measure": "leverage", "certificate": "cert",
+        "levels": [{"level": "I", "lower": "3.00"}, {"level": "II", "upper": "3.00"}],
+        "values": [{"id": "margin", "label": "Margin", "by_level": {"I": "6.00", "II": "5.50"}},
+                   {"id": "fee", "label": "Fee", "basis_points": True, "by_level": {"I": "50.00", "II": "37.50"}}],
+        "takes_effect": "on_delivery"})
+    version = next(v for c in load_agreement(RICHEY).clauses.values() for v in c.versions if v.text)
+    text = "a margin of 6.00% (Level I) or 5.50% (Level II), and a fee of 50 or 37.5 basis points"
+    assert _unmarked_basis_points(replaced(version, text=text, terms=(grid,))) == []
+    bare = "a margin of 6.00 (Level I) or 5.50 (Level II) basis points"  # no percent sign: basis points
+    assert len(_unmarked_basis_points(replaced(version, text=bare, terms=(grid,)))) == 1
+
+
 def test_the_commitment_binds_at_closing(engine):
     s = flat(engine.status(date(1995, 12, 20)))
     # 85% x 40,000,000 = 34,000,000; 50% x 30,000,000 = 15,000,000; Borrowing Base 49,000,000
@@ -174,6 +195,8 @@ def test_fees_and_the_payoff_explain_the_commitment_fee(engine):
     payoff, the fee accrued through the day before included (it showed only an installment fee, none here)."""
     fees = engine.explain("fees", date(1996, 1, 5))
     assert (fees.value, [x.figure for x in fees.inputs]) == (D("1625.00"), ["commitment_fee"])
+    charge, paid = fees.inputs[0].inputs  # the charge of 1995, and what was paid toward it (nothing)
+    assert (charge.value, paid.figure, paid.value) == (D("1625.00"), "paid toward commitment_fee", D("0.00"))
     payoff = engine.explain("payoff", date(1996, 1, 11))
     principal, interest, fee, expenses = payoff.inputs
     # 1,625.00 due for 1995 + 1996-01-01 to 01-10 on 13,000,000 at 0.375% / 360: 1,354.1666 -> 1,354.17 = 2,979.17

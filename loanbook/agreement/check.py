@@ -262,12 +262,14 @@ def _unmarked_basis_points(version: ClauseVersion) -> list[str]:
     that gives basis points: without `basis_points: true`, 100.00 basis points would be read as 100%."""
     if version.text is None or not _BASIS_POINTS.search(version.text):
         return []
+    percents = {f.value for f in text_figures(version.text) if f.kind == "percent"}  # "6.00%": a percentage
     return [f"the text gives basis points, and {column.id} reads "
             f"{', '.join(f'{v}' for v in column.by_level.values())} as percentages: if they are basis points, "
             "say basis_points: true"
             for block in version.terms if isinstance(block, LevelGrid)
             for column in block.values
-            if column.unit == "percent" and not column.basis_points and _like_basis_points(column.by_level.values())]
+            if column.unit == "percent" and not column.basis_points and _like_basis_points(column.by_level.values())
+            and not percents & set(column.by_level.values())]
 
 
 def _like_basis_points(values) -> bool:

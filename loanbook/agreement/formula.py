@@ -175,6 +175,25 @@ def subtrahend(formula: Formula) -> str:
     return f"({formula.text})" if isinstance(tree, BinOp) and tree.op in "+-" else formula.text
 
 
+def _bare(node: Node) -> bool:
+    """Numbers only, none of them a percentage: `0.5`, `1/2`, `-(1 + 0.5)`."""
+    if isinstance(node, Num):
+        return not node.percent
+    if isinstance(node, Neg):
+        return _bare(node.operand)
+    return isinstance(node, BinOp) and _bare(node.left) and _bare(node.right)
+
+
+def _source(node: Node) -> str:
+    """A bare-number subtree as written (near enough for a message)."""
+    if isinstance(node, Num):
+        return node.written
+    if isinstance(node, Neg):
+        return f"-{_source(node.operand)}"
+    assert isinstance(node, BinOp)
+    return f"{_source(node.left)}{node.op}{_source(node.right)}"
+
+
 # --- units --------------------------------------------------------------------------------------
 
 def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
@@ -199,7 +218,7 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
         left, right = infer(node.left), infer(node.right)
         if node.op in "+-":
-            return _beside_percent((node.left, node.right), _same([left, right], node.op))
+            return _beside_percent((node.left, node.right), _same([left, right], node.op), complement=node.op == "-")
         if node.op == "*":
             if left is None or right is None:  # a plain number scales: 0.85 x money is money, but
                 other = left or right           # 2,500,000 x a rate may be money or a rate: left free
@@ -220,16 +239,20 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return MONEY  # grossing up: 100 / 80% = 125
         raise FormulaError(f"in {formula.text!r}: {left} / {right} has no meaning")
 
-    def _beside_percent(operands: tuple[Node, ...], unit: str | None) -> str | None:
-        """A bare number added to, or compared with, a percentage is ambiguous: `federal_funds + 0.5` would add
-        50%, where the text's "1/2 of 1%" is 0.5%. Refused, unless it is 0."""
-        if unit == PERCENT:
-            for operand in operands:
-                number = operand.operand if isinstance(operand, Neg) else operand
-                if isinstance(number, Num) and not number.percent and number.value != 0:
-                    raise FormulaError(f"in {formula.text!r}: {number.written} beside a percentage is ambiguous: "
-                                       f"write {number.written}% for {number.written} percent, or "
-                                       f"{number.value * 100:f}% for {number.written} as a fraction")
+    def _beside_percent(operands: tuple[Node, ...], unit: str | None, *, complement: bool = False) -> str | None:
+        """A bare number added to, or compared with, a percentage is ambiguous: `federal_funds + 0.5` (or `+ 1/2`)
+        would add 50%, where the text's "1/2 of 1%" is 0.5%. Refused, unless it is 0, or the 1 of a complement
+        (`1 - advance_rate`, the rest of the whole)."""
+        if unit != PERCENT:
+            return unit
+        for i, operand in enumerate(operands):
+            if not _bare(operand) or (isinstance(operand, Num) and operand.value == 0):
+                continue
+            if complement and i == 0 and isinstance(operand, Num) and operand.value == 1:
+                continue
+            written = _source(operand)
+            raise FormulaError(f"in {formula.text!r}: {written} beside a percentage is ambiguous: write a "
+                               "percentage with its % sign (0.5% is half a percent, 50% is a half)")
         return unit
 
     def _same(units_: list[str | None], what: str) -> str | None:

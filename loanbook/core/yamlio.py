@@ -189,7 +189,8 @@ def _inspect(root: Node, file: str, locate: Locate) -> tuple[object, dict[tuple,
                 if not isinstance(key_node, ScalarNode):
                     problem(key_node, path, "a key must be a plain name")
                     continue
-                if node.flow_style and not key_node.style and _DIGITS.fullmatch(str(key_node.value)):
+                if (node.flow_style and not key_node.style and _DIGITS.fullmatch(str(key_node.value))
+                        and isinstance(value_node, ScalarNode) and value_node.value == "" and not value_node.style):
                     if not split:  # once per mapping: 3,500,000.00 gives two such keys
                         problem(key_node, path, f"{str(key_node.value)[:40]!r} is read as a field of its own: in "
                                                 "{...} a comma ends a field, so an amount written 3,500,000.00 "

@@ -367,10 +367,11 @@ class Facility:
         charges = self.charges.on(through)
         for fee in dict.fromkeys(c.fee for c in charges):
             owed = [c for c in charges if c.fee == fee and (payoff or c.status == "due")]
+            paid = leaf(f"paid toward {fee}", ZERO - sum((c.paid for c in owed), start=ZERO), "fee_payment events")
             inputs.append(Explanation(
                 fee, sum((c.unpaid for c in owed), start=ZERO), label=owed[0].label if owed else None,
                 formula=f"{'accrued through' if payoff else 'due by'} {through}, less what was paid",
-                inputs=tuple(c.explanation for c in owed)))
+                inputs=(*(c.explanation for c in owed), paid)))
         if not inputs:
             return leaf("fees_due", ZERO, "the agreement has no fee")
         if state and len(inputs) == 1:

@@ -176,10 +176,10 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
         if why:
             problem(field, why)
 
-    lent = (ev.OpeningBalance, ev.Advance, ev.Repayment, ev.ContingentIssued, ev.InterestPayment, ev.FeePayment)
+    lent = (ev.OpeningBalance, ev.Advance, ev.Repayment, ev.ContingentIssued)  # a fee paid at signing may precede
     if isinstance(event, lent) and agreement.start is not None and event.date < agreement.start:
-        problem("date", f"{event.date} is before the agreement takes effect ({agreement.start}): nothing is lent, "
-                        "owed or paid under it yet")
+        problem("date", f"{event.date} is before the agreement takes effect ({agreement.start}): nothing is lent "
+                        "or repaid under it yet")
     match event:
         case ev.OpeningBalance() | ev.Repayment():
             name("tranches", "loan", event.loan)
