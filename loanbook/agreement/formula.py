@@ -212,9 +212,7 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return infer(node.operand)
         if isinstance(node, Call) and node.fn == "trailing":
             return infer(node.args[0])
-        if isinstance(node, Call) and node.fn in ROUNDING:  # the step in the value's unit: 0.01% for a rate
-            return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
-        if isinstance(node, Call):
+        if isinstance(node, Call):  # min, max, and a rounding's step in its value's unit (0.01% for a rate)
             return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
         left, right = infer(node.left), infer(node.right)
         if node.op in "+-":
