@@ -235,6 +235,11 @@ def test_a_bare_number_beside_a_percentage_is_refused_in_a_folder_with_its_place
     assert "in '75% + 5': 5 beside a percentage is ambiguous" in text
 
 
+def test_a_schedule_where_one_formula_is_taken_says_so():
+    with pytest.raises(FormulaError, match="this field takes one formula, not a schedule or a step-down"):
+        parse_formula({"schedule": [{"from": "2024-01-01", "value": "1"}]})
+
+
 def test_formulas_allow_only_the_language(acme):
     doc = acme / "documents" / "loan-agreement.yaml"
     doc.write_text(doc.read_text().replace("min(maximum_limit, borrowing_base_total) - letters_of_credit",

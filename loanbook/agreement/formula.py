@@ -111,6 +111,9 @@ def parse_formula(text: object, *, percent_default: bool = False) -> Formula:
     """Parse a formula. A bare number in a percent field (`"85"`) is a percentage when `percent_default`."""
     if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
         text = str(text)
+    if isinstance(text, dict) and ({"schedule", "step_down"} & set(text)):
+        raise FormulaError("this field takes one formula, not a schedule or a step-down (those are for the fields "
+                           "that hold an amount or a rate: docs/agreement-format.md, Quantities)")
     if not isinstance(text, str):
         raise FormulaError(f"a formula is a text or a number, got {type(text).__name__}")
     source = text.strip()
