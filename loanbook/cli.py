@@ -686,7 +686,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from .agreement.kinds_eligibility import Eligibility
-    from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes
+    from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
     from .portfolio.rules import LABELS, EligibilityRules, certificate
     from .store.chain import sha256
 
@@ -707,7 +707,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                            + ", ".join(b.collateral for _, b in found) + ")")
         version, terms = found[0]
         data = aging_bytes(aging)
-        invoices = aging_from_bytes(data, str(aging))
+        invoices = rows_of(aging_from_bytes(data, str(aging)), {agreement.facility_id, stored or agreement.facility_id},
+                           str(aging))
         cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
         answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
         recorded = None

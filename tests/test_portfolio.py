@@ -105,6 +105,29 @@ def test_a_rule_whose_column_the_aging_lacks_is_named_per_facility(book, tmp_pat
     assert f"{named:,} with a rule that found nothing: their aging has no column for it" in result.stdout
 
 
+def test_a_certificate_from_the_book_s_aging_takes_the_facility_s_rows_only(book, tmp_path):
+    """`bbc compute` given the whole book's aging certified every facility's invoices as one borrower's (gross
+    98,529,653.99 where its own were 3,286,406.30 in a new user's book); it takes the facility's rows, and a file
+    naming only other facilities is refused."""
+    folder, aging = book
+    table = read_aging(aging, portfolio=True)
+    first = facility_folders(folder)[0]
+    facility_id = first.name
+    cert, _ = alone(folder, table, facility_id)
+    result = runner.invoke(app, ["bbc", "compute", "--facility", str(first), "--aging", str(aging),
+                                 "--as-of", DAY.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    own = table.filter(pc.equal(table.column("facility_id"), facility_id)).num_rows
+    assert (D(body["gross"]), D(body["value"]), body["invoices"]) == (cert.gross, cert.value, own)
+    others = tmp_path / "others.parquet"
+    pq.write_table(table.filter(pc.not_equal(table.column("facility_id"), facility_id)), others)
+    refused = runner.invoke(app, ["bbc", "compute", "--facility", str(first), "--aging", str(others),
+                                  "--as-of", DAY.isoformat()])
+    assert refused.exit_code == 2 and f"field 'facility_id': names " in refused.stderr
+    assert f"not this facility ({facility_id})" in refused.stderr
+
+
 def test_the_run_from_the_store_equals_the_run_from_folders(book, tmp_path):
     folder, aging = book
     env = {"LOANBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}

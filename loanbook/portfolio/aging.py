@@ -170,6 +170,25 @@ def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
     return pa.table(out, schema=SCHEMA.with_metadata({ABSENT: ",".join(absent)}))
 
 
+def rows_of(invoices: pa.Table, facility_ids: set[str], source: str) -> pa.Table:
+    """One borrower's rows: the whole aging when it names no facility, else the rows that name this facility (a
+    file of many facilities' invoices). Refused when no row names it, or when some rows name none: a certificate
+    is never computed from another facility's invoices."""
+    column = invoices.column("facility_id")
+    named = set(pc.unique(column).to_pylist()) - {""}
+    if not named:
+        return invoices
+    problems: list[Problem] = []
+    _where(problems, source, "facility_id", pc.equal(column, ""), "is empty, while other rows name a facility")
+    if not named & facility_ids:
+        shown = ", ".join(sorted(named)[:5]) + (f" and {len(named) - 5:,} more" if len(named) > 5 else "")
+        problems.append(Problem(source, None, "facility_id", f"names {shown}, not this facility "
+                                                             f"({', '.join(sorted(facility_ids))})"))
+    if problems:
+        raise InputError(problems)
+    return invoices.filter(pc.is_in(column, value_set=pa.array(sorted(facility_ids), pa.string())))
+
+
 def absent_columns(invoices: pa.Table) -> set[str]:
     """The optional columns the aging did not have (read as false, or zero): a rule that reads one finds nothing.
     Every aging comes through `normalize`, which writes them; a table built otherwise names none."""
