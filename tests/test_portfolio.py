@@ -124,7 +124,7 @@ def test_a_certificate_from_the_book_s_aging_takes_the_facility_s_rows_only(book
     pq.write_table(table.filter(pc.not_equal(table.column("facility_id"), facility_id)), others)
     refused = runner.invoke(app, ["bbc", "compute", "--facility", str(first), "--aging", str(others),
                                   "--as-of", DAY.isoformat()])
-    assert refused.exit_code == 2 and f"field 'facility_id': names " in refused.stderr
+    assert refused.exit_code == 2 and "field 'facility_id': names " in refused.stderr
     assert f"not this facility ({facility_id})" in refused.stderr
 
 
