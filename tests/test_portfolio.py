@@ -128,6 +128,26 @@ def test_a_certificate_from_the_book_s_aging_takes_the_facility_s_rows_only(book
     assert f"not this facility ({facility_id})" in refused.stderr
 
 
+def test_a_facility_the_book_s_aging_does_not_cover_uses_its_own(book, tmp_path):
+    """The book's file without one facility's rows: that facility's value comes from its own agings/ file, as the
+    docs say (it had none, and its borrowing base fell back to an old report with no word)."""
+    folder, aging = book
+    copy = tmp_path / "book"
+    shutil.copytree(folder, copy)
+    table = read_aging(aging, portfolio=True)
+    missing = facility_folders(copy)[1]
+    partial = tmp_path / "partial.parquet"
+    pq.write_table(table.filter(pc.not_equal(table.column("facility_id"), missing.name)), partial)
+    (missing / "agings").mkdir(exist_ok=True)
+    own = missing / "agings" / f"aging-{DAY.isoformat()}.parquet"
+    pq.write_table(table.filter(pc.equal(table.column("facility_id"), missing.name)), own)
+    rows = {r.facility: r for r in run_portfolio(folder_book(copy), DAY, portfolio_aging=partial)}
+    whole = {r.facility: r for r in run_portfolio(folder_book(folder), DAY, portfolio_aging=aging)}
+    assert rows[missing.name].aging.endswith(own.name) and rows[missing.name].value == whole[missing.name].value
+    assert all(r.aging == "partial.parquet" for f, r in rows.items() if f != missing.name)
+    assert [replace(r, aging=None) for r in rows.values()] == [replace(r, aging=None) for r in whole.values()]
+
+
 def test_the_run_from_the_store_equals_the_run_from_folders(book, tmp_path):
     folder, aging = book
     env = {"LOANBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..agreement.kinds_eligibility import Eligibility
 from ..agreement.load import load_agreement
@@ -167,18 +168,19 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
     if portfolio_aging is not None:
-        tables.append(read_aging(portfolio_aging, portfolio=True))
-        sources = {f: portfolio_aging.name for f in rules}
-        absent = {f: absent_columns(tables[0]) for f in rules}
-    else:
-        for facility in book:
-            name = latest(list(facility.agings), day)
-            if name is None or facility.id not in rules:
-                continue
-            table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
-            tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
-            sources[facility.id] = name
-            absent[facility.id] = absent_columns(table)
+        shared = read_aging(portfolio_aging, portfolio=True)
+        tables.append(shared)
+        present = set(pc.unique(shared.column("facility_id")).to_pylist())
+        sources = {f: portfolio_aging.name for f in rules if f in present}
+        absent = {f: absent_columns(shared) for f in sources}
+    for facility in book:  # a facility the book's file has no rows for: its own latest aging
+        name = latest(list(facility.agings), day)
+        if name is None or facility.id not in rules or facility.id in sources:
+            continue
+        table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
+        tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
+        sources[facility.id] = name
+        absent[facility.id] = absent_columns(table)
     with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
         values: dict[str, dict] = {}
         if tables and rules:
