@@ -244,6 +244,23 @@ def test_a_percentage_out_of_bounds_in_the_terms_is_refused(tmp_path, before, af
     assert message in result.stderr
 
 
+def test_an_advance_rate_applied_twice_is_a_difference(tmp_path):
+    """The seed's line applies 85% to the class; an advance_rate of 85 in its eligibility terms as well would
+    give 85% of 85%: check reports it (it passed, and the borrowing base came out at 72.25%)."""
+    from loanbook.agreement.check import fidelity_check
+    from loanbook.agreement.load import load_agreement
+
+    copy = tmp_path / "iec"
+    shutil.copytree(SEED, copy)
+    terms = copy / "documents" / "lsa-1999.yaml"
+    anchor = 'concentration: {percent: "25"}'
+    terms.write_text(terms.read_text().replace(anchor, anchor + '\n        advance_rate: "85"', 1))
+    found = [f.message for f in fidelity_check(load_agreement(copy)) if f.severity == "difference"]
+    assert found == ["lsa-1999: the eligibility of receivables_borrowing_base applies an advance rate of 85%, and line "
+                     "iec_receivables (schedule.item-1) applies its rate too: leave advance_rate out of the "
+                     "eligibility terms, or give the line a rate of 100"]
+
+
 # --- one definition, two engines -----------------------------------------------------------------------------
 
 def small_book(facilities: int, invoices: int, seed: int) -> tuple[pa.Table, pa.Table]:

@@ -19,8 +19,9 @@ from pydantic import BaseModel
 from ..core.dates import days, parse_iso_date
 from ..core.periods import period_ends
 from .formula import BinOp, Call, Formula, Neg, Node, Num
-from .kinds import PricingGrid
+from .kinds import BorrowingBase, PricingGrid
 from .kinds_covenants import Covenant
+from .kinds_eligibility import Eligibility
 from .kinds_pricing import LevelGrid
 from .model import Agreement, Clause, ClauseVersion
 from .quantity import Schedule, StepDown
@@ -388,7 +389,26 @@ def fidelity_check(agreement: Agreement) -> list[Finding]:
             findings += check_version(agreement, version)
         findings += sweep(agreement, clause)
         findings += _covenant_trouble(agreement, clause)
-    return findings
+    return findings + _rates_applied_twice(agreement)
+
+
+def _rates_applied_twice(agreement: Agreement) -> list[Finding]:
+    """An eligibility definition that applies an advance rate to a class whose borrowing base line applies one
+    too (other than 100%): 85% of 85%, which check would otherwise pass (docs/eligibility.md, The terms)."""
+    found = []
+    lines = [(version, line) for version, block in agreement.all_terms(BorrowingBase) for line in block.lines]
+    for version, eligibility in agreement.all_terms(Eligibility):
+        if eligibility.advance_rate is None:
+            continue
+        for line_version, line in lines:
+            if line.collateral == eligibility.collateral and not (
+                    isinstance(line.rate, Formula) and line.rate.constant == 1):
+                rate = eligibility.advance_rate
+                found.append(Finding("difference", version.clause_id, f"{version.document_id}: the eligibility of "
+                                     f"{eligibility.collateral} applies an advance rate of {rate}%, and line "
+                                     f"{line.id} ({line_version.clause_id}) applies its rate too: leave advance_rate "
+                                     "out of the eligibility terms, or give the line a rate of 100"))
+    return list(dict.fromkeys(found))  # a line kept by several versions is reported once
 
 
 def passed(findings: list[Finding]) -> bool:
