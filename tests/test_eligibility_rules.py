@@ -486,3 +486,26 @@ def test_credits_beyond_the_debits_value_the_class_at_zero():
     cert = run([inv("A", "5000.00", 10), inv("B", "-7000.00", 5)], dilution_percent=D("2"), advance_percent=D("85"))
     categories(cert)
     assert (cert.eligible, cert.dilution, cert.value) == (D("-2000.00"), D("-40.00"), D("0.00"))
+
+
+def test_cross_aging_on_days_from_invoice_or_past_due():
+    """Cross-aging "if 50% of its Accounts are over 90 days from invoice or 60 past due" (both days, as DNOW's
+    clause (b) reads clause (a)): the terms take both, and a row old by either counts as aged."""
+    from loanbook.agreement.kinds_eligibility import Eligibility
+
+    terms = Eligibility.model_validate({"kind": "eligibility", "collateral": "accounts", "label": "Eligible Accounts",
+                                        "rules": {"cross_aging": {"percent": "50", "days_from_invoice": 90,
+                                                                  "days_past_due": 60}}})
+    rules = EligibilityRules.of(terms)
+    assert (rules.cross_invoice_days, rules.cross_due_days, rules.cross_percent) == (90, 60, D("50"))
+    rows = [inv("A", "500.00", 100),                 # 100 days from invoice: aged
+            inv("A", "300.00", 40, past_due=65),     # 40 days from invoice but 65 past due: aged by due date
+            inv("A", "300.00", 10, past_due=0)]      # current
+    cert = certificate(rules, invoices_from_rows(rows), AS_OF)
+    # aged debits 500 + 300 = 800 of 1,100 debits = 72.7% >= 50%: the whole eligible balance, 1,100.00, is taken
+    # (no aging rule here, so every row is still eligible when rule 3 looks at it)
+    assert cert.categories["cross_aging"] == D("1100.00") and cert.eligible == D("0.00")
+    # on days from invoice alone the share is 500 / 1,100 = 45.5%: below 50%, nothing is taken
+    alone = certificate(EligibilityRules(cross_percent=D("50"), cross_invoice_days=90), invoices_from_rows(rows),
+                        AS_OF)
+    assert alone.categories["cross_aging"] == D("0.00") and alone.eligible == D("1100.00")

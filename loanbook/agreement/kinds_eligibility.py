@@ -64,7 +64,10 @@ class Older(Strict):
         return self
 
 
-class CrossAging(Older):
+class CrossAging(Aged):
+    """A debtor whose share of aged debits (more than N days from invoice, or M past due: either or both) is at
+    least the percent."""
+
     percent: CrossShare
 
 
