@@ -162,6 +162,48 @@ def test_an_xlsx_header_with_a_column_twice_is_refused(tmp_path):
         read_aging(tmp_path / "aging.xlsx")
 
 
+def test_parquet_types_other_tools_write_give_the_same_table(tmp_path):
+    """large_string text (as Polars writes it), amounts as decimal(20, 4), and a nullable decimal payable with
+    empty cells: the same table as the CSV (they crashed, or were refused as not amounts)."""
+    import pyarrow.compute as pc
+
+    table = read_aging(AGING)
+    columns = {}
+    for field in table.schema:
+        column = table.column(field.name)
+        if pa.types.is_string(field.type):
+            column = column.cast(pa.large_string())
+        elif field.name == "amount":
+            column = column.cast(pa.decimal128(20, 4))
+        elif field.name == "payable_to_debtor":  # zero written as an empty cell
+            column = pc.if_else(pc.equal(column, 0), pa.scalar(None, field.type), column)
+        columns[field.name] = column
+    other = pa.table(columns)
+    assert other.column("payable_to_debtor").null_count > 0
+    pq.write_table(other, tmp_path / "other.parquet")
+    assert read_aging(tmp_path / "other.parquet").equals(table)
+    # a fifth decimal place that is not zero is still refused: 100.5050 is not dollars and cents
+    odd = other.set_column(other.schema.get_field_index("amount"), "amount",
+                           pa.array([D("100.5050")] * other.num_rows, pa.decimal128(20, 4)))
+    pq.write_table(odd, tmp_path / "odd.parquet")
+    with pytest.raises(InputError, match="field 'amount': is not an amount in dollars and cents"):
+        read_aging(tmp_path / "odd.parquet")
+
+
+def test_an_excel_amount_is_read_as_excel_shows_it(tmp_path):
+    """A cell Excel shows as 250,000.01 may hold the double 250000.0099999999 (a formula's result); read to
+    Excel's 15 significant digits it is 250000.01 (it was refused as more than two decimals)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount"])
+    sheet.append(["D1", "One", "I-1", "2002-11-01", "2002-12-01", 250000.0099999999])
+    sheet.append(["D2", "Two", "I-2", "2002-11-01", "2002-12-01", 0.1 + 0.2])
+    book.save(tmp_path / "aging.xlsx")
+    assert read_aging(tmp_path / "aging.xlsx").column("amount").to_pylist() == [D("250000.01"), D("0.30")]
+
+
 def test_a_float_parquet_column_is_refused(tmp_path):
     table = read_aging(AGING)
     floats = table.set_column(table.schema.get_field_index("amount"), "amount",

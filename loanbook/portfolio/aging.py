@@ -133,8 +133,8 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")  # Excel keeps numbers as doubles: their shortest decimal text
+    if isinstance(value, float):  # Excel keeps a number as a double and shows it to 15 significant digits:
+        return format(Decimal(format(value, ".15g")), "f")  # 250000.0099999999 is the 250,000.01 it shows
     return str(value).strip()
 
 
@@ -230,7 +230,7 @@ def _check_header(names: list[str], source: str, portfolio: bool) -> None:
 
 def _text(table: pa.Table, name: str) -> pa.Array:
     column = table.column(name).combine_chunks()
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+    if not pa.types.is_string(column.type):  # large_string (as Polars writes) too: one type to compare and join
         column = pc.cast(column, pa.string())
     return pc.utf8_trim_whitespace(pc.fill_null(column, ""))
 
@@ -272,12 +272,13 @@ def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Probl
                                                     "(text or a decimal type), never floats"))
         return pa.array([Decimal(0)] * len(column), MONEY)
     if pa.types.is_decimal(kind) or pa.types.is_integer(kind):
-        text = pc.cast(column, pa.string())
+        text = pc.fill_null(pc.cast(column, pa.string()), "")  # an empty cell of a typed column: as in a CSV
     else:
         text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
     if blank_is_zero:
         text = pc.if_else(pc.equal(text, ""), "0", text)
-    text = pc.replace_substring_regex(text, r"\.0*$", "") if pa.types.is_decimal(kind) else text
+    if pa.types.is_decimal(kind):  # decimal(20, 4) 100.5000 is 100.50: only the zeros past the cents go
+        text = pc.replace_substring_regex(pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1"), r"\.$", "")
     shaped = pc.match_substring_regex(text, _AMOUNT)
     _where(problems, source, name, pc.invert(shaped),
            "is not an amount in dollars and cents (like 12500.00 or -310.50)")
