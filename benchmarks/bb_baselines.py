@@ -146,7 +146,7 @@ def pandas_rules(invoices: pd.DataFrame, params: pd.DataFrame, as_of: dt.date) -
     out: dict[str, list] = {name: [] for name in RESULT}
     for facility, row in facilities.sort_index().iterrows():
         eligible = int(row["eligible"])
-        dilution = 0 if pd.isna(row["dilution_p"]) else _percent_of(eligible, row["dilution_p"])
+        dilution = 0 if pd.isna(row["dilution_p"]) or eligible <= 0 else _percent_of(eligible, row["dilution_p"])
         net = eligible - dilution
         value = max(0, net if pd.isna(row["advance_p"]) else _percent_of(net, row["advance_p"]))
         out["facility_id"].append(facility)
@@ -322,7 +322,8 @@ eligible AS (   -- rule 6, then rule 7
     FROM facilities f JOIN rules r USING (facility_id)
 ),
 diluted AS (
-    SELECT *, coalesce(round(eligible * dilution_percent * 0.01, 2), 0) AS dilution
+    SELECT *, CASE WHEN eligible > 0 THEN coalesce(round(eligible * dilution_percent * 0.01, 2), 0) ELSE 0 END
+              AS dilution
     FROM eligible
 )
 SELECT facility_id,

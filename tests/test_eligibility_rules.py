@@ -480,12 +480,12 @@ def test_every_rule_at_once(engine):
 
 
 def test_credits_beyond_the_debits_value_the_class_at_zero():
-    """A 5,000.00 invoice and a recent 7,000.00 credit: eligible 5,000.00 - 7,000.00 = -2,000.00; the dilution
-    reserve 2% of it is -40.00, and (-2,000.00 + 40.00) x 85% = -1,666.00 would be a negative collateral value:
-    the value is 0.00 (rule 8)."""
+    """A 5,000.00 invoice and a recent 7,000.00 credit: eligible 5,000.00 - 7,000.00 = -2,000.00; no dilution
+    reserve on it (rule 7: 2% of it, -40.00, would be a reserve that adds), and -2,000.00 x 85% = -1,700.00
+    would be a negative collateral value: the value is 0.00 (rule 8)."""
     cert = run([inv("A", "5000.00", 10), inv("B", "-7000.00", 5)], dilution_percent=D("2"), advance_percent=D("85"))
     categories(cert)
-    assert (cert.eligible, cert.dilution, cert.value) == (D("-2000.00"), D("-40.00"), D("0.00"))
+    assert (cert.eligible, cert.dilution, cert.value) == (D("-2000.00"), D("0.00"), D("0.00"))
 
 
 def test_cross_aging_on_days_from_invoice_or_past_due():
@@ -509,3 +509,4 @@ def test_cross_aging_on_days_from_invoice_or_past_due():
     alone = certificate(EligibilityRules(cross_percent=D("50"), cross_invoice_days=90), invoices_from_rows(rows),
                         AS_OF)
     assert alone.categories["cross_aging"] == D("0.00") and alone.eligible == D("1100.00")
+

@@ -249,7 +249,8 @@ def eligible_by_facility(con, invoices: ir.Table, params: ir.Table, as_of: date 
     totals = categories.inner_join(debtor_totals, "facility_id")
     f = totals.inner_join(_only(rules, "dilution_percent", "advance_percent"), "facility_id")
     eligible = f.gross - sum((f[name] for name in CATEGORIES[1:]), f[CATEGORIES[0]])
-    dilution = ibis.ifelse(f.rule_dilution_percent.notnull(), _percent_of(eligible, f.rule_dilution_percent),
+    dilution = ibis.ifelse(f.rule_dilution_percent.notnull() & (eligible > 0),  # no reserve on credits
+                           _percent_of(eligible, f.rule_dilution_percent),
                            _zero())
     net = eligible - dilution
     value = ibis.greatest(ibis.ifelse(f.rule_advance_percent.notnull(), _percent_of(net, f.rule_advance_percent),
