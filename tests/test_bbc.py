@@ -204,6 +204,19 @@ def test_an_excel_amount_is_read_as_excel_shows_it(tmp_path):
     assert read_aging(tmp_path / "aging.xlsx").column("amount").to_pylist() == [D("250000.01"), D("0.30")]
 
 
+def test_a_workbook_whose_first_sheet_is_not_the_aging_names_the_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Cover"
+    book.active.append(["Receivables aging", "as of 2002-12-16"])
+    book.create_sheet("Aging").append(["debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date",
+                                       "amount"])
+    book.save(tmp_path / "aging.xlsx")
+    with pytest.raises(InputError, match=r"aging.xlsx \(sheet 'Cover', the first\): field 'debtor_id, "):
+        read_aging(tmp_path / "aging.xlsx")
+
+
 def test_a_float_parquet_column_is_refused(tmp_path):
     table = read_aging(AGING)
     floats = table.set_column(table.schema.get_field_index("amount"), "amount",

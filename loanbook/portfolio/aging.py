@@ -52,7 +52,8 @@ def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False) -> pa.T
     if suffix == ".csv":
         table = _read_csv(data, name)
     elif suffix == ".xlsx":
-        table = _read_xlsx(data, name)
+        table, sheet = _read_xlsx(data, name)
+        name = f"{name} (sheet {sheet!r}, the first)"  # a workbook whose first sheet is a cover page: said
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -99,7 +100,7 @@ def _read_csv(data: bytes, name: str) -> pa.Table:
         raise InputError([Problem(name, None, None, f"not a readable CSV file: {exc}")]) from None
 
 
-def _read_xlsx(data: bytes, name: str) -> pa.Table:
+def _read_xlsx(data: bytes, name: str) -> tuple[pa.Table, str]:
     from io import BytesIO
 
     from openpyxl import load_workbook
@@ -120,7 +121,8 @@ def _read_xlsx(data: bytes, name: str) -> pa.Table:
             value = row[i] if i < len(row) else None
             columns[i].append(_cell_text(value))
     book.close()
-    return pa.Table.from_arrays([pa.array(values, pa.string()) for values in columns], names=names)  # as written
+    table = pa.Table.from_arrays([pa.array(values, pa.string()) for values in columns], names=names)  # as written
+    return table, sheet.title
 
 
 def _cell_text(value) -> str:
