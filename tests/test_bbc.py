@@ -217,6 +217,25 @@ def test_a_workbook_whose_first_sheet_is_not_the_aging_names_the_sheet(tmp_path)
         read_aging(tmp_path / "aging.xlsx")
 
 
+@pytest.mark.parametrize("written, amount", [
+    ("$400,000.00", "400000.00"), ("400,000.00", "400000.00"), ("(8,000.00)", "-8000.00"),
+    ("$(8,000.00)", "-8000.00"), ("-$8,000.00", "-8000.00"), ("12,500", "12500.00"),
+])
+def test_amounts_as_an_accounting_export_writes_them(tmp_path, written, amount):
+    text = AGING.read_text().replace("400000.00", f'"{written}"', 1)
+    aging = tmp_path / "aging.csv"
+    aging.write_text(text)
+    assert read_aging(aging).column("amount").to_pylist()[0] == D(amount)
+
+
+@pytest.mark.parametrize("written", ["1,2345.00", "(8,000.00", "-(8,000.00)", "$$400,000.00", "400,000.001"])
+def test_amounts_written_loosely_are_still_refused(tmp_path, written):
+    aging = tmp_path / "aging.csv"
+    aging.write_text(AGING.read_text().replace("400000.00", f'"{written}"', 1))
+    with pytest.raises(InputError, match="row 2: field 'amount': is not an amount in dollars and cents"):
+        read_aging(aging)
+
+
 def test_a_float_parquet_column_is_refused(tmp_path):
     table = read_aging(AGING)
     floats = table.set_column(table.schema.get_field_index("amount"), "amount",

@@ -33,6 +33,9 @@ MAX_AGING_BYTES = 2 * 1024 * 1024 * 1024  # a portfolio's daily file; a borrower
 MAX_SHOWN = 8  # rows named in one problem; the count says how many more
 _TRUE, _FALSE = ("true", "yes", "1", "y", "t"), ("false", "no", "0", "n", "f", "")
 _AMOUNT = r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$"
+# as an accounting export writes it: $1,234.56, -$1,234.56, $(1,234.56) or (1,234.56) for a credit; commas
+# only between groups of three digits, so 1,2345.00 stays refused
+_WRITTEN = r"^(-?)\$?(\(?)\$?([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,16})(\.[0-9]{1,2})?(\)?)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -281,10 +284,27 @@ def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Probl
         text = pc.if_else(pc.equal(text, ""), "0", text)
     if pa.types.is_decimal(kind):  # decimal(20, 4) 100.5000 is 100.50: only the zeros past the cents go
         text = pc.replace_substring_regex(pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1"), r"\.$", "")
+    if not (pa.types.is_decimal(kind) or pa.types.is_integer(kind)):
+        text = _plain_amount(text)
     shaped = pc.match_substring_regex(text, _AMOUNT)
     _where(problems, source, name, pc.invert(shaped),
-           "is not an amount in dollars and cents (like 12500.00 or -310.50)")
+           "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
     return pc.cast(pc.if_else(shaped, text, "0"), MONEY)
+
+
+def _plain_amount(text: pa.Array) -> pa.Array:
+    """$1,234.56 as 1234.56 and (1,234.56) as -1234.56; anything else as it was, for `_AMOUNT` to judge. A
+    parenthesis without its pair, or a sign with parentheses, is left as it was, and refused."""
+    written = pc.match_substring_regex(text, _WRITTEN)
+    opened = pc.starts_with(pc.replace_substring_regex(text, r"^-?\$?", ""), "(")
+    closed = pc.ends_with(text, ")")
+    negative = pc.starts_with(text, "-")
+    paired = pc.equal(opened, closed)
+    one_sign = pc.less_equal(pc.count_substring(text, "$"), 1)
+    fine = pc.and_(pc.and_(written, one_sign), pc.and_(paired, pc.invert(pc.and_(opened, negative))))
+    digits = pc.replace_substring_regex(text, r"[$,()-]", "")
+    plain = pc.if_else(pc.or_(opened, negative), pc.binary_join_element_wise("-", digits, ""), digits)
+    return pc.if_else(fine, plain, text)
 
 
 def _flags(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
