@@ -282,6 +282,13 @@ def test_record_appends_the_report_with_its_evidence(tmp_path):
     store.close()
     folder = bbc("--facility", str(SEED), "--aging", str(AGING), "--as-of", "2002-12-16", "--record", env=env)
     assert folder.exit_code == 2 and "--record appends to a stored facility" in folder.stderr
+    again = bbc("--facility", "iec-2002", "--aging", str(AGING), "--as-of", "2002-12-16", "--record", env=env)
+    assert again.exit_code == 2
+    assert ("this aging's report for 2002-12-16 is already recorded, as event 28 (borrowing_base_report@2002-12-16#1)"
+            " of iec-2002: nothing appended") in again.stderr
+    store = Store(url)
+    assert len(store.event_rows("iec-2002")) == 28
+    store.close()
 
 
 def test_no_definition_in_force_is_said(tmp_path):
