@@ -755,12 +755,11 @@ def _not_recorded_already(facility_id: str, event: dict) -> None:
     superseded), is refused: recording it again would be a second report of one certificate."""
     from .store.records import body_value
 
-    rows = _store().event_rows(facility_id)
-    replaced = {body_value(r.body).get("supersedes") for r in rows}
-    for row in rows:
+    rows = [(row, body_value(row.body)) for row in _store().event_rows(facility_id)]
+    replaced = {body.get("supersedes") for _, body in rows}
+    for row, body in rows:
         if row.type != "borrowing_base_report" or row.key in replaced:
             continue
-        body = body_value(row.body)
         if (body.get("date") == event["date"] and body.get("values") == event["values"]
                 and (body.get("evidence") or {}).get("aging_sha256") == event["evidence"]["aging_sha256"]):
             raise BadInput(f"this aging's report for {event['date']} is already recorded, as event {row.seq} "

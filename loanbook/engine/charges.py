@@ -206,10 +206,4 @@ class Charges:
         return sum((self._paid_toward(fee, day) for fee in fees), start=ZERO) - sum((c.paid for c in self.on(day)),
                                                                                    start=ZERO)
 
-    def due_unpaid(self, day: date) -> Decimal:
-        return sum((c.unpaid for c in self.on(day) if c.status == "due"), start=ZERO)
-
-    def accrued_unpaid(self, day: date) -> Decimal:
-        """What paying everything on the day would take: charges due, and accrued but not yet due."""
-        return sum((c.unpaid for c in self.on(day)), start=ZERO)
 

@@ -147,7 +147,7 @@ class Facility:
             interest_accrued_unpaid=unpaid, expenses_unpaid=snap.expenses_unpaid, breaches=tuple(found),
             pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
-            lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_due(day)))
+            lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)))
 
     def other_breaches(self, day: date) -> list[Breach]:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
@@ -204,10 +204,11 @@ class Facility:
             return None
         return fees_on(self.agreement, self.ledger, day, full_payment_day=full_payment_day)
 
-    def _fees_due(self, day: date, full_payment_day: date | None = None) -> Decimal:
-        """Installment fees due and unpaid, and computed fees due and unpaid."""
-        state = self.fees(day, full_payment_day=full_payment_day)
-        return (state.total_due if state else ZERO) + self.charges.due_unpaid(day)
+    def _fees_owed(self, day: date, *, payoff: bool = False) -> Decimal:
+        """Fees due and unpaid, or everything accrued at a payoff: one rule for the figure and its explanation."""
+        value = self._explain_fees(day, payoff=payoff).value
+        assert isinstance(value, Decimal)
+        return value
 
     @pinned
     def charges_on(self, day: date):
@@ -246,7 +247,7 @@ class Facility:
             would_waive = tuple({"component": s.component, "due": s.due, "amount": s.amount}
                                 for s, o in zip(if_paid.installments, ordinary.installments)
                                 if s.status == "waived" and o.status != "waived")
-        fees = (if_paid.total_due if if_paid else ZERO) + self.charges.accrued_unpaid(day - timedelta(days=1))
+        fees = self._fees_owed(day, payoff=True)
         loans = {t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")}
         total = snap.principal + (interest or ZERO) + fees + snap.expenses_unpaid
         return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive)
