@@ -23,6 +23,7 @@ from . import projection as out
 from .agreement.check import fidelity_check, passed
 from .agreement.conformed import conformed_html, conformed_markdown
 from .agreement.conformed import history as clause_history
+from .agreement.gate import FailsCheck, outcome, require, unchecked_line
 from .agreement.load import load_agreement
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
@@ -48,6 +49,8 @@ ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for 
 KnownAtOpt = typer.Option(None, "--known-at", help="only events and documents recorded by this time (ISO "
                                                    "date-time; UTC unless it names a zone)")
 TrancheOpt = typer.Option(None, "--tranche", help="the revolving tranche (needed when the facility has several)")
+UncheckedOpt = typer.Option(False, "--unchecked", help="compute even though the facility fails `loanbook check` "
+                                                       "(the answer says so: checked false)")
 
 
 class BadInput(Exception):
@@ -59,22 +62,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _warn_if_unchecked(agreement, folder: Path) -> None:
-    """A folder whose terms fail the fidelity check still computes (it may be work in progress), but says so
-    on stderr: a rate written 0.85 for 85% is a difference there, and must not pass for the agreement's."""
-    differences = sum(f.severity == "difference" for f in fidelity_check(agreement))
-    if differences:
-        print(f"loanbook: warning: {folder} does not pass `loanbook check` ({differences} difference(s)): its "
-              f"figures may not be the agreement's (run loanbook check --facility {folder})", file=sys.stderr)
-
-
 def _run(action: Callable[[], None]) -> None:
     try:
         with localcontext(ENGINE_CONTEXT):  # whatever context the process has, the figures are the same
             action()
     except InputError as exc:
         _fail(exc.one_line())
-    except (RecordError, BadInput, NotStored, Conflict) as exc:
+    except (RecordError, BadInput, NotStored, Conflict, FailsCheck) as exc:
         _fail(str(exc))
 
 
@@ -102,12 +96,14 @@ def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:
 
 
 def _choices(readings: Optional[list[str]]) -> dict[str, str]:
-    choices = {}
+    choices: dict[str, str] = {}
     for item in readings or []:
         if "=" not in item:
             raise BadInput(f"--reading takes ID=READING, got {item!r}")
-        key, _, value = item.partition("=")
-        choices[key.strip()] = value.strip()
+        key, _, value = (part.strip() for part in item.partition("="))
+        if choices.get(key, value) != value:
+            raise BadInput(f"--reading {key} is given twice, as {choices[key]!r} and as {value!r}: give one reading")
+        choices[key] = value
     return choices
 
 
@@ -150,14 +146,22 @@ def _moment(known_at: Optional[str]) -> datetime | None:
         raise BadInput(str(exc)) from None
 
 
-def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str]) -> Facility:
+def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str], *, unchecked: bool,
+              as_json: bool) -> tuple[Facility, bool]:
+    """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
+    with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
     moment = _moment(known_at)
     stored = _stored_id(facility)
+    default = (lambda: _agreement(facility, None)) if readings else None  # checked as `loanbook check` reads it
+
+    def gate(agreement) -> bool:
+        return _checked(agreement, facility, unchecked=unchecked, as_json=as_json, default=default)
+
     if stored is not None and events is None:
-        return _store().facility(stored, choices=_choices(readings), known_at=moment)
+        engine = _store().facility(stored, choices=_choices(readings), known_at=moment)
+        return engine, gate(engine.agreement)
     agreement = _agreement(facility, readings)  # events are read against the agreement as now known
-    if stored is None:  # checked as `loanbook check` does, with the register's default readings
-        _warn_if_unchecked(agreement if not readings else _agreement(facility, None), facility)
+    checked = gate(agreement)
     if events is not None:
         history = parse_events(events, agreement)
     else:
@@ -165,11 +169,21 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
         history = parse_events(own, agreement) if own.exists() else ()
     if moment is not None:
         agreement = _agreement(facility, readings, moment)
-    return Facility(agreement, history, shipped_prime_series(), known_at=moment)
+    return Facility(agreement, history, shipped_prime_series(), known_at=moment), checked
 
 
-def _emit(payload: dict) -> None:
-    print(json.dumps(payload, indent=2))
+def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, default=None) -> bool:
+    """Whether the agreement passes `loanbook check`; one that fails is refused (FailsCheck) unless --unchecked
+    is given, and then a human answer opens with a line saying so."""
+    checked = require(agreement, str(facility), unchecked=unchecked, default=default)
+    if not checked and not as_json:
+        _say(Text(unchecked_line(str(facility), outcome(agreement, default)), style="bold red"))
+    return checked
+
+
+def _emit(payload: dict, checked: bool | None = None) -> None:
+    """One JSON object on stdout; an answer computed from the terms says whether they passed `loanbook check`."""
+    print(json.dumps(payload if checked is None else {"checked": checked, **payload}, indent=2))
 
 
 def _say(*parts: str | Text) -> None:
@@ -272,15 +286,15 @@ def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
 def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
            explain: bool = typer.Option(False, "--explain", help="add the explanation of each figure"),
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-           known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
     def action():
         day = _day(as_of, "--as-of")
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         result = engine.status(day)
         explanations = out.status_explanations(engine, result) if explain else None
         if as_json:
-            _emit(out.status_json(result, explanations=explanations))
+            _emit(out.status_json(result, explanations=explanations), checked)
             return
         _print_status(engine, result)
         if explanations:
@@ -337,7 +351,7 @@ def _figure_human(f) -> str:
 def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             amount: str = typer.Option(..., "--amount"), tranche: Optional[str] = TrancheOpt,
             events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-            known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The decision on an advance request."""
     def action():
         day = _day(on, "--on")
@@ -347,9 +361,10 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             raise BadInput(str(exc)) from None
         if value <= 0:
             raise BadInput(f"--amount must be more than zero, got {amount!r}")
-        decision = _facility(facility, events, readings, known_at).advance(day, value, tranche)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        decision = engine.advance(day, value, tranche)
         if as_json:
-            _emit(out.decision_json(decision))
+            _emit(out.decision_json(decision), checked)
             return
         _say(f"Advance of {money_human(value)} of {decision.tranche} on {day}: ", Text(decision.decision, style="bold"),
              f" (overadvance after: {money_human(decision.overadvance_after)})")
@@ -361,15 +376,15 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 @app.command()
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
          events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-         known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+         known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
     installment fee, with its due date and status."""
     def action():
         day = _day(as_of, "--as-of")
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         state, charges = engine.fees(day), engine.charges_on(day)
         if as_json:
-            _emit(out.fees_json(state, day, charges, engine.charges_credit(day)))
+            _emit(out.fees_json(state, day, charges, engine.charges_credit(day)), checked)
             return
         if charges:
             console.print(_table(f"Fees charged by the end of {day}", ["fee", "from", "to", "days", "basis", "rate",
@@ -403,13 +418,13 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
 @app.command()
 def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
                 events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-                known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+                known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Covenants, deadlines, conditional obligations, scheduled principal and the conditions precedent."""
     def action():
         day = _day(as_of, "--as-of")
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         if as_json:
-            _emit(out.obligations_answer(engine, day))
+            _emit(out.obligations_answer(engine, day), checked)
             return
         rows, conditions = engine.obligations(day), engine.conditions(day)
         console.print(_table(f"Obligations at the end of {day}", ["id", "clause", "deadline", "status", "detail"],
@@ -425,13 +440,13 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
 @app.command()
 def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
               events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-              known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+              known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
     def action():
         day = _day(as_of, "--as-of")
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         if as_json:
-            _emit(out.covenants_answer(engine, day))
+            _emit(out.covenants_answer(engine, day), checked)
             return
         results = engine.covenant_tests(day)
         if not results:
@@ -448,13 +463,14 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
 @app.command()
 def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-           known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The payoff figure on a day, and what paying in full that day would waive."""
     def action():
         day = _day(on, "--on")
-        result = _facility(facility, events, readings, known_at).payoff(day)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        result = engine.payoff(day)
         if as_json:
-            _emit(out.payoff_json(result))
+            _emit(out.payoff_json(result), checked)
             return
         rows = [[tranche, money_human(amount)] for tranche, amount in result.loans.items()]
         rows += [["interest", money_human(result.interest) if result.interest is not None else "not priced"],
@@ -471,16 +487,16 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 def explain(figure: str = typer.Argument(..., help="availability, a borrowing base line, interest, fees, payoff, ..."),
             facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
             events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-            known_at: Optional[str] = KnownAtOpt, as_json: bool = JsonOpt):
+            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Why a figure is what it is: formula, inputs and clause versions down to the clause text."""
     def action():
         day = _day(as_of, "--as-of")
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         if figure not in engine.explainable(day):
             raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
         tree = engine.explain(figure, day)
         if as_json:
-            _emit(tree.to_dict())
+            _emit(tree.to_dict(), checked)
         else:
             print("\n".join(printable(line, 10_000) for line in tree.render()))
     _run(action)
@@ -490,13 +506,13 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
 def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and tranche by tranche."""
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         if as_json:
-            _emit(out.interest_answer(engine, lo, hi))
+            _emit(out.interest_answer(engine, lo, hi), checked)
             return
         months = engine.interest_statement(lo, hi)
         if not engine.interest.priced:
@@ -521,13 +537,13 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
-        engine = _facility(facility, events, readings, known_at)
+        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         if as_json:
-            _emit(out.timeline_answer(engine, lo, hi))
+            _emit(out.timeline_answer(engine, lo, hi), checked)
             return
         rows = engine.timeline(lo, hi)
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
@@ -683,7 +699,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
                 top: int = typer.Option(5, "--top", help="debtors shown with the largest ineligible amounts"),
                 record_it: bool = typer.Option(False, "--record", help="append the report to a stored facility"),
-                as_json: bool = JsonOpt):
+                unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from .agreement.kinds_eligibility import Eligibility
     from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
@@ -697,6 +713,9 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
         if record_it and stored is None:
             raise BadInput("--record appends to a stored facility: `loanbook import` the folder, then give its id")
         agreement = _agreement(facility, None)
+        checked = _checked(agreement, facility, unchecked=unchecked, as_json=as_json)
+        if record_it and not checked:
+            raise BadInput("--record: a certificate computed from terms that fail `loanbook check` is not recorded")
         found = [(v, b) for v, b in agreement.terms_in_force(Eligibility, day)
                  if collateral is None or b.collateral == collateral]
         if not found:
@@ -722,7 +741,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
             _not_recorded_already(stored, event)
             recorded = _store().record(stored, [event], by=who(), source=str(aging))
         if as_json:
-            _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None})
+            _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
             return
         rows = [["gross receivables", f"{cert.invoices:,} rows", money_human(cert.gross)]]
         rows += [[f"less {LABELS[c]}", f"{cert.counts[c]:,}", money_human(cert.categories[c])]

@@ -125,8 +125,8 @@ def test_a_formula_of_the_wrong_unit_is_refused(acme):
 
 
 @pytest.mark.parametrize("text, refused", [
-    ("max(prime, federal_funds + 0.5)", "0.5 beside a percentage is ambiguous: write a percentage with its % "
-                                        "sign (0.5% is half a percent, 50% is a half)"),
+    ("max(prime, federal_funds + 0.5)", "0.5 beside a percentage is ambiguous: write 0.5% (0.5 percent) or 50% "
+                                        "(0.5 as a fraction)"),
     ("federal_funds + 1/2", "1/2 beside a percentage is ambiguous"),   # the text's "1/2 of 1%", written bare
     ("prime + (1 + 0.5)", "1+0.5 beside a percentage is ambiguous"),
     ("prime - 1", "1 beside a percentage is ambiguous"),

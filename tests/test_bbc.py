@@ -300,15 +300,15 @@ def test_no_definition_in_force_is_said(tmp_path):
 
 @pytest.mark.parametrize("before, after, message", [
     ('concentration: {percent: "25"}', "concentration: {percent: 0.25}",
-     "field 'terms.0.rules.concentration.percent': a percentage from 1 to 100 (25 is 25%), not 0.25"),
+     "field 'terms.0.rules.concentration.percent': a percentage from 1 to 100 (25 or 25% is 25%), not 0.25%"),
     ('concentration: {percent: "25"}', 'concentration: {percent: "250"}',
-     "field 'terms.0.rules.concentration.percent': a percentage from 1 to 100 (25 is 25%), not 250"),
+     "field 'terms.0.rules.concentration.percent': '250' is 250%: a rate is at least 0% and at most 100%"),
     ('cross_aging: {percent: "50",', 'cross_aging: {percent: "0",',
-     "field 'terms.0.rules.cross_aging.percent': a percentage above 0 and at most 100, not 0"),
+     "field 'terms.0.rules.cross_aging.percent': a percentage above 0 and at most 100, not 0%"),
     ('concentration: {percent: "25"}', 'concentration: {percent: "25"}\n        advance_rate: "0.85"',
-     "field 'terms.0.advance_rate': a percentage from 1 to 100 (25 is 25%), not 0.85"),
+     "field 'terms.0.advance_rate': a percentage from 1 to 100 (25 or 25% is 25%), not 0.85%"),
     ('concentration: {percent: "25"}', 'concentration: {percent: "25"}\n        dilution_reserve: "100"',
-     "field 'terms.0.dilution_reserve': a percentage from 0 and below 100, not 100"),
+     "field 'terms.0.dilution_reserve': a percentage from 0 and below 100, not 100%"),
 ])
 def test_a_percentage_out_of_bounds_in_the_terms_is_refused(tmp_path, before, after, message):
     """A fraction written for a percentage (0.25 for 25%) or a share above the whole is a typo, not a term: the

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from ..core.dates import days, parse_iso_date
+from ..core.dates import parse_iso_date
 from ..core.periods import period_ends
 from .formula import BinOp, Call, Formula, Neg, Node, Num
 from .kinds import BorrowingBase, PricingGrid
@@ -293,25 +293,38 @@ def _from_interpretation(path: str, version: ClauseVersion) -> bool:
 
 
 def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
-    """Day by day from the first version to the end of the record: exactly one version in force, and
-    inside it exactly one entry of each dated schedule and one pricing row per tranche."""
+    """Every day from the first version to the end of the record: exactly one version in force, and inside it
+    exactly one entry of each dated schedule and one pricing row per tranche. Days are taken in runs between
+    the dates where something starts or ends (nothing changes inside a run), so a long record costs no more
+    than a short one."""
     if not clause.versions:
         return []
-    end = max(agreement.record_end, clause.versions[-1].effective)
-    version_trouble: dict[str, list[date]] = {}
-    window_trouble: dict[tuple[ClauseVersion, str], list[date]] = {}
-    for day in days(clause.versions[0].effective, end):
-        latest = max(v.effective for v in clause.versions if v.effective <= day)
+    first, end = clause.versions[0].effective, max(agreement.record_end, clause.versions[-1].effective)
+    windows = {id(v): _windows(v) for v in clause.versions}
+    cuts = {first, end + timedelta(days=1)} | {v.effective for v in clause.versions}
+    for found in windows.values():
+        for _, spans in found:
+            for start, stop in spans:
+                cuts |= {start} | ({stop + timedelta(days=1)} if stop is not None else set())
+    runs = sorted(c for c in cuts if first <= c <= end + timedelta(days=1))
+    two_versions: list[tuple[date, date]] = []
+    window_trouble: dict[tuple[ClauseVersion, str], list[tuple[date, date]]] = {}
+    for lo, after in zip(runs, runs[1:]):
+        run = (lo, after - timedelta(days=1))
+        latest = max(v.effective for v in clause.versions if v.effective <= lo)
         live = [v for v in clause.versions if v.effective == latest]
         if len(live) > 1:
-            version_trouble.setdefault("two versions in force", []).append(day)
+            two_versions.append(run)
         elif live[0].op != "delete":
-            for what in _window_trouble(live[0], day):
-                window_trouble.setdefault((live[0], what), []).append(day)
-    findings = [Finding("difference", clause.id, f"{what} on {len(bad)} day(s), first {bad[0]}")
-                for what, bad in version_trouble.items()]
+            for what in _window_trouble(windows[id(live[0])], lo):
+                window_trouble.setdefault((live[0], what), []).append(run)
+    findings = []
+    if two_versions:
+        count = sum((stop - start).days + 1 for start, stop in two_versions)
+        findings.append(Finding("difference", clause.id, f"two versions in force on {count} day(s), first "
+                                                         f"{two_versions[0][0]}"))
     for (version, what), bad in window_trouble.items():
-        for start, stop in _spans(bad):
+        for start, stop in _joined(bad):
             if version.text is None:
                 findings.append(Finding("note", clause.id, f"{version.document_id}: {what} from {start} to {stop} "
                                                            "(the record has no terms for those days)"))
@@ -319,6 +332,17 @@ def sweep(agreement: Agreement, clause: Clause) -> list[Finding]:
                 findings.append(Finding("difference", clause.id,
                                         f"{version.document_id}: {what} from {start} to {stop}"))
     return findings
+
+
+def _joined(runs: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Runs of days in order, those that touch joined into one."""
+    joined: list[tuple[date, date]] = []
+    for start, stop in runs:
+        if joined and joined[-1][1] + timedelta(days=1) == start:
+            joined[-1] = (joined[-1][0], stop)
+        else:
+            joined.append((start, stop))
+    return joined
 
 
 def _schedules(node, path: str):
@@ -333,22 +357,31 @@ def _schedules(node, path: str):
             yield from _schedules(value, f"{path}[{i}]")
 
 
-def _window_trouble(version: ClauseVersion, day: date) -> list[str]:
-    """What is wrong with a version's dated schedules on a day it is in force: none, or two, cover it."""
-    trouble = []
+def _windows(version: ClauseVersion) -> list[tuple[str, list[tuple[date, date | None]]]]:
+    """Every dated window set of a version that must cover each day it is in force exactly once: its schedules
+    (a covenant's thresholds need only cover its test dates: see _covenant_trouble) and each tranche's pricing
+    rows, as (what a gap or an overlap is called, the windows)."""
+    found = []
     for block in version.terms:
         if isinstance(block, Covenant):
-            continue  # a covenant's thresholds need only cover its test dates: see _covenant_trouble
+            continue
         for path, schedule in _schedules(block, block.kind):
-            covering = [e for e in schedule.entries if e.covers(day)]
-            if len(covering) != 1:
-                label = "cap window" if path.endswith(".cap") else f"{path} window"
-                trouble.append(f"{'no' if not covering else 'more than one'} {label}")
+            label = "cap window" if path.endswith(".cap") else f"{path} window"
+            found.append((label, [(e.start, e.end) for e in schedule.entries]))
         if isinstance(block, PricingGrid):
             for loan_class in sorted(block.tranches):
-                covering_rows = [r for r in block.rows if r.loan_class == loan_class and r.start <= day <= r.end]
-                if len(covering_rows) != 1:
-                    trouble.append(f"{'no' if not covering_rows else 'more than one'} {loan_class} pricing row")
+                found.append((f"{loan_class} pricing row",
+                              [(r.start, r.end) for r in block.rows if r.loan_class == loan_class]))
+    return found
+
+
+def _window_trouble(windows: list[tuple[str, list[tuple[date, date | None]]]], day: date) -> list[str]:
+    """What is wrong with a version's dated windows on a day it is in force: none, or two, cover it."""
+    trouble = []
+    for label, spans in windows:
+        covering = sum(1 for start, end in spans if start <= day and (end is None or day <= end))
+        if covering != 1:
+            trouble.append(f"{'no' if not covering else 'more than one'} {label}")
     return trouble
 
 
@@ -369,16 +402,6 @@ def _covenant_trouble(agreement: Agreement, clause: Clause) -> list[Finding]:
                                             f"{version.document_id}: {'no' if not covering else 'more than one'} "
                                             f"threshold of {block.id} for the test date {test_date}"))
     return findings
-
-
-def _spans(sorted_days: list[date]) -> list[tuple[date, date]]:
-    spans: list[tuple[date, date]] = []
-    for day in sorted_days:
-        if spans and spans[-1][1] + timedelta(days=1) == day:
-            spans[-1] = (spans[-1][0], day)
-        else:
-            spans.append((day, day))
-    return spans
 
 
 def fidelity_check(agreement: Agreement) -> list[Finding]:

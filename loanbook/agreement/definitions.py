@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..core.errors import Problem
-from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of
+from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import (
     Amortization,
     Availability,
@@ -190,6 +190,8 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                 if unit not in (wanted, ANY):
                     problems.append(Problem(version.file, version.position, field,
                                             f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
+                elif unit_problem(formula, wanted):  # its unit is settled only now: the one unit rule applies here
+                    problems.append(Problem(version.file, version.position, field, str(unit_problem(formula, wanted))))
     return problems
 
 

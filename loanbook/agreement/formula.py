@@ -23,7 +23,9 @@ ANY = "any"  # a formula of plain numbers (and rates scaled by them): it takes t
 UNITS = (MONEY, PERCENT, NUMBER)
 MAX_FORMULA = 2000  # characters
 
-_PERCENT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*%")
+# a number with its unit: 85% (a percentage), 50bp or 50 bps (basis points: 0.50%)
+_UNIT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*(%|bps?\b)")
+_TWO_SIGNS = re.compile(r"[-+*/]\s*[-+]")
 _FUNCTIONS = ("min", "max")  # and trailing(name, periods), for the measures of covenants
 ROUNDING = ("round_up", "round_down")  # round_up(x, step): up to the next multiple of a step (1/100 of 1%: 0.01%)
 
@@ -107,8 +109,14 @@ class Formula:
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
-def parse_formula(text: object, *, percent_default: bool = False) -> Formula:
-    """Parse a formula. A bare number in a percent field (`"85"`) is a percentage when `percent_default`."""
+def parse_formula(text: object, *, unit: str | None = None) -> Formula:
+    """Parse a formula written in a field that holds `unit` (money, percent or number; None where the field's
+    unit is settled when the facility is loaded: `unit_problem` then applies the same rule).
+
+    The one unit rule (docs/agreement-format.md, Values): a number may carry its unit (`0.5%`, `50bp`); a bare
+    number means the unit of its field, so in a field that holds a rate `"0.5"` is 0.5%, as `"85"` is 85%, in
+    every kind. Inside a longer formula a bare number is a plain number: it may scale (`0.5 * prime`), but added
+    to or compared with a percentage it is refused (`prime + 0.5` could be 0.5% or 50%)."""
     if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
         text = str(text)
     if isinstance(text, dict) and ({"schedule", "step_down"} & set(text)):
@@ -121,14 +129,53 @@ def parse_formula(text: object, *, percent_default: bool = False) -> Formula:
         raise FormulaError("the formula is empty")
     if len(source) > MAX_FORMULA:
         raise FormulaError(f"the formula is longer than {MAX_FORMULA} characters")
-    if percent_default and re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", source):
-        source = source + "%"
-    python = _PERCENT_LITERAL.sub(lambda m: f"__percent__({m.group(1)})", source.replace("×", "*"))
+    if "\0" in source:
+        raise FormulaError("the formula holds a NUL character")
+    signs = _TWO_SIGNS.search(source)
+    if signs:
+        raise FormulaError(f"in {source!r}: two signs in a row ({signs.group(0)!r}); write one, or put the signed "
+                           "number in parentheses")
+    python = _UNIT_LITERAL.sub(lambda m: f"__{'percent' if m.group(2) == '%' else 'bp'}__({m.group(1)})",
+                               source.replace("×", "*"))
     try:
         tree = ast.parse(python, mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"cannot read {source!r}: {exc.msg}") from None
-    return Formula(source, _convert(tree.body, python, source))
+    formula = Formula(source, _convert(tree.body, python, source))
+    if unit == PERCENT and isinstance(formula.tree, Num) and not formula.tree.percent:
+        number = formula.tree  # a bare number in a rate field is a percentage: "85" is 85%
+        return Formula(source, Num(number.value / 100, number.written + "%", percent=True))
+    problem = unit_problem(formula, unit)
+    if problem:
+        raise FormulaError(problem)
+    return formula
+
+
+def unit_problem(formula: Formula, unit: str | None) -> str | None:
+    """Why a formula cannot be read in a field of `unit`, by the one unit rule: bare numbers alone (`1/2`,
+    `0.25 + 0.25`) in a field that holds a rate could be percent or fractions; each reading is named."""
+    if unit != PERCENT or not _bare(formula.tree) or _is_zero(formula.tree):
+        return None
+    if isinstance(formula.tree, Num):  # a field whose unit was settled at load: the same rule as at parse
+        number = formula.tree.value
+        return (f"{formula.text!r} is a bare number where a rate is held: write {_percent(number)}% "
+                f"({_percent(number)} percent) or {_percent(number * 100)}% ({_percent(number)} as a fraction)")
+    try:
+        value = evaluate(formula, lambda name: Decimal(0))
+    except ZeroDivisionError:
+        return f"{formula.text!r} divides by zero"
+    return (f"{formula.text!r} is made of bare numbers where a rate is held: write each with its unit, as "
+            f"{_percent(value)}% ({_percent(value)} percent) or {_percent(value * 100)}% ({_percent(value)} as a "
+            "fraction)")
+
+
+def _percent(value: Decimal) -> str:
+    """A number as a reading of it is written: 0.5, 50, 33.333333 (at most six places)."""
+    return format(value.quantize(Decimal("0.000001")).normalize(), "f")
+
+
+def _is_zero(node: Node) -> bool:
+    return isinstance(node, Num) and node.value == 0
 
 
 def _convert(node: ast.AST, python: str, source: str) -> Node:
@@ -147,8 +194,11 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
         operand = _convert(node.operand, python, source)
         return Neg(operand) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-        if node.func.id == "__percent__" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
+        if node.func.id in ("__percent__", "__bp__") and len(node.args) == 1 \
+                and isinstance(node.args[0], ast.Constant):
             written = ast.get_source_segment(python, node.args[0]) or ""
+            if node.func.id == "__bp__":  # a basis point is 1/100 of 1%
+                return Num(Decimal(written) / 10000, written + "bp", percent=True)
             return Num(Decimal(written) / 100, written + "%", percent=True)
         if node.func.id in _FUNCTIONS and len(node.args) >= 2:
             return Call(node.func.id, tuple(_convert(a, python, source) for a in node.args))
@@ -252,8 +302,13 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             if complement and i == 0 and isinstance(operand, Num) and operand.value == 1:
                 continue
             written = _source(operand)
-            raise FormulaError(f"in {formula.text!r}: {written} beside a percentage is ambiguous: write a "
-                               "percentage with its % sign (0.5% is half a percent, 50% is a half)")
+            readings = ""
+            if isinstance(operand, Num):
+                readings = (f": write {_percent(operand.value)}% ({written} percent) or "
+                            f"{_percent(operand.value * 100)}% ({written} as a fraction)")
+            raise FormulaError(f"in {formula.text!r}: {written} beside a percentage is ambiguous{readings or ''}"
+                               + ("" if readings else ": write a percentage with its % sign (0.5% is half a "
+                                  "percent, 50% is a half)"))
         return unit
 
     def _same(units_: list[str | None], what: str) -> str | None:

@@ -12,15 +12,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, register_tags
+from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
-from .quantity import AmountQuantity, FormulaField, RateQuantity
+from .quantity import (
+    AdvanceRateQuantity,
+    AmountFormula,
+    AmountQuantity,
+    CapFormula,
+    CapQuantity,
+    QuantityValue,
+    Rate,
+    figure_value,
+)
 
 Unit = Literal["money", "percent", "number"]
 
@@ -42,20 +51,14 @@ class NamedFigure(Strict):
 
     id: Name
     label: Text
-    value: AmountQuantity
     unit: Unit = "money"
+    value: QuantityValue
 
-    @model_validator(mode="before")
+    @field_validator("value", mode="plain")
     @classmethod
-    def _percent_value(cls, raw):
-        # a bare number in a percent figure is a percentage ("85" is 85%), as everywhere else
-        if isinstance(raw, dict) and raw.get("unit") == PERCENT and "value" in raw:
-            from .quantity import parse_quantity
-            try:
-                raw = {**raw, "value": parse_quantity(raw["value"], percent=True)}
-            except ValueError:
-                pass  # the field validator reports it
-        return raw
+    def _value(cls, raw: object, info: ValidationInfo):
+        # read in the figure's own unit: a bare "85" in a percent figure is 85% (the one unit rule)
+        return figure_value(raw, info.data.get("unit", MONEY))
 
 
 class Definitions(Strict):
@@ -70,8 +73,8 @@ class Cap(Strict):
     """A cap on a borrowing base line: an amount (a quantity, which may use `rate`, the line's own rate in
     force), or a share of the borrowing base's total."""
 
-    amount: AmountQuantity | None = None
-    share_of_total: Percent | None = None
+    amount: CapQuantity | None = None
+    share_of_total: Rate | None = None
     label: Text | None = None
 
     @model_validator(mode="after")
@@ -89,7 +92,7 @@ class Line(Strict):
     id: Name
     label: Text
     collateral: Name
-    rate: RateQuantity
+    rate: AdvanceRateQuantity
     caps: tuple[Cap, ...] = ()
 
 
@@ -137,9 +140,9 @@ class Availability(Strict):
     id: Name = "availability"
     tranche: Name
     figures: tuple[NamedFigure, ...] = ()
-    capacity: FormulaField
-    usage: FormulaField | None = None
-    excess_availability: FormulaField | None = None
+    capacity: AmountFormula
+    usage: AmountFormula | None = None
+    excess_availability: AmountFormula | None = None
 
 
 class Overadvance(Strict):
@@ -147,10 +150,10 @@ class Overadvance(Strict):
 
     kind: Literal["overadvance"]
     tranche: Name
-    measured_against: FormulaField | None = None
-    cap: AmountQuantity
-    ceilings: tuple[FormulaField, ...] = ()
-    total_ceiling: FormulaField | None = None
+    measured_against: AmountFormula | None = None
+    cap: CapQuantity
+    ceilings: tuple[CapFormula, ...] = ()
+    total_ceiling: CapFormula | None = None
     discretionary: Flag = True
 
 
@@ -159,7 +162,7 @@ class PricingRow(Strict):
     end: IsoDate = Field(alias="to")
     loan_class: Name
     index: Name
-    margin: Percent
+    margin: Rate
 
     @model_validator(mode="after")
     def _ordered(self):

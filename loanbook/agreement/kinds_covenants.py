@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..core.types import IsoDate, Name, Number, Strict, Text
-from .quantity import AmountQuantity, FormulaField
+from .quantity import QuantityValue, SettledFormula, threshold_value
 
 
 class Springing(Strict):
     """A test that applies to a test date only while a figure of that day is below a threshold."""
 
     figure: Name
-    below: FormulaField
+    below: SettledFormula  # in the figure's unit, settled when the facility is loaded
 
 
 class Covenant(Strict):
@@ -23,16 +23,22 @@ class Covenant(Strict):
     kind: Literal["covenant"]
     id: Name
     label: Text
-    measure: FormulaField
+    measure: SettledFormula  # its unit is checked against `unit` when the facility is loaded
     unit: Literal["number", "money", "percent"] = "number"
     test: Literal["at_least", "at_most"]
-    threshold: AmountQuantity
+    threshold: QuantityValue
     every: Literal["month", "quarter", "year"]
     first_test: IsoDate
     certificate: Name
     applies_while: Springing | None = None
     round_to: int | None = Field(default=None, ge=0, le=6, description="decimal places the measure is rounded "
                                                                         "to, half up, before it is compared")
+
+    @field_validator("threshold", mode="plain")
+    @classmethod
+    def _threshold(cls, raw: object, info: ValidationInfo):
+        # read in the covenant's unit: a percent covenant's "25" is 25% (the one unit rule)
+        return threshold_value(raw, info.data.get("unit", "number"))
 
 
 class WaiverCondition(Strict):

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ..core.types import Flag, Name, Percent, Strict, Text
+from ..core.types import Flag, Name, Strict, Text
+from .quantity import Rate
 
 DAYS = Field(default=None, ge=0, le=3660)
 
@@ -16,26 +17,26 @@ DAYS = Field(default=None, ge=0, le=3660)
 def _share(value: Decimal) -> Decimal:
     """A limit or an advance rate: below 1% it is a fraction written for a percentage (0.25 for 25%)."""
     if not 1 <= value <= 100:
-        raise ValueError(f"a percentage from 1 to 100 (25 is 25%), not {value}")
+        raise ValueError(f"a percentage from 1 to 100 (25 or 25% is 25%), not {value}%")
     return value
 
 
 def _cross_share(value: Decimal) -> Decimal:
     """Cross-aging may start at any aged share ("any invoice over 90 days": a tiny percent), never above all."""
     if not 0 < value <= 100:
-        raise ValueError(f"a percentage above 0 and at most 100, not {value}")
+        raise ValueError(f"a percentage above 0 and at most 100, not {value}%")
     return value
 
 
 def _reserve(value: Decimal) -> Decimal:
     if not 0 <= value < 100:
-        raise ValueError(f"a percentage from 0 and below 100, not {value}")
+        raise ValueError(f"a percentage from 0 and below 100, not {value}%")
     return value
 
 
-Share = Annotated[Percent, AfterValidator(_share)]
-CrossShare = Annotated[Percent, AfterValidator(_cross_share)]
-Reserve = Annotated[Percent, AfterValidator(_reserve)]
+Share = Annotated[Rate, AfterValidator(_share)]
+CrossShare = Annotated[Rate, AfterValidator(_cross_share)]
+Reserve = Annotated[Rate, AfterValidator(_reserve)]
 
 
 class Aged(Strict):

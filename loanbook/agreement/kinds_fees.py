@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Name, Percent, Strict, Text
+from ..core.types import IsoDate, Name, Strict, Text
 from .kinds_pricing import DayBasis
-from .quantity import FormulaField
+from .quantity import AmountFormula, Rate, RateFormula
 
 
 class ComputedFee(Strict):
@@ -18,8 +18,8 @@ class ComputedFee(Strict):
     kind: Literal["computed_fee"]
     id: Name
     label: Text
-    base: FormulaField
-    rate: FormulaField
+    base: AmountFormula
+    rate: RateFormula
     day_basis: DayBasis
     every: Literal["month", "quarter"]
     accrues_from: IsoDate
@@ -29,7 +29,7 @@ class ComputedFee(Strict):
 class FeeWindow(Strict):
     start: IsoDate | None = Field(default=None, alias="from")
     end: IsoDate | None = Field(default=None, alias="to")
-    percent: Percent
+    percent: Rate
 
 
 class TerminationFee(Strict):
@@ -39,7 +39,7 @@ class TerminationFee(Strict):
     kind: Literal["termination_fee"]
     id: Name
     label: Text
-    of: FormulaField
+    of: AmountFormula
     windows: tuple[FeeWindow, ...] = Field(min_length=1)
     triggers: tuple[Literal["termination", "reduction", "acceleration"], ...] = ("termination",)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ..core.types import Flag, IsoDate, Name, Number, Percent, Strict, Text
-from .quantity import FormulaField
+from ..core.money import parse_money, parse_number
+from ..core.types import Flag, IsoDate, Name, Number, Strict, Text
+from .quantity import RATE, Holds, Rate, RateFormula, parse_constant
 
 DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
 
@@ -44,13 +45,39 @@ class LevelValues(Strict):
     id: Name
     label: Text
     unit: Literal["percent", "money", "number"] = "percent"
-    by_level: dict[str, Percent]
     basis_points: Flag = Field(default=False, description="the values are written in basis points, as the "
                                                           "table gives them (100.00 is 1.00%)")
+    by_level: dict[str, Decimal]
+
+    @field_validator("by_level", mode="plain")
+    @classmethod
+    def _values(cls, raw: object, info: ValidationInfo) -> dict[str, Decimal]:
+        """Each value in the column's unit: a percentage by the one unit rule ("1.00", "1.00%", "100bp"), or a
+        number of basis points where the column says so, or money, or a number."""
+        if not isinstance(raw, dict):
+            raise ValueError("by_level maps each level to its value")
+        unit, points = info.data.get("unit", "percent"), info.data.get("basis_points", False)
+        values = {}
+        for level, written in raw.items():
+            try:
+                if unit == "money":
+                    values[str(level)] = parse_money(written, what="a value")
+                elif unit == "number":
+                    values[str(level)] = parse_number(written, what="a value")
+                elif points:
+                    values[str(level)] = parse_constant(written, _BASIS_POINTS)
+                else:
+                    values[str(level)] = parse_constant(written, RATE)
+            except ValueError as exc:
+                raise ValueError(f"level {level}: {exc}") from None
+        return values
 
     def value(self, level: str) -> Decimal:
         written = self.by_level[level]
         return written / 100 if self.basis_points else written
+
+
+_BASIS_POINTS = Holds("number", high=Decimal(10_000), what="a number of basis points (100% is 10,000)")
 
 
 class ForcedWindow(Strict):
@@ -142,7 +169,7 @@ class InterestRate(Strict):
     kind: Literal["interest_rate"]
     tranche: Name
     label: Text | None = None
-    rate: FormulaField
+    rate: RateFormula
     day_basis: DayBasis
 
 
@@ -150,7 +177,7 @@ class DefaultRate(Strict):
     """A margin added to the rate of the tranches (all, if none named) while an Event of Default continues."""
 
     kind: Literal["default_rate"]
-    margin: Percent
+    margin: Rate
     tranches: tuple[Name, ...] = ()
 
 

@@ -16,11 +16,12 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
 from ..core.files import MAX_YAML_BYTES, FacilityFiles, Folder, relative
-from ..core.types import IsoDate, Percent, Strict, Text, Timestamp, pydantic_problems
+from ..core.types import IsoDate, Strict, Text, Timestamp, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
 from .kinds import TermsBlock
+from .quantity import Rate
 from .model import (
     Agreement,
     Assumption,
@@ -56,7 +57,7 @@ class PartyFile(Strict):
 
 class LenderFile(Strict):
     party: str
-    share: Percent
+    share: Rate
     assumption: str | None = None
 
 
@@ -231,7 +232,8 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
     problems = check_definitions(agreement)
     if problems:
         raise InputError(problems)
-    return replace(agreement, rate_files=_rate_files(files, facility_file.vocabulary))
+    rate_files = _rate_files(files, facility_file.vocabulary)
+    return replace(agreement, rate_files=rate_files, fingerprint=files.fingerprint())
 
 
 def _rate_files(files: FacilityFiles, vocabulary: Vocabulary) -> dict:

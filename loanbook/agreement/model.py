@@ -158,6 +158,7 @@ class Agreement:
     vocabulary: Vocabulary
     rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
+    fingerprint: str = ""  # a digest of the files the agreement was read from (core/files.py, FacilityFiles)
 
     @property
     def start(self) -> date | None:

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import projection as out
+from ..agreement.gate import outcome
 from ..core.cache import Bounded
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
@@ -53,6 +54,8 @@ KnownAt = Annotated[str | None, Query(description="ISO date-time: the record as 
                                                   "a zone)")]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="a retry with the same key and body "
                                                                           "records nothing again")]
+Unchecked = Annotated[bool, Query(description="compute even though the facility fails `loanbook check` (the agent "
+                                              "only; the answer says checked: false)")]
 
 
 class EventsIn(BaseModel):
@@ -141,23 +144,39 @@ def create_app(store: Store | None = None) -> FastAPI:
     answers = Bounded(4096)  # (facility, record head, known-at, question) -> the answer's JSON
 
     async def answered(facility_id: str, known_at: str | None, question: tuple,
-                       compute: Callable[[Facility], dict]) -> Response:
+                       compute: Callable[[Facility], dict], caller: User, unchecked: bool) -> Response:
         """An answer as JSON, computed once per question and record head (an append moves the head, so nothing
         is answered from before it), in one worker thread: the endpoints are coroutines, so that a request
         costs one hop to a thread, not one per step."""
-        return await run_in_threadpool(_answered, facility_id, known_at, question, compute)
+        may_skip_check(caller, unchecked)
+        return await run_in_threadpool(_answered, facility_id, known_at, question, compute, unchecked)
 
     def _answered(facility_id: str, known_at: str | None, question: tuple,
-                  compute: Callable[[Facility], dict]) -> Response:
+                  compute: Callable[[Facility], dict], unchecked: bool) -> Response:
         moment = _moment(known_at)
         replay = store.facility(facility_id, known_at=moment)
+        checked = passes_check(replay, facility_id, unchecked)
         key = (facility_id, len(replay.events), moment, question)
         body = answers.get(key)
         if body is None:
             with localcontext(ENGINE_CONTEXT):  # whatever the server's thread has set
-                body = json.dumps(compute(replay)).encode()
+                body = json.dumps({"checked": checked, **compute(replay)}).encode()
             answers.put(key, body)
         return Response(body, media_type="application/json")
+
+    def may_skip_check(caller: User, unchecked: bool) -> None:
+        if unchecked and caller.role != "agent":
+            raise HTTPException(403, "only the agent may ask for an answer unchecked")
+
+    def passes_check(replay: Facility, facility_id: str, unchecked: bool) -> bool:
+        """Whether the facility's terms pass `loanbook check`; one that fails computes nothing (409, naming its
+        first difference) unless the agent asks for an unchecked answer."""
+        result = outcome(replay.agreement)
+        if not result.passed and not unchecked:
+            raise HTTPException(409, {"msg": f"{facility_id} fails `loanbook check`: nothing is computed from terms "
+                                             "that contradict their text (the agent may ask with unchecked=true)",
+                                      "differences": result.differences, "first": result.first})
+        return result.passed
 
     def lenders_seen(caller: User, facility_id: str) -> Callable[[list], list]:
         """The Agent sees every Lender's share, a lender its own, the borrower none (the split is the Lenders')."""
@@ -181,51 +200,57 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.get("/facilities/{facility_id}/status", summary="As `loanbook status --json`")
     async def status(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
-               explain: bool = False) -> Response:
+                     explain: bool = False, unchecked: Unchecked = False) -> Response:
         day, seen = _day(as_of, "as_of"), lenders_seen(caller, facility_id)
 
         def compute(replay: Facility) -> dict:
             answer = out.status_answer(replay, day, explain=explain)
             return {**answer, "lenders": seen(answer["lenders"])}
         return await answered(facility_id, known_at, ("status", day, explain, caller.role,
-                                                      caller.party(facility_id)), compute)
+                                                      caller.party(facility_id)), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/share", summary="The caller's share (a lender), or every share (the agent)")
     async def share(facility_id: FacilityId, caller: Annotated[User, Depends(role("agent", "lender"))], as_of: AsOf,
-              known_at: KnownAt = None) -> Response:
+                    known_at: KnownAt = None, unchecked: Unchecked = False) -> Response:
         day, seen = _day(as_of, "as_of"), lenders_seen(caller, facility_id)
 
         def compute(replay: Facility) -> dict:
             return {"as_of": day.isoformat(), "lenders": seen(out.status_answer(replay, day)["lenders"])}
-        return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute)
+        return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute,
+                              caller, unchecked)
 
     @app.get("/facilities/{facility_id}/fees", summary="As `loanbook fees --json`")
-    async def fees(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> Response:
+    async def fees(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
+                   unchecked: Unchecked = False) -> Response:
         day = _day(as_of, "as_of")
-        return await answered(facility_id, known_at, ("fees", day), lambda replay: out.fees_answer(replay, day))
+        return await answered(facility_id, known_at, ("fees", day), lambda replay: out.fees_answer(replay, day),
+                              caller, unchecked)
 
     @app.get("/facilities/{facility_id}/obligations", summary="As `loanbook obligations --json`")
-    async def obligations(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> Response:
+    async def obligations(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
+                          unchecked: Unchecked = False) -> Response:
         day = _day(as_of, "as_of")
         return await answered(facility_id, known_at, ("obligations", day),
-                        lambda replay: out.obligations_answer(replay, day))
+                              lambda replay: out.obligations_answer(replay, day), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/covenants", summary="As `loanbook covenants --json`")
-    async def covenants(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None) -> Response:
+    async def covenants(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
+                        unchecked: Unchecked = False) -> Response:
         day = _day(as_of, "as_of")
         return await answered(facility_id, known_at, ("covenants", day),
-                              lambda replay: out.covenants_answer(replay, day))
+                              lambda replay: out.covenants_answer(replay, day), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/payoff", summary="As `loanbook payoff --json`")
     async def payoff(facility_id: FacilityId, caller: Reader,
-               on: Annotated[str, Query(description="ISO date of the payoff")], known_at: KnownAt = None) -> Response:
+                     on: Annotated[str, Query(description="ISO date of the payoff")], known_at: KnownAt = None,
+                     unchecked: Unchecked = False) -> Response:
         day = _day(on, "on")
         return await answered(facility_id, known_at, ("payoff", day),
-                              lambda replay: out.payoff_json(replay.payoff(day)))
+                              lambda replay: out.payoff_json(replay.payoff(day)), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/explain/{figure}", summary="As `loanbook explain FIGURE --json`")
     async def explain(facility_id: FacilityId, caller: Reader, figure: Annotated[str, Path(max_length=100)],
-                as_of: AsOf, known_at: KnownAt = None) -> Response:
+                      as_of: AsOf, known_at: KnownAt = None, unchecked: Unchecked = False) -> Response:
         day = _day(as_of, "as_of")
 
         def compute(replay: Facility) -> dict:
@@ -233,21 +258,23 @@ def create_app(store: Store | None = None) -> FastAPI:
                 raise _invalid(["path", "figure"], f"unknown figure {figure!r}; explainable: "
                                                    f"{', '.join(replay.explainable(day))}")
             return out.explain_answer(replay, figure, day)
-        return await answered(facility_id, known_at, ("explain", figure, day), compute)
+        return await answered(facility_id, known_at, ("explain", figure, day), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/timeline", summary="As `loanbook timeline --json`")
     async def timeline(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
-                 end: Annotated[str, Query(alias="to")], known_at: KnownAt = None) -> Response:
+                       end: Annotated[str, Query(alias="to")], known_at: KnownAt = None,
+                       unchecked: Unchecked = False) -> Response:
         lo, hi = _period(start, end, MAX_TIMELINE_DAYS)
         return await answered(facility_id, known_at, ("timeline", lo, hi),
-                              lambda replay: out.timeline_answer(replay, lo, hi))
+                              lambda replay: out.timeline_answer(replay, lo, hi), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/interest", summary="As `loanbook interest --json`")
     async def interest(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
-                 end: Annotated[str, Query(alias="to")], known_at: KnownAt = None) -> Response:
+                       end: Annotated[str, Query(alias="to")], known_at: KnownAt = None,
+                       unchecked: Unchecked = False) -> Response:
         lo, hi = _period(start, end, MAX_STATEMENT_MONTHS * 31)
         return await answered(facility_id, known_at, ("interest", lo, hi),
-                              lambda replay: out.interest_answer(replay, lo, hi))
+                              lambda replay: out.interest_answer(replay, lo, hi), caller, unchecked)
 
     # --- the record ---------------------------------------------------------------------------------------
 
@@ -280,14 +307,16 @@ def create_app(store: Store | None = None) -> FastAPI:
               summary="Request an advance: judged at once; an overadvance waits for the Agent")
     async def request_advance(facility_id: FacilityId, payload: AdvanceRequestIn, request: Request,
                               caller: Annotated[User, Depends(role("borrower", "agent"))],
-                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                              idempotency_key: IdempotencyKey = None, unchecked: Unchecked = False) -> JSONResponse:
         day = _day(payload.on, "on", where="body")
         amount = _money(payload.amount)
+        may_skip_check(caller, unchecked)
 
         def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+            checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # a decision is computed
             asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
                                                        tranche=payload.tranche, by=caller.name)
-            return 201, out.advance_request_json(asked), replay
+            return 201, {"checked": checked, **out.advance_request_json(asked)}, replay
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -306,11 +335,12 @@ def create_app(store: Store | None = None) -> FastAPI:
               summary="The Agent approves or declines a pending request")
     async def decide(facility_id: FacilityId, request_id: Annotated[int, Path(ge=1, le=2**62)],
                      payload: DecisionIn, request: Request, caller: Annotated[User, Depends(role("agent"))],
-                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                     idempotency_key: IdempotencyKey = None, unchecked: Unchecked = False) -> JSONResponse:
         def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+            checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # an approval is judged
             decided, replay = _found(lambda: advance_requests.decide_in(
                 connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
-            return 200, out.advance_request_json(decided), replay
+            return 200, {"checked": checked, **out.advance_request_json(decided)}, replay
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)

@@ -6,6 +6,7 @@ may make a command read without end (`/dev/zero`, a FIFO, a 50 MB file).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -99,7 +100,18 @@ def relative(base: str, name: str, *, what: str, file: str, position: str | None
 class FacilityFiles:
     """The files of a facility, by their path from its root ("facility.yaml", "documents/amendment-10.yaml").
     Two kinds keep them: a folder on disk (`Folder`) and the store (`StoredFiles`); the loader reads both
-    the same way, so a stored facility is checked exactly as its folder was."""
+    the same way, so a stored facility is checked exactly as its folder was. Each keeps a digest of what it
+    has read (`fingerprint`): the same fingerprint is the same agreement, whose check need not run again."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, str] = {}  # path -> SHA-256 of its content, for every file read
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of every file read so far, by path: what the terms were read from."""
+        digest = hashlib.sha256()
+        for rel, content in sorted(self._read.items()):
+            digest.update(f"{rel}\0{content}\n".encode())
+        return digest.hexdigest()
 
     def label(self, rel: str) -> str:
         """How problems name a file."""
@@ -116,6 +128,11 @@ class FacilityFiles:
         return utf8(self.read_bytes(rel, limit=limit, what=what), self.label(rel))
 
     def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
+        data = self._bytes(rel, limit=limit, what=what)
+        self._read[rel] = hashlib.sha256(data).hexdigest()
+        return data
+
+    def _bytes(self, rel: str, *, limit: int, what: str) -> bytes:
         raise NotImplementedError
 
 
@@ -123,6 +140,7 @@ class Folder(FacilityFiles):
     """A facility folder on disk: every read stays inside it (links included) and goes through `read_text`."""
 
     def __init__(self, root: Path | str):
+        super().__init__()
         self.root = Path(root)
 
     def label(self, rel: str) -> str:
@@ -138,7 +156,7 @@ class Folder(FacilityFiles):
         names = sorted(p.name for p in path.iterdir() if p.name.endswith(suffix))
         return [str(PurePosixPath(folder, name)) for name in names]
 
-    def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
+    def _bytes(self, rel: str, *, limit: int, what: str) -> bytes:
         path = contained(self.root, self.root / rel, what=what)
         return read_bytes(path, limit=limit, what=what)
 
@@ -147,6 +165,7 @@ class StoredFiles(FacilityFiles):
     """A facility's files as the store keeps them: path -> content, named `store:<facility>/<path>`."""
 
     def __init__(self, name: str, files: dict[str, bytes]):
+        super().__init__()
         self.name, self.files = name, files
 
     def label(self, rel: str) -> str:
@@ -160,7 +179,7 @@ class StoredFiles(FacilityFiles):
         return sorted(p for p in self.files if p.startswith(prefix) and "/" not in p[len(prefix):]
                       and p.endswith(suffix))
 
-    def read_bytes(self, rel: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
+    def _bytes(self, rel: str, *, limit: int, what: str) -> bytes:
         if rel not in self.files:
             raise refuse(self.label(rel), f"no such {what}")
         data = self.files[rel]
