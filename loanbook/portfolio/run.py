@@ -30,7 +30,7 @@ from ..core.money import CENT, ZERO, money_str
 from ..engine.facility import Facility
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
-from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging
+from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
 from .engines import connect
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
@@ -177,7 +177,9 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         name = latest(list(facility.agings), day)
         if name is None or facility.id not in rules or facility.id in sources:
             continue
-        table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
+        where = f"{facility.id}/{name}"  # its rows only, as `bbc compute` reads the same file
+        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, facility.agreement.facility_id},
+                        where)
         tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
         sources[facility.id] = name
         absent[facility.id] = absent_columns(table)
