@@ -819,7 +819,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
                                                                                "(default: one per core, up to 8)"),
                   as_json: bool = JsonOpt):
-    """Every facility's borrowing base from its latest aging, its availability and its breaches."""
+    """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
+    availability and its breaches."""
     from rich.progress import track
 
     from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
@@ -854,12 +855,12 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]})
             return
         console.print(_table(f"The book at the end of {day}: {len(rows):,} facilities",
-                             ["facility", "value from aging", "borrowing base", "availability", "overadvance",
+                             ["facility", "value", "source", "borrowing base", "availability", "overadvance",
                               "breaches"],
-                             [[r.facility, money_human(r.value) if r.value is not None else "",
+                             [[r.facility, money_human(r.value) if r.value is not None else "", r.source_label,
                                money_human(r.borrowing_base), money_human(r.availability), money_human(r.overadvance),
                                r.problem or ", ".join(r.breaches)] for r in rows[:50]],
-                             numeric=frozenset({"value from aging", "borrowing base", "availability", "overadvance"})))
+                             numeric=frozenset({"value", "borrowing base", "availability", "overadvance"})))
         if len(rows) > 50:
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
         breached = sum(1 for r in rows if r.breaches)
@@ -880,7 +881,8 @@ def out_row(r) -> dict:
                       "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
                       "availability": r.availability, "overadvance": r.overadvance,
                       "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
-                      "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column)})
+                      "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column),
+                      "source": r.source, "source_date": r.source_date})
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """A portfolio run: for every facility of a book, the receivables value from its latest aging (every
 facility's own eligibility terms applied to all the invoices at once, on DuckDB or Spark), then the day's
 borrowing base, availability and breaches, exactly as `loanbook status` gives them for that facility alone
-with that value reported.
+with that value reported. Where the record holds a report of the class at least as recent as that aging (a
+certificate `bbc compute --record` recorded), the record's value stands: the latest information wins.
 
 A book is the store's facilities, or every facility folder under a directory. Agings are found by name,
 `agings/aging-YYYY-MM-DD.<csv|xlsx|parquet>`: the latest on or before the day. A book directory may also
@@ -28,9 +29,10 @@ from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
 from ..core.money import CENT, ZERO, money_str
 from ..engine.facility import Facility
+from ..engine.ledger import Reported
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
-from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging
+from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
 from .engines import connect
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
@@ -53,11 +55,11 @@ class BookFacility:
 class PortfolioRow:
     facility: str
     name: str
-    aging: str | None              # the aging the value came from
+    aging: str | None              # the aging the value came from (None: the value is the record's)
     collateral: str | None         # the class the eligibility terms value
-    gross: Decimal | None
+    gross: Decimal | None          # the aging's, as its certificate gives them
     eligible: Decimal | None
-    value: Decimal | None          # the class's value from the aging
+    value: Decimal | None          # the class's value the figures use: the aging's, or the record's report
     borrowing_base: Decimal
     availability: Decimal
     overadvance: Decimal
@@ -66,6 +68,17 @@ class PortfolioRow:
     problem: str | None = None     # why the day's figures could not be computed for this facility
     computed_by: str = "dataframe"  # or "python (why)": terms the compiled expression does not cover
     rules_without_column: tuple[str, ...] = ()  # rules on whose aging column was absent: they found nothing
+    source: str | None = None      # "aging" or "record": where the class's value came from
+    source_date: date | None = None  # the day of that aging, or of the report in force (None: no report yet)
+
+    @property
+    def source_label(self) -> str:
+        """The source in words, for the table: 'aging agings/aging-2002-12-16.csv', 'recorded report of ...'."""
+        if self.source == "aging":
+            return f"aging {self.aging}"
+        if self.source == "record":
+            return f"recorded report of {self.source_date}" if self.source_date else "record (no report yet)"
+        return ""
 
 
 def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFacility]:
@@ -135,6 +148,12 @@ def _reader(files: FacilityFiles, name: str) -> Callable[[], bytes]:
     return lambda: files.read_bytes(name, limit=MAX_AGING_BYTES, what="aging file")
 
 
+def aging_day(name: str, day: date) -> date:
+    """The day an aging is of: the date in its name, or the run's day for a file named without one (`--aging`)."""
+    found = AGING_NAME.fullmatch(Path(name).name)
+    return date.fromisoformat(found.group(1)) if found else day
+
+
 def latest(names: list[str], day: date) -> str | None:
     """The aging with the latest date in its name on or before `day`."""
     dated = [(date.fromisoformat(m.group(1)), name) for name in names
@@ -177,7 +196,9 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         name = latest(list(facility.agings), day)
         if name is None or facility.id not in rules or facility.id in sources:
             continue
-        table = aging_from_bytes(facility.agings[name](), f"{facility.id}/{name}")
+        where = f"{facility.id}/{name}"  # its rows only, as `bbc compute` reads the same file
+        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, facility.agreement.facility_id},
+                        where)
         tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
         sources[facility.id] = name
         absent[facility.id] = absent_columns(table)
@@ -201,7 +222,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
             assert isinstance(again, PortfolioRow)
             done = replace(again, computed_by=f"python ({refused[facility.id]})")
         done = _planned_row(done, figures[facility.id]) if isinstance(done, _Planned) else done
-        if facility.id in absent:
+        if facility.id in absent and done.source == "aging":
             done = replace(done, rules_without_column=unread_rules(rules[facility.id][0], absent[facility.id]))
         rows.append(done)
     return rows
@@ -223,21 +244,26 @@ def _task(task: tuple) -> PortfolioRow | _Planned:
     return _day(shared()[index], *rest)
 
 
-def _day(facility: BookFacility, day: date, collateral: str | None, computed: dict | None, source: str | None,
+def _day(facility: BookFacility, day: date, collateral: str | None, computed: dict | None, aging: str | None,
          compiled: bool) -> PortfolioRow | _Planned:
-    """The facility's record that day, with the aging's value reported: planned for the compiled expression,
-    or (where its terms are outside it, or `compiled` is off) evaluated by the Python engine."""
+    """The facility's record that day, with the aging's value reported unless the record's report is at least as
+    recent: planned for the compiled expression, or (where its terms are outside it, or `compiled` is off)
+    evaluated by the Python engine."""
     money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
-    row = PortfolioRow(facility.id, facility.agreement.name, source, collateral, money("gross"), money("eligible"),
+    row = PortfolioRow(facility.id, facility.agreement.name, aging, collateral, money("gross"), money("eligible"),
                        money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python")
     try:
         replay = facility.replay()
-        if computed is not None and collateral is not None:
+        reported = replay.ledger.on(day).collateral
+        if computed and collateral and aging and _aging_wins(reported.get(collateral), aging, day):
+            row = replace(row, source="aging", source_date=aging_day(aging, day))
             report = {"date": day.isoformat(), "type": "borrowing_base_report",
                       "values": {collateral: money_str(Decimal(computed["value"]))},
-                      "note": f"the value of {source}, computed in the portfolio run"}
-            replay = replay.extended(events_from([report], replay.agreement, f"portfolio run: {source}",
+                      "note": f"the value of {aging}, computed in the portfolio run"}
+            replay = replay.extended(events_from([report], replay.agreement, f"portfolio run: {aging}",
                                                  prior=replay.events))
+        else:
+            row = _from_record(row, reported)
         if compiled:
             book = replay.book(day)
             replay.require_availability(book)
@@ -256,6 +282,22 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
                    overadvance_limit=sum((o.limit.value for o in status.overadvances), ZERO)
                    if status.overadvances else None,
                    breaches=tuple(sorted({b.rule for b in status.breaches})))
+
+
+def _aging_wins(report: Reported | None, aging: str, day: date) -> bool:
+    """The latest information on the day wins: the aging's value, unless the record holds a report of the class
+    of the aging's day or later (a certificate recorded from it, or from a corrected aging, is the record's word)."""
+    return report is None or report.day < aging_day(aging, day)
+
+
+def _from_record(row: PortfolioRow, reported: dict[str, Reported]) -> PortfolioRow:
+    """The row of a facility whose value is the record's: its class's report in force (a facility without
+    eligibility terms: the latest report of any class, named, as no one value is the class's)."""
+    report = (reported.get(row.collateral) if row.collateral is not None
+              else max(reported.values(), key=lambda r: r.day, default=None))
+    value = report.value if report and row.collateral is not None else None
+    return replace(row, aging=None, gross=None, eligible=None, value=value, source="record",
+                   source_date=report.day if report else None)
 
 
 def _compiled_figures(backend, planned: list[_Planned]) -> tuple[dict[str, dict], dict[str, str]]:
@@ -291,13 +333,14 @@ RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging
                     ("availability", pa.decimal128(18, 2)), ("overadvance", pa.decimal128(18, 2)),
                     ("overadvance_limit", pa.decimal128(18, 2)), ("breaches", pa.list_(pa.string())),
                     ("problem", pa.string()), ("computed_by", pa.string()),
-                    ("rules_without_column", pa.list_(pa.string()))])
+                    ("rules_without_column", pa.list_(pa.string())), ("source", pa.string()),
+                    ("source_date", pa.date32())])
 
 
 def result_table(rows: list[PortfolioRow]) -> pa.Table:
     fields = ("facility", "name", "aging", "collateral", "gross", "eligible", "value", "borrowing_base",
               "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by",
-              "rules_without_column")
+              "rules_without_column", "source", "source_date")
     lists = ("breaches", "rules_without_column")
     return pa.table({column: pa.array([list(getattr(r, f)) if f in lists else getattr(r, f) for r in rows],
                                       RESULT.field(column).type)
