@@ -818,7 +818,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
                   workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
                                                                                "(default: one per core, up to 8)"),
-                  as_json: bool = JsonOpt):
+                  unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
     availability and its breaches."""
     from rich.progress import track
@@ -845,15 +845,20 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, workers=workers,
                              progress=(lambda items: items) if quiet else
                              (lambda items: track(items, total=len(facilities), description="facilities",
-                                                  console=Console(stderr=True))))
+                                                  console=Console(stderr=True))), unchecked=unchecked)
         table = result_table(rows)
         if out is not None:
             import pyarrow.parquet as pq
 
             pq.write_table(table, out)
+        checked = all(r.checked for r in rows)
         if as_json:
-            _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]})
+            _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}, checked)
             return
+        if not checked:
+            _say(Text(f"UNCHECKED: {sum(not r.checked for r in rows):,} facilities fail `loanbook check`: their "
+                      "figures are computed from their terms as written (checked false in --json and --out)",
+                      style="bold red"))
         console.print(_table(f"The book at the end of {day}: {len(rows):,} facilities",
                              ["facility", "value", "source", "borrowing base", "availability", "overadvance",
                               "breaches"],
@@ -882,7 +887,7 @@ def out_row(r) -> dict:
                       "availability": r.availability, "overadvance": r.overadvance,
                       "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
                       "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column),
-                      "source": r.source, "source_date": r.source_date})
+                      "source": r.source, "source_date": r.source_date, "checked": r.checked})
 
 
 def main() -> None:

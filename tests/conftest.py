@@ -30,8 +30,10 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_store(tmp_path_factory):
-    """Commands that open the default store open a file of this run, never the user's."""
+    """Commands that open the default store, or keep the check's outcomes, use files of this run, never the
+    user's."""
     os.environ["LOANBOOK_DB"] = str(tmp_path_factory.mktemp("default-store") / "loanbook.db")
+    os.environ["LOANBOOK_CACHE"] = str(tmp_path_factory.mktemp("check-cache"))  # the check's outcomes
     os.environ.pop("LOANBOOK_DATABASE_URL", None)
 
 

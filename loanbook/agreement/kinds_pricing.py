@@ -115,6 +115,9 @@ class LevelGrid(Strict):
     forced: tuple[ForcedWindow, ...] = ()
     while_late: LateRule | None = None
     while_default: str | None = None
+    until_reported: str | None = Field(default=None, description="the level the agreement sets until a certificate "
+                                                                 "first reports the measure (\"Level III until the "
+                                                                 "first Compliance Certificate\")")
     round_to: int | None = Field(default=None, ge=0, le=6, description="places the reported measure is rounded "
                                                                         "to, half up, before its level is found")
 
@@ -128,7 +131,7 @@ class LevelGrid(Strict):
             if set(column.by_level) != known:
                 raise ValueError(f"{column.id} gives values for {sorted(column.by_level)}, not for the levels "
                                  f"{sorted(known)}")
-        for level in [w.level for w in self.forced] + [x for x in (self.while_default,
+        for level in [w.level for w in self.forced] + [x for x in (self.while_default, self.until_reported,
                                                                     self.while_late and self.while_late.level) if x]:
             if level not in known:
                 raise ValueError(f"forced level {level!r} is not one of the levels {sorted(known)}")

@@ -16,12 +16,11 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from ..core.errors import InputError, Problem
 from ..core.files import MAX_YAML_BYTES, FacilityFiles, Folder, relative
-from ..core.types import IsoDate, Strict, Text, Timestamp, pydantic_problems
+from ..core.types import FacilityId, IsoDate, Strict, Text, Timestamp, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
 from .kinds import TermsBlock
-from .quantity import Rate
 from .model import (
     Agreement,
     Assumption,
@@ -35,6 +34,7 @@ from .model import (
     Party,
     Signatory,
 )
+from .quantity import Rate
 from .vocabulary import Vocabulary
 
 FACILITY_FILE = "facility.yaml"
@@ -84,7 +84,7 @@ class PriorClauseFile(Strict):
 
 
 class FacilityFile(Strict):
-    id: str
+    id: FacilityId
     name: str
     governing_law: str | None = None
     record_end: IsoDate

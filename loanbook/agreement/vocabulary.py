@@ -30,6 +30,9 @@ class Tranche(Declared):
 
     type: Literal["revolving", "term"]
     figure: Name | None = Field(default=None, description="the name of its outstanding principal in formulas")
+    drawn: Flag = Field(default=False, description="a term tranche funded by advances while the record runs (a "
+                                                    "delayed-draw term loan); other term tranches are lent once, "
+                                                    "as an opening balance")
 
 
 class Contingent(Declared):
@@ -54,10 +57,13 @@ class Index(Declared):
 
 class Measure(Declared):
     """A figure that reports give (a reserve the Agent sets, a recovery percentage, a ratio). A `period`
-    measure is a figure of a fiscal period (EBITDA for a quarter), reported with a certificate."""
+    measure is a figure of a fiscal period (EBITDA for a quarter), reported with a certificate, and may be below
+    zero (a net loss); another measure may be only where it says `signed` (a tangible net worth): a reserve or a
+    recovery percentage below zero is a typo that would add to a borrowing base."""
 
     unit: Literal["money", "percent", "number"]
     period: Flag = False
+    signed: Flag = False
 
 
 class Vocabulary(Strict):

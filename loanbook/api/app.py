@@ -291,6 +291,10 @@ def create_app(store: Store | None = None) -> FastAPI:
                      caller: Annotated[User, Depends(role("agent", "borrower"))],
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
         rows = json.loads(await request.body(), parse_float=Decimal)["events"]  # exact numbers, never floats
+        numbers = [(["body", "events", *path], "money, rates and measures are strings in the API (\"50000.00\", "
+                    "\"4.25\"), as in every answer: not JSON numbers") for path in _numbers(rows)]
+        if numbers:
+            raise HTTPException(422, [{"loc": loc, "msg": msg, "type": "value_error"} for loc, msg in numbers])
         if caller.role == "borrower":
             refused = borrower_refusals(rows)
             if refused:
@@ -391,6 +395,18 @@ def create_app(store: Store | None = None) -> FastAPI:
 def _shown(facility: dict, caller: User) -> dict:
     """Where the facility was imported from is the server's business: the Agent's, not a borrower's or lender's."""
     return facility if caller.role == "agent" else {k: v for k, v in facility.items() if k != "imported_from"}
+
+
+def _numbers(value: object, path: tuple = ()):
+    """Where a JSON number is in a request's events (a bool is not one)."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        yield list(path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _numbers(item, (*path, i))
 
 
 def _invalid(loc: list[str], message: str) -> HTTPException:

@@ -5,7 +5,9 @@ import json
 
 
 class BodyLimit:
-    """Refuses (413) a body longer than `limit` bytes, by its Content-Length or as it streams in."""
+    """Refuses (413) a body longer than `limit` bytes, by its Content-Length or, for a body sent in chunks
+    without one, as it streams in. The body is read here, whole, before the app sees it: an error raised while
+    the app reads would reach FastAPI's body parser, which answers any such error with a 400."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -18,25 +20,29 @@ class BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             await _too_large(send, self.limit)
             return
-        seen = 0
-
-        async def bounded():
-            nonlocal seen
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away: nobody to answer
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await _too_large(send, self.limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, given = b"".join(chunks), False
 
-        try:
-            await self.app(scope, bounded, send)
-        except _TooLarge:
-            await _too_large(send, self.limit)
+        async def replay():
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send, limit: int) -> None:

@@ -26,6 +26,7 @@ def inside(root: Path, name: str, *, what: str, file: Path | str, position: str 
     """`root / name`, refused unless it stays inside `root` once every link is resolved."""
     if not name or os.path.isabs(name) or "\\" in name or any(part == ".." for part in Path(name).parts):
         raise refuse(file, f"{what} must be a path inside the facility folder, got {name!r}", position, field)
+    _no_control(name, what=what, file=file, position=position, field=field)
     return contained(root, root / name, what=what, file=file, position=position, field=field)
 
 
@@ -94,7 +95,15 @@ def relative(base: str, name: str, *, what: str, file: str, position: str | None
     facility's root, refused if it could lead outside the facility."""
     if not name or os.path.isabs(name) or "\\" in name or any(part == ".." for part in PurePosixPath(name).parts):
         raise refuse(file, f"{what} must be a path inside the facility folder, got {name!r}", position, field)
+    _no_control(name, what=what, file=file, position=position, field=field)
     return str(PurePosixPath(base, name))
+
+
+def _no_control(name: str, *, what: str, file: Path | str, position: str | None, field: str | None) -> None:
+    """A path with a NUL or another control character is never a file's name (the OS refuses a NUL with a
+    traceback): refused with its place."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise refuse(file, f"{what} holds a control character (a NUL, a newline ...): {name!r}", position, field)
 
 
 class FacilityFiles:

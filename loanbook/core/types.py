@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from .dates import parse_iso_date, parse_timestamp
 from .money import parse_money, parse_number, parse_percent
@@ -17,6 +17,18 @@ Number = Annotated[Decimal, BeforeValidator(lambda v: parse_number(v, what="numb
 IsoDate = Annotated[date, BeforeValidator(lambda v: parse_iso_date(v))]
 Timestamp = Annotated[datetime, BeforeValidator(lambda v: parse_timestamp(v, what="recorded_at"))]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]  # a name formulas can use
+FACILITY_ID = r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # no path separator, no '..': it names files and URLs
+FACILITY_ID_RULE = ("a facility id is 1 to 64 letters, digits, '-', '_' or '.' (never '..'), starting with a letter "
+                    "or digit")
+
+
+def _facility_id(value: str) -> str:
+    if not re.fullmatch(FACILITY_ID, value):
+        raise ValueError(f"{FACILITY_ID_RULE}; got {value!r}")
+    return value
+
+
+FacilityId = Annotated[str, AfterValidator(_facility_id)]
 Text = Annotated[str, Field(max_length=20_000)]
 Flag = StrictBool  # true or false, never "yes", "off" or 1
 

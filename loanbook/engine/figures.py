@@ -135,7 +135,9 @@ class FigureBook:
             reported = self.snap.measures.get(name)
             value = reported.value if reported else ZERO
             return value, Explanation(name, value, unit=measure.unit, label=measure.label,
-                                      source=reported.where if reported else f"no {name} reported yet: 0")
+                                      source=reported.where if reported else f"not reported yet: 0 until a report "
+                                                                             f"gives {name}",
+                                      reported=reported is not None)
         raise RecordError(f"{name} cannot be used in a formula on {self.day}")  # an index: not a figure
 
     # --- definitions ----------------------------------------------------------------------------------

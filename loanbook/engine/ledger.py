@@ -256,6 +256,15 @@ def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> None:
     amounts[key] = amounts.get(key, ZERO) + amount
 
 
+def _no_lending_after_the_end(ledger: Ledger, what: str) -> None:
+    """After the commitments are terminated, or the Obligations accelerated, nothing more is lent (repayments are
+    what both call for, and stay allowed)."""
+    ended = min(ledger.terminations + ledger.accelerations, key=lambda e: e.date, default=None)
+    if ended is not None:
+        raise _Refused("type", f"{what} after the facility was {ended.type} on {ended.date} ({ended.where}): "
+                               "nothing more is lent")
+
+
 def _apply(work: _Working, event, ledger: Ledger) -> None:
     """Apply one event in place; every check comes before any change, so a refused event changes nothing."""
     where = event.where
@@ -272,6 +281,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
         case ev.MeasureReported():
             work.measures[event.measure] = Reported(_decimal(event.value), where, event.date)
         case ev.Advance():
+            _no_lending_after_the_end(ledger, "an advance")
             _add(work.loans, event.loan or "", event.amount)
         case ev.Repayment():
             outstanding = work.loans.get(event.loan, ZERO)
@@ -281,6 +291,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
             _add(work.loans, event.loan, -event.amount)
             _add(work.repaid, event.loan, event.amount)
         case ev.ContingentIssued():
+            _no_lending_after_the_end(ledger, f"a new {event.kind.replace('_', ' ')}")
             if event.id in work.contingents:
                 raise _Refused("id", f"{event.id!r} is already open")
             work.contingents[event.id] = Contingent(event.id, event.kind, event.amount, event.date, where)

@@ -24,7 +24,7 @@ from .reporting import add_months, reports_on
 @dataclass(frozen=True)
 class LevelState:
     level: str
-    reason: str                     # certificate | initial | default | late
+    reason: str                     # certificate | initial | default | late | not_reported
     detail: str                     # words for the explanation
     measure: Decimal | None = None  # the reported value, where a certificate set the level
     source: str | None = None       # the event that set it
@@ -89,9 +89,14 @@ class LevelBook:
         if late is not None:
             return late
         reports = [r for r in self._reports(grid) if effective_day(grid, r) <= day]
+        if not reports and grid.until_reported is not None:
+            return LevelState(grid.until_reported, "not_reported", f"no {grid.certificate} has reported {grid.measure} "
+                                                                   f"yet: level {grid.until_reported} until one does, "
+                                                                   "as the agreement sets")
         if not reports:
             raise RecordError(f"{grid.label} ({grid.id}) has no level on {day}: no {grid.certificate} has reported "
-                              f"{grid.measure} yet, and no level is forced that day")
+                              f"{grid.measure} yet, no level is forced that day, and the grid gives no level "
+                              "until_reported")
         report = max(reports, key=lambda r: (effective_day(grid, r), r.date))
         assert report.figures is not None
         value = report.figures[grid.measure]

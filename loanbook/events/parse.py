@@ -18,6 +18,8 @@ from .types import EVENT_TYPES, Event
 
 _EVENT = TypeAdapter(Event)
 _PARSERS = {"money": parse_money, "percent": parse_percent, "number": parse_number}
+_UNIT_WORDS = {"money": 'money: dollars, like "1500000.00"', "percent": 'a percentage in percent, like "4.25"',
+               "number": 'a number, like "1.25"'}
 
 
 def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = None) -> tuple:
@@ -80,6 +82,12 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
         problems.extend(found)
         if not found:
             events.append(event)
+    if events and not prior and min(e.date for e in events) > agreement.record_end:
+        first = min(events, key=lambda e: e.date)
+        problems.append(Problem(source, first.position, "date",
+                                f"{first.date} is after the facility's record_end ({agreement.record_end}, in "
+                                "facility.yaml): the record would end before its first event; record_end is the last "
+                                "day `loanbook check` sweeps"))
     if problems:
         raise InputError(problems)
     return tuple(events)
@@ -192,6 +200,10 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                 event = event.model_copy(update={"loan": revolving[0].id})
         case ev.Advance():
             name("tranches", "loan", event.loan)
+            tranche = vocabulary.get("tranches", event.loan)
+            if tranche is not None and tranche.type == "term" and not tranche.drawn:
+                problem("loan", f"{event.loan} is a term tranche, lent once (its opening_balance), not by advances; "
+                                "a term loan drawn in advances says drawn: true in the vocabulary")
         case ev.BorrowingBaseReport():
             if event.receivables_borrowing_base is not None:
                 if len(vocabulary.collateral) != 1:
@@ -238,7 +250,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                     try:
                         figures[key] = _PARSERS[units[key]](value, what=key, allow_negative=True)
                     except ValueError as exc:
-                        problem(f"figures.{key}", str(exc))
+                        problem(f"figures.{key}", f"{exc} ({key} is {_UNIT_WORDS[units[key]]})")
                 event = event.model_copy(update={"figures": figures})
             elif event.figures is not None:
                 problem("figures", "figures is empty: give at least one, or leave it out")
@@ -261,10 +273,12 @@ def _measure(vocabulary, measure_id: str, value: object, problem, field: str, na
     if measure is None:
         problem(name_field or field, str(vocabulary.unknown("measures", measure_id)))
         return None
+    signed = measure.signed or measure.period or measure.unit == "number"  # a loss, a ratio below zero
     try:
-        return _PARSERS[measure.unit](value, what=measure_id, allow_negative=measure.unit == "number")
+        return _PARSERS[measure.unit](value, what=measure_id, allow_negative=signed)
     except ValueError as exc:
-        problem(field, str(exc))
+        signed = "" if signed else "; a measure that may be below zero says signed: true"
+        problem(field, f"{exc} ({measure_id} is {_UNIT_WORDS[measure.unit]}{signed})")
         return None
 
 

@@ -22,6 +22,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..agreement.gate import FailsCheck, outcome
 from ..agreement.kinds_eligibility import Eligibility
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
@@ -70,6 +71,7 @@ class PortfolioRow:
     rules_without_column: tuple[str, ...] = ()  # rules on whose aging column was absent: they found nothing
     source: str | None = None      # "aging" or "record": where the class's value came from
     source_date: date | None = None  # the day of that aging, or of the report in force (None: no report yet)
+    checked: bool = True           # false: computed (--unchecked) from terms that fail `loanbook check`
 
     @property
     def source_label(self) -> str:
@@ -163,17 +165,26 @@ def latest(names: list[str], day: date) -> str | None:
 
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
-                  progress: Callable[[Iterator], Iterator] = lambda items: items) -> list[PortfolioRow]:
+                  progress: Callable[[Iterator], Iterator] = lambda items: items,
+                  unchecked: bool = False) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
-    records are read on every core (`workers`: how many processes; 1 runs them here)."""
+    records are read on every core (`workers`: how many processes; 1 runs them here). A book with a facility
+    that fails `loanbook check` computes nothing (FailsCheck) unless `unchecked`; its rows then say so."""
+    failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
+    if failing and not unchecked:
+        first = next(iter(failing))
+        others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
+            if len(failing) > 1 else ""
+        raise FailsCheck(f"{first}{others}", failing[first])
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
-        return _run(book, day, engine, portfolio_aging, compiled, workers, progress)
+        rows = _run(book, day, engine, portfolio_aging, compiled, workers, progress)
     finally:
         gc.unfreeze()
+    return [replace(row, checked=False) if row.facility in failing else row for row in rows]
 
 
 def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, compiled: bool,
@@ -334,13 +345,13 @@ RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging
                     ("overadvance_limit", pa.decimal128(18, 2)), ("breaches", pa.list_(pa.string())),
                     ("problem", pa.string()), ("computed_by", pa.string()),
                     ("rules_without_column", pa.list_(pa.string())), ("source", pa.string()),
-                    ("source_date", pa.date32())])
+                    ("source_date", pa.date32()), ("checked", pa.bool_())])
 
 
 def result_table(rows: list[PortfolioRow]) -> pa.Table:
     fields = ("facility", "name", "aging", "collateral", "gross", "eligible", "value", "borrowing_base",
               "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by",
-              "rules_without_column", "source", "source_date")
+              "rules_without_column", "source", "source_date", "checked")
     lists = ("breaches", "rules_without_column")
     return pa.table({column: pa.array([list(getattr(r, f)) if f in lists else getattr(r, f) for r in rows],
                                       RESULT.field(column).type)

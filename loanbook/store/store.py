@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from ..agreement.model import Agreement
 from ..core.cache import Bounded, KeyedLocks
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import MAX_YAML_BYTES, StoredFiles, contained, read_bytes, utf8
+from ..core.types import FACILITY_ID, FACILITY_ID_RULE
 from ..core.yamlio import load_yaml
 from ..engine.facility import Facility
 from ..events.parse import events_from
@@ -162,8 +164,9 @@ class Store:
         digests = {path: sha256(content) for path, content in files.items()}
         start = files_hash(facility_id, digests, len(events))
         now = datetime.now(UTC)
+        # each imported event was recorded when its file says, or else now, by this import
         stored_rows = _chained([(event, raw) for event, raw in zip(events, rows)], start, 1,
-                               lambda event: event.recorded_at, by or who())
+                               lambda event: event.recorded_at or now, by or who())
         with self.writing() as connection:
             if connection.execute(select(schema.facilities.c.id).where(schema.facilities.c.id == facility_id)).first():
                 raise InputError([Problem(str(folder), None, "id", f"the store already has a facility "
@@ -452,10 +455,8 @@ def _stored(row) -> StoredFacility:
 
 
 def _check_id(facility_id: str, where: str) -> None:
-    if not facility_id or len(facility_id) > 64 or not all(c.isalnum() or c in "-_." for c in facility_id) \
-            or not facility_id[0].isalnum() or not facility_id.isascii():
-        raise InputError([Problem(where, None, "id", f"a facility id is 1 to 64 letters, digits, '-', '_' or '.', "
-                                                     f"starting with a letter or digit; got {facility_id!r}")])
+    if not re.fullmatch(FACILITY_ID, facility_id):
+        raise InputError([Problem(where, None, "id", FACILITY_ID_RULE + f"; got {facility_id!r}")])
 
 
 def _chained(pairs: list, prev_hash: str, first_seq: int, recorded_at, by: str) -> list[EventRow]:
