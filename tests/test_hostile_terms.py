@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from test_hostile import refused
 from typer.testing import CliRunner
 
 from conftest import RICHEY, SEED
 from loanbook.api.app import MAX_BODY_BYTES, create_app
 from loanbook.cli import app
 from loanbook.store.users import add_user
-from test_hostile import refused
 
 runner = CliRunner()
 
