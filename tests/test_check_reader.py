@@ -1,5 +1,5 @@
-"""The fidelity check reads figures as real agreements write them: tables, basis points, and numbers in
-words. Each reading is tested on real phrasing (the Richey Electronics loan agreement of 1995 and the DNOW
+"""The fidelity check reads figures as real agreements write them: tables, basis points, numbers in words and
+day bases. Each reading is tested on real phrasing (the Richey Electronics loan agreement of 1995 and the DNOW
 credit agreement of 2022, or forms common in other credit agreements), as a figure (kind, value, written) and
 end to end: a clause whose terms use the figure passes check_version with no assumption; one whose terms use
 another number does not."""
@@ -276,6 +276,71 @@ def test_a_day_count_in_words_passes_with_its_value_and_fails_with_another(tmp_p
     assert differences(tmp_path, text, number(value)) == []
     found = differences(tmp_path, text, number(str(int(value) + 1)))
     assert len(found) == 2 and "which the terms do not use" in found[0]
+
+
+# --- day bases ------------------------------------------------------------------------------------------------
+
+DNOW_COMPUTATION = ("All interest and fees chargeable under the Loan Documents shall be calculated on the basis of "
+                    "a 360 day year and actual days elapsed, other than for Base Rate Loans (including Canadian "
+                    "Revolving Loans bearing interest at the applicable Base Rate or CDOR Rate) which shall be "
+                    "calculated on the basis of 365 or 366 day year, as applicable, and actual days elapsed.")
+RICHEY_COMPUTATION = """\
+            3.9  COMPUTATION OF INTEREST AND FEES.  Computation of interest on
+Alternate Base Rate Loans shall be calculated on the basis of a year of 365
+or 366 days, as the case may be, and the actual number of days elapsed;"""
+
+
+def test_day_bases_are_read():
+    assert read(DNOW_COMPUTATION) == [
+        ("day_basis", D(360), "360 day year"), ("day_basis", "actual", "actual days elapsed"),
+        ("day_basis", D(365), "365 or 366 day year"), ("day_basis", D(366), "365 or 366 day year"),
+        ("day_basis", "actual", "actual days elapsed")]
+    assert read(RICHEY_COMPUTATION) == [
+        ("day_basis", D(365), "a year of 365 or 366 days"), ("day_basis", D(366), "a year of 365 or 366 days"),
+        ("day_basis", "actual", "actual number of days elapsed")]
+    assert read("on the basis of a 360-day year") == [("day_basis", D(360), "360-day year")]
+    assert read("on the basis of a 365/366-day year") == [("day_basis", D(365), "365/366-day year"),
+                                                          ("day_basis", D(366), "365/366-day year")]
+    assert read("computed on a year of 360 days") == [("day_basis", D(360), "a year of 360 days")]
+
+
+def interest(day_basis: str) -> list:
+    return [{"kind": "interest_rate", "tranche": "loans", "rate": "prime", "day_basis": day_basis}]
+
+
+def test_a_day_basis_the_text_gives_passes_without_an_assumption(tmp_path):
+    dnow_fees = "calculated on the basis of a 360 day year and actual days elapsed"
+    assert differences(tmp_path, dnow_fees, interest("actual/360")) == []
+    assert differences(tmp_path, RICHEY_COMPUTATION, interest("actual/actual")) == []
+    assert differences(tmp_path, "on the basis of a 365-day year", interest("actual/365")) == []
+
+
+def test_a_day_basis_the_text_does_not_give_fails(tmp_path):
+    dnow_fees = "calculated on the basis of a 360 day year and actual days elapsed"
+    assert differences(tmp_path, dnow_fees, interest("actual/365")) == [
+        "agreement: the text gives '360 day year', which the terms do not use",
+        "agreement: the terms set terms[0].day_basis = 365, which the text does not state and no assumption declares"]
+    # actual/365 counts no year of 366 days
+    assert differences(tmp_path, RICHEY_COMPUTATION, interest("actual/365")) == [
+        "agreement: the text gives 'a year of 365 or 366 days', which the terms do not use"]
+    # actual/actual needs both years: "a 365-day year" gives only one
+    assert differences(tmp_path, "on the basis of a 365-day year", interest("actual/actual")) == [
+        "agreement: the terms set terms[0].day_basis = 366, which the text does not state and no assumption declares"]
+
+
+def test_a_notice_period_is_not_a_day_basis(tmp_path):
+    """'360 days' of a notice period does not state the year of actual/360, nor does the year count as days."""
+    found = differences(tmp_path, "no later than 360 days after the Closing Date", interest("actual/360"))
+    assert found == ["agreement: the text gives '360 days', which the terms do not use",
+                     "agreement: the terms set terms[0].day_basis = 360, which the text does not state and no "
+                     "assumption declares"]
+
+
+def test_actual_days_elapsed_needs_a_day_basis(tmp_path):
+    assert differences(tmp_path, "interest on the actual number of days elapsed", number("0.5")) == [
+        "agreement: the text gives 'actual number of days elapsed', which the terms do not use",
+        "agreement: the terms set terms[0].figures[0].value = 0.5, which the text does not state and no assumption "
+        "declares"]
 
 
 def test_dates_are_read_as_before():

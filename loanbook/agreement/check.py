@@ -1,12 +1,12 @@
 """The fidelity check: the terms say what the text says, and exactly one version is in force each day.
 
 Every amount, percentage (basis points and fractions of 1% included), ratio, threshold, day count, count,
-figure of a table and date in a clause's text, in digits or in words, must be used by its terms,
+day basis, figure of a table and date in a clause's text, in digits or in words, must be used by its terms,
 or be declared `not_encoded` with a reason (so a folder can be honest about what it leaves out and still
 pass); every number in the terms must appear in the text, be declared an assumption with a reason, or come
-from an interpretation of the register. A clause whose text defines a computed figure
-but that carries no terms is a difference. A sweep over every day from a clause's first version to the
-end of the record finds gaps and overlaps, of versions and of the dated schedules inside their terms.
+from an interpretation of the register. A clause whose text defines a computed figure but that carries no
+terms is a difference. A sweep over every day from a clause's first version to the end of the record finds
+gaps and overlaps, of versions and of the dated schedules inside their terms.
 """
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ _NUMBER = rf"(?:{_SPELLED}|(?<![\d.,])(?P<figure>\d+(?:\.\d+)?)\)?)"
 _DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
 _SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")
+# Day bases: "a year of 360 days", "a 360-day year", "365/366-day year", "365 or 366 day year" (both years of
+# actual/actual), and "actual (number of) days elapsed"; read before day counts, which they are not.
+_YEAR_OF_DAYS = re.compile(r"\b(?:a\s+)?year\s+of\s+(?P<year>\d{3})(?:\s*(?:/|or)\s*(?P<leap>\d{3}))?\s+days\b", re.I)
+_DAY_YEAR = re.compile(r"(?<![\d.])(?P<year>\d{3})(?:-?\s*(?:/|or)\s*(?P<leap>\d{3}))?[-\s]days?[-\s]year\b", re.I)
+_ELAPSED = re.compile(r"\bactual\s+(?:number\s+of\s+)?days\s+elapsed\b", re.I)
 # Basis points, read as percentages (1 basis point is 0.01%): "50 bps", "50 bp", "fifty (50) basis points".
 _BASIS_POINT_FIGURE = re.compile(rf"{_NUMBER}\s*(?:basis\s+points?|bps|bp)\b", re.I)
 # Fractions of a percentage, in digits ("1/2 of 1%", "1/16th of one percent", "1 \u2044 2 %") and in words
@@ -89,15 +94,18 @@ class Finding:
 
 @dataclass(frozen=True)
 class TextFigure:
-    kind: str  # amount | percent | number | ratio | days | count | date | truncated_date | impossible_date
-    value: object  # a Decimal, a date, or None (a date not given whole)
+    kind: str  # amount | percent | number | ratio | days | count | day_basis | date | truncated_date | impossible_date
+    value: object  # a Decimal, a date, ACTUAL (a day basis of actual days elapsed), or None (a date not given whole)
     written: str  # as the text writes it (spacing normalised)
+
+
+ACTUAL = "actual"
 
 
 @dataclass(frozen=True)
 class _Reading:
-    """Where a figure is written, and what it is: (kind, value) pairs, two where the words and the digits
-    disagree ("ten (12) days")."""
+    """Where a figure is written, and what it is: (kind, value) pairs, two where one phrase gives two figures
+    ("a year of 365 or 366 days") or where the words and the digits disagree ("ten (12) days")."""
     start: int
     end: int
     figures: tuple[tuple[str, object], ...]
@@ -149,6 +157,11 @@ def _short_date(m: re.Match) -> list[tuple[str, object]]:
         return [("impossible_date", None)]
 
 
+def _years(m: re.Match) -> list[tuple[str, object]]:
+    """"a 360-day year" is the year of a day basis; "a year of 365 or 366 days" gives both years of actual/actual."""
+    return [("day_basis", Decimal(year)) for year in (m["year"], m["leap"]) if year is not None]
+
+
 def _fraction(m: re.Match) -> list[tuple[str, object]]:
     """"1/2 of 1%", "1/16th of one percent" and "1/2%" are fractions of a percentage point."""
     of = Decimal(m.group(3)) if m.group(3) else Decimal(1)
@@ -165,14 +178,17 @@ def _amount(m: re.Match) -> list[tuple[str, object]]:
     return [("amount", Decimal(m.group(1).replace(",", "") + (m.group(2) or "")))]
 
 
-# In order: a later reading of text an earlier one read is dropped. Dates first; basis points and fractions
-# before percentages ("1/2 of 1%" is not also 1%); ratios before thresholds ("at least 1.00 to 1.00" is one
-# ratio); day counts before counts ("ninety (90) days"); the cells of tables after all of them (text_figures),
-# so a cell's % or $ is read as anywhere.
+# In order: a later reading of text an earlier one read is dropped. Dates first; day bases before day counts
+# ("a year of 360 days" is no notice period); basis points and fractions before percentages ("1/2 of 1%" is not
+# also 1%); ratios before thresholds ("at least 1.00 to 1.00" is one ratio); day counts before counts ("ninety
+# (90) days"); the cells of tables after all of them (text_figures), so a cell's % or $ is read as anywhere.
 _READERS: list[Callable[[str], Iterator[_Reading]]] = [
     _readings(_DATE, _date),
     _readings(_TRUNCATED_DATE, lambda m: [("truncated_date", None)]),
     _readings(_SHORT_DATE, _short_date),
+    _readings(_YEAR_OF_DAYS, _years),
+    _readings(_DAY_YEAR, _years),
+    _readings(_ELAPSED, lambda m: [("day_basis", ACTUAL)]),
     _readings(_BASIS_POINT_FIGURE, lambda m: [("percent", v / 100) for v in _spelled(m)]),  # 1 bp is 0.01%
     _readings(_FRACTION, _fraction),
     _readings(_FRACTION_WORDS, _fraction_words),
@@ -324,7 +340,7 @@ def _restatements_joined(text: str, readings: list[_Reading]) -> list[_Reading]:
 
 
 def text_figures(text: str) -> list[TextFigure]:
-    """The amounts, percentages, ratios, thresholds, day counts, counts, dates and table figures a
+    """The amounts, percentages, ratios, thresholds, day counts, counts, day bases, dates and table figures a
     clause's text states, each once: where two readings overlap, the earlier reader's stands ("ninety (90) days"
     is one day count, not also a count and "90) days"; "1/2 of 1%" is not also 1%)."""
     taken: list[_Reading] = []
@@ -379,7 +395,7 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
             found.extend((f"{path}.step_down.{name}", getattr(node, name))
                          for name in ("start", "step", "every_months", "first_step", "floor"))
         elif isinstance(node, str) and path.endswith(".day_basis") and node in _YEARS:
-            found.append((path, _YEARS[node]))  # "a year of 360 days" is a figure of the text
+            found.extend((path, year) for year in _YEARS[node])  # "a year of 360 days" is a figure of the text
         elif isinstance(node, bool) or node is None or isinstance(node, str):
             return
         elif isinstance(node, (Decimal, int, date)):
@@ -390,7 +406,9 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
     return found
 
 
-_YEARS = {"actual/360": Decimal(360), "actual/365": Decimal(365)}
+# The years a day basis counts in: actual/actual counts a year of 365 days, or 366 in a leap year, and the text
+# must give both ("a year of 365 or 366 days"), as actual/360 must give its 360.
+_YEARS = {"actual/360": (Decimal(360),), "actual/365": (Decimal(365),), "actual/actual": (Decimal(365), Decimal(366))}
 
 
 def _basis_point_paths(version: ClauseVersion) -> set[str]:
@@ -402,11 +420,14 @@ def _basis_point_paths(version: ClauseVersion) -> set[str]:
 
 
 def _matches(figure: TextFigure, path: str, value: object, in_points: set[str]) -> bool:
-    """Whether a figure of the text is the number `value` of the terms at `path`. A grid value in basis points is
-    matched by a percentage a hundredth of it ("50 bps", "0.50%") or by the same number in a table ("II   50.00").
-    Anything else is matched by its value."""
+    """Whether a figure of the text is the number `value` of the terms at `path`. A day basis's year is matched only
+    by a day basis of the text, and a day basis of the text only by a day basis's year ("360 days" of a notice
+    period is not a year of 360 days). A grid value in basis points is matched by a percentage a hundredth of it
+    ("50 bps", "0.50%") or by the same number in a table ("II   50.00"). Anything else is matched by its value."""
     if not isinstance(figure.value, (Decimal, date)):
         return False
+    if path.endswith(".day_basis") or figure.kind == "day_basis":
+        return path.endswith(".day_basis") and figure.kind == "day_basis" and figure.value == value
     if path in in_points:
         return ((figure.kind == "percent" and isinstance(figure.value, Decimal) and figure.value * 100 == value)
                 or (figure.kind == "number" and figure.value == value))
@@ -414,7 +435,10 @@ def _matches(figure: TextFigure, path: str, value: object, in_points: set[str]) 
 
 
 def _used(figure: TextFigure, terms: list[tuple[str, object]], in_points: set[str]) -> bool:
-    """Whether the terms use a figure of the text."""
+    """Whether the terms use a figure of the text; "actual days elapsed" is used by any day basis (all are
+    actual/...), but states no year of one."""
+    if figure.value == ACTUAL:
+        return any(path.endswith(".day_basis") for path, _ in terms)
     return any(_matches(figure, path, value, in_points) for path, value in terms)
 
 
