@@ -1,8 +1,8 @@
 """The fidelity check reads figures as real agreements write them: tables, basis points, numbers in words and
-day bases. Each reading is tested on real phrasing (the Richey Electronics loan agreement of 1995 and the DNOW
-credit agreement of 2022, or forms common in other credit agreements), as a figure (kind, value, written) and
-end to end: a clause whose terms use the figure passes check_version with no assumption; one whose terms use
-another number does not."""
+day bases; and a not_encoded declaration names a figure. Each reading is tested on real phrasing (the Richey
+Electronics loan agreement of 1995 and the DNOW credit agreement of 2022, or forms common in other credit
+agreements), as a figure (kind, value, written) and end to end: a clause whose terms use the figure passes
+check_version with no assumption; one whose terms use another number does not."""
 import json
 from datetime import date
 from decimal import Decimal as D
@@ -341,6 +341,53 @@ def test_actual_days_elapsed_needs_a_day_basis(tmp_path):
         "agreement: the text gives 'actual number of days elapsed', which the terms do not use",
         "agreement: the terms set terms[0].figures[0].value = 0.5, which the text does not state and no assumption "
         "declares"]
+
+
+# --- not_encoded by figure ------------------------------------------------------------------------------------
+
+NOTICE = ("Borrower shall give the Agent ten (10) days prior written notice, and in any event not less than "
+          "10 days before the Maturity Date, of any prepayment in excess of $5,000,000, and shall pay a fee of "
+          "0.25% of the amount prepaid.")
+
+
+def not_encoded(*texts: str) -> list:
+    return [{"text": text, "reason": "left to the Agent"} for text in texts]
+
+
+@pytest.mark.parametrize("declared", ["ten (10) days", "10 days", "ten days"])
+def test_one_declaration_covers_the_word_and_the_digit_forms_of_a_figure(tmp_path, declared):
+    found = differences(tmp_path, NOTICE, [], not_encoded=not_encoded(declared, "$5,000,000", "0.25%"))
+    assert found == []
+
+
+def test_a_declaration_that_names_nothing_lists_the_figures_of_the_text(tmp_path):
+    found = differences(tmp_path, NOTICE, [], not_encoded=not_encoded("ten (10)", "$5,000,000", "0.25%"))
+    assert found == [
+        "agreement: the text gives 'ten (10) days', which the terms do not use",
+        "agreement: the text gives '10 days', which the terms do not use",
+        "agreement: not_encoded names 'ten (10)', which the text does not give as a figure; the text gives "
+        "'ten (10) days' (days 10), '10 days' (days 10), '$5,000,000' (amount 5000000), '0.25%' (percent 0.25)"]
+
+
+def test_a_declaration_excuses_only_its_own_kind_and_value(tmp_path):
+    """"$5,000,000" does not excuse 5,000 days, nor "10 days" ten percent."""
+    text = "within 10 days, 10% of the excess, $5,000,000"
+    found = differences(tmp_path, text, [], not_encoded=not_encoded("10 days", "$5,000,000"))
+    assert found == ["agreement: the text gives '10%', which the terms do not use"]
+
+
+def test_a_table_figure_is_named_as_the_check_lists_it(tmp_path):
+    """Richey's margin table: a bare number of a table is named as written ("50.00")."""
+    text = RICHEY_MARGIN.replace("III                  25.00\n", "").replace("IV                   00.00", "")
+    text += "\n       Level I applies at a Leverage Ratio of at least 1.50 to 1.00."
+    terms = grid({"I": "100.00", "II": "100.00"}, basis_points=True)
+    found = differences(tmp_path, text, terms, not_encoded=not_encoded("50.00"))
+    assert found == []
+
+
+def test_a_truncated_date_is_still_named_as_written(tmp_path):
+    found = differences(tmp_path, "until December 31, 200", [], not_encoded=not_encoded("December 31, 200"))
+    assert found == []
 
 
 def test_dates_are_read_as_before():

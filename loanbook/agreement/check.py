@@ -96,7 +96,7 @@ class Finding:
 class TextFigure:
     kind: str  # amount | percent | number | ratio | days | count | day_basis | date | truncated_date | impossible_date
     value: object  # a Decimal, a date, ACTUAL (a day basis of actual days elapsed), or None (a date not given whole)
-    written: str  # as the text writes it (spacing normalised)
+    written: str  # as the text writes it (spacing normalised): what a not_encoded declaration may name
 
 
 ACTUAL = "actual"
@@ -479,11 +479,10 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
     figures = text_figures(version.text)
     terms = terms_figures(version)
     in_points = _basis_point_paths(version)
-    used_declarations: set[str] = set()
+    named = [(declaration, _named(declaration.text, figures)) for declaration in version.not_encoded]
+    excused = {key for _, keys in named for key in keys}
     for figure in figures:
-        excused = _not_encoded(figure, version)
-        if excused is not None:
-            used_declarations.add(excused)
+        if _key(figure) in excused:
             continue
         if figure.kind == "truncated_date":
             resolving = [i for i in agreement.register.items if i.clause == clause and figure.written in i.resolves]
@@ -503,13 +502,13 @@ def check_version(agreement: Agreement, version: ClauseVersion) -> list[Finding]
         if not _used(figure, terms, in_points):
             findings.append(Finding("difference", clause, f"{where}: the text gives {figure.written!r}, "
                                                           "which the terms do not use"))
-    for declaration in version.not_encoded:
-        if declaration.text in used_declarations:
+    for declaration, keys in named:
+        if keys:
             findings.append(Finding("note", clause, f"{where}: {declaration.text!r} not encoded: "
                                                     f"{_normal(declaration.reason)}"))
         else:
             findings.append(Finding("difference", clause, f"{where}: not_encoded names {declaration.text!r}, which "
-                                                          "the text does not give as a figure"))
+                                                          f"the text does not give as a figure; {_listing(figures)}"))
     for path, value in terms:
         if any(_matches(f, path, value, in_points) for f in figures) or _assumed(value, version):
             continue
@@ -558,12 +557,27 @@ def _like_basis_points(values) -> bool:
     return bool(nonzero) and min(nonzero) >= 5
 
 
-def _not_encoded(figure: TextFigure, version: ClauseVersion) -> str | None:
-    for declaration in version.not_encoded:
-        if _normal(declaration.text) and (_normal(declaration.text) in _normal(figure.written)
-                                          or _normal(figure.written) in _normal(declaration.text)):
-            return declaration.text
-    return None
+def _key(figure: TextFigure) -> tuple[str, object]:
+    """What makes two figures of a text the same figure: kind and value (a date not given whole: as written)."""
+    return (figure.kind, figure.written if figure.value is None else figure.value)
+
+
+def _named(declared: str, figures: list[TextFigure]) -> set[tuple[str, object]]:
+    """The figures of a clause's text that a not_encoded declaration names: those its text gives, read as the
+    clause is ("10 days" and "ten (10) days" are both the day count 10), and the one whose written form it is
+    exactly (a figure of a table: "37.50"). The declaration excuses every figure of the text of the same kind and
+    value, however written; one that names none of them is a difference."""
+    text = _normal(declared)
+    keys = {_key(f) for f in text_figures(text)} | {_key(f) for f in figures if f.written == text}
+    return keys & {_key(f) for f in figures}
+
+
+def _listing(figures: list[TextFigure]) -> str:
+    """The figures a clause's text gives, as a not_encoded declaration may name them."""
+    if not figures:
+        return "the text gives no figure"
+    shown = dict.fromkeys(f"{f.written!r} ({f.kind}{'' if f.value is None else f' {f.value}'})" for f in figures)
+    return f"the text gives {', '.join(shown)}"
 
 
 def _from_interpretation(path: str, version: ClauseVersion) -> bool:
