@@ -393,3 +393,7 @@ def test_a_truncated_date_is_still_named_as_written(tmp_path):
 def test_dates_are_read_as_before():
     assert read("from October 1, 2002 to 10/1/02") == [("date", date(2002, 10, 1), "October 1, 2002"),
                                                        ("date", date(2002, 10, 1), "10/1/02")]
+
+
+def test_a_fraction_over_zero_is_no_fraction():
+    assert read("1/0% of the excess") == [("percent", D("0"), "0%")]

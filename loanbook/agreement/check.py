@@ -58,7 +58,7 @@ _ELAPSED = re.compile(r"\bactual\s+(?:number\s+of\s+)?days\s+elapsed\b", re.I)
 _BASIS_POINT_FIGURE = re.compile(rf"{_NUMBER}\s*(?:basis\s+points?|bps|bp)\b", re.I)
 # Fractions of a percentage, in digits ("1/2 of 1%", "1/16th of one percent", "1 \u2044 2 %") and in words
 # ("one-eighth of one percent"): read before percentages, so that "1/2 of 1%" is not also 1%.
-_FRACTION = re.compile(r"(?<![\d.])(\d+)\s*[/\u2044]\s*(\d+)(?:st|nd|rd|th)?"
+_FRACTION = re.compile(r"(?<![\d.])(\d+)\s*[/\u2044]\s*([1-9]\d*)(?:st|nd|rd|th)?"
                        r"(?:\s+of\s+(?:(\d+(?:\.\d+)?)\s?%|(?:one|1)\s+per\s?cent\b)|\s?%)", re.I)
 _PARTS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,
           "fifth": 5, "fifths": 5, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10, "sixteenth": 16,
@@ -344,9 +344,11 @@ def text_figures(text: str) -> list[TextFigure]:
     clause's text states, each once: where two readings overlap, the earlier reader's stands ("ninety (90) days"
     is one day count, not also a count and "90) days"; "1/2 of 1%" is not also 1%)."""
     taken: list[_Reading] = []
+    read = bytearray(len(text))  # 1 where a reading stands
     for reader in [*_READERS, _pipe_tables, _spaced_tables]:
         for reading in reader(text):
-            if not any(reading.start < other.end and other.start < reading.end for other in taken):
+            if read.find(1, reading.start, reading.end) == -1:
+                read[reading.start:reading.end] = b"\x01" * (reading.end - reading.start)
                 taken.append(reading)
     figures: list[TextFigure] = []
     for reading in _restatements_joined(text, sorted(taken, key=lambda r: r.start)):
