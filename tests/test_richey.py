@@ -44,7 +44,8 @@ def test_a_grid_in_basis_points_read_as_percentages_is_a_difference(tmp_path):
 
 def test_an_assumption_no_term_uses_is_a_difference(tmp_path):
     """The commitment fee's actual/360 rests on the assumption "360" (Section 3.9, outside its clause's text);
-    a day basis changed to actual/actual leaves the assumption standing for nothing, and the check says so."""
+    a day basis changed to actual/actual leaves the assumption standing for nothing, and the check says so, and
+    says that the years actual/actual counts in (365 and 366) are neither stated nor assumed."""
     import shutil
 
     copy = tmp_path / "richey"
@@ -54,6 +55,8 @@ def test_an_assumption_no_term_uses_is_a_difference(tmp_path):
     terms.write_text(terms.read_text().replace("day_basis: actual/360", "day_basis: actual/actual"))
     findings = [f for f in fidelity_check(load_agreement(copy)) if f.severity == "difference"]
     assert [(f.clause, f.message) for f in findings] == [
+        ("section-3.4", f"loan-agreement: the terms set terms[0].day_basis = {year}, which the text does not state and "
+                        "no assumption declares") for year in (365, 366)] + [
         ("section-3.4", "loan-agreement: the assumption '360' is used by no number of the terms: remove it, or "
                         "restore the figure it stood for")]
 
