@@ -149,17 +149,18 @@ def test_a_bare_number_beside_a_percentage_is_refused(text, refused):
             unit_of(formula, units)
 
 
-def test_a_folder_that_fails_the_check_computes_but_says_so(acme):
+def test_a_folder_that_fails_the_check_computes_nothing_unless_unchecked(acme):
     """0.80 written for the text's 80%: the folder loads (a rate of 0.80% is a rate), and the fidelity check finds
-    the difference; status still answers, but warns on stderr that the figures may not be the agreement's."""
+    the difference; status refuses (it used to answer with a warning on stderr), and answers --unchecked saying so."""
     doc = acme / "documents" / "loan-agreement.yaml"
     good = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02"])
-    assert good.exit_code == 0 and "warning" not in good.stderr
+    assert good.exit_code == 0 and good.stderr == ""
     doc.write_text(doc.read_text().replace('collateral: eligible_receivables, rate: "80"}',
                                            'collateral: eligible_receivables, rate: "0.80"}', 1))
     result = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02"])
-    assert result.exit_code == 0, result.output
-    assert f"warning: {acme} does not pass `loanbook check` (" in result.stderr
+    assert result.exit_code == 2 and f"{acme} fails `loanbook check` (" in result.stderr
+    unchecked = runner.invoke(app, ["status", "--facility", str(acme), "--as-of", "2024-01-02", "--unchecked"])
+    assert unchecked.exit_code == 0 and unchecked.stdout.startswith(f"UNCHECKED: {acme} fails `loanbook check`")
 
 
 def test_an_advance_before_the_agreement_takes_effect_is_refused_with_its_place(acme):

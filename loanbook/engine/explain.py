@@ -22,13 +22,6 @@ class Explanation:
     label: str | None = None
     reported: bool = True  # False: a measure no report has given yet (its value is the documented 0)
 
-    def unreported(self) -> list[str]:
-        """The measures no report has given yet that this figure reads, anywhere below it."""
-        found = [] if self.reported else [self.figure]
-        for item in self.inputs:
-            found += [name for name in item.unreported() if name not in found]
-        return found
-
     def to_dict(self) -> dict:
         out: dict = {"figure": self.figure, "value": _json_value(self.value, self.unit), "unit": self.unit}
         if not self.reported:
