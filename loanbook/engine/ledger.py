@@ -259,10 +259,11 @@ def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> None:
 def _no_lending_after_the_end(ledger: Ledger, what: str) -> None:
     """After the commitments are terminated, or the Obligations accelerated, nothing more is lent (repayments are
     what both call for, and stay allowed)."""
-    ended = min(ledger.terminations + ledger.accelerations, key=lambda e: e.date, default=None)
-    if ended is not None:
-        raise _Refused("type", f"{what} after the facility was {ended.type} on {ended.date} ({ended.where}): "
-                               "nothing more is lent")
+    ended: list[tuple[date, str, str]] = [(e.date, "terminated", e.where) for e in ledger.terminations]
+    ended += [(e.date, "accelerated", e.where) for e in ledger.accelerations]
+    if ended:
+        day, how, where = min(ended)
+        raise _Refused("type", f"{what} after the facility was {how} on {day} ({where}): nothing more is lent")
 
 
 def _apply(work: _Working, event, ledger: Ledger) -> None:

@@ -82,10 +82,10 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
         problems.extend(found)
         if not found:
             events.append(event)
-    if events and not prior and min(e.date for e in events) > agreement.record_end:
-        first = min(events, key=lambda e: e.date)
-        problems.append(Problem(source, first.position, "date",
-                                f"{first.date} is after the facility's record_end ({agreement.record_end}, in "
+    earliest = min(events, key=lambda e: e.date, default=None)
+    if earliest is not None and not prior and earliest.date > agreement.record_end:
+        problems.append(Problem(source, earliest.position, "date",
+                                f"{earliest.date} is after the facility's record_end ({agreement.record_end}, in "
                                 "facility.yaml): the record would end before its first event; record_end is the last "
                                 "day `loanbook check` sweeps"))
     if problems:
@@ -200,7 +200,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
                 event = event.model_copy(update={"loan": revolving[0].id})
         case ev.Advance():
             name("tranches", "loan", event.loan)
-            tranche = vocabulary.get("tranches", event.loan)
+            tranche = vocabulary.get("tranches", event.loan or "")
             if tranche is not None and tranche.type == "term" and not tranche.drawn:
                 problem("loan", f"{event.loan} is a term tranche, lent once (its opening_balance), not by advances; "
                                 "a term loan drawn in advances says drawn: true in the vocabulary")
