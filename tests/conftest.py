@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -74,6 +75,20 @@ def store(store_url):
 @pytest.fixture(scope="session")
 def seed():
     return load_agreement(SEED)
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    """A copy of a facility folder that a test may edit."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` of a file (which must be there) by `new`."""
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
 
 
 def make_events(agreement, rows: list[dict]) -> tuple:

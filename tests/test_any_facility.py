@@ -2,14 +2,13 @@
 facilities other than the seed (issue 6)."""
 import json
 import re
-import shutil
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, RICHEY, SEED, facility, flat, folder_facility
+from conftest import ACME, DNOW, RICHEY, SEED, copy_of, facility, flat, folder_facility
 from loanbook.agreement.formula import FormulaError, evaluate, parse_formula, unit_of
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
@@ -96,9 +95,7 @@ def test_one_class_shorthand_needs_one_class(tmp_path):
 
 @pytest.fixture
 def acme(tmp_path):
-    folder = tmp_path / "acme"
-    shutil.copytree(ACME, folder)
-    return folder
+    return copy_of(ACME, tmp_path)
 
 
 def _problems(folder):

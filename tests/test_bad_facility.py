@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from conftest import ACME, SEED
+from conftest import ACME, SEED, copy_of, edit
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError
@@ -11,15 +11,7 @@ from loanbook.core.errors import InputError
 
 @pytest.fixture
 def acme(tmp_path):
-    folder = tmp_path / "acme"
-    shutil.copytree(ACME, folder)
-    return folder
-
-
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
+    return copy_of(ACME, tmp_path)
 
 
 def problems(folder):

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import SEED
+from conftest import SEED, copy_of, edit
 from loanbook.agreement import gate
 from loanbook.agreement.load import load_agreement
 from loanbook.api.app import create_app
@@ -24,12 +24,8 @@ FIRST = "schedule.item-1: amendment-10: the text gives '$1,750,000', which the t
 @pytest.fixture
 def contradicted(tmp_path):
     """The seed with its Maximum Limit typed 9,750,000 in the terms; the text still says $1,750,000."""
-    folder = tmp_path / "iec"
-    shutil.copytree(SEED, folder)
-    terms = folder / "documents" / "amendment-10.yaml"
-    text = terms.read_text()
-    assert text.count('value: "1750000.00"') == 1
-    terms.write_text(text.replace('value: "1750000.00"', 'value: "9750000.00"'))
+    folder = copy_of(SEED, tmp_path)
+    edit(folder / "documents" / "amendment-10.yaml", 'value: "1750000.00"', 'value: "9750000.00"')
     return folder
 
 

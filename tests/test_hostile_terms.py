@@ -5,7 +5,6 @@ availability shown; an advance of a term tranche passed; `--reading` given twice
 before the first event passed the check; a facility id with '..' was taken; a JSON number passed where money is a
 string; a chunked body over the limit got 400; imported events had no time of recording."""
 import json
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient
 from test_hostile import refused
 from typer.testing import CliRunner
 
-from conftest import RICHEY, SEED
+from conftest import RICHEY, SEED, copy_of, edit
 from loanbook.api.app import MAX_BODY_BYTES, create_app
 from loanbook.cli import app
 from loanbook.store.users import add_user
@@ -23,15 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def seed(tmp_path):
-    folder = tmp_path / "iec"
-    shutil.copytree(SEED, folder)
-    return folder
-
-
-def edit(path, before, after):
-    text = path.read_text()
-    assert before in text, before
-    path.write_text(text.replace(before, after, 1))
+    return copy_of(SEED, tmp_path)
 
 
 def test_a_nul_in_a_path_field_is_refused_with_its_place(seed):

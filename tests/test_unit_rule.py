@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ACME, facility
+from conftest import ACME, copy_of, edit, facility
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.formula import FormulaError, parse_formula
 from loanbook.agreement.kinds import Cap, Line, NamedFigure, PricingRow, Reserve
@@ -159,16 +159,13 @@ def test_a_covenant_threshold_may_be_negative():
 
 @pytest.fixture
 def acme(tmp_path):
-    folder = tmp_path / "acme"
-    shutil.copytree(ACME, folder)
-    return folder
+    return copy_of(ACME, tmp_path)
 
 
 def test_an_advance_rate_of_850_is_refused_with_its_file_line_and_field(acme):
     """`850` computed a capacity at 850% with only a warning; it is refused when the folder is loaded."""
-    doc = acme / "documents" / "loan-agreement.yaml"
-    doc.write_text(doc.read_text().replace('collateral: eligible_receivables, rate: "80"}',
-                                           'collateral: eligible_receivables, rate: "850"}', 1))
+    edit(acme / "documents" / "loan-agreement.yaml", 'collateral: eligible_receivables, rate: "80"}',
+         'collateral: eligible_receivables, rate: "850"}')
     with pytest.raises(InputError) as exc:
         load_agreement(acme)
     problem = exc.value.problems[0]
