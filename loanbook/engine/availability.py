@@ -1,20 +1,26 @@
-"""What a borrower may borrow: borrowing bases, availability per revolving tranche, overadvances, the
-breaches of their limits, and the decision on an advance request (RULES.md 2-3, in general form).
+"""What a borrower may borrow: availability per revolving tranche, overadvances, the limits they set, and the
+decision on an advance request (RULES.md 2-3, in general form).
 
-Every figure comes from `FigureBook`, the one evaluator of the facility's definitions; a request is
-judged by evaluating the same definitions with the requested amount added to the tranche, so the
-decision can never measure against a different figure than the status shows.
+Availability, the overadvance figures and the limits are lowered here into the day's figure graph
+(`graph.py`); every value comes from `DayView`, the one evaluator. A request is judged by evaluating the same
+graph with the requested amount added to the tranche, so the decision can never measure against a different
+figure than the status shows.
 """
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from ..agreement.definitions import Definition
+from ..agreement.formula import Formula, parse_formula
 from ..agreement.kinds import Availability, BorrowingBase, Overadvance
+from ..agreement.model import ClauseVersion
+from ..agreement.quantity import Quantity
 from ..core.errors import RecordError
-from ..core.money import ZERO, cents
-from .explain import Explanation
-from .figures import FigureBook, single
+from ..core.money import ZERO
+from .graph import ZERO as ZERO_EXPR
+from .graph import Expr, Figure, Graph, Op, Ref, Rule, limits, lowers, render
 from .results import (
     REFUSED,
     REQUIRES_APPROVAL,
@@ -23,81 +29,171 @@ from .results import (
     BorrowingBaseResult,
     Breach,
     Decision,
-    Figure,
     OveradvanceResult,
     Reason,
 )
+from .results import (
+    Figure as Result,
+)
+
+if TYPE_CHECKING:
+    from .figures import DayView
 
 
-def figure(book: FigureBook, name: str, label: str | None = None) -> Figure:
-    explanation = book.explain(name)
-    return Figure(name, label or explanation.label, book.unit(name), book.value(name), explanation)
+# --- lowering ------------------------------------------------------------------------------------------------
+
+@lowers("availability")
+def availability(d: Definition, graph: Graph) -> Figure:
+    """max(0, capacity - usage): each a name, or a part of its own when the clause writes a formula."""
+    block = d.block
+    assert isinstance(block, Availability)
+    capacity = _whole(graph, f"{block.id}.capacity", block.capacity, d.version, "capacity", rounded=True)
+    usage = _whole(graph, f"{block.id}.usage", usage_formula(graph, block), d.version, "usage")
+    return Figure(block.id, Op("max", (ZERO_EXPR, Op("sub", (capacity, usage)))),
+                  label=f"availability of {block.tranche}", version=d.version)
 
 
-def blocks(book: FigureBook, kind: type) -> list:
-    return [block for version in book.agreement.in_force(book.day) for block in version.terms
-            if isinstance(block, kind)]
+def parts(figure: Figure) -> tuple[Expr, Expr]:
+    """An availability figure's capacity and usage (its expression is max(0, capacity - usage))."""
+    difference = figure.expr.args[1]  # type: ignore[union-attr]
+    return difference.args[0], difference.args[1]  # type: ignore[union-attr]
 
 
-def borrowing_bases(book: FigureBook) -> tuple[BorrowingBaseResult, ...]:
+@lowers("overadvance")
+def overadvance(d: Definition, graph: Graph) -> Figure:
+    block = d.block
+    assert isinstance(block, Overadvance)
+    if d.id == "overadvance_cap":
+        expr, note = graph.quantity(block.cap, d.version, "overadvance cap")
+        return Figure(d.id, expr, rounded=True, version=d.version, note=note)
+    if d.id == "overadvance_limit":
+        caps: list[Expr] = [Ref("overadvance_cap"), *[
+            _whole(graph, f"overadvance.ceiling_{i}", ceiling, d.version, "overadvance ceiling", rounded=True)
+            for i, ceiling in enumerate(block.ceilings, start=1)]]
+        return Figure(d.id, caps[0] if len(caps) == 1 else Op("min", tuple(caps)), version=d.version)
+    capacity, usage = parts(graph.figure(availability_of(graph, block.tranche).id))
+    measured = capacity if block.measured_against is None else _whole(
+        graph, "overadvance.measured_against", block.measured_against, d.version, "measured_against", rounded=True)
+    interpretation = next((i for path, i in d.version.interpretations_used if path.endswith(".measured_against")),
+                          None)
+    return Figure(d.id, Op("max", (ZERO_EXPR, Op("sub", (usage, measured)))), version=d.version,
+                  interpretation=interpretation)
+
+
+@limits
+def availability_limits(version: ClauseVersion, block: object, graph: Graph) -> list[Rule]:
+    """Usage above capacity, where no overadvance clause governs the tranche; with one, the overadvance above its
+    limit, and usage above the total ceiling."""
+    if isinstance(block, Availability):
+        if any(o.tranche == block.tranche for o in graph.blocks(Overadvance)):
+            return []
+        capacity, usage = parts(graph.figure(block.id))
+        return [Rule("availability", version, block.tranche, _named(graph, usage), _named(graph, capacity))]
+    if not isinstance(block, Overadvance):
+        return []
+    found = [Rule("overadvance_limit", version, block.tranche, "overadvance", "overadvance_limit")]
+    if block.total_ceiling is not None:
+        expr, _ = graph.quantity(block.total_ceiling, version, "total_ceiling")
+        ceiling = _whole(graph, "overadvance.total_ceiling", block.total_ceiling, version, "total_ceiling",
+                         rounded=True)
+        _, usage = parts(graph.figure(availability_of(graph, block.tranche).id))
+        found.append(Rule(render(expr), version, block.tranche, _named(graph, usage), ceiling.name))
+    return found
+
+
+def _whole(graph: Graph, name: str, quantity: Quantity, version: ClauseVersion, what: str, *,
+           rounded: bool = False) -> Ref:
+    """A quantity as one name: itself where the clause writes one name, else a part of its own (rounded half-up
+    to the cent where `rounded`, as capacity and every limit is)."""
+    expr, note = graph.quantity(quantity, version, what)
+    if isinstance(expr, Ref):
+        return expr
+    return graph.part(Figure(name, expr, rounded=rounded, label=what.replace("_", " "), note=note))
+
+
+def _named(graph: Graph, expr: Expr) -> str:
+    assert isinstance(expr, Ref)
+    return expr.name
+
+
+def usage_formula(graph: Graph, block: Availability) -> Formula:
+    tranche = graph.agreement.vocabulary.get("tranches", block.tranche)
+    return block.usage or parse_formula(tranche.name)
+
+
+def availability_of(graph: Graph, tranche: str) -> Availability:
+    """The availability clause of a tranche in force on the day."""
+    found = [block for block in graph.blocks(Availability) if block.tranche == tranche]
+    if not found:
+        raise RecordError(f"no availability clause of {tranche} is in force on {graph.day}")
+    return found[0]
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+def figure(view: DayView, name: str, label: str | None = None) -> Result:
+    explanation = view.explain(name)
+    return Result(name, label or explanation.label, view.unit(name), view.value(name), explanation)
+
+
+def blocks(view: DayView, kind: type) -> list:
+    return view.graph.blocks(kind)
+
+
+def borrowing_bases(view: DayView) -> tuple[BorrowingBaseResult, ...]:
     return tuple(BorrowingBaseResult(
-        block.id, block.label, tuple(figure(book, line.id) for line in block.lines),
-        tuple(figure(book, r.id) for r in block.reserves), figure(book, block.id),
-        tuple(figure(book, c) for c in dict.fromkeys(line.collateral for line in block.lines)))
-        for block in blocks(book, BorrowingBase))
+        block.id, block.label, tuple(figure(view, line.id) for line in block.lines),
+        tuple(figure(view, r.id) for r in block.reserves), figure(view, block.id),
+        tuple(figure(view, c) for c in dict.fromkeys(line.collateral for line in block.lines)))
+        for block in blocks(view, BorrowingBase))
 
 
-def availabilities(book: FigureBook) -> tuple[AvailabilityResult, ...]:
+def availabilities(view: DayView) -> tuple[AvailabilityResult, ...]:
     out = []
-    for block in blocks(book, Availability):
-        result = figure(book, block.id)
-        capacity, usage = book.parts[block.id]
-        excess = figure(book, "excess_availability") if "excess_availability" in book.definitions() else None
+    for block in blocks(view, Availability):
+        result = figure(view, block.id)
+        capacity, usage = view.capacity_and_usage(block)
+        excess = figure(view, "excess_availability") if "excess_availability" in view.definitions() else None
         out.append(AvailabilityResult(block.id, block.tranche, capacity, usage, result, excess))
     return tuple(out)
 
 
-def overadvances(book: FigureBook) -> tuple[OveradvanceResult, ...]:
-    found = blocks(book, Overadvance)
+def overadvances(view: DayView) -> tuple[OveradvanceResult, ...]:
+    found = blocks(view, Overadvance)
     if len(found) > 1:
-        raise RecordError(f"two overadvance clauses are in force on {book.day}; a facility has one")
+        raise RecordError(f"two overadvance clauses are in force on {view.day}; a facility has one")
     out = []
     for block in found:
-        clause = book.definition("overadvance").version.clause_id
-        ceiling = None
-        if block.total_ceiling is not None:
-            value, text, inputs = book.quantity(block.total_ceiling, book.definition("overadvance").version,
-                                                "total_ceiling")
-            explanation = single(inputs, text) or Explanation(text, cents(value), formula=text, inputs=inputs)
-            ceiling = Figure(text, explanation.label, "money", cents(value), explanation)
-        out.append(OveradvanceResult(block.tranche, clause, figure(book, "overadvance"),
-                                     figure(book, "overadvance_cap"), figure(book, "overadvance_limit"),
-                                     block.discretionary, ceiling))
+        clause = view.definition("overadvance").version.clause_id
+        ceiling = next((rule for rule in view.graph.rules() if rule.tranche == block.tranche
+                        and rule.rule not in ("availability", "overadvance_limit")), None)
+        total = None
+        if ceiling is not None:
+            explanation = view.explain(ceiling.limit)
+            total = Result(ceiling.rule, explanation.label, "money", view.value(ceiling.limit), explanation)
+        out.append(OveradvanceResult(block.tranche, clause, figure(view, "overadvance"),
+                                     figure(view, "overadvance_cap"), figure(view, "overadvance_limit"),
+                                     block.discretionary, total))
     return tuple(out)
 
 
-def breaches(book: FigureBook, avail: tuple[AvailabilityResult, ...],
-             over: tuple[OveradvanceResult, ...]) -> list[Breach]:
+def breaches(view: DayView) -> list[Breach]:
+    """Each limit of the day's graph that the day's figures break: an overadvance's first, then availability's."""
     found = []
-    with_overadvance = {o.tranche for o in over}
-    for o in over:
-        if o.overadvance.value > o.limit.value:
-            facts = {x.figure: x.value for x in o.limit.explanation.inputs}
-            found.append(Breach("overadvance_limit", o.clause, book.day, o.overadvance.value, o.limit.value,
-                                o.tranche, facts))
-        if o.total_ceiling is not None:
-            usage = next(a.usage for a in avail if a.tranche == o.tranche)
-            if usage > o.total_ceiling.value:
-                found.append(Breach(o.total_ceiling.id, o.clause, book.day, usage, o.total_ceiling.value, o.tranche,
-                                    {"ceiling": o.total_ceiling.id}))
-    for a in avail:
-        if a.tranche not in with_overadvance and a.usage > a.capacity:
-            found.append(Breach("availability", book.definition(a.id).version.clause_id, book.day, a.usage,
-                                a.capacity, a.tranche, {}))
+    for rule in sorted(view.graph.rules(), key=lambda r: r.rule == "availability"):
+        over, limit = view.value(rule.over), view.value(rule.limit)
+        if over <= limit:
+            continue
+        facts: dict = {}
+        if rule.rule == "overadvance_limit":
+            facts = {x.figure: x.value for x in view.explain(rule.limit).inputs}
+        elif rule.rule != "availability":
+            facts = {"ceiling": rule.rule}
+        found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, rule.tranche, facts))
     return found
 
 
-def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | None) -> Decision:
+def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None) -> Decision:
     """The decision on a request to advance `amount` of a tranche, against the state at the end of the day;
     `last_day` is the last day the term allows an advance (None: no term)."""
     day = book.day
@@ -106,8 +202,7 @@ def decide(book: FigureBook, tranche: str, amount: Decimal, last_day: date | Non
         return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
     before = availabilities(book)
     current = next(a for a in before if a.tranche == tranche)
-    after_book = FigureBook(book.agreement, book.snap, day, book.ledger, {**book.extra, tranche: amount},
-                            book.indices, book.levels)
+    after_book = book.with_extra(tranche, amount)
     after = next(a for a in availabilities(after_book) if a.tranche == tranche)
     over_after = next((o for o in overadvances(after_book) if o.tranche == tranche), None)
     overadvance_after = over_after.overadvance.value if over_after else max(ZERO, after.usage - after.capacity)

@@ -14,7 +14,7 @@ from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import LAST_DAY, next_business_day, year_length
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .explain import Explanation, clause_ref, leaf
-from .figures import FigureBook
+from .figures import DayView
 from .ledger import Ledger
 from .reporting import MONTHS, add_months
 
@@ -62,7 +62,7 @@ def _due(block: ComputedFee, end: date) -> date:
 class Charges:
     """Every computed and termination fee of the facility, from the daily figures of its history."""
 
-    def __init__(self, agreement: Agreement, ledger: Ledger, book_of: Callable[[date], FigureBook]):
+    def __init__(self, agreement: Agreement, ledger: Ledger, book_of: Callable[[date], DayView]):
         self.agreement = agreement
         self.ledger = ledger
         self.book_of = book_of

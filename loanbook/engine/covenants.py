@@ -16,7 +16,7 @@ from ..core.errors import RecordError
 from ..core.money import HUNDRED, cents
 from ..events import types as ev
 from .explain import Explanation, clause_ref, leaf
-from .figures import FigureBook
+from .figures import DayView
 from .ledger import Ledger
 from .reporting import MONTHS, add_months, period_ends, report_for
 from .results import Breach
@@ -41,7 +41,7 @@ class TestResult:
 
 
 class Covenants:
-    def __init__(self, agreement: Agreement, ledger: Ledger, book_of: Callable[[date], FigureBook]):
+    def __init__(self, agreement: Agreement, ledger: Ledger, book_of: Callable[[date], DayView]):
         self.agreement = agreement
         self.ledger = ledger
         self.book_of = book_of

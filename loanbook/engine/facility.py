@@ -22,7 +22,8 @@ from .charges import Charges
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
-from .figures import FigureBook
+from .figures import DayView
+from .graph import Graph
 from .indices import IndexBook
 from .interest import InterestBook
 from .ledger import Ledger, corrects, effective, known, ordered, replay
@@ -35,6 +36,7 @@ _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
+MAX_GRAPHS = 4096            # days whose figure graph a facility keeps
 
 
 def pinned(method):
@@ -57,6 +59,7 @@ class Facility:
         self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
+        self._graphs: dict[date, Graph] = {}
         self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
         self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
         self.charges = Charges(agreement, self.ledger, self.book)
@@ -110,9 +113,15 @@ class Facility:
 
     # --- figures ---------------------------------------------------------------------------------
 
-    def book(self, day: date) -> FigureBook:
-        return FigureBook(self.agreement, self.ledger.on(day), day, self.ledger, indices=self.indices,
-                          levels=self.levels)
+    def book(self, day: date) -> DayView:
+        """The facility at the end of a day: the record's balances through the day's figure graph (lowered once
+        per day, and kept)."""
+        graph = self._graphs.get(day)
+        if graph is None:
+            if len(self._graphs) >= MAX_GRAPHS:
+                self._graphs.clear()
+            graph = self._graphs[day] = Graph(self.agreement, day, self.ledger)
+        return DayView(graph, self.ledger.on(day), indices=self.indices, levels=self.levels)
 
     def _accrued_through(self, through: date) -> Decimal | None:
         if not self.interest.priced:
@@ -137,7 +146,7 @@ class Facility:
         avail = availabilities(book)
         self.require_availability(book)
         over = overadvances(book)
-        found = breaches(book, avail, over) + self.other_breaches(day)
+        found = breaches(book) + self.other_breaches(day)
         unpaid = self.interest_unpaid(day)
         return Status(
             as_of=day, figures=tuple(figure(book, n) for n in self._figure_names(book)), borrowing_bases=bases,
@@ -156,7 +165,7 @@ class Facility:
             found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
         return found + self.covenants.breaches(day)
 
-    def require_availability(self, book: FigureBook) -> None:
+    def require_availability(self, book: DayView) -> None:
         """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""
         covered = {block.tranche for block in blocks(book, Availability)}
         for _, block in self.agreement.all_terms(Availability):
@@ -310,7 +319,7 @@ class Facility:
             book = self.book(day)
             avail = availabilities(book)
             over = overadvances(book)
-            found = breaches(book, avail, over)
+            found = breaches(book)
             first = avail[0] if avail else None
             oa = over[0] if over else None
             rows.append({"date": day, "capacity": first.capacity if first else None,
@@ -325,7 +334,7 @@ class Facility:
 
     # --- explanations ----------------------------------------------------------------------------
 
-    def _figure_names(self, book: FigureBook) -> list[str]:
+    def _figure_names(self, book: DayView) -> list[str]:
         """The vocabulary's figures (indices aside: they are rates, not figures of a day's balance), then
         every figure the clauses in force define."""
         indices = set(self.agreement.vocabulary.ids("indices"))

@@ -1,108 +1,177 @@
-"""The facility's named figures on one day: each evaluated once, from its one definition, with its
-explanation built from the same formula.
+"""The facility at the end of one day: the record's balances read through the day's figure graph.
 
-A name is either the vocabulary's (a tranche's principal, a collateral class's reported value, the
-open total of a contingent kind, a measure) or a figure a clause in force defines (a borrowing base
-line, a reserve, a borrowing base, availability, a figure the clause names). Money figures are
-rounded half-up to the cent once, where they are defined, so every figure built on them is in cents;
+`DayView` is the one evaluator of a facility's figures: status, explanations, advance decisions, fees,
+covenants and the loan book all read it. Each figure is evaluated once from its node of the graph
+(`graph.py`) and explained from the same node, its formula rendered from the tree. A name is either an input
+the record gives (a tranche's principal, a collateral class's reported value, the open total of a contingent
+kind, a measure, an index rate, a pricing level's value) or a figure a clause in force defines. Money figures
+are rounded half-up to the cent where they are defined, so every figure built on them is in cents;
 percentages are exact. Inside formulas a percentage is its fraction (85% is 0.85).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, localcontext
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
-from ..agreement.definitions import Definition, all_definitions, definitions_of
-from ..agreement.formula import MONEY, PERCENT, Formula, Num, evaluate, parse_formula, subtrahend
-from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
+from ..agreement.definitions import Definition
+from ..agreement.formula import PERCENT
+from ..agreement.kinds import Availability
 from ..agreement.kinds_pricing import LevelGrid, LevelValues
-from ..agreement.model import Agreement, ClauseVersion
-from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
+from ..agreement.model import ClauseVersion
+from ..agreement.quantity import Quantity
 from ..core.errors import RecordError
 from ..core.money import HUNDRED, ZERO, cents
+from . import availability as _availability  # noqa: F401  (each kind's module registers its lowering)
+from . import borrowing_base as _borrowing_base  # noqa: F401
+from . import named_figures as _named_figures  # noqa: F401
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
+from .graph import Const, Expr, Graph, Ref, references, render
 from .indices import IndexBook
-from .ledger import Ledger, Snapshot
+from .ledger import Snapshot
 from .levels import LevelBook
 
 PRECISION = 50
 
 
-@dataclass
-class FigureBook:
-    """Named figures at the end of one day. `extra` adds to tranche principal (what-if: an advance)."""
+class DayView:
+    """The figures at the end of one day. `extra` adds to tranche principal (what-if: an advance requested)."""
 
-    agreement: Agreement
-    snap: Snapshot
-    day: date
-    ledger: Ledger
-    extra: dict[str, Decimal] = field(default_factory=dict)
-    indices: IndexBook | None = None
-    levels: LevelBook | None = None
-    _cache: dict[str, tuple[Decimal, Explanation]] = field(default_factory=dict)
-    _stack: list[str] = field(default_factory=list)
-    _defs: dict[str, list[Definition]] | None = None
-    parts: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # availability id: (capacity, usage)
+    def __init__(self, graph: Graph, snap: Snapshot, *, extra: Mapping[str, Decimal] | None = None,
+                 indices: IndexBook | None = None, levels: LevelBook | None = None):
+        self.graph, self.snap = graph, snap
+        self.extra = dict(extra or {})
+        self.indices, self.levels = indices, levels
+        self._raw: dict[str, Decimal] = {}
+        self._explained: dict[str, Explanation] = {}
+        self._stack: list[str] = []
 
-    # --- looking names up ---------------------------------------------------------------------------
+    @property
+    def agreement(self):
+        return self.graph.agreement
 
-    def definitions(self) -> dict[str, list[Definition]]:
-        if self._defs is None:
-            found: dict[str, list[Definition]] = {}
-            for version in self.agreement.in_force(self.day):
-                for d in definitions_of(version):
-                    found.setdefault(d.id, []).append(d)
-            self._defs = found
-        return self._defs
+    @property
+    def day(self):
+        return self.graph.day
+
+    @property
+    def ledger(self):
+        return self.graph.ledger
+
+    def with_extra(self, tranche: str, amount: Decimal) -> DayView:
+        """The same day with `amount` of a tranche requested on top of its principal: the same graph, evaluated
+        again."""
+        return DayView(self.graph, self.snap, extra={**self.extra, tranche: amount}, indices=self.indices,
+                       levels=self.levels)
+
+    # --- names ----------------------------------------------------------------------------------------
+
+    def definitions(self) -> Mapping[str, list[Definition]]:
+        return self.graph.definitions
 
     def defined(self, name: str) -> bool:
-        return name in self.definitions() or name in self.agreement.vocabulary.formula_units()
+        return name in self.graph.definitions or name in self.graph.units
 
     def definition(self, name: str) -> Definition:
-        found = self.definitions().get(name, [])
-        if len(found) == 1 or (found and all(d.role == "overadvance" and d.block is found[0].block for d in found)):
-            return found[0]
-        if found:
-            where = ", ".join(f"{d.version.clause_id} ({d.version.document_id})" for d in found)
-            raise RecordError(f"two clauses in force on {self.day} define {name}: {where}")
-        raise RecordError(_undefined(self.agreement, name, self.day))
+        return self.graph.definition(name)
 
     def unit(self, name: str) -> str:
-        units = self.agreement.vocabulary.formula_units()
-        return units[name] if name in units else self.definition(name).unit
+        return self.graph.unit(name)
 
-    # --- values -------------------------------------------------------------------------------------
+    # --- values ---------------------------------------------------------------------------------------
 
     def value(self, name: str) -> Decimal:
         """In the figure's own unit: dollars, or percent (85 for 85%)."""
-        return self._get(name)[0]
+        raw = self.raw(name)
+        return raw * HUNDRED if self.unit(name) == PERCENT else raw
 
     def raw(self, name: str) -> Decimal:
         """As formulas use it: percentages as fractions."""
-        value = self.value(name)
-        return value / HUNDRED if self.unit(name) == PERCENT else value
+        if name not in self._raw:
+            if name in self._stack:
+                raise RecordError(f"the figure {name} depends on itself: {' -> '.join(self._stack + [name])}")
+            self._stack.append(name)
+            try:
+                with localcontext() as ctx:
+                    ctx.prec = PRECISION
+                    self._raw[name] = self._input(name)[0] if self.graph.is_input(name) else self._figure(name)
+            finally:
+                self._stack.pop()
+        return self._raw[name]
+
+    def _figure(self, name: str) -> Decimal:
+        figure = self.graph.figure(name)
+        value = self.evaluate(figure.expr, where=figure.version)
+        return cents(value) if figure.rounded else value
+
+    def evaluate(self, expr: Expr, local: Mapping[str, Decimal] | None = None,
+                 where: ClauseVersion | None = None) -> Decimal:
+        """An expression's exact value on the day (formula units)."""
+        if isinstance(expr, Const):
+            return expr.value
+        if isinstance(expr, Ref):
+            return local[expr.name] if local and expr.name in local else self.raw(expr.name)
+        args = [self.evaluate(a, local, where) for a in expr.args]
+        fn = expr.fn
+        if fn == "add":
+            return args[0] + args[1]
+        if fn == "sub":
+            return args[0] - args[1]
+        if fn == "mul":
+            return args[0] * args[1]
+        if fn == "div":
+            if args[1] == 0:
+                raise RecordError(f"{where.clause_id if where else render(expr)} on {self.day}: "
+                                  f"{render(expr)}: division by zero")
+            return args[0] / args[1]
+        if fn == "neg":
+            return -args[0]
+        if fn == "min":
+            return min(args)
+        if fn == "max":
+            return max(args)
+        if fn == "cents":
+            return cents(args[0])
+        assert fn in ("round_up", "round_down"), fn
+        steps = (args[0] / args[1]).to_integral_value(ROUND_CEILING if fn == "round_up" else ROUND_FLOOR)
+        return steps * args[1]
+
+    # --- explanations -----------------------------------------------------------------------------------
 
     def explain(self, name: str) -> Explanation:
-        return self._get(name)[1]
+        if name not in self._explained:
+            self._explained[name] = self._input(name)[1] if self.graph.is_input(name) else self._explain(name)
+        return self._explained[name]
 
-    def _get(self, name: str) -> tuple[Decimal, Explanation]:
-        if name in self._cache:
-            return self._cache[name]
-        if name in self._stack:
-            raise RecordError(f"the figure {name} depends on itself: {' -> '.join(self._stack + [name])}")
-        self._stack.append(name)
-        try:
-            with localcontext() as ctx:
-                ctx.prec = PRECISION
-                result = self._vocabulary(name) if name in self.agreement.vocabulary.formula_units() \
-                    else self._defined(self.definition(name))
-        finally:
-            self._stack.pop()
-        self._cache[name] = result
-        return result
+    def _explain(self, name: str) -> Explanation:
+        figure = self.graph.figure(name)
+        value = self.value(name)
+        version = figure.version
+        return Explanation(name, value, formula=self.graph.formula(name),
+                           inputs=tuple(self.explain(n) for n in references(figure.expr)),
+                           clause=clause_ref(self.agreement, version) if version else None,
+                           interpretation=interpretation_ref(self.agreement, figure.interpretation)
+                           if figure.interpretation else None,
+                           source=figure.note, unit=figure.unit, label=figure.label)
 
-    def _vocabulary(self, name: str) -> tuple[Decimal, Explanation]:
+    def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
+                 local: Mapping[str, Decimal] | None = None) -> tuple[Decimal, str, tuple[Explanation, ...]]:
+        """A quantity of a clause that names no figure (a fee's rate, a covenant's threshold): its exact value on
+        the day (formula units), its formula as rendered, and the explanation of each name it uses."""
+        expr, note = self.graph.quantity(quantity, version, what)
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            value = self.evaluate(expr, local, version)
+        text = render(expr) + (f" ({note})" if note else "")
+        return value, text, tuple(self.explain(n) for n in references(expr) if not (local and n in local))
+
+    # --- the record's inputs ------------------------------------------------------------------------------
+
+    def _input(self, name: str) -> tuple[Decimal, Explanation]:
+        """An input's value as formulas use it (percent as fractions), and its explanation in its own unit."""
+        value, explanation = self._given(name)
+        return (value / HUNDRED if self.unit(name) == PERCENT else value), explanation
+
+    def _given(self, name: str) -> tuple[Decimal, Explanation]:
         vocabulary = self.agreement.vocabulary
         for tranche in vocabulary.tranches:
             if tranche.name == name:
@@ -138,178 +207,22 @@ class FigureBook:
                                       source=reported.where if reported else f"not reported yet: 0 until a report "
                                                                              f"gives {name}",
                                       reported=reported is not None)
-        raise RecordError(f"{name} cannot be used in a formula on {self.day}")  # an index: not a figure
+        return self._level_value(name)
 
-    # --- definitions ----------------------------------------------------------------------------------
+    def _level_value(self, name: str) -> tuple[Decimal, Explanation]:
+        """A grid column's value: the level in force that day (certificates, defaults, late reports) gives it."""
+        d = self.definition(name)
+        if self.levels is None:
+            raise RecordError(f"{name} is a pricing level's value: levels are not known to this computation")
+        column, grid = d.item, d.block
+        assert isinstance(column, LevelValues) and isinstance(grid, LevelGrid)
+        state = self.levels.level_on(grid, self.day)
+        value = column.value(state.level)
+        return value, Explanation(name, value, unit=column.unit, label=column.label,
+                                  clause=clause_ref(self.agreement, d.version),
+                                  formula=f"level {state.level} of {grid.label}: {state.detail}", source=state.source)
 
-    def _defined(self, d: Definition) -> tuple[Decimal, Explanation]:
-        ref = clause_ref(self.agreement, d.version)
-        item, block = d.item, d.block
-        if isinstance(item, NamedFigure):
-            value, text, inputs = self.quantity(item.value, d.version, d.id)
-            value = cents(value) if d.unit == MONEY else value * HUNDRED if d.unit == PERCENT else value
-            return value, Explanation(d.id, value, formula=text, inputs=inputs, clause=ref, unit=d.unit,
-                                      label=d.label)
-        if isinstance(item, Line):
-            assert isinstance(block, BorrowingBase)
-            return self._line(block, item, d.version, ref)
-        if isinstance(item, Reserve):
-            return self._reserve(item, d.version, ref)
-        if isinstance(item, LevelValues):
-            assert isinstance(block, LevelGrid)
-            if self.levels is None:
-                raise RecordError(f"{d.id} depends on a level of {block.label}, not known to this computation")
-            state = self.levels.level_on(block, self.day)
-            value = item.value(state.level)
-            return value, Explanation(d.id, value, unit=item.unit, label=item.label, clause=ref,
-                                      formula=f"level {state.level} of {block.label}: {state.detail}",
-                                      source=state.source)
-        if isinstance(block, BorrowingBase):
-            return self._borrowing_base(block, ref)
-        if isinstance(block, Availability):
-            return self._availability(block, d.version, ref)
-        assert isinstance(block, Overadvance)
-        return self._overadvance(d.id, block, d.version, ref)
-
-    def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
-                 local: dict[str, Decimal] | None = None) -> tuple[Decimal, str, tuple[Explanation, ...]]:
-        """A quantity's exact value on the day (formula units), the formula in force, and its inputs."""
-        formula, text = self.formula_on(quantity, version, what)
-        local = local or {}
-        try:
-            value = evaluate(formula, lambda n: local[n] if n in local else self.raw(n))
-        except ZeroDivisionError as exc:
-            raise RecordError(f"{version.clause_id} on {self.day}: {exc}") from None
-        inputs = tuple(self.explain(n) for n in formula.names if n not in local)
-        return value, text, inputs
-
-    def formula_on(self, quantity: Quantity, version: ClauseVersion, what: str) -> tuple[Formula, str]:
-        """The formula a quantity gives on the day, and its text as explained: a schedule's entry for the day,
-        a step-down's rate that day (as a number)."""
-        if isinstance(quantity, StepDown):
-            rate = quantity.rate_on(self.day)
-            text = f"{quantity_text(quantity)}: {quantity.steps_by(self.day)} step(s) by {self.day}"
-            return Formula(text, Num(rate / HUNDRED, f"{rate}%", percent=True)), text
-        if isinstance(quantity, Schedule):
-            entry = quantity.entry_on(self.day)
-            if entry is None:
-                raise RecordError(f"{version.clause_id}: no {what} is in force on {self.day} (the schedule of "
-                                  f"{version.document_id} does not cover the day)")
-            return entry.value, f"{entry.value.text} (from {entry.start}" + (f" to {entry.end})" if entry.end else ")")
-        return quantity, quantity.text
-
-    def _line(self, block: BorrowingBase, line: Line, version: ClauseVersion, ref: dict):
-        rate, rate_text, rate_inputs = self.quantity(line.rate, version, f"rate of {line.id}")
-        base, base_x = self.value(line.collateral), self.explain(line.collateral)
-        amount = cents(rate * base)
-        rate_x = single(rate_inputs, rate_text) or Explanation(f"{line.id} rate", rate * HUNDRED, formula=rate_text,
-                                                               inputs=rate_inputs, unit=PERCENT)
-        inputs = [rate_x, base_x]
-        value = amount
-        cap_texts = []
-        for i, cap in enumerate(line.caps):
-            if cap.share_of_total is not None:
-                others = sum((self.value(other.id) for other in block.lines if other.id != line.id), start=ZERO)
-                share = cap.share_of_total / HUNDRED
-                limit = cents(others * share / (1 - share))
-                text = (f"{cap.share_of_total}% of the lines' total, this line included: "
-                        f"{cap.share_of_total} / (100 - {cap.share_of_total}) x the other lines")
-                inputs.append(Explanation(f"{line.id} cap {i + 1}", limit, formula=text,
-                                          inputs=tuple(self.explain(o.id) for o in block.lines if o.id != line.id),
-                                          label=cap.label))
-            else:
-                assert cap.amount is not None
-                raw, text, cap_inputs = self.quantity(cap.amount, version, f"cap of {line.id}", {"rate": rate})
-                limit = cents(raw)
-                inputs.append(Explanation(f"{line.id} cap {i + 1}", limit, formula=text, inputs=cap_inputs,
-                                          label=cap.label))
-            cap_texts.append(f"cap {i + 1}")
-            value = min(value, limit)
-        formula = f"{rate_x.figure} x {line.collateral}, rounded half-up to the cent"
-        if cap_texts:
-            formula = f"min({formula}, {', '.join(cap_texts)})"
-        return value, Explanation(line.id, value, formula=formula, inputs=tuple(inputs), clause=ref, label=line.label)
-
-    def _reserve(self, reserve: Reserve, version: ClauseVersion, ref: dict):
-        why = self.reserve_off(reserve)
-        if why:
-            return ZERO, Explanation(reserve.id, ZERO, formula=f"not in force: {why}", clause=ref, label=reserve.label)
-        raw, text, inputs = self.quantity(reserve.amount, version, reserve.id)
-        value = cents(raw)
-        return value, Explanation(reserve.id, value, formula=text, inputs=inputs, clause=ref, label=reserve.label)
-
-    def reserve_off(self, reserve: Reserve) -> str | None:
-        """Why a reserve is not in force on the day (its dates, or its document delivered); None: it is."""
-        if not reserve.in_force_by_date(self.day):
-            return f"in force from {reserve.start or 'the start'} to {reserve.end or 'the end'}"
-        condition = reserve.while_undelivered
-        if condition is not None:
-            if self.day <= condition.due:
-                return f"applies only if {condition.document} is not delivered by {condition.due}"
-            delivered = self.ledger.delivered((condition.document,), self.day)
-            if delivered:
-                return f"{condition.document} delivered on {delivered[0].date} ({delivered[0].where})"
-        return None
-
-    def _borrowing_base(self, block: BorrowingBase, ref: dict):
-        lines = [self.explain(line.id) for line in block.lines]
-        reserves = [self.explain(r.id) for r in block.reserves]
-        total = (sum((self.value(line.id) for line in block.lines), start=ZERO)
-                 - sum((self.value(r.id) for r in block.reserves), start=ZERO))
-        formula = " + ".join(line.id for line in block.lines)
-        if block.reserves:
-            formula = f"({formula}) - ({' + '.join(r.id for r in block.reserves)})"
-        return total, Explanation(block.id, total, formula=formula, inputs=tuple(lines + reserves), clause=ref,
-                                  label=block.label)
-
-    def usage_formula(self, block: Availability) -> Formula:
-        tranche = self.agreement.vocabulary.get("tranches", block.tranche)
-        return block.usage or parse_formula(tranche.name)
-
-    def _availability(self, block: Availability, version: ClauseVersion, ref: dict):
-        capacity, capacity_text, capacity_inputs = self.quantity(block.capacity, version, "capacity")
-        capacity = cents(capacity)
-        usage_f = self.usage_formula(block)
-        usage, _, usage_inputs = self.quantity(usage_f, version, "usage")
-        value = max(ZERO, capacity - usage)
-        self.parts[block.id] = (capacity, usage)
-        capacity_x = single(capacity_inputs, capacity_text) or Explanation(
-            "capacity", capacity, formula=capacity_text, inputs=capacity_inputs)
-        usage_x = single(usage_inputs, usage_f.text) or Explanation("usage", usage, formula=usage_f.text,
-                                                                     inputs=usage_inputs)
-        return value, Explanation(block.id, value, formula=f"max(0, {capacity_text} - {subtrahend(usage_f)})",
-                                  inputs=(capacity_x, usage_x), clause=ref, label=f"availability of {block.tranche}")
-
-    def _overadvance(self, name: str, block: Overadvance, version: ClauseVersion, ref: dict):
-        availability = self.availability_of(block.tranche)
-        if name == "overadvance_cap":
-            raw, text, inputs = self.quantity(block.cap, version, "overadvance cap")
-            value = cents(raw)
-            return value, Explanation(name, value, formula=text, inputs=inputs, clause=ref)
-        if name == "overadvance_limit":
-            caps = [self.explain("overadvance_cap")]
-            limits = [self.value("overadvance_cap")]
-            for formula in block.ceilings:
-                raw, text, inputs = self.quantity(formula, version, "overadvance ceiling")
-                caps.append(single(inputs, text) or Explanation(text, cents(raw), formula=text, inputs=inputs))
-                limits.append(cents(raw))
-            value = min(limits)
-            text = "overadvance_cap" if len(caps) == 1 else f"min({', '.join(x.figure for x in caps)})"
-            return value, Explanation(name, value, formula=text, inputs=tuple(caps), clause=ref)
-        usage_f = self.usage_formula(availability)
-        usage, _, usage_inputs = self.quantity(usage_f, version, "usage")
-        measure_f = block.measured_against or availability.capacity
-        measure, measure_text, measure_inputs = self.quantity(measure_f, version, "measured_against")
-        value = max(ZERO, usage - cents(measure))
-        used = dict(version.interpretations_used)
-        interpretation = next((interpretation_ref(self.agreement, i) for path, i in used.items()
-                               if path.endswith(".measured_against")), None)
-        usage_x = single(usage_inputs, usage_f.text) or Explanation("usage", usage, inputs=usage_inputs)
-        measure_x = single(measure_inputs, measure_text) or Explanation(measure_text, cents(measure),
-                                                                         formula=measure_text, inputs=measure_inputs)
-        measured = subtrahend(measure_f) if isinstance(measure_f, Formula) else measure_text
-        return value, Explanation(name, value, formula=f"max(0, {usage_f.text} - {measured})",
-                                  inputs=(usage_x, measure_x), clause=ref, interpretation=interpretation)
+    # --- availability's parts -----------------------------------------------------------------------------
 
     def availability_of(self, tranche: str) -> Availability:
         """The availability clause of a tranche in force on the day."""
@@ -319,19 +232,6 @@ class FigureBook:
                     return d.block
         raise RecordError(f"no availability clause of {tranche} is in force on {self.day}")
 
-
-def single(inputs: tuple[Explanation, ...], text: str) -> Explanation | None:
-    """A formula that is one name explains as that name's own explanation."""
-    return inputs[0] if len(inputs) == 1 and inputs[0].figure == text else None
-
-
-def _undefined(agreement: Agreement, name: str, day: date) -> str:
-    later = sorted((d for d in all_definitions(agreement) if d.id == name), key=lambda d: d.version.effective)
-    if later and day < later[0].version.effective:
-        version = later[0].version
-        title = agreement.clauses[version.clause_id].title
-        return (f"{title} ({version.clause_id}) before {version.effective} is not in the record "
-                f"(asked for {day}: {name})")
-    if later:
-        return f"{name} is not defined on {day}: no clause in force defines it"
-    return f"{name} is not a figure of this facility"
+    def capacity_and_usage(self, block: Availability) -> tuple[Decimal, Decimal]:
+        capacity, usage = _availability.parts(self.graph.figure(block.id))
+        return self.evaluate(capacity), self.evaluate(usage)

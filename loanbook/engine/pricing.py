@@ -18,7 +18,7 @@ from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
 from ..core.money import HUNDRED
 from .explain import Explanation, leaf
-from .figures import FigureBook
+from .figures import DayView
 from .indices import IndexBook
 from .ledger import Ledger
 from .levels import LevelBook
@@ -39,7 +39,7 @@ class Rate:
 
 class Pricing:
     def __init__(self, agreement: Agreement, ledger: Ledger, indices: IndexBook, levels: LevelBook,
-                 book_of: Callable[[date], FigureBook]):
+                 book_of: Callable[[date], DayView]):
         self.agreement = agreement
         self.ledger = ledger
         self.indices = indices

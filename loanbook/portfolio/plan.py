@@ -1,18 +1,18 @@
-"""A facility's borrowing base, availability and overadvance on a day, compiled from its own terms to a
+"""A facility's borrowing base, availability and overadvance on a day, compiled from its figure graph to a
 dataframe expression, so that a whole book is computed by one query instead of one Python engine per facility.
 
-For each facility the clauses in force that day are lowered (as `FigureBook` evaluates them: lines, caps,
-reserves, borrowing bases, availability, overadvance, each money figure rounded half-up to the cent where it
-is defined) to a small expression of constants, inputs and operations. The inputs are the day's balances of
-the record (principal, reported collateral, open contingents, measures, index rates, pricing levels). The
+The day's figure graph (`engine/graph.py`, the one definition `DayView` evaluates and explains) is read a third
+way here: each figure a result needs is inlined into a small expression of constants, inputs and operations,
+each money figure rounded half-up to the cent where it is defined. The inputs are the day's balances of the
+record (principal, reported collateral, open contingents, measures, index rates, pricing levels). The
 constants are the terms' numbers. Facilities whose expressions have the same shape, differing only in their
 numbers, share one dataframe expression over a table with a row per facility: a book written from a few
-templates compiles to a few expressions, whatever its size.
+templates compiles to a few expressions, whatever its size. The breaches are the graph's limits, compiled.
 
 Every operation is exact decimal arithmetic with its precision and scale tracked, identical on DuckDB and
-Spark. What cannot be computed exactly that way (a division by a figure, a covenant's trailing sum, a figure
-of more than 37 digits) is `NotCompiled`: that facility's day is evaluated by the Python engine instead, and
-the run says so.
+Spark. What cannot be computed exactly that way (a division by a figure, a rounding to a step, a figure of
+more than 37 digits) is `NotCompiled`: that facility's day is evaluated by the Python engine instead, and the
+run says so.
 """
 from __future__ import annotations
 
@@ -23,15 +23,11 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from ..agreement.formula import MONEY, BinOp, Call, Name, Neg, Node, Num
-from ..agreement.kinds import Availability, BorrowingBase, Line, NamedFigure, Overadvance, Reserve
-from ..agreement.kinds_pricing import LevelValues
-from ..agreement.model import ClauseVersion
-from ..agreement.quantity import Quantity
+from ..agreement.kinds import Availability, BorrowingBase, Overadvance
 from ..core.errors import RecordError
 from ..core.money import ZERO
-from ..engine.availability import blocks
-from ..engine.figures import FigureBook
+from ..engine import graph as g
+from ..engine.figures import DayView
 
 MAX_DIGITS = 37  # Spark widens a product by one digit beyond this before it rounds: stay exact on both engines
 
@@ -82,100 +78,46 @@ class FacilityPlan:
     inputs: dict[str, Decimal] = field(default_factory=dict)  # each input's value that day
 
 
-# --- lowering a facility's terms ------------------------------------------------------------------
+# --- inlining a facility's graph ------------------------------------------------------------------
 
-class _Lowering:
-    """`FigureBook`'s evaluation, step for step, building expressions instead of values."""
+class _Inlined:
+    """The day's graph with every reference to a figure replaced by the figure's own expression."""
 
-    def __init__(self, book: FigureBook):
-        self.book = book
-        self.vocabulary = book.agreement.vocabulary.formula_units()
+    def __init__(self, view: DayView):
+        self.view, self.graph = view, view.graph
         self.names: dict[str, Expr] = {}
         self.inputs: dict[str, Decimal] = {}
-        self.parts: dict[str, tuple[Expr, Expr]] = {}  # availability id: (capacity, usage)
 
     def name(self, name: str) -> Expr:
         if name not in self.names:
-            self.names[name] = self._input(name) if name in self.vocabulary else self._defined(name)
+            if self.graph.is_input(name):
+                self.inputs[name] = self.view.raw(name)  # the record's value that day, as formulas use it
+                self.names[name] = Input(name)
+            else:
+                figure = self.graph.figure(name)
+                try:
+                    value = self.expr(figure.expr)
+                except NotCompiled as exc:
+                    if exc.args and str(exc).startswith("in "):
+                        raise
+                    raise NotCompiled(f"in {name}{f' ({figure.note})' if figure.note else ''}: {exc}") from None
+                self.names[name] = Op("cents", (value,)) if figure.rounded else value
         return self.names[name]
 
-    def _input(self, name: str) -> Expr:
-        self.inputs[name] = self.book.raw(name)  # the record's value that day, as formulas use it
-        return Input(name)
-
-    def _defined(self, name: str) -> Expr:
-        d = self.book.definition(name)
-        item, block = d.item, d.block
-        if isinstance(item, NamedFigure):
-            value = self.quantity(item.value, d.version, d.id)
-            return Op("cents", (value,)) if d.unit == MONEY else value
-        if isinstance(item, Line):
-            assert isinstance(block, BorrowingBase)
-            return self._line(block, item, d.version)
-        if isinstance(item, Reserve):
-            if self.book.reserve_off(item):
-                return ZERO_EXPR
-            return Op("cents", (self.quantity(item.amount, d.version, item.id),))
-        if isinstance(item, LevelValues):
-            return self._input(name)  # a pricing level is the record's (certificates, defaults), not a formula
-        if isinstance(block, BorrowingBase):
-            lines = _sum([self.name(line.id) for line in block.lines])
-            return Op("sub", (lines, _sum([self.name(r.id) for r in block.reserves]))) if block.reserves else lines
-        if isinstance(block, Availability):
-            capacity = Op("cents", (self.quantity(block.capacity, d.version, "capacity"),))
-            usage = self.quantity(self.book.usage_formula(block), d.version, "usage")
-            self.parts[block.id] = (capacity, usage)
-            return Op("max", (ZERO_EXPR, Op("sub", (capacity, usage))))
-        assert isinstance(block, Overadvance)
-        return self._overadvance(name, block, d.version)
-
-    def _line(self, block: BorrowingBase, line: Line, version: ClauseVersion) -> Expr:
-        rate = self.quantity(line.rate, version, f"rate of {line.id}")
-        value: Expr = Op("cents", (Op("mul", (rate, self.name(line.collateral))),))
-        for cap in line.caps:
-            if cap.share_of_total is not None:
-                raise NotCompiled(f"{line.id}: a cap by a share of the total divides by a rate")
-            assert cap.amount is not None
-            limit = Op("cents", (self.quantity(cap.amount, version, f"cap of {line.id}", {"rate": rate}),))
-            value = Op("min", (value, limit))
-        return value
-
-    def _overadvance(self, name: str, block: Overadvance, version: ClauseVersion) -> Expr:
-        if name == "overadvance_cap":
-            return Op("cents", (self.quantity(block.cap, version, "overadvance cap"),))
-        if name == "overadvance_limit":
-            limits = [self.name("overadvance_cap")] + [
-                Op("cents", (self.quantity(f, version, "overadvance ceiling"),)) for f in block.ceilings]
-            return limits[0] if len(limits) == 1 else Op("min", tuple(limits))
-        availability = self.book.availability_of(block.tranche)
-        usage = self.quantity(self.book.usage_formula(availability), version, "usage")
-        measure = self.quantity(block.measured_against or availability.capacity, version, "measured_against")
-        return Op("max", (ZERO_EXPR, Op("sub", (usage, Op("cents", (measure,))))))
-
-    def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
-                 local: dict[str, Expr] | None = None) -> Expr:
-        formula, _ = self.book.formula_on(quantity, version, what)
-        return self.formula(formula.tree, local or {})
-
-    def formula(self, node: Node, local: dict[str, Expr]) -> Expr:
-        if isinstance(node, Num):
-            return Const(node.value)
-        if isinstance(node, Name):
-            return local[node.id] if node.id in local else self.name(node.id)
-        if isinstance(node, Neg):
-            return Op("neg", (self.formula(node.operand, local),))
-        if isinstance(node, Call):
-            if node.fn not in ("min", "max"):
-                raise NotCompiled(f"{node.fn}() (a covenant's periods, or a rounding to a step)")
-            return Op(node.fn, tuple(self.formula(a, local) for a in node.args))
-        assert isinstance(node, BinOp)
-        left, right = self.formula(node.left, local), self.formula(node.right, local)
-        if node.op == "/":
-            reciprocal = _exact_reciprocal(right)
+    def expr(self, expr: g.Expr) -> Expr:
+        if isinstance(expr, g.Const):
+            return Const(expr.value)
+        if isinstance(expr, g.Ref):
+            return self.name(expr.name)
+        args = tuple(self.expr(a) for a in expr.args)
+        if expr.fn in ("round_up", "round_down"):
+            raise NotCompiled(f"{expr.fn}() (a rounding to a step)")
+        if expr.fn == "div":
+            reciprocal = _exact_reciprocal(args[1])
             if reciprocal is None:
                 raise NotCompiled("a division by a figure, or by a number without a finite decimal reciprocal")
-            return Op("mul", (left, Const(reciprocal)))
-        return Op({"+": "add", "-": "sub", "*": "mul"}[node.op], (left, right))
+            return Op("mul", (args[0], Const(reciprocal)))
+        return Op(expr.fn, args)
 
 
 def _exact_reciprocal(expr: Expr) -> Decimal | None:
@@ -186,36 +128,22 @@ def _exact_reciprocal(expr: Expr) -> Decimal | None:
     return reciprocal if reciprocal * expr.value == 1 and _digits(reciprocal)[1] <= 12 else None
 
 
-def plan_of(book: FigureBook) -> FacilityPlan:
-    """The facility's figures on the book's day as expressions, refused (RecordError) exactly where `status`
+def plan_of(view: DayView) -> FacilityPlan:
+    """The facility's figures on the view's day as expressions, refused (RecordError) exactly where `status`
     refuses the day. Raises NotCompiled for terms outside exact dataframe arithmetic."""
-    lower = _Lowering(book)
-    bases = [lower.name(block.id) for block in blocks(book, BorrowingBase)]
-    availability = [lower.name(block.id) for block in blocks(book, Availability)]
-    found = blocks(book, Overadvance)
+    inlined = _Inlined(view)
+    graph = view.graph
+    bases = [inlined.name(block.id) for block in graph.blocks(BorrowingBase)]
+    availability = [inlined.name(block.id) for block in graph.blocks(Availability)]
+    found = graph.blocks(Overadvance)
     if len(found) > 1:
-        raise RecordError(f"two overadvance clauses are in force on {book.day}; a facility has one")
-    breaches: list[tuple[str, Expr]] = []
-    overadvance: list[Expr] = []
-    limits: list[Expr] = []
-    for block in found:
-        over, limit = lower.name("overadvance"), lower.name("overadvance_limit")
-        overadvance.append(over)
-        limits.append(limit)
-        breaches.append(("overadvance_limit", Op("gt", (over, limit))))
-        if block.total_ceiling is not None:
-            version = book.definition("overadvance").version
-            _, text = book.formula_on(block.total_ceiling, version, "total_ceiling")
-            ceiling = Op("cents", (lower.quantity(block.total_ceiling, version, "total_ceiling"),))
-            usage = lower.parts[book.availability_of(block.tranche).id][1]
-            breaches.append((text, Op("gt", (usage, ceiling))))
-    with_overadvance = {block.tranche for block in found}
-    for block in blocks(book, Availability):
-        if block.tranche not in with_overadvance:
-            capacity, usage = lower.parts[block.id]
-            breaches.append(("availability", Op("gt", (usage, capacity))))
+        raise RecordError(f"two overadvance clauses are in force on {view.day}; a facility has one")
+    overadvance = [inlined.name("overadvance") for _ in found]
+    limits = [inlined.name("overadvance_limit") for _ in found]
+    breaches = tuple((rule.rule, Op("gt", (inlined.name(rule.over), inlined.name(rule.limit))))
+                     for rule in sorted(graph.rules(), key=lambda r: r.rule == "availability"))
     return FacilityPlan(_sum(bases), _sum(availability), _sum(overadvance), _sum(limits) if found else None,
-                        tuple(breaches), lower.inputs)
+                        breaches, inlined.inputs)
 
 
 # --- shapes: facilities that differ only in their numbers ----------------------------------------------
