@@ -12,31 +12,26 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import localcontext
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import projection as out
-from .agreement.check import fidelity_check, passed
-from .agreement.conformed import conformed_html, conformed_markdown
-from .agreement.conformed import history as clause_history
-from .agreement.gate import FailsCheck, outcome, require, unchecked_line
-from .agreement.load import load_agreement
+from .agreement.gate import FailsCheck
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
 from .core.files import MAX_YAML_BYTES, contained
-from .core.money import money_human, money_str, parse_money, percent_str
-from .core.yamlio import load_yaml
-from .engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
-from .events.parse import event_place, parse_events
-from .market import shipped_prime_series
+from .core.money import ENGINE_CONTEXT, money_human, money_str, parse_money, percent_str
 from .store.database import default_url, safe_url
-from .store.requests import Conflict
-from .store.store import NotStored, Store, who
-from .store.users import add_user, list_users
+from .store.errors import Conflict, NotStored
+
+# What a command computes with is imported in the command: `loanbook --help`, or a mistyped option, never
+# loads the engine, and `status` on a folder never loads the store (SQLAlchemy, a database driver).
+if TYPE_CHECKING:
+    from .engine.facility import Facility
+    from .store.store import Store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="loanbook: the loan agreement as amended, and its figures as of any date.")
@@ -88,6 +83,8 @@ def _engine(name: str) -> None:
 
 
 def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:
+    from . import projection as out
+
     lo, hi = _day(start, "--from"), _day(end, "--to")
     problem = out.period_problem(lo, hi, max_days)
     if problem:
@@ -107,6 +104,13 @@ def _choices(readings: Optional[list[str]]) -> dict[str, str]:
     return choices
 
 
+def load_agreement(folder, choices=None, known_at=None):
+    """The facility loader, imported when a command first reads a facility."""
+    from .agreement.load import load_agreement as load
+
+    return load(folder, choices, known_at)
+
+
 def _agreement(facility: Path, readings, known_at: datetime | None = None):
     stored = _stored_id(facility)
     if stored is not None:
@@ -119,10 +123,18 @@ _STORES: dict[str, Store] = {}
 
 def _store() -> Store:
     """The store (LOANBOOK_DATABASE_URL, LOANBOOK_DB or the default file), opened once per run."""
+    from .store.store import Store
+
     url = default_url()
     if url not in _STORES:
         _STORES[url] = Store(url)
     return _STORES[url]
+
+
+def who() -> str:
+    from .store.store import who as cli_user
+
+    return cli_user()
 
 
 def _stored_id(facility: Path) -> str | None:
@@ -150,6 +162,10 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
               as_json: bool) -> tuple[Facility, bool]:
     """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
     with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
+    from .engine.facility import Facility
+    from .events.parse import parse_events
+    from .market import shipped_prime_series
+
     moment = _moment(known_at)
     stored = _stored_id(facility)
     default = (lambda: _agreement(facility, None)) if readings else None  # checked as `loanbook check` reads it
@@ -175,6 +191,8 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
 def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, default=None) -> bool:
     """Whether the agreement passes `loanbook check`; one that fails is refused (FailsCheck) unless --unchecked
     is given, and then a human answer opens with a line saying so."""
+    from .agreement.gate import outcome, require, unchecked_line
+
     checked = require(agreement, str(facility), unchecked=unchecked, default=default)
     if not checked and not as_json:
         _say(Text(unchecked_line(str(facility), outcome(agreement, default)), style="bold red"))
@@ -214,6 +232,9 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
               readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
               as_json: bool = JsonOpt):
     """The agreement as amended on a date: every clause in force, its text and the document that set it."""
+    from . import projection as out
+    from .agreement.conformed import conformed_html, conformed_markdown
+
     def action():
         day = _day(as_of, "--as-of")
         if format not in ("markdown", "html"):
@@ -237,6 +258,8 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
 def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--clause"),
             as_json: bool = JsonOpt):
     """Every version of a clause, with its dates and sources."""
+    from .agreement.conformed import history as clause_history
+
     def action():
         agreement = _agreement(facility, None)
         if clause not in agreement.clauses:
@@ -260,6 +283,8 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
 @app.command()
 def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
     """The fidelity check: terms agree with the text; exactly one version in force each day. Exit 1 on a difference."""
+    from .agreement.check import fidelity_check, passed
+
     result = {}
 
     def action():
@@ -288,6 +313,8 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
+    from . import projection as out
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -297,13 +324,14 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
             _emit(out.status_json(result, explanations=explanations), checked)
             return
         _print_status(engine, result)
-        if explanations:
-            for name in explanations:
-                print("\n".join(printable(line, 10_000) for line in engine.explain(name, day).render()))
+        for tree in (explanations or {}).values():
+            print("\n".join(printable(line, 10_000) for line in tree.render()))
     _run(action)
 
 
 def _print_status(engine: Facility, s) -> None:
+    from . import projection as out
+
     rows: list[list] = []
     shown = {a.id for a in s.availabilities} | {"overadvance", "overadvance_cap", "overadvance_limit"}
     for base in s.borrowing_bases:
@@ -340,6 +368,8 @@ def _print_status(engine: Facility, s) -> None:
 
 
 def _figure_human(f) -> str:
+    from . import projection as out
+
     if f.unit == "percent":
         return f"{percent_str(f.value)}%"
     if f.unit == "number":
@@ -353,6 +383,8 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The decision on an advance request."""
+    from . import projection as out
+
     def action():
         day = _day(on, "--on")
         try:
@@ -379,6 +411,8 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
          known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
     installment fee, with its due date and status."""
+    from . import projection as out
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -420,6 +454,8 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
                 events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
                 known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Covenants, deadlines, conditional obligations, scheduled principal and the conditions precedent."""
+    from . import projection as out
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -442,6 +478,8 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
               events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
               known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
+    from . import projection as out
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -465,6 +503,8 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The payoff figure on a day, and what paying in full that day would waive."""
+    from . import projection as out
+
     def action():
         day = _day(on, "--on")
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -508,6 +548,9 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and tranche by tranche."""
+    from . import projection as out
+    from .engine.facility import MAX_STATEMENT_MONTHS
+
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -539,6 +582,9 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
+    from . import projection as out
+    from .engine.facility import MAX_TIMELINE_DAYS
+
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
@@ -564,6 +610,8 @@ def import_facility(folder: Path = typer.Argument(..., help="a facility folder")
                                                                                  "the id in facility.yaml)"),
                     as_json: bool = JsonOpt):
     """Store a facility folder (every file, and its events as the first of its record), after every check."""
+    from . import projection as out
+
     def action():
         stored = _store().import_folder(folder, facility_id=facility_id, by=who())
         if as_json:
@@ -587,6 +635,8 @@ def export(facility_id: str = typer.Argument(..., help="a stored facility's id")
 @app.command()
 def facilities(as_json: bool = JsonOpt):
     """The facilities in the store."""
+    from . import projection as out
+
     def action():
         stored = _store().facilities()
         if as_json:
@@ -602,6 +652,10 @@ def facilities(as_json: bool = JsonOpt):
 def record(file: Path = typer.Argument(..., help="a YAML list of events (docs/events.md)"),
            facility: str = typer.Option(..., "--facility", help="a stored facility's id"), as_json: bool = JsonOpt):
     """Append events to a stored facility's record: validated as a whole with the record, all or nothing."""
+    from . import projection as out
+    from .core.yamlio import load_yaml
+    from .events.parse import event_place
+
     def action():
         located = load_yaml(file, locate=event_place)
         rows = located.data
@@ -649,6 +703,8 @@ def users_add(name: str = typer.Argument(...), role: str = typer.Option(..., "--
               as_json: bool = JsonOpt):
     """Add a user and print its token, once: the store keeps only a hash of it."""
     def action():
+        from .store.users import add_user
+
         user, token = add_user(_store(), name, role, facility, party)
         if as_json:
             _emit({"id": user.id, "name": user.name, "role": user.role, "facilities": user.facilities,
@@ -663,6 +719,8 @@ def users_add(name: str = typer.Argument(...), role: str = typer.Option(..., "--
 def users_list(as_json: bool = JsonOpt):
     """The users, their roles and facilities (never their tokens)."""
     def action():
+        from .store.users import list_users
+
         users = list_users(_store())
         if as_json:
             _emit({"users": [{"id": u.id, "name": u.name, "role": u.role, "facilities": u.facilities}
@@ -701,6 +759,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 record_it: bool = typer.Option(False, "--record", help="append the report to a stored facility"),
                 unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
+    from . import projection as out
     from .agreement.kinds_eligibility import Eligibility
     from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
     from .portfolio.rules import LABELS, EligibilityRules, certificate
@@ -797,6 +856,7 @@ def portfolio_generate(facilities: int = typer.Option(..., "--facilities", min=1
                        seed: int = typer.Option(1, "--seed"), out: Path = typer.Option(..., "--out"),
                        as_of: str = typer.Option("2024-03-31", "--as-of", help="the day of the aging")):
     """A synthetic book: a facility folder per borrower and the book's aging (docs/eligibility.md)."""
+    from . import projection as out
     from .portfolio.book import write_facility_book
 
     def action():
@@ -882,6 +942,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
 
 
 def out_row(r) -> dict:
+    from . import projection as out
+
     return out.plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
                       "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
                       "availability": r.availability, "overadvance": r.overadvance,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from .core.money import ZERO, money_human, money_str, number_str, percent_str
 from .engine.charges import Charge
 from .engine.covenants import TestResult
+from .engine.explain import Explanation
 from .engine.fees import FeeState, waiver_text
 from .engine.results import (
     AvailabilityResult,
@@ -52,7 +53,7 @@ def figure_value(f: Figure | None) -> str | None:
 
 # --- status --------------------------------------------------------------------------------------
 
-def status_json(s: Status, *, explanations: dict | None = None) -> dict:
+def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None) -> dict:
     """The general form, with every named figure of the facility also at the top (the seed's keys)."""
     out: dict = {"as_of": s.as_of.isoformat()}
     out.update({f.id: figure_value(f) for f in s.figures})
@@ -80,7 +81,7 @@ def status_json(s: Status, *, explanations: dict | None = None) -> dict:
     if len(s.borrowing_bases) > 1:
         out["borrowing_bases"] = [_base_json(b) for b in s.borrowing_bases]
     if explanations is not None:
-        out["explanation"] = explanations
+        out["explanation"] = {name: tree.to_dict() for name, tree in explanations.items()}
     return out
 
 
@@ -275,12 +276,13 @@ def status_answer(engine, day: date, *, explain: bool = False) -> dict:
     return status_json(result, explanations=status_explanations(engine, result) if explain else None)
 
 
-def status_explanations(engine, result: Status) -> dict:
+def status_explanations(engine, result: Status) -> dict[str, Explanation]:
+    """The explanation of each figure a status leads with, computed once for JSON and for people alike."""
     names = [a.id for a in result.availabilities] + (["overadvance", "overadvance_limit"]
                                                      if result.overadvances else [])
     if result.interest_accrued_unpaid is not None:
         names.append("interest")
-    return {n: engine.explain(n, result.as_of).to_dict() for n in names}
+    return {n: engine.explain(n, result.as_of) for n in names}
 
 
 def period_problem(start: date, end: date, max_days: int) -> str | None:

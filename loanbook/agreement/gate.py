@@ -18,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import fidelity_check
-from .model import Agreement
+if TYPE_CHECKING:
+    from .check import Finding
+    from .model import Agreement
 
 CACHE_ENV = "LOANBOOK_CACHE"  # a folder for the check's outcomes (default: the user's cache folder)
 
@@ -84,6 +86,13 @@ def unchecked_line(facility: str, result: Outcome) -> str:
 
 
 _MEMORY: dict[str, Outcome] = {}
+
+
+def fidelity_check(agreement: Agreement) -> list[Finding]:
+    """The check itself, loaded when a facility's outcome is not kept yet (its reader compiles many patterns)."""
+    from .check import fidelity_check as check
+
+    return check(agreement)
 
 
 @cache

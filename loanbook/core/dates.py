@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-import QuantLib as ql
-
 from .money import shown
 
 _ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -76,10 +74,6 @@ def days(start: date, end: date):
         day += timedelta(days=1)
 
 
-def _ql(day: date) -> ql.Date:
-    return ql.Date(day.day, day.month, day.year)
-
-
 # Day bases: every basis here counts actual days; the year is 360, 365, or the calendar year's own length
 # (365 or 366: "a year of 365 or 366 days, as the case may be"), which makes a period that crosses
 # January 1 two periods.
@@ -105,16 +99,21 @@ def year_length(basis: str, year: int | None = None) -> Decimal:
 
 
 @lru_cache(maxsize=1)
-def _fed_calendar() -> ql.Calendar:
+def _fed_calendar():
     # The Federal Reserve calendar: right for 1999-2003, unlike holidays.US (which closes the Friday
-    # before a Saturday holiday; the Fed does not).
-    return ql.UnitedStates(ql.UnitedStates.FederalReserve)
+    # before a Saturday holiday; the Fed does not). QuantLib is imported here, by the first question that
+    # needs a business day: most commands never do, and its import is a tenth of a second.
+    import QuantLib as ql
+
+    return ql, ql.UnitedStates(ql.UnitedStates.FederalReserve)
 
 
 def is_business_day(day: date) -> bool:
-    return _fed_calendar().isBusinessDay(_ql(day))
+    ql, calendar_ = _fed_calendar()
+    return calendar_.isBusinessDay(ql.Date(day.day, day.month, day.year))
 
 
 def next_business_day(day: date) -> date:
-    adjusted = _fed_calendar().adjust(_ql(day), ql.Following)
+    ql, calendar_ = _fed_calendar()
+    adjusted = calendar_.adjust(ql.Date(day.day, day.month, day.year), ql.Following)
     return date(adjusted.year(), adjusted.month(), adjusted.dayOfMonth())

@@ -7,11 +7,13 @@ with the field named, instead of becoming a wrong number.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 CENT = Decimal("0.01")
 # Rounding for display and reports runs in its own context, so a caller's context cannot change a figure.
 ROUNDING = Context(prec=60, rounding=ROUND_HALF_UP)
+# The engine's own context: whatever context a caller has set, every figure is computed the same way.
+ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 

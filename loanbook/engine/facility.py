@@ -10,13 +10,13 @@ import functools
 from bisect import bisect_right
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal, localcontext
 
 from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
-from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
+from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
 from .charges import Charges
 from .covenants import Covenants
@@ -33,7 +33,6 @@ from .pricing import Pricing
 from .results import DECISIONS, REFUSED, Breach, Decision, LenderShare, Obligation, Payoff, Reason, Status
 
 _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
-ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
 MAX_GRAPHS = 4096            # days whose figure graph a facility keeps

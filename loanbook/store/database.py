@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event, make_url
+
+if TYPE_CHECKING:  # SQLAlchemy and Alembic load with the store, not with every command
+    from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -27,12 +27,16 @@ def default_url() -> str:
 
 def safe_url(url: str) -> str:
     """The URL as it may be shown: without its password."""
+    from sqlalchemy import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 def connect(url: str) -> Engine:
     """An engine for the store. SQLite: WAL (readers never wait for the writer), foreign keys on, a writer
     waits up to 30 s for another; a writing transaction takes the write lock when it begins."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
@@ -58,24 +62,32 @@ def connect(url: str) -> Engine:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (the newest by default); a store already there is left as it is."""
+    from alembic import command
+
     config = _config()
     with engine.connect() as connection:
         connection.execution_options(writing=True)  # SQLite: the write lock from the start (BEGIN IMMEDIATE)

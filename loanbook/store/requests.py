@@ -19,15 +19,13 @@ from ..engine.facility import Facility
 from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY
 from ..projection import reason_text
 from . import schema
+from .errors import Conflict
 from .store import Store
 
 
 class NoSuchRequest(LookupError):
     """No advance request of that number for that facility."""
 
-
-class Conflict(Exception):
-    """A request that cannot be decided as asked (already decided, or no longer within the limit)."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from ..market import shipped_prime_series
 from . import schema
 from .chain import event_hash, files_hash, sha256
 from .database import connect, default_url, upgrade
+from .errors import NotStored
 from .records import EventRow, body_text, body_value
 
 EVENTS_FILE = "events.yaml"
@@ -43,13 +44,6 @@ MAX_FILES = 2_000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_BATCH = 50_000  # events in one append
 
-
-class NotStored(LookupError):
-    """No facility of that id in the store."""
-
-    def __init__(self, facility_id: str):
-        super().__init__(f"no facility {facility_id!r} in the store")
-        self.facility_id = facility_id
 
 
 @dataclass(frozen=True)
