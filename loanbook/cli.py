@@ -797,7 +797,6 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                      "evidence": {"aging_sha256": sha256(data), "aging_file": aging.name,
                                   "certificate": answer},
                      "note": f"computed from {aging.name} by loanbook bbc compute"}
-            _not_recorded_already(stored, event)
             recorded = _store().record(stored, [event], by=who(), source=str(aging))
         if as_json:
             _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
@@ -826,22 +825,6 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
     _run(action)
-
-
-def _not_recorded_already(facility_id: str, event: dict) -> None:
-    """The same aging's report for the same day and value, still standing in the record (not voided or
-    superseded), is refused: recording it again would be a second report of one certificate."""
-    from .store.records import body_value
-
-    rows = [(row, body_value(row.body)) for row in _store().event_rows(facility_id)]
-    replaced = {body.get("supersedes") for _, body in rows}
-    for row, body in rows:
-        if row.type != "borrowing_base_report" or row.key in replaced:
-            continue
-        if (body.get("date") == event["date"] and body.get("values") == event["values"]
-                and (body.get("evidence") or {}).get("aging_sha256") == event["evidence"]["aging_sha256"]):
-            raise BadInput(f"this aging's report for {event['date']} is already recorded, as event {row.seq} "
-                           f"({row.key}) of {facility_id}: nothing appended")
 
 
 # --- the loan book ------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -49,7 +50,16 @@ THREADS = 4  # requests answered at once in one server process
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 FacilityId = Annotated[str, Path(max_length=64, description="a stored facility's id")]
-AsOf = Annotated[str, Query(description="ISO date: the figures at the end of this day", examples=["2002-10-15"])]
+def _iso(name: str):
+    """A query's ISO date, read by the project's one date parser (1901-01-01 to 2199-12-31, YYYY-MM-DD only)."""
+    return BeforeValidator(lambda value: parse_iso_date(value, what=name))
+
+
+AsOf = Annotated[date, Query(description="ISO date: the figures at the end of this day", examples=["2002-10-15"]),
+                 _iso("as_of")]
+On = Annotated[date, Query(description="ISO date of the payoff", examples=["2002-12-31"]), _iso("on")]
+From = Annotated[date, Query(alias="from", description="ISO date: the first day"), _iso("from")]
+To = Annotated[date, Query(alias="to", description="ISO date: the last day"), _iso("to")]
 KnownAt = Annotated[str | None, Query(description="ISO date-time: the record as known then (UTC unless it names "
                                                   "a zone)")]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="a retry with the same key and body "
@@ -115,11 +125,12 @@ def create_app(store: Store | None = None) -> FastAPI:
     # --- who is asking ----------------------------------------------------------------------------------
 
     # The checks are coroutines: FastAPI would run each plain function in a worker thread, a hop per check.
-    async def user(authorization: Annotated[str | None, Header(description="Bearer <token>")] = None) -> User:
-        scheme, _, token = (authorization or "").partition(" ")
-        token = token.strip()
+    bearer = HTTPBearer(auto_error=False, description="a user's token, as `loanbook users add` printed it")
+
+    async def user(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
+        token = credentials.credentials.strip() if credentials else ""
         found = None
-        if scheme.lower() == "bearer" and token:
+        if token:
             found = authenticator.remembered(token) or await run_in_threadpool(authenticator.user, token)
         if found is None:
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
@@ -165,7 +176,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         return Response(body, media_type="application/json")
 
     def may_skip_check(caller: User, unchecked: bool) -> None:
-        if unchecked and caller.role != "agent":
+        if unchecked and not caller.may_skip_check():
             raise HTTPException(403, "only the agent may ask for an answer unchecked")
 
     def passes_check(replay: Facility, facility_id: str, unchecked: bool) -> bool:
@@ -178,17 +189,11 @@ def create_app(store: Store | None = None) -> FastAPI:
                                       "differences": result.differences, "first": result.first})
         return result.passed
 
-    def lenders_seen(caller: User, facility_id: str) -> Callable[[list], list]:
-        """The Agent sees every Lender's share, a lender its own, the borrower none (the split is the Lenders')."""
-        party = caller.party(facility_id)
-        return lambda rows: [x for x in rows if caller.role == "agent" or (caller.role == "lender"
-                                                                            and x["party"] == party)]
-
     # --- facilities and their figures --------------------------------------------------------------------
 
     @app.get("/facilities", summary="The facilities the caller may read")
     def facilities(caller: Caller) -> dict:
-        return {"facilities": [_shown(out.stored_json(f), caller) for f in store.facilities()
+        return {"facilities": [caller.shown(out.stored_json(f)) for f in store.facilities()
                                if caller.may_read(f.id)]}
 
     @app.get("/facilities/{facility_id}", summary="One facility: its name, events and chain head")
@@ -196,62 +201,63 @@ def create_app(store: Store | None = None) -> FastAPI:
         stored = store.get(facility_id)
         if stored is None:
             raise HTTPException(403, NOT_PERMITTED)
-        return _shown(out.stored_json(stored), caller)
+        return caller.shown(out.stored_json(stored))
 
     @app.get("/facilities/{facility_id}/status", summary="As `loanbook status --json`")
     async def status(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
                      explain: bool = False, unchecked: Unchecked = False) -> Response:
-        day, seen = _day(as_of, "as_of"), lenders_seen(caller, facility_id)
+        day = as_of
 
         def compute(replay: Facility) -> dict:
             answer = out.status_answer(replay, day, explain=explain)
-            return {**answer, "lenders": seen(answer["lenders"])}
+            return {**answer, "lenders": caller.lenders_seen(facility_id, answer["lenders"])}
         return await answered(facility_id, known_at, ("status", day, explain, caller.role,
                                                       caller.party(facility_id)), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/share", summary="The caller's share (a lender), or every share (the agent)")
     async def share(facility_id: FacilityId, caller: Annotated[User, Depends(role("agent", "lender"))], as_of: AsOf,
                     known_at: KnownAt = None, unchecked: Unchecked = False) -> Response:
-        day, seen = _day(as_of, "as_of"), lenders_seen(caller, facility_id)
+        day = as_of
 
         def compute(replay: Facility) -> dict:
-            return {"as_of": day.isoformat(), "lenders": seen(out.status_answer(replay, day)["lenders"])}
+            return {"as_of": day.isoformat(),
+                    "lenders": caller.lenders_seen(facility_id, out.status_answer(replay, day)["lenders"])}
         return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute,
                               caller, unchecked)
 
     @app.get("/facilities/{facility_id}/fees", summary="As `loanbook fees --json`")
     async def fees(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
                    unchecked: Unchecked = False) -> Response:
-        day = _day(as_of, "as_of")
+        day = as_of
         return await answered(facility_id, known_at, ("fees", day), lambda replay: out.fees_answer(replay, day),
                               caller, unchecked)
 
     @app.get("/facilities/{facility_id}/obligations", summary="As `loanbook obligations --json`")
     async def obligations(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
                           unchecked: Unchecked = False) -> Response:
-        day = _day(as_of, "as_of")
+        day = as_of
         return await answered(facility_id, known_at, ("obligations", day),
                               lambda replay: out.obligations_answer(replay, day), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/covenants", summary="As `loanbook covenants --json`")
     async def covenants(facility_id: FacilityId, caller: Reader, as_of: AsOf, known_at: KnownAt = None,
                         unchecked: Unchecked = False) -> Response:
-        day = _day(as_of, "as_of")
+        day = as_of
         return await answered(facility_id, known_at, ("covenants", day),
                               lambda replay: out.covenants_answer(replay, day), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/payoff", summary="As `loanbook payoff --json`")
     async def payoff(facility_id: FacilityId, caller: Reader,
-                     on: Annotated[str, Query(description="ISO date of the payoff")], known_at: KnownAt = None,
+                     on: On, known_at: KnownAt = None,
                      unchecked: Unchecked = False) -> Response:
-        day = _day(on, "on")
+        day = on
         return await answered(facility_id, known_at, ("payoff", day),
                               lambda replay: out.payoff_json(replay.payoff(day)), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/explain/{figure}", summary="As `loanbook explain FIGURE --json`")
     async def explain(facility_id: FacilityId, caller: Reader, figure: Annotated[str, Path(max_length=100)],
                       as_of: AsOf, known_at: KnownAt = None, unchecked: Unchecked = False) -> Response:
-        day = _day(as_of, "as_of")
+        day = as_of
 
         def compute(replay: Facility) -> dict:
             if figure not in replay.explainable(day):
@@ -261,16 +267,16 @@ def create_app(store: Store | None = None) -> FastAPI:
         return await answered(facility_id, known_at, ("explain", figure, day), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/timeline", summary="As `loanbook timeline --json`")
-    async def timeline(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
-                       end: Annotated[str, Query(alias="to")], known_at: KnownAt = None,
+    async def timeline(facility_id: FacilityId, caller: Reader, start: From,
+                       end: To, known_at: KnownAt = None,
                        unchecked: Unchecked = False) -> Response:
         lo, hi = _period(start, end, MAX_TIMELINE_DAYS)
         return await answered(facility_id, known_at, ("timeline", lo, hi),
                               lambda replay: out.timeline_answer(replay, lo, hi), caller, unchecked)
 
     @app.get("/facilities/{facility_id}/interest", summary="As `loanbook interest --json`")
-    async def interest(facility_id: FacilityId, caller: Reader, start: Annotated[str, Query(alias="from")],
-                       end: Annotated[str, Query(alias="to")], known_at: KnownAt = None,
+    async def interest(facility_id: FacilityId, caller: Reader, start: From,
+                       end: To, known_at: KnownAt = None,
                        unchecked: Unchecked = False) -> Response:
         lo, hi = _period(start, end, MAX_STATEMENT_MONTHS * 31)
         return await answered(facility_id, known_at, ("interest", lo, hi),
@@ -392,11 +398,6 @@ def create_app(store: Store | None = None) -> FastAPI:
 
 # --- parsing what a request gives --------------------------------------------------------------------------
 
-def _shown(facility: dict, caller: User) -> dict:
-    """Where the facility was imported from is the server's business: the Agent's, not a borrower's or lender's."""
-    return facility if caller.role == "agent" else {k: v for k, v in facility.items() if k != "imported_from"}
-
-
 def _numbers(value: object, path: tuple = ()):
     """Where a JSON number is in a request's events (a bool is not one)."""
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -445,8 +446,7 @@ def _money(value: str) -> Decimal:
         raise _invalid(["body", "amount"], str(exc)) from None
 
 
-def _period(start: str, end: str, max_days: int) -> tuple[date, date]:
-    lo, hi = _day(start, "from"), _day(end, "to")
+def _period(lo: date, hi: date, max_days: int) -> tuple[date, date]:
     problem = out.period_problem(lo, hi, max_days)
     if problem:
         raise _invalid(["query", "to"], problem)

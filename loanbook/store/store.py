@@ -278,6 +278,7 @@ class Store:
             now = last  # the clock went back: a later row is never recorded before an earlier one
         parsed = events_from(rows, current.agreement, source, prior=current.events,
                              line_of=line_of or (lambda path: None))
+        _no_certificate_twice(connection, facility_id, rows, source)
         parsed = tuple(e.model_copy(update={"recorded_at": now}) for e in parsed)
         current.extended(parsed)  # refuses a history that cannot have happened, naming the request's events
         chained = _chained(list(zip(parsed, rows)), info.head_hash, info.events + 1, lambda _e: now, by)
@@ -451,6 +452,29 @@ def _stored(row) -> StoredFacility:
 def _check_id(facility_id: str, where: str) -> None:
     if not re.fullmatch(FACILITY_ID, facility_id):
         raise InputError([Problem(where, None, "id", FACILITY_ID_RULE + f"; got {facility_id!r}")])
+
+
+def _no_certificate_twice(connection: Connection, facility_id: str, rows: list, source: str) -> None:
+    """A borrowing base report computed from an aging (its evidence names the aging's SHA-256) is refused while
+    the same aging's report for the same day and values stands in the record (not voided or superseded):
+    recording it again would be a second report of one certificate, from the command line or the API alike."""
+    new = [(i, row) for i, row in enumerate(rows) if row.get("type") == "borrowing_base_report"
+           and isinstance(row.get("evidence"), dict) and row["evidence"].get("aging_sha256")]
+    if not new:
+        return
+    stored = connection.execute(select(schema.events.c.seq, schema.events.c.key, schema.events.c.type,
+                                       schema.events.c.body).where(schema.events.c.facility_id == facility_id)).all()
+    bodies = [(row, body_value(row.body)) for row in stored]
+    replaced = {body.get("supersedes") for _, body in bodies}
+    for i, row in new:
+        for old, body in bodies:
+            if old.type != "borrowing_base_report" or old.key in replaced:
+                continue
+            if (body.get("date") == row.get("date") and body.get("values") == row.get("values")
+                    and (body.get("evidence") or {}).get("aging_sha256") == row["evidence"]["aging_sha256"]):
+                raise InputError([Problem(source, f"event {i + 1}", "evidence",
+                                          f"this aging's report for {row.get('date')} is already recorded, as event "
+                                          f"{old.seq} ({old.key}) of {facility_id}: nothing appended")])
 
 
 def _chained(pairs: list, prev_hash: str, first_seq: int, recorded_at, by: str) -> list[EventRow]:

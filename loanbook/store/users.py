@@ -41,6 +41,20 @@ class User:
     def party(self, facility_id: str) -> str | None:
         return self.facilities.get(facility_id)
 
+    def lenders_seen(self, facility_id: str, rows: list[dict]) -> list[dict]:
+        """The Lenders' shares the user may see: the Agent every Lender's, a lender its own, the borrower none
+        (the split is the Lenders' business)."""
+        party = self.party(facility_id)
+        return [row for row in rows if self.role == "agent" or (self.role == "lender" and row["party"] == party)]
+
+    def shown(self, facility: dict) -> dict:
+        """A stored facility as the user may see it: where it was imported from is the Agent's business."""
+        return facility if self.role == "agent" else {k: v for k, v in facility.items() if k != "imported_from"}
+
+    def may_skip_check(self) -> bool:
+        """Only the Agent may ask for figures from terms that fail `loanbook check` (`unchecked`)."""
+        return self.role == "agent"
+
 
 def add_user(store: Store, name: str, role: str, facilities: list[str], party: str | None = None
              ) -> tuple[User, str]:
