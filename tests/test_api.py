@@ -217,3 +217,17 @@ def test_a_retry_reserialized_is_the_same_request(api, store):
                      content=b'{"events":[{"amount":"5.00","type":"advance","date":"2002-12-30"}]}')
     assert first.status_code == again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
     assert store.get("iec-2002").events == 28
+
+
+def test_a_certificate_recorded_twice_is_refused_by_the_api_too(api, store):
+    """The store's rule, not the command line's: the same aging's report for the same day and values, standing in
+    the record, is refused (422) and nothing is appended."""
+    report = {"date": "2002-12-16", "type": "borrowing_base_report",
+              "values": {"receivables_borrowing_base": "1030000.00"},
+              "evidence": {"aging_sha256": "ab" * 32, "aging_file": "aging-2002-12-16.csv"}}
+    first = api.post("/facilities/iec-2002/events", json={"events": [report]}, headers=api.as_("hsbc-ops"))
+    assert first.status_code == 201, first.text
+    before = store.get("iec-2002").events
+    again = api.post("/facilities/iec-2002/events", json={"events": [report]}, headers=api.as_("hsbc-ops"))
+    assert again.status_code == 422 and "is already recorded, as event" in again.json()["detail"][0]["msg"]
+    assert store.get("iec-2002").events == before
