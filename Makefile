@@ -5,15 +5,28 @@ BIN := $(VENV)/bin
 FACILITY := examples/iec-2002
 DEMO_STORE := $(CURDIR)/.demo/loanbook.db
 
-.PHONY: setup demo test check bench clean
+LOCK := requirements.lock
 
+.PHONY: setup lock demo test check bench clean
+
+# Every package at the version in the lock, checked against its hashes (the dev and spark extras included: the
+# tests run Spark), then loanbook itself, editable, resolving nothing more.
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# The lock again, after a change to pyproject.toml's dependencies: for Python 3.11 on Linux x86_64 (CI's), keeping
+# every version already locked that pyproject still allows. `make lock UPGRADE=--upgrade` takes the newest allowed.
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --extra spark --generate-hashes --python-version 3.11 \
+	    --python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(UPGRADE) -o $(LOCK)
 
 # The demo runs on the embedded store (a SQLite file), made afresh each time in .demo/.
 demo: export LOANBOOK_DB := $(DEMO_STORE)

@@ -75,11 +75,13 @@ def _day(value: str, option: str) -> date:
 
 
 def _engine(name: str) -> None:
-    """--engine names one of the engines the rules run on."""
-    from .portfolio.engines import ENGINES
+    """--engine names one of the engines the rules run on, and one installed here."""
+    from .portfolio.engines import ENGINES, missing
 
     if name not in ENGINES:
         raise BadInput(f"--engine is one of {', '.join(ENGINES)}, got {name!r}")
+    if problem := missing(name):
+        raise BadInput(problem)
 
 
 def _period(start: str, end: str, *, max_days: int) -> tuple[date, date]:

@@ -4,6 +4,9 @@ cluster in production), both through Ibis, so one definition of the rules serves
 Tables go in as Arrow. On Spark a table is handed over as a DataFrame with its schema given (money built
 from pandas would otherwise come back as DECIMAL(38,18)), registered as a temporary view and read with
 `con.table`.
+
+PySpark is an extra (`pip install 'loanbook[spark]'`): it is imported only when the Spark engine is used, and
+`missing` says, in one line, how to install it when it is not there.
 """
 from __future__ import annotations
 
@@ -13,8 +16,20 @@ import ibis
 import pyarrow as pa
 
 ENGINES = ("duckdb", "spark")
+SPARK_MISSING = "the spark engine needs PySpark, which is not installed: pip install 'loanbook[spark]'"
 _SPARK: list = []
 _SPARK_LOCK = threading.Lock()
+
+
+def missing(name: str) -> str | None:
+    """Why engine `name` cannot run here (one line, with the command that fixes it), or None if it can."""
+    if name != "spark":
+        return None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return SPARK_MISSING
+    return None
 
 
 class Engine:
@@ -25,6 +40,9 @@ class Engine:
         if name == "duckdb":
             self.con = ibis.duckdb.connect(threads=2)
         else:
+            problem = missing(name)
+            if problem:
+                raise ModuleNotFoundError(problem, name="pyspark")
             self.con = ibis.pyspark.connect(spark_session())
 
     def __enter__(self) -> Engine:
