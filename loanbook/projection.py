@@ -135,6 +135,9 @@ def breach_message(b: Breach) -> str:
     if b.rule == "covenant":
         return (f"{b.facts.get('label')}: {b.amount} is not {str(b.facts.get('test')).replace('_', ' ')} "
                 f"{b.limit} for the test date {b.day}")
+    if b.rule == "matured_unpaid":
+        return (f"{b.tranche}: {money_human(b.amount)} unpaid after its term ended on {b.facts.get('maturity')}: "
+                "matured, unpaid")
     if b.rule == "amortization":
         return (f"{money_human(b.amount)} of {b.tranche} principal due {b.facts.get('due')} is unpaid on {b.day}")
     return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds the {b.rule.replace('_', ' ')} "

@@ -172,6 +172,8 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                                (f"{block.id}.rate", block.rate, PERCENT, known)]
                 elif isinstance(block, TerminationFee):
                     checks.append((f"{block.id}.of", block.of, MONEY, known))
+                elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
+                    checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
                 elif isinstance(block, Covenant):
                     checks.append((f"{block.id}.measure", block.measure, block.unit, periods))
                     if block.applies_while is not None:

@@ -12,15 +12,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
-from .formula import MONEY, NUMBER, PERCENT
+from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
 from .quantity import (
+    RATE,
     AdvanceRateQuantity,
     AmountFormula,
     AmountQuantity,
@@ -29,6 +38,7 @@ from .quantity import (
     QuantityValue,
     Rate,
     figure_value,
+    parse_bounded,
 )
 
 Unit = Literal["money", "percent", "number"]
@@ -309,8 +319,23 @@ class RecurringObligation(Strict):
     counterparties: tuple[str, ...] = ()
 
 
+def _after_maturity(raw: object) -> object:
+    """`last_rate`, `default_rate`, or a rate of the agreement's own (a formula in percent)."""
+    if raw in ("last_rate", "default_rate") or isinstance(raw, Formula):
+        return raw
+    return parse_bounded(raw, RATE)
+
+
+AfterMaturity = Annotated[Union[Literal["last_rate", "default_rate"], Formula], BeforeValidator(_after_maturity),
+                          PlainSerializer(lambda v: v if isinstance(v, str) else v.text)]
+
+
 class Term(Strict):
-    """The term of the facility (or of some tranches), its renewal, and the maturity obligation at its end."""
+    """The term of the facility (or of some tranches), its renewal, the maturity obligation at its end, and the
+    rate on principal unpaid after it: the pricing of the term's last day (`last_rate`), that plus the default
+    rate's margin (`default_rate`), or a rate the agreement gives (a formula in percent). Where the agreement is
+    silent (none given) and no pricing is in force after the term, the last day's pricing is taken, and every
+    figure that uses it says it is an assumption."""
 
     kind: Literal["term"]
     initial_term_end: IsoDate
@@ -319,6 +344,7 @@ class Term(Strict):
     tranches: tuple[Name, ...] = Field(default=(), description="the tranches it ends; none: every tranche")
     advances: Literal["through_end", "before_end"] = Field(
         default="through_end", description="whether an advance may still be made on the last day of the term")
+    after_maturity: AfterMaturity | None = None
 
 
 class AmortizationInstallment(Strict):

@@ -162,7 +162,19 @@ class Facility:
         found = []
         for version, block in self.agreement.terms_in_force(Amortization, day):
             found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
-        return found + self.covenants.breaches(day)
+        return found + self.matured_unpaid(day) + self.covenants.breaches(day)
+
+    def matured_unpaid(self, day: date) -> list[Breach]:
+        """Principal still outstanding after its term ended: matured, unpaid."""
+        found = []
+        snap = self.ledger.on(day)
+        for tranche in self.agreement.vocabulary.ids("tranches"):
+            matured = self.pricing.matured(tranche, day)
+            if matured is not None and snap.loan(tranche) > ZERO:
+                version, term = matured
+                found.append(Breach("matured_unpaid", version.clause_id, day, snap.loan(tranche), ZERO, tranche,
+                                    {"maturity": term.initial_term_end}))
+        return found
 
     def require_availability(self, book: DayView) -> None:
         """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""

@@ -2,17 +2,20 @@
 
 Two kinds of clause price loans: a `pricing_grid` (an index plus a margin, by dated period) and an
 `interest_rate` (a formula of indices and figures, e.g. the greatest of several indices plus a grid's
-margin). A `default_rate` adds its margin while an Event of Default continues. A day with no pricing in
-force, or an index with no known rate, is an error naming the day and the clause: never zero interest.
+margin). A `default_rate` adds its margin while an Event of Default continues. After the term ends, principal
+still unpaid bears the rate the `term` gives after maturity; where the agreement is silent and no pricing is in
+force, the pricing of the term's last day, said to be an assumption. A day with no pricing in force otherwise,
+or an index with no known rate, is an error naming the day and the clause: never zero interest.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..agreement.kinds import PricingGrid
+from ..agreement.formula import Formula
+from ..agreement.kinds import PricingGrid, Term
 from ..agreement.kinds_pricing import DefaultRate, InterestRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
@@ -55,32 +58,75 @@ class Pricing:
         return bool(self.grids or self.formulas)
 
     def rate(self, tranche: str, day: date) -> Rate:
-        base = self._base(tranche, day)
+        matured = self.matured(tranche, day)
+        if matured is not None:
+            return self._after_maturity(tranche, day, *matured)
+        return self.rate_within_term(tranche, day)
+
+    def _plus_default(self, base: Rate, tranche: str, day: date, why: str) -> Rate:
         for version, block in self.defaults:
             if version.in_force_on(day) and (not block.tranches or tranche in block.tranches):
-                default = self.ledger.default_on(day)
-                if default is not None:
-                    margin = leaf("default margin", block.margin, f"{version.clause_id}: an Event of Default "
-                                                                   f"continues since {default.start}", unit="percent")
-                    return Rate(base.rate + block.margin, base.basis, base.version,
-                                f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
+                margin = leaf("default margin", block.margin, f"{version.clause_id}: {why}", unit="percent")
+                return Rate(base.rate + block.margin, base.basis, base.version,
+                            f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
         return base
 
-    def _base(self, tranche: str, day: date) -> Rate:
+    def matured(self, tranche: str, day: date) -> tuple[ClauseVersion, Term] | None:
+        """The term a tranche is past the end of on a day (None: within its term, or no term)."""
+        found = [(v, b) for v, b in self.agreement.terms_in_force(Term, day)
+                 if (tranche in b.tranches or not b.tranches) and day > b.initial_term_end]
+        own = [(v, b) for v, b in found if tranche in b.tranches]
+        chosen = own or found
+        return chosen[-1] if chosen else None
+
+    def _after_maturity(self, tranche: str, day: date, version: ClauseVersion, term: Term) -> Rate:
+        """Principal unpaid after the term: the rate the term gives after maturity, or, where it gives none, the
+        pricing in force (if any is) or else the pricing of the term's last day, as an assumption."""
+        end, rule = term.initial_term_end, term.after_maturity
+        if rule is None:
+            try:
+                return self.rate_within_term(tranche, day)
+            except RecordError:
+                last = self._base(tranche, day, priced_on=end)
+                note = leaf("after maturity", last.rate, f"the term ended {end} ({version.clause_id}) and the "
+                                                         "agreement gives no rate after it: the pricing of its last "
+                                                         "day is assumed", unit="percent")
+                return replace(last, formula=f"{last.formula} (the pricing of {end}, assumed after maturity)",
+                               inputs=last.inputs + (note,))
+        last = self._base(tranche, day, priced_on=end)
+        if rule == "last_rate":
+            return replace(last, formula=f"{last.formula} (the pricing of {end}, after maturity)")
+        if rule == "default_rate":
+            return self._plus_default(last, tranche, end, f"after maturity on {end} ({version.clause_id})")
+        assert isinstance(rule, Formula)
+        value, text, inputs = self.book_of(day).quantity(rule, version, f"rate of {tranche} after maturity")
+        return Rate(value * HUNDRED, last.basis, version, f"{text} (after maturity on {end})", inputs)
+
+    def rate_within_term(self, tranche: str, day: date) -> Rate:
+        """The pricing in force on the day, with the default margin while an Event of Default continues."""
+        base = self._base(tranche, day)
+        default = self.ledger.default_on(day)
+        if default is not None:
+            return self._plus_default(base, tranche, day, f"an Event of Default continues since {default.start}")
+        return base
+
+    def _base(self, tranche: str, day: date, priced_on: date | None = None) -> Rate:
+        """The pricing clause in force on `priced_on` (the day itself unless said), its indices on the day."""
+        priced_on = priced_on or day
         for version, block in reversed(self.formulas):
-            if version.in_force_on(day) and block.tranche == tranche:
+            if version.in_force_on(priced_on) and block.tranche == tranche:
                 value, text, inputs = self.book_of(day).quantity(block.rate, version, f"rate of {tranche}")
                 return Rate(value * HUNDRED, block.day_basis, version, text, inputs)
-        in_force = [(v, g) for v, g in self.grids if v.in_force_on(day)]
+        in_force = [(v, g) for v, g in self.grids if v.in_force_on(priced_on)]
         mine = [(v, g) for v, g in in_force if tranche in g.tranches] or in_force
         if not mine:
             clause = self.grids[0][0].clause_id if self.grids else (
                 self.formulas[0][0].clause_id if self.formulas else "the pricing clause")
-            raise RecordError(f"no {tranche} pricing row of {clause} is in force on {day}")
+            raise RecordError(f"no {tranche} pricing row of {clause} is in force on {priced_on}")
         version, grid = mine[-1]
-        row = grid.row_on(tranche, day)
+        row = grid.row_on(tranche, priced_on)
         if row is None:
-            raise RecordError(f"no {tranche} pricing row of {version.clause_id} is in force on {day}")
+            raise RecordError(f"no {tranche} pricing row of {version.clause_id} is in force on {priced_on}")
         index = self.indices.on(row.index, day)
         return Rate(index.rate + row.margin, grid.day_basis, version,
                     f"{index.rate}% {row.index} + {row.margin}%",
@@ -104,5 +150,7 @@ class Pricing:
             days.add(default.start)
             if default.end:
                 days.add(default.end)
+        for _, term in self.agreement.all_terms(Term):
+            days.add(term.initial_term_end + timedelta(days=1))
         days.update(date(year, 1, 1) for year in range(first.year, last.year + 2))
         return days

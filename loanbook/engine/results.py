@@ -55,7 +55,7 @@ class OveradvanceResult:
 class Breach:
     """A limit exceeded on a day: which rule, under which clause, by how much."""
 
-    rule: str          # overadvance_limit | a total ceiling's name | availability | amortization
+    rule: str          # overadvance_limit | a total ceiling's name | availability | amortization | matured_unpaid
     clause: str
     day: date
     amount: Decimal
