@@ -518,6 +518,10 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
         rows += [["interest", money_human(result.interest) if result.interest is not None else "not priced"],
                  ["fees", money_human(result.fees)], ["expenses", money_human(result.expenses)],
                  ["total", money_human(result.total)]]
+        rows += [[f"cash collateral: {part.percent}% of {money_human(part.open)} of open {part.contingent} ("
+                  f"{part.source})", money_human(part.amount)] for part in result.collateral]
+        if result.collateral:
+            rows.append(["to close (total and cash collateral)", money_human(result.to_close)])
         console.print(_table(f"Payoff on {day}", ["part", "amount"], rows, numeric=frozenset({"amount"})))
         for item in result.would_waive:
             _say(f"Paying in full on {day} waives the {item['component']} installment of "

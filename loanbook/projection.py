@@ -244,7 +244,9 @@ def obligation_json(o: Obligation) -> dict:
 def payoff_json(p: Payoff) -> dict:
     return {"on": p.on.isoformat(), "loans": plain(p.loans), "principal": money_str(p.principal),
             "interest": plain(p.interest), "fees": money_str(p.fees), "expenses": money_str(p.expenses),
-            "total": money_str(p.total), "would_waive": plain(list(p.would_waive))}
+            "total": money_str(p.total), "would_waive": plain(list(p.would_waive)),
+            "cash_collateral": money_str(p.cash_collateral), "to_close": money_str(p.to_close),
+            "cash_collateral_parts": [plain(part) for part in p.collateral]}
 
 
 # --- a command's whole answer (the CLI's --json and the API's body are the same) --------------------------

@@ -16,6 +16,7 @@ from .kinds import (
     Amortization,
     Availability,
     BorrowingBase,
+    CashCollateral,
     DeadlineObligation,
     Definitions,
     InstallmentSchedule,
@@ -251,6 +252,9 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                     refer("documents", block.document, f"{block.id}.document")
                 elif isinstance(block, Covenant):
                     refer("documents", block.certificate, f"{block.id}.certificate")
+                elif isinstance(block, CashCollateral):
+                    for name in block.contingents:
+                        refer("contingents", name, "cash_collateral.contingents")
                 elif isinstance(block, CovenantWaiver):
                     if block.covenant not in covenants:
                         problems.append(Problem(version.file, version.position, "covenant_waiver.covenant",

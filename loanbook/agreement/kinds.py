@@ -35,6 +35,7 @@ from .quantity import (
     AmountQuantity,
     CapFormula,
     CapQuantity,
+    CollateralRate,
     QuantityValue,
     Rate,
     figure_value,
@@ -347,6 +348,16 @@ class Term(Strict):
     after_maturity: AfterMaturity | None = None
 
 
+class CashCollateral(Strict):
+    """Cash put up for contingent obligations still open when the loans are paid off: a percentage of each kind's
+    open amount ("cash collateral equal to 105% of the Letter of Credit Obligations"). A percentage above 100 is
+    usual here, up to twice the amount."""
+
+    kind: Literal["cash_collateral"]
+    percent: CollateralRate
+    contingents: tuple[Name, ...] = Field(default=(), description="the contingent kinds; none: every kind")
+
+
 class AmortizationInstallment(Strict):
     due: IsoDate
     amount: Money
@@ -371,7 +382,7 @@ class Amortization(Strict):
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
-          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility],
+          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility, CashCollateral],
     Field(discriminator="kind"),
 ]
 
@@ -383,6 +394,6 @@ def kind_name(kind: type[BaseModel]) -> str:
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
          "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
-         "covenant_waiver", "eligibility")
+         "covenant_waiver", "eligibility", "cash_collateral")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -326,3 +326,5 @@ CapFormula = formula_field(CAP)
 RateFormula = formula_field(RATE)
 SettledFormula = formula_field(None)
 Rate = rate_field()
+# cash collateral for an open letter of credit: often above the whole (105%), never above twice it
+CollateralRate = rate_field(Holds(PERCENT, high=Decimal(200), what="a cash collateral percentage"))

@@ -19,6 +19,7 @@ from ..core.errors import InputError, Problem, RecordError
 from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
 from .charges import Charges
+from .collateral import cash_collateral
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
@@ -270,7 +271,10 @@ class Facility:
         fees = self._fees_owed(day, payoff=True)
         loans = {t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")}
         total = snap.principal + (interest or ZERO) + fees + snap.expenses_unpaid
-        return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive)
+        collateral = cash_collateral(self.agreement, snap, day)
+        cash = sum((part.amount for part in collateral), start=ZERO)
+        return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive,
+                      cash_collateral=cash, to_close=total + cash, collateral=collateral)
 
     def lender_shares(self, **amounts: Decimal) -> tuple[LenderShare, ...]:
         """Each Lender's pro-rata share of each amount, in cents; the last Lender takes the rounding remainder."""

@@ -130,8 +130,11 @@ class Payoff:
     interest: Decimal | None
     fees: Decimal
     expenses: Decimal
-    total: Decimal
+    total: Decimal                  # what paying in full takes (CONTRACT.md): loans, interest, fees, expenses
     would_waive: tuple[dict, ...]
+    cash_collateral: Decimal = Decimal(0)   # cash for the contingent obligations still open
+    to_close: Decimal = Decimal(0)          # total + cash_collateral: what closing the facility takes
+    collateral: tuple = ()                  # CollateralPart by contingent kind
 
 
 @dataclass(frozen=True)
