@@ -365,6 +365,9 @@ def _print_status(engine: Facility, s) -> None:
         _say(Text("BREACH", style="red"), f" {breach.clause}: {out.breach_message(breach)}")
     if not s.breaches:
         _say("No limit is breached.")
+    for late in s.past_due:
+        _say(Text("PAST DUE", style="red"), f" {late.clause}: {late.what}, {money_human(late.amount)} due {late.due} "
+                                            f"({late.days_past_due} day(s) past due)")
     for condition in s.pending_conditions:
         _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
 

@@ -31,7 +31,7 @@ from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
-from .results import DECISIONS, REFUSED, Breach, Decision, LenderShare, Obligation, Payoff, Reason, Status
+from .results import DECISIONS, REFUSED, Breach, Decision, LenderShare, Obligation, PastDue, Payoff, Reason, Status
 
 _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
@@ -156,7 +156,39 @@ class Facility:
             interest_accrued_unpaid=unpaid, expenses_unpaid=snap.expenses_unpaid, breaches=tuple(found),
             pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
-            lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)))
+            lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)),
+            past_due=self.past_due(day))
+
+    @pinned
+    def past_due(self, day: date) -> tuple[PastDue, ...]:
+        """Everything unpaid after the day it fell due, oldest first: fee installments, computed fees, scheduled
+        principal, and principal unpaid at maturity. (Interest is past due only where the agreement gives its
+        payment dates, which no kind holds yet: it is not listed.)"""
+        found: list[PastDue] = []
+
+        def late(what: str, amount: Decimal, due: date, clause: str) -> None:
+            if amount > ZERO and due < day:
+                found.append(PastDue(what, amount, due, (day - due).days, clause))
+
+        state = self.fees(day)
+        if state is not None:
+            clause = next(v.clause_id for v, b in self.agreement.all_terms(InstallmentSchedule) if b is state.terms)
+            for s in state.installments:
+                if s.status == "due":
+                    late(f"{state.terms.fee} {s.component} installment", s.amount - s.paid, s.due, clause)
+        for charge in self.charges_on(day):
+            if charge.status == "due":
+                late(f"{charge.label} from {charge.start} to {charge.end}", charge.amount - charge.paid, charge.due,
+                     charge.clause)
+        for version, block in self.agreement.terms_in_force(Amortization, day):
+            for _, breach in amortization_on(block, version, self.ledger, day):
+                if breach is not None:
+                    late(f"{block.tranche} principal installment", breach.amount, breach.facts["due"],  # type: ignore[arg-type]
+                         version.clause_id)
+        for breach in self.matured_unpaid(day):
+            late(f"{breach.tranche} principal at maturity", breach.amount, breach.facts["maturity"],  # type: ignore[arg-type]
+                 breach.clause)
+        return tuple(sorted(found, key=lambda p: (p.due, p.what)))
 
     def other_breaches(self, day: date) -> list[Breach]:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""

@@ -97,6 +97,18 @@ class Status:
     pending_conditions: tuple[ConditionState, ...]
     interpretations: tuple[dict, ...]
     lenders: tuple[LenderShare, ...]
+    past_due: tuple[PastDue, ...] = ()
+
+
+@dataclass(frozen=True)
+class PastDue:
+    """An amount unpaid after the day it was due: what it is, how much, since when, under which clause."""
+
+    what: str
+    amount: Decimal
+    due: date
+    days_past_due: int
+    clause: str
 
 
 @dataclass(frozen=True)
