@@ -1,0 +1,154 @@
+"""xlsx agings (calamine through fastexcel; python-calamine cell by cell for a column of two kinds): every cell as the
+same aging's CSV would hold it, whichever way the sheet is read. Real workbooks, written by openpyxl."""
+import math
+from datetime import date, datetime
+from decimal import Decimal as D
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from conftest import SEED
+from loanbook.core.errors import InputError
+from loanbook.portfolio.aging import read_aging
+from loanbook.portfolio.xlsx import cell_text, shown
+
+AGING = SEED / "agings" / "aging-2002-12-16.csv"
+HEADER = ["debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount"]
+
+
+def workbook(path, rows, *, title="Aging", before=()):
+    """A workbook whose sheets `before` (title, rows) come first, then the aging's sheet."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, content in (*before, (title, rows)):
+        sheet = book.create_sheet(name)
+        for row in content:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def seed_rows(amounts=float, dates=lambda d: d):
+    """The seed's aging as a sheet: its header, then each row with amounts and dates written by the functions."""
+    table = read_aging(AGING)
+    names = AGING.read_text().split("\n", 1)[0].split(",")  # the CSV's own columns
+    rows = [names]
+    for row in table.to_pylist():
+        rows.append([amounts(row[n]) if isinstance(row[n], D) else dates(row[n]) if isinstance(row[n], date)
+                     else row[n] for n in names])
+    return rows
+
+
+def test_a_column_of_two_kinds_is_read_cell_by_cell_to_the_same_table(tmp_path):
+    """Amounts as numbers beside amounts as an accounting export writes them, dates as date cells beside ISO
+    text and a date-time, ids as numbers beside text: each cell as the CSV would hold it."""
+    rows = seed_rows()
+    rows[1][5] = "$400,000.00"  # text in the amount column
+    rows[2][3] = "2002-11-01"  # text in the date column
+    rows[3][4] = datetime(2002, 12, 26, 17, 30)  # a date with a time: the time is dropped
+    mixed = workbook(tmp_path / "mixed.xlsx", rows)
+    assert read_aging(mixed).equals(read_aging(AGING))
+    numbers = seed_rows()
+    for row in numbers[1:]:
+        row[0] = 1000 + int(row[0][1:])  # debtor ids as numbers: D1 is 1001
+    as_csv = tmp_path / "numbers.csv"
+    as_csv.write_text(AGING.read_text().replace("\nD", "\n100"))
+    assert read_aging(workbook(tmp_path / "numbers.xlsx", numbers)).equals(read_aging(as_csv))
+    numbers[1][0] = "1001"  # and with one id as text, read cell by cell: the same
+    assert read_aging(workbook(tmp_path / "numbers-mixed.xlsx", numbers)).equals(read_aging(as_csv))
+
+
+def test_an_amount_of_a_formula_is_read_as_excel_shows_it_in_a_column_of_two_kinds(tmp_path):
+    rows = [HEADER, ["D1", "One", "I-1", "2002-11-01", "2002-12-01", 250000.0099999999],
+            ["D2", "Two", "I-2", "2002-11-01", "2002-12-01", "(310.50)"],
+            ["D3", "Three", "I-3", "2002-11-01", "2002-12-01", 0.1 + 0.2]]
+    aging = workbook(tmp_path / "aging.xlsx", rows)
+    assert read_aging(aging).column("amount").to_pylist() == [D("250000.01"), D("-310.50"), D("0.30")]
+
+
+def test_an_excel_error_is_refused_where_a_value_is_checked_and_read_as_text_elsewhere(tmp_path):
+    """#N/A in a flag column is not false (the invoice would count as eligible): it is refused, naming its row,
+    whether the column is otherwise booleans or text; in the name column it is the name."""
+    rows = seed_rows()
+    disputed = rows[0].index("disputed")
+    for text in (False, True):
+        flagged = [row[:] for row in rows]
+        for row in flagged[1:]:
+            row[disputed] = ("yes" if row[disputed] else "") if text else row[disputed]
+        flagged[3][disputed] = "#N/A"  # an error cell (openpyxl writes it as one): row 4 of the sheet
+        with pytest.raises(InputError, match="row 4: field 'disputed': is not true or false"):
+            read_aging(workbook(tmp_path / "flag.xlsx", flagged))
+    named = seed_rows()
+    named[1][1] = "#N/A"
+    assert read_aging(workbook(tmp_path / "name.xlsx", named)).column("debtor_name")[0].as_py() == "#N/A"
+    amount = seed_rows()
+    amount[3][5] = "#DIV/0!"
+    with pytest.raises(InputError, match="row 4: field 'amount': is not an amount"):
+        read_aging(workbook(tmp_path / "amount.xlsx", amount))
+
+
+def test_dates_as_date_cells_iso_cells_and_in_a_1904_workbook(tmp_path):
+    rows = seed_rows(dates=lambda d: datetime(d.year, d.month, d.day))
+    iso = tmp_path / "iso.xlsx"
+    workbook(iso, rows)
+    from openpyxl import load_workbook
+
+    book = load_workbook(iso)
+    for row in book.active.iter_rows(min_row=2, min_col=4, max_col=5):
+        for cell in row:
+            cell.data_type = "d"  # <c t="d"><v>2002-11-16T00:00:00</v></c>
+    book.save(iso)
+    assert read_aging(iso).equals(read_aging(AGING))
+    book = Workbook()
+    book.epoch = datetime(1904, 1, 1)  # a workbook from a Mac: serial 0 is 1904-01-01
+    for row in seed_rows():
+        book.active.append(row)
+    book.save(tmp_path / "mac.xlsx")
+    assert read_aging(tmp_path / "mac.xlsx").equals(read_aging(AGING))
+
+
+def test_an_empty_date_is_refused_as_the_csv_s_is(tmp_path):
+    rows = seed_rows()
+    rows[3][4] = None
+    with pytest.raises(InputError, match="row 4: field 'due_date': is not a date written YYYY-MM-DD"):
+        read_aging(workbook(tmp_path / "aging.xlsx", rows))
+
+
+def test_a_header_cell_written_twice_is_refused_and_blank_ones_are_not_read(tmp_path):
+    """fastexcel renames a second `amount` to `amount_1`: the name as written is checked (it was read as one more
+    column of the borrower's own, and the first amount taken)."""
+    rows = seed_rows()
+    twice = [[*row, row[5]] for row in rows]
+    with pytest.raises(InputError, match="field 'amount': appears more than once in the header"):
+        read_aging(workbook(tmp_path / "twice.xlsx", twice))
+    blank = [[*row[:2], None, *row[2:], None, "x"] if i == 0 else [*row[:2], "note", *row[2:], 5, "y"]
+             for i, row in enumerate(rows)]
+    blank[0][-1] = None
+    assert read_aging(workbook(tmp_path / "blank.xlsx", blank)).equals(read_aging(AGING))
+
+
+def test_an_empty_sheet_and_a_file_that_is_not_a_workbook_are_refused(tmp_path):
+    with pytest.raises(InputError, match=r"the sheet 'Aging' is empty"):
+        read_aging(workbook(tmp_path / "empty.xlsx", []))
+    (tmp_path / "text.xlsx").write_text("debtor_id,amount\n")
+    with pytest.raises(InputError, match="not a readable Excel workbook"):
+        read_aging(tmp_path / "text.xlsx")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                 st.decimals(min_value=-10**13, max_value=10**13, places=2).map(float),
+                 st.integers(-10**16, 10**16).map(float)))
+def test_a_column_of_numbers_shows_each_as_cell_text_does(value):
+    """The column at once (`shown`) and the rule cell by cell (`cell_text`, Excel's 15 significant digits) agree."""
+    assert shown(pa.array([value, None])).to_pylist() == [cell_text(value), ""]
+
+
+def test_numbers_shown_at_once_include_the_awkward_ones():
+    values = [0.0, -0.0, 1e-7, 5e-324, 1e16, 123456789012345.6, -0.05, 250000.0099999999, 0.1 + 0.2, 12.5,
+              1e15 - 1, 99999999999999.99]
+    assert shown(pa.array(values)).to_pylist() == [cell_text(v) for v in values]
+    assert cell_text(-0.0) == "-0" and not math.isnan(float(cell_text(5e-324)))
