@@ -1,6 +1,8 @@
 """xlsx agings (calamine through fastexcel; python-calamine cell by cell for a column of two kinds): every cell as the
-same aging's CSV would hold it, whichever way the sheet is read. Real workbooks, written by openpyxl."""
+same aging's CSV would hold it, whichever way the sheet is read; --sheet. Real workbooks, written by openpyxl."""
+import json
 import math
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal as D
 
@@ -9,14 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from typer.testing import CliRunner
 
 from conftest import SEED
+from loanbook.cli import app
 from loanbook.core.errors import InputError
 from loanbook.portfolio.aging import read_aging
 from loanbook.portfolio.xlsx import cell_text, shown
 
 AGING = SEED / "agings" / "aging-2002-12-16.csv"
 HEADER = ["debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount"]
+runner = CliRunner()
 
 
 def workbook(path, rows, *, title="Aging", before=()):
@@ -152,3 +157,62 @@ def test_numbers_shown_at_once_include_the_awkward_ones():
               1e15 - 1, 99999999999999.99]
     assert shown(pa.array(values)).to_pylist() == [cell_text(v) for v in values]
     assert cell_text(-0.0) == "-0" and not math.isnan(float(cell_text(5e-324)))
+
+
+# --- --sheet ------------------------------------------------------------------------------------------------
+
+def bbc(*args):
+    return runner.invoke(app, ["bbc", "compute", "--facility", str(SEED), "--as-of", "2002-12-16", "--json", *args])
+
+
+def test_sheet_names_the_aging_s_sheet_behind_a_cover_page(tmp_path):
+    aging = workbook(tmp_path / "aging.xlsx", seed_rows(),
+                     before=[("Cover", [["Receivables aging", "as of 2002-12-16"]])])
+    first = bbc("--aging", str(aging))
+    assert first.exit_code == 2 and "(sheet 'Cover', the first)" in first.stderr
+    named = bbc("--aging", str(aging), "--sheet", "Aging")
+    assert named.exit_code == 0, named.output
+    from_csv = json.loads(bbc("--aging", str(AGING)).stdout)
+    assert json.loads(named.stdout) == {**from_csv, "recorded": None}
+    unknown = bbc("--aging", str(aging), "--sheet", "aging")
+    assert unknown.exit_code == 2
+    assert "has no sheet 'aging'; its sheets: 'Cover', 'Aging'" in unknown.stderr
+    rows = seed_rows()
+    rows[1][0] = None  # a problem in the named sheet names it
+    named = bbc("--aging", str(workbook(tmp_path / "bad.xlsx", rows, before=[("Cover", [["x"]])])),
+                "--sheet", "Aging")
+    assert named.exit_code == 2 and "bad.xlsx (sheet 'Aging'): row 2: field 'debtor_id': is empty" in named.stderr
+
+
+def test_sheet_with_a_csv_or_parquet_aging_is_refused(tmp_path):
+    result = bbc("--aging", str(AGING), "--sheet", "Aging")
+    assert result.exit_code == 2
+    assert "a sheet is named ('Aging'), but only an xlsx workbook has sheets" in result.stderr
+    import pyarrow.parquet as pq
+
+    pq.write_table(read_aging(AGING), tmp_path / "aging.parquet")
+    assert bbc("--aging", str(tmp_path / "aging.parquet"), "--sheet", "Aging").exit_code == 2
+
+
+def test_portfolio_run_reads_the_named_sheet_of_its_aging(tmp_path):
+    """`portfolio run --aging book.xlsx --sheet Invoices`: the same rows as the book's Parquet aging."""
+    from loanbook.portfolio.book import write_facility_book
+    from loanbook.portfolio.run import folder_book, run_portfolio
+
+    day = date(2024, 3, 31)
+    parquet = write_facility_book(tmp_path / "book", facilities=2, invoices=60, seed=3, as_of=day)
+    table = read_aging(parquet, portfolio=True)
+    rows = [table.column_names]
+    for row in table.to_pylist():
+        rows.append([float(v) if isinstance(v, D) else v for v in row.values()])
+    aging = workbook(tmp_path / "aging.xlsx", rows, title="Invoices", before=[("Notes", [["read me"]])])
+    assert read_aging(aging, portfolio=True, sheet="Invoices").equals(table)
+    book = folder_book(tmp_path / "book")
+    assert [replace(r, aging=None) for r in run_portfolio(book, day, portfolio_aging=aging, aging_sheet="Invoices")] \
+        == [replace(r, aging=None) for r in run_portfolio(book, day, portfolio_aging=parquet)]
+    result = runner.invoke(app, ["portfolio", "run", "--as-of", day.isoformat(), "--book", str(tmp_path / "book"),
+                                 "--aging", str(aging), "--sheet", "Invoices", "--json"])
+    assert result.exit_code == 0, result.output
+    alone = runner.invoke(app, ["portfolio", "run", "--as-of", day.isoformat(), "--book", str(tmp_path / "book"),
+                                "--sheet", "Invoices"])
+    assert alone.exit_code == 2 and "--sheet names a sheet of the --aging file" in alone.stderr
