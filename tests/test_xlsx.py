@@ -216,3 +216,102 @@ def test_portfolio_run_reads_the_named_sheet_of_its_aging(tmp_path):
     alone = runner.invoke(app, ["portfolio", "run", "--as-of", day.isoformat(), "--book", str(tmp_path / "book"),
                                 "--sheet", "Invoices"])
     assert alone.exit_code == 2 and "--sheet names a sheet of the --aging file" in alone.stderr
+
+
+# --- a large sheet, in blocks of rows ------------------------------------------------------------------------
+
+def blocks_apply(data: bytes, block_bytes: int) -> bool:
+    """Whether the sheet is read in blocks (and not whole, because the blocks would not fit it)."""
+    from loanbook.core.workbook import check_workbook
+    from loanbook.portfolio.xlsx_blocks import Blocks
+
+    blocks = Blocks.of(data, None, block_bytes, shown)
+    assert blocks is not None
+    try:
+        check_workbook(data, "x.xlsx", limit=2**31, sink=blocks.sink)
+        return blocks.table() is not None
+    finally:
+        blocks.close()
+
+
+def both_ways(path, block_bytes=20_000):
+    """The sheet read in blocks of `block_bytes` of XML, and read whole."""
+    from loanbook.portfolio.xlsx import read_sheet
+
+    data = path.read_bytes()
+    return (read_sheet(data, path.name, None, limit=2**31, block_bytes=block_bytes),
+            read_sheet(data, path.name, None, limit=2**31, block_bytes=2**40))
+
+
+def test_a_sheet_in_blocks_is_the_sheet_read_whole(tmp_path):
+    """Header from column B, a stray note in column A far down and cells right of the header, empty rows across
+    block ends, error cells in a late block, dates, amounts, flags, a column with cells in one block only: cell for
+    cell the whole sheet's table."""
+    book = Workbook()
+    sheet = book.active
+    header = ["debtor_id", "debtor_name", None, "invoice_date", "amount", "disputed", "payable_to_debtor"]
+    for j, name in enumerate(header, start=2):
+        sheet.cell(1, j, name)
+    for i in range(2, 3200):
+        if 700 <= i < 760 or 1900 <= i < 1903:
+            continue  # rows with no cell, some where a block ends
+        values = [f"D{i % 37}", f"Debtor {i % 37} & Sons", None, date(2002, 1 + i % 12, 1 + i % 28),
+                  round(i * 12.345, 2) if i % 97 else 0.1 + 0.2, i % 5 == 0, 250.0 if 1000 < i < 1010 else None]
+        for j, value in enumerate(values, start=2):
+            sheet.cell(i, j, value)
+    sheet.cell(2500, 1, "a note in column A")
+    sheet.cell(3000, 9, "a cell right of the header")
+    sheet.cell(3100, 7, "#N/A")
+    sheet.cell(150, 3, "#REF!")
+    book.save(tmp_path / "aging.xlsx")
+    assert blocks_apply((tmp_path / "aging.xlsx").read_bytes(), 20_000)
+    (in_blocks, title), (whole, _) = both_ways(tmp_path / "aging.xlsx")
+    assert title == "Sheet" and in_blocks.column_names == whole.column_names and in_blocks.num_rows == 3198
+    assert in_blocks.equals(whole)
+
+
+def test_a_column_of_two_kinds_across_blocks_is_read_cell_by_cell(tmp_path):
+    rows = [HEADER] + [[f"D{i}", "x", f"I-{i}", date(2002, 11, 1), date(2002, 12, 1), 100.0 + i]
+                       for i in range(3000)]
+    rows[2500][5] = "(310.50)"  # text amounts only in a late block
+    aging = workbook(tmp_path / "aging.xlsx", rows)
+    assert not blocks_apply(aging.read_bytes(), 20_000)
+    (in_blocks, _), (whole, _) = both_ways(aging)
+    assert in_blocks.equals(whole) and in_blocks.column("amount")[2499].as_py() == "(310.50)"
+
+
+def test_a_generated_aging_in_blocks_is_its_csv(tmp_path):
+    """As the benchmark writes it (benchmarks/aging_xlsx.py): the same table as the CSV, read in blocks."""
+    import pyarrow.csv as pcsv
+
+    from loanbook.portfolio.generate import generate_invoices
+
+    table = pa.concat_tables(generate_invoices(1, 4000, 7, date(2024, 3, 31))).drop_columns(["facility_id"])
+    pcsv.write_csv(table, tmp_path / "aging.csv")
+    rows = [table.column_names]
+    for row in table.to_pylist():
+        rows.append([float(v) if isinstance(v, D) else v for v in row.values()])
+    aging = workbook(tmp_path / "aging.xlsx", rows)
+    assert blocks_apply(aging.read_bytes(), 50_000)
+    (in_blocks, _), (whole, _) = both_ways(aging, 50_000)
+    assert in_blocks.equals(whole)
+    from loanbook.portfolio.aging import normalize
+
+    assert normalize(in_blocks, "aging.xlsx", portfolio=False).equals(read_aging(tmp_path / "aging.csv"))
+
+
+def test_cells_far_apart_in_a_sheet_read_in_blocks_are_refused_before_a_block_holds_them(tmp_path):
+    """A cell at XFD in the middle of a large sheet: no block after it is parsed (its grid would end the process);
+    the sheet is counted whole and refused."""
+    from loanbook.portfolio.xlsx import read_sheet
+
+    rows = [HEADER] + [[f"D{i}", "x", f"I-{i}", date(2002, 11, 1), date(2002, 12, 1), 100.0 + i]
+                       for i in range(3000)]
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.active.cell(1500, 16384, 1)
+    book.active.cell(1048576, 1, 1)
+    book.save(tmp_path / "aging.xlsx")
+    with pytest.raises(InputError, match="its cells span 1,048,576 rows by 16,384 columns"):
+        read_sheet((tmp_path / "aging.xlsx").read_bytes(), "aging.xlsx", None, limit=2**31, block_bytes=20_000)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 
 import numpy as np
@@ -27,9 +28,13 @@ _CELL = re.compile(rb'<(?:\w+:)?(row|c)[\s>/]([^>]*)')
 _R, _EQ, _QUOTE, _SPACE, _LT, _GT, _COLON, _C = (ord(c) for c in 'r=" <>:c')
 
 
-def check_workbook(data: bytes, name: str, *, limit: int) -> None:
+def check_workbook(data: bytes, name: str, *, limit: int,
+                   sink: Callable[[str], Callable[[bytes, bool], None] | None] | None = None) -> None:
     """Refuse the workbook if a part holds a DTD, if its parts inflate beyond `limit` bytes, or if a worksheet's
-    cells span more than MAX_CELLS; a file that is not a zip is left to the reader to refuse."""
+    cells span more than MAX_CELLS; a file that is not a zip is left to the reader to refuse. The parts are read
+    smallest first; `sink(part)` may give a function that is handed the part's bytes as they pass, with whether
+    its cells so far are within a grid the reader may hold, then b"" at its end: a reader can start on the largest
+    part while it is read, every other part having passed."""
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         parts = archive.infolist()
@@ -39,8 +44,9 @@ def check_workbook(data: bytes, name: str, *, limit: int) -> None:
     if declared > limit:
         raise _refuse(name, None, f"its parts inflate to {declared:,} bytes; the limit is {limit:,}")
     total = 0
-    for part in parts:
+    for part in sorted(parts, key=lambda p: p.file_size):
         span = _Span()  # of any part: a worksheet may be kept under any name the workbook's relations give
+        feed = sink(part.filename) if sink else None
         tail = b""
         try:
             with archive.open(part) as stream:
@@ -54,12 +60,16 @@ def check_workbook(data: bytes, name: str, *, limit: int) -> None:
                         raise _refuse(name, part.filename, "holds a DTD (<!DOCTYPE or <!ENTITY): a workbook has "
                                                            "none, and it is never read")
                     span.look(block)
+                    if feed:
+                        feed(chunk, span.held())
                     tail = block[-32:]
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise _refuse(name, part.filename, f"cannot be inflated: {exc}") from None
         if span.cells(archive, part) > MAX_CELLS:
             raise _refuse(name, part.filename, f"its cells span {span.rows:,} rows by {span.columns:,} columns, "
                                                f"more than {MAX_CELLS:,} cells")
+        if feed:
+            feed(b"", True)
 
 
 def _refuse(name: str, part: str | None, message: str) -> InputError:
@@ -98,6 +108,10 @@ class _Span:
             self.exact = True
         elif long.any():
             self.rows = max([self.rows, *(int(row) for _, row in _REF.findall(block))])
+
+    def held(self) -> bool:
+        """Whether the cells so far are certainly within MAX_CELLS (no exact count needed)."""
+        return not self.exact and self.rows * self.columns <= MAX_CELLS
 
     def cells(self, archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
         if self.exact:

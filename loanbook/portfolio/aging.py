@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 
 from ..core.errors import InputError, Problem
 from ..core.files import read_bytes
-from ..core.workbook import check_workbook
 from .xlsx import read_sheet
 
 MONEY = pa.decimal128(18, 2)
@@ -61,8 +60,7 @@ def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False, sheet: 
     if suffix == ".csv":
         table = _read_csv(data, name)
     elif suffix == ".xlsx":
-        check_workbook(data, name, limit=MAX_AGING_BYTES)
-        table, title = read_sheet(data, name, sheet)
+        table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
         # which sheet was read: a workbook whose first sheet is a cover page is said to be one
         name = f"{name} (sheet {title!r}, the first)" if sheet is None else f"{name} (sheet {title!r})"
     elif suffix == ".parquet":

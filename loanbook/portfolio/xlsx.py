@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core.errors import InputError, Problem
+from ..core.workbook import check_workbook
+from .xlsx_blocks import BLOCK_BYTES, Blocks
 
 logging.getLogger("fastexcel").setLevel(logging.ERROR)  # its notes on column types are not the user's problem
 
@@ -33,9 +35,26 @@ ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "
 _ERROR = re.compile(r"Error\((\w+)\)")
 
 
-def read_sheet(data: bytes, name: str, sheet: str | None) -> tuple[pa.Table, str]:
-    """The sheet named `sheet` (None: the first), with its title: a column per header cell, as written."""
+def read_sheet(data: bytes, name: str, sheet: str | None, *, limit: int,
+               block_bytes: int = BLOCK_BYTES) -> tuple[pa.Table, str]:
+    """The sheet named `sheet` (None: the first), with its title: a column per header cell, as written. The
+    workbook is checked first (`check_workbook`, `limit` its parts' inflated bytes); a large sheet is read in
+    blocks of rows as it is checked (`xlsx_blocks`)."""
     import fastexcel
+
+    blocks = Blocks.of(data, sheet, block_bytes, shown)
+    try:
+        check_workbook(data, name, limit=limit, sink=blocks.sink if blocks else None)
+        joined = blocks.table() if blocks else None
+    finally:
+        if blocks:
+            blocks.close()
+    if joined is not None:
+        names, columns, found_errors, title = joined
+        if not _renamed(names) and all(_typed(column.type) for column in columns):
+            arrays = [_column(column, {r: _error_text(d) for (r, c), d in found_errors.items() if c == i})
+                      for i, column in enumerate(columns)]
+            return pa.Table.from_arrays(arrays, names=names), title
 
     try:
         reader = fastexcel.read_excel(data)
