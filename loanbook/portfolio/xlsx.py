@@ -39,9 +39,7 @@ def read_sheet(data: bytes, name: str, sheet: str | None, *, limit: int,
                block_bytes: int = BLOCK_BYTES) -> tuple[pa.Table, str]:
     """The sheet named `sheet` (None: the first), with its title: a column per header cell, as written. The
     workbook is checked first (`check_workbook`, `limit` its parts' inflated bytes); a large sheet is read in
-    blocks of rows as it is checked (`xlsx_blocks`)."""
-    import fastexcel
-
+    blocks of rows as it is checked (`xlsx_blocks`), any other whole."""
     blocks = Blocks.of(data, sheet, block_bytes, shown)
     try:
         check_workbook(data, name, limit=limit, sink=blocks.sink if blocks else None)
@@ -50,26 +48,27 @@ def read_sheet(data: bytes, name: str, sheet: str | None, *, limit: int,
         if blocks:
             blocks.close()
     if joined is not None:
-        names, columns, found_errors, title = joined
+        names, columns, errors, title = joined
         if not _renamed(names) and all(_typed(column.type) for column in columns):
-            arrays = [_column(column, {r: _error_text(d) for (r, c), d in found_errors.items() if c == i})
-                      for i, column in enumerate(columns)]
-            return pa.Table.from_arrays(arrays, names=names), title
+            texts = {at: _error_text(detail) for at, detail in errors.items()}
+            return _table(names, columns, texts), title
+    return _whole(data, name, sheet)
+
+
+def _whole(data: bytes, name: str, sheet: str | None) -> tuple[pa.Table, str]:
+    import fastexcel
 
     try:
         reader = fastexcel.read_excel(data)
         titles = reader.sheet_names
     except fastexcel.FastExcelError as exc:
         raise InputError([Problem(name, None, None, f"not a readable Excel workbook: {exc}")]) from None
-    if sheet is None:
-        if not titles:
-            raise InputError([Problem(name, None, None, "the workbook has no sheet")])
-        title = titles[0]
-    elif sheet in titles:
-        title = sheet
-    else:
+    if sheet is not None and sheet not in titles:
         raise InputError([Problem(name, None, None, f"has no sheet {sheet!r}; its sheets: "
                                                     + ", ".join(repr(t) for t in titles))])
+    if not titles:
+        raise InputError([Problem(name, None, None, "the workbook has no sheet")])
+    title = sheet if sheet is not None else titles[0]
     try:
         try:
             loaded = reader.load_sheet(title, schema_sample_rows=None, dtype_coercion="strict")
@@ -79,17 +78,20 @@ def read_sheet(data: bytes, name: str, sheet: str | None, *, limit: int,
         batch, found = loaded.to_arrow_with_errors()
     except fastexcel.FastExcelError as exc:
         raise InputError([Problem(name, None, None, f"not a readable Excel workbook: {exc}")]) from None
-    columns = loaded.available_columns()
+    columns = loaded.selected_columns
     if not columns:
         raise InputError([Problem(name, None, None, f"the sheet {title!r} is empty")])
     errors = {(e.position[0] - 1, e.position[1]): _error_text(e.detail)
               for e in (found.errors if found else []) if e.position[0] >= 1}
     names = [c.name if c.column_name_from != "generated" else "" for c in columns]
-    if uniform and not _renamed(names) and all(_typed(batch.column(i).type) for i in range(len(names))):
-        arrays = [_column(batch.column(i), {r: t for (r, c), t in errors.items() if c == i})
-                  for i in range(len(names))]
-        return pa.Table.from_arrays(arrays, names=names), title
+    if uniform and not _renamed(names) and all(_typed(column.type) for column in batch.columns):
+        return _table(names, batch.columns, errors), title
     return _cell_by_cell(data, title, errors), title
+
+
+def _table(names: list[str], columns, errors: dict[tuple[int, int], str]) -> pa.Table:
+    return pa.Table.from_arrays([_column(column, {r: t for (r, c), t in errors.items() if c == i})
+                                 for i, column in enumerate(columns)], names=names)
 
 
 def _renamed(names: list[str]) -> bool:
