@@ -169,32 +169,23 @@ def cell_text(value) -> str:
 
 
 def shown(values: pa.Array) -> pa.Array:
-    """Doubles as `cell_text` writes them, a column at once. A double that is exactly the nearest to n / 10**k
-    (n of at most 15 digits, k up to 2: any amount in cents) shows as that decimal, since 15 significant digits
-    reach it; the others (250000.0099999999, 0.1 + 0.2) go one by one through `cell_text`. A null is ''."""
-    x = values.to_numpy(zero_copy_only=False).astype(np.float64)  # nulls are NaN, and stay null
-    left = np.isfinite(x)
-    fast = left & ~((x == 0) & np.signbit(x))  # -0.0 shows as -0: one by one
-    out = pa.nulls(len(x), pa.string())
-    for places in (0, 1, 2):
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = np.rint(x * 10.0**places)
-            exact = fast & (np.abs(scaled) < 1e15) & (scaled / 10.0**places == x)
-        if exact.any():
-            out = pc.replace_with_mask(out, pa.array(exact), _decimal(scaled[exact].astype(np.int64), places))
-        left &= ~exact
-        fast &= ~exact
+    """Doubles as `cell_text` writes them, a column at once. A double that is exactly the nearest to c / 100 (c
+    of at most 15 digits: any amount in cents below 10^13) shows as that decimal, since 15 significant digits reach
+    it; the others (250000.0099999999, 0.1 + 0.2) go one by one through `cell_text`. A null is ''."""
+    x = values.to_numpy(zero_copy_only=False).astype(np.float64)  # nulls are NaN: neither fast nor left
+    with np.errstate(over="ignore", invalid="ignore"):
+        cents = np.rint(x * 100)
+        fast = (np.abs(cents) < 1e15) & (cents / 100 == x) & ~((x == 0) & np.signbit(x))  # -0.0 shows as -0
+    n = np.where(fast, np.abs(cents), 0).astype(np.int64)
+    text = pc.binary_join_element_wise(pc.cast(pa.array(n // 100), pa.string()), pc.take(_CENTS, pa.array(n % 100)),
+                                       "")
+    text = pc.if_else(pa.array(cents < 0), pc.binary_join_element_wise("-", text, ""), text)
+    out = pc.if_else(pa.array(fast), text, pa.scalar(None, pa.string()))
+    left = np.isfinite(x) & ~fast
     if left.any():
         out = pc.replace_with_mask(out, pa.array(left), pa.array([cell_text(v) for v in x[left].tolist()],
                                                                  pa.string()))
     return pc.fill_null(out, "")
 
 
-def _decimal(n: np.ndarray, places: int) -> pa.Array:
-    """The integers n as the text of n / 10**places: (12345, 2) is 123.45, (-5, 1) is -0.5."""
-    digits = pc.cast(pa.array(np.abs(n)), pa.string())
-    if places:
-        digits = pc.utf8_lpad(digits, width=places + 1, padding="0")
-        digits = pc.binary_join_element_wise(pc.utf8_slice_codeunits(digits, 0, -places),
-                                             pc.utf8_slice_codeunits(digits, -places, 2**31 - 1), ".")
-    return pc.if_else(pa.array(n < 0), pc.binary_join_element_wise("-", digits, ""), digits)
+_CENTS = pa.array(["", *(f".{c:02d}".rstrip("0") for c in range(1, 100))])  # after the units: .05, .1, .25
