@@ -113,14 +113,15 @@ class Blocks:
                 return
             text = self.chunks[0]
         if chunk:
-            cut = max(text.rfind(b"</row>") + 6, 0)
+            end = text.rfind(b"</row>")
+            cut = end + 6 if end >= 0 else 0
             rest = text[cut:]
         else:
             cut = text.find(b"</sheetData>")
             self.fits = self.fits and cut >= 0
             cut, rest = max(cut, 0), b""
         self.chunks, self.size = [rest], len(rest)
-        if self.fits and text[:cut].strip():
+        if self.fits and text.find(b"<row", 0, cut) >= 0:
             self._submit(memoryview(text)[:cut])
 
     def _header(self, text: bytes) -> bool:
