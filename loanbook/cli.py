@@ -761,6 +761,8 @@ app.add_typer(bbc_app, name="bbc")
 @bbc_app.command("compute")
 def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "--aging", help="CSV, xlsx or Parquet"),
                 as_of: str = typer.Option(..., "--as-of"),
+                sheet: Optional[str] = typer.Option(None, "--sheet", help="the sheet of an xlsx aging (default: the "
+                                                                          "first)"),
                 collateral: Optional[str] = typer.Option(None, "--class", help="the collateral class, if several "
                                                                                 "have an eligibility definition"),
                 engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
@@ -794,8 +796,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                            + ", ".join(b.collateral for _, b in found) + ")")
         version, terms = found[0]
         data = aging_bytes(aging)
-        invoices = rows_of(aging_from_bytes(data, str(aging)), {agreement.facility_id, stored or agreement.facility_id},
-                           str(aging))
+        invoices = rows_of(aging_from_bytes(data, str(aging), sheet=sheet),
+                           {agreement.facility_id, stored or agreement.facility_id}, str(aging))
         cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
         answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
         recorded = None
@@ -866,6 +868,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                                                                            "the store's facilities)"),
                   aging: Optional[Path] = typer.Option(None, "--aging", help="one aging for many facilities (a "
                                                                              "facility_id column)"),
+                  sheet: Optional[str] = typer.Option(None, "--sheet", help="the sheet of an xlsx --aging (default: "
+                                                                            "the first)"),
                   engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
                   out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
                   workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
@@ -882,6 +886,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         _engine(engine)
         if workers is not None and not 1 <= workers <= 64:
             raise BadInput(f"--workers is a number of processes from 1 to 64, got {workers}")
+        if sheet is not None and aging is None:
+            raise BadInput("--sheet names a sheet of the --aging file: give --aging")
         if book is not None:
             if not book.is_dir():
                 raise BadInput(f"--book {book}: no such folder")
@@ -894,7 +900,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         else:
             facilities, portfolio_aging = store_book(_store(), workers=workers), aging
         quiet = as_json or not sys.stderr.isatty()
-        rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, workers=workers,
+        rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, aging_sheet=sheet,
+                             workers=workers,
                              progress=(lambda items: items) if quiet else
                              (lambda items: track(items, total=len(facilities), description="facilities",
                                                   console=Console(stderr=True))), unchecked=unchecked)

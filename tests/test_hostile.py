@@ -992,6 +992,129 @@ def test_decimal_context_does_not_change_the_cli():
     assert json.loads(got.stdout) == json.loads(expected.stdout)
 
 
+# === 12. xlsx agings ===============================================================================
+# A workbook is a zip of XML parts, checked before the reader (calamine) parses any: no DTD, no part inflating
+# past the aging file's limit, no sheet spanning more cells than a reader can hold as a grid.
+
+AGING_CSV = SEED / "agings" / "aging-2002-12-16.csv"
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def aging_xlsx(path: Path, edits: dict | None = None) -> Path:
+    """The seed's aging as a workbook (openpyxl), with some parts' XML replaced by `edits[part](xml)`."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in AGING_CSV.read_text().splitlines():
+        book.active.append(line.split(","))
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            xml = source.read(part)
+            target.writestr(part.filename, (edits or {}).get(part.filename, lambda x: x)(xml))
+    return path
+
+
+def bbc_aging(path: Path, seconds: float = 30):
+    return invoke(["bbc", "compute", "--facility", SEED, "--aging", path, "--as-of", "2002-12-16"], seconds=seconds)
+
+
+def with_dtd(dtd: bytes):
+    """The part's XML with `dtd` after its declaration, and `&e;` (when the DTD defines it) in its root."""
+    def edit(xml: bytes) -> bytes:
+        head, rest = xml.split(b"?>", 1) if xml.startswith(b"<?xml") else (b"", xml)
+        return (head + b"?>" if head else b"") + dtd + rest
+    return edit
+
+
+LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+          b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]>')
+
+
+@pytest.mark.parametrize("part, dtd", [
+    pytest.param(SHEET, LAUGHS, id="billion-laughs-in-the-sheet"),
+    pytest.param("xl/workbook.xml", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', id="external-entity"),
+    pytest.param("[Content_Types].xml", b"<!doctype types>", id="lowercase-doctype"),
+    pytest.param("xl/styles.xml", b'<!ENTITY e "x">', id="entity-without-doctype"),
+    pytest.param("docProps/core.xml", b"<!DOCTYPE x>", id="a-part-no-reader-needs"),
+])
+def test_xlsx_with_a_dtd_is_refused_naming_the_part(tmp_path, part, dtd):
+    aging = aging_xlsx(tmp_path / "aging.xlsx", {part: with_dtd(dtd)})
+    refused(bbc_aging(aging), "aging.xlsx", f"part {part}", "holds a DTD")
+
+
+def test_xlsx_without_a_dtd_is_answered(tmp_path):
+    answered(bbc_aging(aging_xlsx(tmp_path / "aging.xlsx")))
+
+
+def _declared_size(path: Path, part: str, size: int) -> None:
+    """Write `size` as the part's inflated size in the zip's central directory (what a reader believes)."""
+    data = bytearray(path.read_bytes())
+    entry = data.rfind(b"PK\x01\x02", 0, data.rfind(part.encode()))
+    data[entry + 24:entry + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def test_xlsx_whose_parts_say_they_inflate_past_the_limit_is_refused(tmp_path):
+    aging = aging_xlsx(tmp_path / "aging.xlsx")
+    _declared_size(aging, SHEET, 3 * 2**30)
+    refused(bbc_aging(aging), "aging.xlsx", "its parts inflate to 3,221,", "bytes; the limit is 2,147,483,648")
+
+
+def test_xlsx_whose_part_inflates_past_what_it_says_is_refused(tmp_path):
+    """A part that says it is 100 bytes and inflates to more is not read on."""
+    aging = aging_xlsx(tmp_path / "aging.xlsx")
+    _declared_size(aging, SHEET, 100)
+    refused(bbc_aging(aging), "aging.xlsx", f"part {SHEET}", "cannot be inflated")
+
+
+def test_xlsx_sheet_inflating_a_hundredfold_within_the_limit_is_read_in_seconds(tmp_path):
+    """40 MB of spaces in a sheet's XML, from a zip of under 1 MB: within the limit, read, and quickly; past the
+    limit the parts are refused as they inflate (above)."""
+    padding = b" " * (40 * 2**20)
+    aging = aging_xlsx(tmp_path / "aging.xlsx", {SHEET: lambda xml: xml.replace(b"<sheetData>", padding +
+                                                                                  b"<sheetData>")})
+    assert aging.stat().st_size < 2**20
+    started = time.monotonic()
+    answered(bbc_aging(aging))
+    assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize("cells, expected", [
+    pytest.param(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "1,048,576 rows by 16,384 columns",
+                 id="A1-and-XFD1048576"),
+    pytest.param(b'<row r="2"><c r="AAA2"><v>1</v></c></row><row r="900000"><c r="A900000"><v>1</v></c></row>',
+                 "900,000 rows by 703 columns", id="a-wide-cell-then-a-far-row"),
+    pytest.param(b'<row r="2">' + b"<c><v>1</v></c>" * 2000 + b'</row><row r="999999"><c r="A999999"><v>1</v></c>'
+                 b"</row>", "999,999 rows by 2,000 columns", id="cells-placed-by-counting"),
+    pytest.param(b'<row r="3"><c r="A3"><v>1</v></c></row><row r="99999999"><c r="A99999999"><v>1</v></c></row>',
+                 "99,999,999 rows", id="a-row-past-excel-s-last"),
+])
+def test_xlsx_whose_cells_span_a_grid_too_large_to_hold_is_refused(tmp_path, cells, expected):
+    """The reader holds a sheet as a grid from its first cell to its last: two cells far apart, in a few kB, would
+    have it ask for hundreds of gigabytes and end the process (no traceback: the process is gone)."""
+    aging = aging_xlsx(tmp_path / "aging.xlsx", {SHEET: lambda xml: xml.replace(b"</sheetData>",
+                                                                                 cells + b"</sheetData>")})
+    refused(bbc_aging(aging), "aging.xlsx", f"part {SHEET}", "its cells span", expected)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04" + bytes(100), bytes(range(256)) * 10,
+                                     b"debtor_id,amount\n"])
+def test_xlsx_that_is_not_a_workbook_is_refused(tmp_path, content):
+    path = tmp_path / "aging.xlsx"
+    path.write_bytes(content)
+    refused(bbc_aging(path), "aging.xlsx", "not a readable Excel workbook")
+
+
+def test_xlsx_cut_short_is_refused(tmp_path):
+    aging = aging_xlsx(tmp_path / "aging.xlsx")
+    aging.write_bytes(aging.read_bytes()[:-200])
+    refused(bbc_aging(aging), "aging.xlsx")
+
+
 # === properties (hypothesis) =======================================================================
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

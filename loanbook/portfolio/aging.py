@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from ..core.errors import InputError, Problem
 from ..core.files import read_bytes
+from .xlsx import read_sheet
 
 MONEY = pa.decimal128(18, 2)
 REQUIRED = ("debtor_id", "debtor_name", "invoice_id", "invoice_date", "due_date", "amount")
@@ -39,9 +40,10 @@ _WRITTEN = r"^(-?)\$?(\(?)\$?([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,16})(\.[0-9]{1,2})?
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def read_aging(path: Path | str, *, portfolio: bool = False) -> pa.Table:
-    """An aging file as the normalized table (SCHEMA); `portfolio` requires the facility_id column."""
-    return aging_from_bytes(aging_bytes(path), str(path), portfolio=portfolio)
+def read_aging(path: Path | str, *, portfolio: bool = False, sheet: str | None = None) -> pa.Table:
+    """An aging file as the normalized table (SCHEMA); `portfolio` requires the facility_id column; `sheet` names
+    the sheet of an xlsx workbook (default: the first)."""
+    return aging_from_bytes(aging_bytes(path), str(path), portfolio=portfolio, sheet=sheet)
 
 
 def aging_bytes(path: Path | str) -> bytes:
@@ -49,14 +51,18 @@ def aging_bytes(path: Path | str) -> bytes:
     return read_bytes(Path(path), limit=MAX_AGING_BYTES, what="aging file")
 
 
-def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False) -> pa.Table:
+def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False, sheet: str | None = None) -> pa.Table:
     """An aging from its content (a file, or a file the store keeps); its kind from the name's suffix."""
     suffix = Path(name).suffix.lower()
+    if sheet is not None and suffix != ".xlsx":
+        raise InputError([Problem(name, None, None, f"a sheet is named ({sheet!r}), but only an xlsx workbook "
+                                                    "has sheets")])
     if suffix == ".csv":
         table = _read_csv(data, name)
     elif suffix == ".xlsx":
-        table, sheet = _read_xlsx(data, name)
-        name = f"{name} (sheet {sheet!r}, the first)"  # a workbook whose first sheet is a cover page: said
+        table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
+        # which sheet was read: a workbook whose first sheet is a cover page is said to be one
+        name = f"{name} (sheet {title!r}, the first)" if sheet is None else f"{name} (sheet {title!r})"
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -101,46 +107,6 @@ def _read_csv(data: bytes, name: str) -> pa.Table:
             column_types={column: pa.string() for column in names}, strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError([Problem(name, None, None, f"not a readable CSV file: {exc}")]) from None
-
-
-def _read_xlsx(data: bytes, name: str) -> tuple[pa.Table, str]:
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
-        raise InputError([Problem(name, None, None, f"not a readable Excel workbook: {exc}")]) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise InputError([Problem(name, None, None, "the first sheet is empty")])
-    names = [str(h).strip() if h is not None else "" for h in header]
-    columns: list[list[str]] = [[] for _ in names]
-    for row in rows:
-        for i in range(len(names)):
-            value = row[i] if i < len(row) else None
-            columns[i].append(_cell_text(value))
-    book.close()
-    table = pa.Table.from_arrays([pa.array(values, pa.string()) for values in columns], names=names)  # as written
-    return table, sheet.title
-
-
-def _cell_text(value) -> str:
-    """A cell as the text a CSV would hold: dates as ISO dates, numbers as their decimal digits."""
-    if value is None:
-        return ""
-    if hasattr(value, "date") and callable(value.date):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):  # Excel keeps a number as a double and shows it to 15 significant digits:
-        return format(Decimal(format(value, ".15g")), "f")  # 250000.0099999999 is the 250,000.01 it shows
-    return str(value).strip()
 
 
 # --- checking and normalizing ------------------------------------------------------------------------------

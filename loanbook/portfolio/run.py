@@ -166,13 +166,14 @@ def latest(names: list[str], day: date) -> str | None:
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items,
-                  unchecked: bool = False) -> list[PortfolioRow]:
+                  unchecked: bool = False, aging_sheet: str | None = None) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
-    records are read on every core (`workers`: how many processes; 1 runs them here). A book with a facility
-    that fails `loanbook check` computes nothing (FailsCheck) unless `unchecked`; its rows then say so."""
+    records are read on every core (`workers`: how many processes; 1 runs them here). `aging_sheet` names the sheet
+    of an xlsx `portfolio_aging` (default: the first). A book with a facility that fails `loanbook check` computes
+    nothing (FailsCheck) unless `unchecked`; its rows then say so."""
     failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
     if failing and not unchecked:
         first = next(iter(failing))
@@ -181,14 +182,14 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
         raise FailsCheck(f"{first}{others}", failing[first])
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
-        rows = _run(book, day, engine, portfolio_aging, compiled, workers, progress)
+        rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
     finally:
         gc.unfreeze()
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
 
 
-def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, compiled: bool,
-         workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
+def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, aging_sheet: str | None,
+         compiled: bool, workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
@@ -198,7 +199,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
     if portfolio_aging is not None:
-        shared = read_aging(portfolio_aging, portfolio=True)
+        shared = read_aging(portfolio_aging, portfolio=True, sheet=aging_sheet)
         tables.append(shared)
         present = set(pc.unique(shared.column("facility_id")).to_pylist())
         sources = {f: portfolio_aging.name for f in rules if f in present}
