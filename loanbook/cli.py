@@ -838,6 +838,47 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     _run(action)
 
 
+# --- market data --------------------------------------------------------------------------------------------
+
+rates_app = typer.Typer(no_args_is_help=True, help="Index histories from a rate service's CSV.")
+app.add_typer(rates_app, name="rates")
+
+
+@rates_app.command("import")
+def rates_import(file: Path = typer.Argument(..., help="a CSV: a date column, then a rate column ('.' for no "
+                                                      "value), as FRED publishes SOFR or DPRIME"),
+                 facility: Path = FacilityOpt, index: str = typer.Option(..., "--index", help="the declared index"),
+                 source: Optional[str] = typer.Option(None, "--source", help="where the rates come from (default: "
+                                                                              "the file's name)"),
+                 as_json: bool = JsonOpt):
+    """An index's history into a facility: its rate file (a folder) or its record (the store, as index_rate
+    events)."""
+    from .market.rate_csv import index_events, into_folder, read_rate_csv
+
+    def action():
+        said = source if source is not None else f"{file.name} ({file.stem} as published)"
+        if not said or len(said) > 300 or not said.isprintable():
+            raise BadInput("--source is 1 to 300 printable characters")
+        history = read_rate_csv(file)
+        stored = _stored_id(facility)
+        written, recorded = None, None
+        if stored is None:
+            written = into_folder(facility, index, history, said)
+        else:
+            recorded = _store().record(stored, index_events(index, history, said), by=who(), source=str(file))
+        first, last = history.changes[0][0], history.known_through
+        if as_json:
+            from . import projection as out
+
+            _emit({"index": index, "changes": len(history.changes), "from": first.isoformat(),
+                   "known_through": last.isoformat(), "written": str(written) if written else None,
+                   "recorded": out.recorded_json(recorded) if recorded else None})
+            return
+        where = f"written to {written}" if written else f"recorded in {stored}"
+        _say(f"{index}: {len(history.changes)} change(s) from {first}, known through {last}; {where}")
+    _run(action)
+
+
 # --- the loan book ------------------------------------------------------------------------------------
 
 portfolio_app = typer.Typer(no_args_is_help=True, help="The whole loan book at once: generate one, run one.")
