@@ -5,6 +5,7 @@ import json
 from datetime import date
 from decimal import Decimal as D
 
+from test_hostile import refused
 from typer.testing import CliRunner
 
 from conftest import DNOW, copy_of
@@ -13,7 +14,6 @@ from loanbook.cli import app
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import parse_events
 from loanbook.market import shipped_prime_series
-from test_hostile import refused
 
 runner = CliRunner()
 FRED = """observation_date,DFF
