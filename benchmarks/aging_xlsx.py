@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -31,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
-from report import machine, other_work, write_section  # noqa: E402
+from report import machine, other_work, peak_rss, run_child, write_section  # noqa: E402
 
 CACHE = Path("/tmp/loanbook-bench")
 SEED = 20240331
@@ -152,29 +150,6 @@ def measure(method: str, path: Path, out: Path) -> None:
                                "digest": hashlib.sha256(sink.getvalue()).hexdigest()}))
 
 
-def peak_rss() -> int:
-    """This process's peak resident set size in bytes (VmHWM), as benchmarks/borrowing_base.py reads it."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def run_child(method: str, path: Path) -> dict:
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = Path(handle.name)
-    try:
-        process = subprocess.run([sys.executable, __file__, "--measure", method, "--file", str(path),
-                                  "--out", str(out)], cwd=ROOT)
-        if process.returncode != 0:
-            return {"error": f"exit {process.returncode}"}
-        return json.loads(out.read_text())
-    finally:
-        out.unlink(missing_ok=True)
-
-
 # --- the parent --------------------------------------------------------------------------------------------
 
 def run(sizes: list[tuple[int, tuple[str, ...]]], repeat: int) -> list[dict]:
@@ -187,7 +162,7 @@ def run(sizes: list[tuple[int, tuple[str, ...]]], repeat: int) -> list[dict]:
         for attempt in range(repeat):
             for method in methods:
                 with other_work() as other:
-                    answer = run_child(method, csv if method == "csv" else xlsx)
+                    answer = run_child(__file__, method, "--file", str(csv if method == "csv" else xlsx))
                 answer["other"] = other["share"]
                 runs[method].append(answer)
                 shown = (f"{answer['seconds']:.2f} s ({answer['cpu']:.2f} s of CPU), peak "

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -32,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
-from report import machine, other_work, write_section  # noqa: E402
+from report import machine, other_work, peak_rss, run_child, write_section  # noqa: E402
 
 CACHE = Path("/tmp/loanbook-bench")
 SEED = 20240331
@@ -106,32 +104,6 @@ def measure(method: str, book: Path, out: Path) -> None:
     out.write_text(json.dumps({"seconds": seconds, **detail, "peak": peak_rss(), "result": result}))
 
 
-def peak_rss() -> int:
-    """This process's peak resident set size in bytes (VmHWM: the high-water mark of its memory since exec).
-    Not the parent's getrusage(RUSAGE_CHILDREN) nor os.wait4's ru_maxrss: on Linux those carry the parent's
-    own peak into the child across fork and exec, so a child of a parent that generated a book reports that."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def run_child(method: str, book: Path) -> dict:
-    """One measurement in a fresh process: its own timing, its peak RSS (bytes), its result."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = Path(handle.name)
-    try:
-        process = subprocess.run([sys.executable, __file__, "--measure", method, "--book", str(book),
-                                  "--out", str(out)], cwd=ROOT)
-        if process.returncode != 0:
-            return {"error": f"exit {process.returncode}"}
-        return json.loads(out.read_text())
-    finally:
-        out.unlink(missing_ok=True)
-
-
 # --- the parent --------------------------------------------------------------------------------------------
 
 def generator_version() -> str:
@@ -194,7 +166,7 @@ def run(sizes: str, repeat: int) -> tuple[list[dict], list[str]]:
         for attempt in range(repeat):
             for method in methods:
                 with other_work() as other:
-                    answer = run_child(method, book)
+                    answer = run_child(__file__, method, "--book", str(book))
                 answer["other"] = other["share"]
                 runs[method].append(answer)
                 shown = (f"{answer['seconds']:.2f} s, peak {answer['peak'] / 2**20:,.0f} MB" if "seconds" in answer

@@ -1,15 +1,20 @@
 """docs/performance.md is made of sections, one per benchmark; each run replaces its own section only."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
 import resource
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "performance.md"
 HEAD = "# Performance\n\nEach section is written by the benchmark it names, with the machine it ran on.\n"
 
 
@@ -59,3 +64,27 @@ def write_section(name: str, text: str) -> None:
     pattern = re.compile(rf"<!-- section: {re.escape(name)} -->.*?<!-- end: {re.escape(name)} -->\n", re.S)
     page = pattern.sub(lambda _m: block, page) if pattern.search(page) else page.rstrip() + "\n\n" + block
     PAGE.write_text(page)
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (VmHWM: the high-water mark of its memory since exec).
+    Not the parent's getrusage(RUSAGE_CHILDREN) nor os.wait4's ru_maxrss: on Linux those carry the parent's
+    own peak into the child across fork and exec, so a child of a parent that generated a book reports that."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_child(script: str, method: str, *args: str) -> dict:
+    """One measurement in a fresh process of a benchmark script (`--measure METHOD ... --out FILE`): its own
+    timing, its peak RSS (bytes), its result, as the child writes them to FILE."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        process = subprocess.run([sys.executable, script, "--measure", method, *args, "--out", str(out)], cwd=ROOT)
+        if process.returncode != 0:
+            return {"error": f"exit {process.returncode}"}
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
