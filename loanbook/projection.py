@@ -161,6 +161,12 @@ def reason_text(r: Reason) -> str:
         assert isinstance(value, Decimal), (r.code, name)
         return money_human(value)
 
+    if r.code == "below_minimum":
+        return f"an advance is at least {money('minimum')}"
+    if r.code == "not_a_multiple":
+        step = f"whole multiples of {money('multiple')}"
+        return (f"an advance is {money('minimum')} or more, in {step} above it" if f["minimum"]
+                else f"an advance is in {step}")
     if r.code == "term_expired":
         return f"term expired: the last day for an advance was {f['last_day']}"
     if r.code == "within_capacity":

@@ -144,8 +144,24 @@ class BorrowingBase(Strict):
         return self
 
 
+class Borrowing(Strict):
+    """How much one advance may be: at least `minimum`, in whole multiples of `multiple` ("each Borrowing shall be
+    in an aggregate amount of $1,000,000 or an integral multiple of $500,000 in excess thereof": minimum
+    1000000.00, multiple 500000.00, counted from the minimum)."""
+
+    minimum: Money | None = None
+    multiple: Money | None = None
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if self.multiple is not None and self.multiple <= 0:
+            raise ValueError("a multiple is above zero")
+        return self
+
+
 class Availability(Strict):
-    """What a revolving tranche may still borrow: max(0, capacity - usage), with the figures it needs."""
+    """What a revolving tranche may still borrow: max(0, capacity - usage), with the figures it needs, and how much
+    one advance may be."""
 
     kind: Literal["availability"]
     id: Name = "availability"
@@ -154,6 +170,7 @@ class Availability(Strict):
     capacity: AmountFormula
     usage: AmountFormula | None = None
     excess_availability: AmountFormula | None = None
+    advances: Borrowing | None = None
 
 
 class Overadvance(Strict):

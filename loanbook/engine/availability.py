@@ -129,6 +129,19 @@ def availability_of(graph: Graph, tranche: str) -> Availability:
     return found[0]
 
 
+def _size_problem(block: Availability, amount: Decimal) -> Reason | None:
+    """An advance smaller than the clause's minimum, or not a whole multiple of its step above the minimum."""
+    rule = block.advances
+    if rule is None:
+        return None
+    minimum = rule.minimum or ZERO
+    if amount < minimum:
+        return Reason("below_minimum", {"minimum": minimum})
+    if rule.multiple is not None and (amount - minimum) % rule.multiple != 0:
+        return Reason("not_a_multiple", {"multiple": rule.multiple, "minimum": minimum})
+    return None
+
+
 # --- results -------------------------------------------------------------------------------------------------
 
 def figure(view: DayView, name: str, label: str | None = None) -> Result:
@@ -200,6 +213,9 @@ def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None) 
     block = next((b for b in blocks(book, Availability) if b.tranche == tranche), None)
     if block is None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
+    size = _size_problem(block, amount)
+    if size is not None:
+        return Decision(day, tranche, amount, REFUSED, ZERO, (size,))
     before = availabilities(book)
     current = next(a for a in before if a.tranche == tranche)
     after_book = book.with_extra(tranche, amount)

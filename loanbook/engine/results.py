@@ -116,7 +116,7 @@ class Reason:
     """Why an advance decision came out as it did; `code` picks the words at the edge."""
 
     code: str  # term_expired | within_capacity | over_limit | over_ceiling | requires_approval |
-    #            no_overadvance | not_revolving
+    #            no_overadvance | not_revolving | below_minimum | not_a_multiple
     facts: dict[str, object]
 
 
