@@ -292,13 +292,111 @@ def test_interest_is_the_sum_of_each_days_principal_times_rate_over_360(seed, ro
     assert flat(engine.status(hi))["interest_accrued_unpaid"] in rounded_once(total)
 
 
-# --- the Extension Fee ---------------------------------------------------------------------------------
+# --- RULES.md 5 in the test: the Extension Fee ------------------------------------------------------------
+
+# (component, due date or "execution", amount), components in the agreement's order
+EXTENSION_FEE = [("base", "execution", D("15000.00")), ("base", date(2002, 11, 15), D("15000.00")),
+                 ("base", date(2002, 12, 16), D("30000.00")), ("base", date(2002, 12, 31), D("40000.00")),
+                 ("additional", date(2002, 10, 31), D("25000.00")), ("additional", date(2002, 11, 27), D("25000.00"))]
+
+
+def model_fees(rows: list[dict], day: date, full_payment: date | None = None) -> tuple[list[tuple], D]:
+    """RULES.md 5 on `day`: each installment as (component, due, amount, status, paid, provisional), and the
+    credit. The first installment falls on the execution date (provisionally 2002-10-01); an accepted
+    purchase offer or financing commitment received on R <= 2002-11-27 waives the Additional Fee due on or
+    after R; Full Payment on F < 2002-12-31 waives every installment due after F; payments form one pool,
+    applied to the unwaived installments oldest due first."""
+    seen = on_or_before(rows, day)
+    executed = next((date.fromisoformat(r["date"]) for r in seen if r["type"] == "amendment_executed"), None)
+    received = next((date.fromisoformat(r["date"]) for r in seen if r["type"] == "document_delivered"
+                     and r["document"] in ("purchase_offer", "financing_commitment") and r.get("accepted", True)),
+                    None)
+    pool = sum((D(r["amount"]) for r in seen if r["type"] == "fee_payment"), start=ZERO)
+    schedule = []
+    for component, due, amount in EXTENSION_FEE:
+        provisional = due == "execution" and executed is None
+        if due == "execution":
+            due = executed or START
+        waived = ((component == "additional" and received is not None and received <= date(2002, 11, 27)
+                   and due >= received)
+                  or (full_payment is not None and full_payment < END and due > full_payment))
+        schedule.append((component, due, amount, provisional, waived))
+    schedule.sort(key=lambda s: (s[1], s[0] != "base"))
+    out = []
+    for component, due, amount, provisional, waived in schedule:
+        paid = ZERO if waived else min(pool, amount)
+        pool -= paid
+        status = "waived" if waived else "paid" if paid == amount else "due" if due <= day else "scheduled"
+        out.append((component, due, amount, status, paid, provisional))
+    return out, pool
+
+
+def installments(state) -> list[tuple]:
+    return [(s.component, s.due, s.amount, s.status, s.paid, s.provisional) for s in state.installments]
+
+
+# a purchase offer or financing commitment received on a day near the Additional Fee's due dates or its cut-off
+waiver_days = st.sampled_from([date(2002, 10, 30), date(2002, 10, 31), date(2002, 11, 1), date(2002, 11, 26),
+                               date(2002, 11, 27), date(2002, 11, 28)])
+waiving_delivery = st.tuples(st.sampled_from(["purchase_offer", "financing_commitment"]), st.one_of(waiver_days, days))
+
 
 @quick
-@given(histories, days)
-def test_fee_installments_add_up_to_the_fee(seed, rows, day):
-    fees = facility(seed, rows).fees(day)
-    assert fees.total_waived + fees.total_paid + fees.total_due + fees.total_scheduled == D("150000.00")
+@given(st.one_of(fee_histories, histories), waiving_delivery)
+def test_fee_installments_follow_the_schedule_waivers_and_oldest_first(seed, rows, delivery):
+    """On every day of the term, every Extension Fee installment's due date, status and amount paid, the fees
+    due and the credit equal RULES.md 5 computed here from the events. Fails if a payment goes to a later
+    installment before an older one (or to a waived one), if a waiver takes the wrong side of its day or of
+    2002-11-27, if the execution date does not move the first installment, or if an excess is not kept as a
+    credit. (The days before the delivery added here see no waiver, unless the history has an earlier one.)"""
+    rows = rows + [{"date": delivery[1].isoformat(), "type": "document_delivered", "document": delivery[0]}]
+    engine = facility(seed, rows)
+    for day in (START + timedelta(days=n) for n in range(DAYS)):
+        state = engine.fees(day)
+        expected, credit = model_fees(rows, day)
+        assert installments(state) == expected, day
+        assert state.credit == credit, day
+        assert state.total_due == sum((e[2] - e[4] for e in expected if e[3] == "due"), start=ZERO), day
+
+
+# --- RULES.md 7: the payoff --------------------------------------------------------------------------------
+
+@quick
+@given(any_history, days)
+def test_a_payoff_paid_in_full_leaves_nothing_owed_the_next_day(seed, rows, payday):
+    """Paying on day F exactly what the payoff on F says (principal repaid, interest, fees and expenses paid)
+    and recording paid_in_full: the engine accepts the history, and on F + 1 principal, interest accrued and
+    unpaid, fees due and expenses are all zero; installments due after F are waived by Full Payment (if F is
+    before 2002-12-31), those due on or before F are paid unless a document waived them. Fails if the payoff
+    counts interest through F instead of F - 1 (or the day of repayment accrues), leaves out a fee due on F
+    or an expense, or waives the installment due on F itself."""
+    rows = on_or_before(rows, payday)
+    pay = facility(seed, rows).payoff(payday)
+    on = payday.isoformat()
+    settle = [{"date": on, "type": "repayment", "loan": loan, "amount": str(amount)}
+              for loan, amount in pay.loans.items() if amount > 0]
+    settle += [{"date": on, "type": kind, "amount": str(amount)}
+               for kind, amount in (("interest_payment", pay.interest), ("fee_payment", pay.fees),
+                                    ("expense_payment", pay.expenses)) if amount]
+    settled = rows + settle + [{"date": on, "type": "paid_in_full"}]
+    engine = facility(seed, settled)  # refused if anything is still owed on F
+    after = payday + timedelta(days=1)
+    status = flat(engine.status(after))
+    assert all(amount == 0 for amount in status["loans"].values())
+    assert status["interest_accrued_unpaid"] == 0
+    assert status["expenses_unpaid"] == 0
+    nothing = engine.payoff(after)
+    assert (nothing.principal, nothing.interest, nothing.fees, nothing.expenses, nothing.total) == (0, 0, 0, 0, 0)
+    fees = engine.fees(after)
+    assert fees.total_due == fees.total_scheduled == 0
+    assert installments(fees) == model_fees(settled, after, full_payment=payday)[0]
+    for s in fees.installments:
+        if s.due > payday and payday < END:
+            assert s.status == "waived" and s.waived_by is not None
+        elif s.status == "waived":
+            assert s.waived_by is not None and s.waived_by.cause == "document_received"
+        else:
+            assert s.status == "paid"
 
 
 # --- relations between histories ---------------------------------------------------------------------------
