@@ -231,3 +231,16 @@ def test_each_fee_is_explained_down_to_its_clause(widget):
     january = tree["inputs"][0]
     assert january["clause"]["clause"] == "section-2.3" and "0.25% per annum" in january["clause"]["text"]
     assert "average base" in january["formula"]
+
+
+def test_a_payoff_on_the_termination_day_pays_the_termination_fee(widget):
+    """The fee falls due the day the facility is terminated; a payoff that day must include it (it appeared only
+    the day after)."""
+    rows = opening() + [{"date": "2024-06-30", "type": "terminated"}]
+    engine = facility(widget, rows)
+    # termination before July 1: 2% x 10,000,000 = 200,000.00;
+    # unused line fee accrued through June 29 and unpaid: 2024-01-02 to 2024-06-29 is 180 days of
+    # (10,000,000 - 1,000,000) x 0.25% / 360 = 62.50 a day: 11,250.00
+    assert engine.payoff(date(2024, 6, 30)).fees == D("211250.00")
+    # the day before, no termination yet: 179 days x 62.50 = 11,187.50
+    assert engine.payoff(date(2024, 6, 29)).fees == D("11187.50")

@@ -422,6 +422,8 @@ class Facility:
         inputs = [state.explanation] if state else []
         through = day - timedelta(days=1) if payoff else day
         charges = self.charges.on(through)
+        if payoff:  # a termination fee falls due the day the facility ends: a payoff that day pays it too
+            charges += [c for c in self.charges.on(day) if c.kind == "termination" and c.due == day]
         for fee in dict.fromkeys(c.fee for c in charges):
             owed = [c for c in charges if c.fee == fee and (payoff or c.status == "due")]
             paid = leaf(f"paid toward {fee}", ZERO - sum((c.paid for c in owed), start=ZERO), "fee_payment events")
