@@ -101,9 +101,10 @@ opening_base = st.integers(min_value=50_000_000, max_value=250_000_000)
 opening_base = st.one_of(opening_base, opening_base.map(lambda c: c - c % 20 + 10)).map(lambda c: D(c) / 100)
 lending_histories = st.builds(build, st.lists(step, max_size=25), opening_base)
 # histories where several letters of credit are open at once, and closed in any order
-lc_step = st.tuples(offsets, st.sampled_from(["contingent_issued", "contingent_issued", "contingent_closed", "advance",
-                                              "borrowing_base_report"]), money, st.just("executed_originals"))
-lc_histories = st.builds(build, st.lists(lc_step, max_size=15), opening_base)
+lc_step = st.tuples(offsets, st.sampled_from(["contingent_issued", "contingent_issued", "contingent_closed",
+                                              "contingent_closed", "advance", "borrowing_base_report"]),
+                    money, st.just("executed_originals"))
+lc_histories = st.builds(build, st.lists(lc_step, min_size=4, max_size=15), opening_base)
 # histories where the Extension Fee moves: payments, deliveries of the waiving documents, the execution
 installment_sized = st.one_of(st.sampled_from([D("15000.00"), D("25000.00"), D("30000.00"), D("40000.00")]),
                               st.integers(min_value=1, max_value=6_000_000).map(lambda cents: D(cents) / 100))
@@ -179,6 +180,9 @@ def test_borrowing_figures_are_rules_md_computed_from_the_history(seed, rows, so
         found = {b["rule"] for b in status["breaches"] if b["rule"] in ("overadvance_limit", "maximum_limit")}
         assert found == expected.pop("breaches"), day
         assert {name: status[name] for name in expected} == expected, day
+        (revolver,) = status["availabilities"]
+        assert (revolver["capacity"], revolver["usage"], revolver["availability"]) == (
+            expected["borrowing_capacity"], expected["advances_outstanding"], expected["availability"]), day
 
 
 @quick
@@ -341,8 +345,7 @@ def waivers(state) -> list[tuple | None]:
 
 
 # a purchase offer or financing commitment received on a day near the Additional Fee's due dates or its cut-off
-waiver_days = st.sampled_from([date(2002, 10, 30), date(2002, 10, 31), date(2002, 11, 1), date(2002, 11, 26),
-                               date(2002, 11, 27), date(2002, 11, 28)])
+waiver_days = st.sampled_from([date(2002, 10, 31), date(2002, 11, 27), date(2002, 11, 27), date(2002, 11, 28)])
 waiving_delivery = st.tuples(st.sampled_from(["purchase_offer", "financing_commitment"]), st.one_of(waiver_days, days))
 
 
