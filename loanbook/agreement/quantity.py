@@ -76,7 +76,7 @@ def within(formula: Formula, holds: Holds) -> str | None:
             value = evaluate(formula, lambda name: Decimal(0))
         except ZeroDivisionError:
             return f"{formula.text!r} divides by zero"
-        shown = plain(value * HUNDRED if holds.unit == PERCENT else value)
+        shown = _plain(value * HUNDRED if holds.unit == PERCENT else value)
         too_low = holds.low is not None and (shown < holds.low or (holds.low_open and shown == holds.low))
         if too_low or (holds.high is not None and shown > holds.high):
             unit = "%" if holds.unit == PERCENT else ""
@@ -94,7 +94,7 @@ def _in_percent(number: Num) -> Decimal:
     return Decimal(number.written.rstrip("%"))
 
 
-def plain(value: Decimal) -> Decimal:
+def _plain(value: Decimal) -> Decimal:
     """A number without the trailing zeros arithmetic leaves (0.25 x 100 is 25.00): 25, 0.25, 100."""
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
