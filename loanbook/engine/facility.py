@@ -234,7 +234,7 @@ class Facility:
         for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
             if decision.decision == REFUSED:
                 break
-            other = decide(self.book(later), decision.tranche, amount, None)
+            other = decide(self.book(later), decision.tranche, amount, None, lent_on=day)
             if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:
                 decision = replace(other, day=day, reasons=other.reasons + (Reason("on_later_day", {"day": later}),))
         return decision

@@ -38,6 +38,7 @@ class AvailabilityResult:
     usage: Decimal
     availability: Figure
     excess_availability: Figure | None = None
+    ended: Reason | None = None   # the facility was terminated or accelerated: nothing more is lent
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class Reason:
     """Why an advance decision came out as it did; `code` picks the words at the edge."""
 
     code: str  # term_expired | within_capacity | over_limit | over_ceiling | requires_approval |
-    #            no_overadvance | not_revolving | below_minimum | not_a_multiple
+    #            no_overadvance | not_revolving | below_minimum | not_a_multiple | facility_ended
     facts: dict[str, object]
 
 
