@@ -28,6 +28,7 @@ from .kinds import (
     Term,
     TriggeredObligation,
 )
+from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
@@ -173,6 +174,14 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                                (f"{block.id}.rate", block.rate, PERCENT, known)]
                 elif isinstance(block, TerminationFee):
                     checks.append((f"{block.id}.of", block.of, MONEY, known))
+                elif isinstance(block, CommitmentReduction):
+                    if block.commitment not in {d.id for d in all_definitions(agreement)
+                                                if d.role == "figure" and d.unit == MONEY}:
+                        problems.append(Problem(version.file, version.position, "commitment_reduction.commitment",
+                                                f"{block.commitment!r} is not a money figure a clause names; a "
+                                                "reduction lowers one (a definitions figure, like the commitment)"))
+                    if block.floor is not None:
+                        checks.append(("commitment_reduction.floor", block.floor, MONEY, known))
                 elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
                     checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
                 elif isinstance(block, Covenant):
@@ -229,8 +238,10 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                 elif isinstance(block, (Term, TriggeredObligation)):
                     for name in block.tranches:
                         refer("tranches", name, f"{kind}.tranches")
-                elif isinstance(block, Amortization):
-                    refer("tranches", block.tranche, "amortization.tranche")
+                elif isinstance(block, (Amortization, Prepayments)):
+                    refer("tranches", block.tranche, f"{kind}.tranche")
+                elif isinstance(block, EventDate) and block.event == "document_delivered" and block.document:
+                    refer("documents", block.document, f"{block.id}.document")
                 elif isinstance(block, Eligibility):
                     refer("collateral", block.collateral, "eligibility.collateral")
                 elif isinstance(block, DeadlineObligation):

@@ -222,7 +222,8 @@ def _ended(view: DayView) -> Reason | None:
     return Reason("facility_ended", {"how": how, "on": on, "event": where})
 
 
-def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, *, lent_on: date | None = None) -> Decision:
+def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, *,
+           lent_on: date | None = None) -> Decision:
     """The decision on a request to advance `amount` of a tranche, against the state at the end of the day;
     `last_day` is the last day the term allows an advance (None: no term). `lent_on`: the day the advance is
     made, where the day judged is a later one it would still be outstanding on (an end of the facility after

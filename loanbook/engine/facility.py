@@ -20,6 +20,7 @@ from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, perc
 from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
 from .charges import Charges
 from .collateral import cash_collateral
+from .commitments import reduction_problems
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
@@ -86,7 +87,9 @@ class Facility:
     def _check_history(self) -> None:
         """Payments over the whole history: each checked against what is owed once the earlier ones are
         applied, so two payments that each look fine cannot together pay more than is owed."""
-        problems = []
+        problems = reduction_problems(self.agreement, self.ledger, self.book)
+        if problems:
+            raise InputError(problems)
         paid_before = ZERO
         for event in self.ledger.interest_payments:
             through = event.date - timedelta(days=1)

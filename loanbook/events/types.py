@@ -166,8 +166,13 @@ class Terminated(EventBase):
 
 
 class CommitmentReduced(EventBase):
+    """A commitment reduced by an amount: a termination fee on reductions charges it, and where a
+    `commitment_reduction` clause governs the figure (`commitment`, optional when one clause is in force), the
+    figure is lower from this day."""
+
     type: Literal["commitment_reduced"]
     amount: Money
+    commitment: Name | None = None
 
 
 class Accelerated(EventBase):
