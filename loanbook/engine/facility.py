@@ -184,7 +184,7 @@ class Facility:
                 late(f"{charge.label} from {charge.start} to {charge.end}", charge.amount - charge.paid, charge.due,
                      charge.clause)
         for version, block in self.agreement.terms_in_force(Amortization, day):
-            for _, breach in amortization_on(block, version, self.ledger, day):
+            for _, breach in amortization_on(self.agreement, block, version, self.ledger, day):
                 if breach is not None:
                     late(f"{block.tranche} principal installment", breach.amount, breach.facts["due"],  # type: ignore[arg-type]
                          version.clause_id)
@@ -197,7 +197,7 @@ class Facility:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
         found = []
         for version, block in self.agreement.terms_in_force(Amortization, day):
-            found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
+            found += [breach for _, breach in amortization_on(self.agreement, block, version, self.ledger, day) if breach]
         return found + self.matured_unpaid(day) + self.covenants.breaches(day)
 
     def matured_unpaid(self, day: date) -> list[Breach]:

@@ -99,6 +99,7 @@ class Ledger:
     defaults: list[Default] = field(default_factory=list)
     terminations: list[ev.Terminated] = field(default_factory=list)
     reductions: list[ev.CommitmentReduced] = field(default_factory=list)
+    repayments: list[ev.Repayment] = field(default_factory=list)
     accelerations: list[ev.Accelerated] = field(default_factory=list)
     tail: _Tail | None = field(default=None, repr=False)  # the replay's state after its last event
 
@@ -297,6 +298,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
                                          f"{money_human(outstanding)} is outstanding")
             _add(work.loans, event.loan, -event.amount)
             _add(work.repaid, event.loan, event.amount)
+            ledger.repayments.append(event)
         case ev.ContingentIssued():
             _no_lending_after_the_end(ledger, f"a new {event.kind.replace('_', ' ')}")
             if event.id in work.contingents:
