@@ -197,7 +197,8 @@ class Facility:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
         found = []
         for version, block in self.agreement.terms_in_force(Amortization, day):
-            found += [breach for _, breach in amortization_on(self.agreement, block, version, self.ledger, day) if breach]
+            rows = amortization_on(self.agreement, block, version, self.ledger, day)
+            found += [breach for _, breach in rows if breach]
         return found + self.matured_unpaid(day) + self.covenants.breaches(day)
 
     def matured_unpaid(self, day: date) -> list[Breach]:
