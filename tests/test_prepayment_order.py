@@ -1,6 +1,6 @@
 """Prepayments applied in the order the agreement says, to a scheduled amortization.
 
-tests/fixtures/richey-prepayments is examples/richey-1995 with Richey Electronics' Section 3.1(f) quoted: "The
+tests/fixtures/richey-moves is examples/richey-1995 with Richey Electronics' Section 3.1(f) quoted: "The
 Line B Notes shall be prepaid ... in an amount equal to such Cash proceeds ... Such prepayments shall be applied
 to the then most remote Amortization Amount" (`prepayments: inverse_order_of_maturity`), and Section 2.5, the
 voluntary reduction of the Line A Commitment ("in an integral multiple of $500,000 but not less than $2,000,000
@@ -27,7 +27,7 @@ from loanbook.engine.obligations import _prepaid
 from loanbook.events.parse import parse_events
 from loanbook.market import shipped_prime_series
 
-FOLDER = Path(__file__).resolve().parent / "fixtures" / "richey-prepayments"
+FOLDER = Path(__file__).resolve().parent / "fixtures" / "richey-moves"
 EQUITY = {"date": "1997-08-15", "type": "repayment", "loan": "line_b", "amount": "7000000.00",
           "note": "net Cash proceeds of an equity issue (Section 3.1(f))"}
 ASKED = date(1997, 10, 1)

@@ -100,6 +100,7 @@ class Ledger:
     terminations: list[ev.Terminated] = field(default_factory=list)
     reductions: list[ev.CommitmentReduced] = field(default_factory=list)
     repayments: list[ev.Repayment] = field(default_factory=list)
+    base_reports: list[ev.BorrowingBaseReport] = field(default_factory=list)
     accelerations: list[ev.Accelerated] = field(default_factory=list)
     tail: _Tail | None = field(default=None, repr=False)  # the replay's state after its last event
 
@@ -282,6 +283,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
                 raise _Refused("loan", f"{event.loan} already has an opening balance or advances")
             _add(work.loans, event.loan, event.amount)
         case ev.BorrowingBaseReport():
+            ledger.base_reports.append(event)
             for name, amount in (event.values or {}).items():
                 work.collateral[name] = Reported(amount, where, event.date)
             for name, measured in (event.measures or {}).items():
