@@ -61,8 +61,8 @@ def test_without_the_clause_saying_so_a_report_delivers_nothing(tmp_path):
     rows = rows_of(engine(folder), date(1996, 4, 15))
     assert rows["1995-12-31"] == ("breached", None)
     # a document_delivered still delivers it
-    book = engine(folder, [{"date": "1996-02-10", "type": "document_delivered", "document": "borrowing_base_certificate",
-                            "period_end": "1996-01-31"}])
+    book = engine(folder, [{"date": "1996-02-10", "type": "document_delivered",
+                            "document": "borrowing_base_certificate", "period_end": "1996-01-31"}])
     assert rows_of(book, date(1996, 4, 15))["1996-01-31"] == ("satisfied", date(1996, 2, 10))
 
 
