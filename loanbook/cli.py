@@ -177,7 +177,7 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
 
     if stored is not None and events is None:
         engine = _store().facility(stored, choices=_choices(readings), known_at=moment)
-        return engine, gate(engine.agreement)
+        return engine, gate(engine.as_written)
     agreement = _agreement(facility, readings)  # events are read against the agreement as now known
     checked = gate(agreement)
     if events is not None:

@@ -24,6 +24,7 @@ from .commitments import reduction_problems
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
+from .gating import gated
 from .figures import DayView
 from .graph import Graph
 from .indices import IndexBook
@@ -53,11 +54,12 @@ class Facility:
     @pinned
     def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None, *,
                  _ledger: Ledger | None = None):
-        self.agreement = agreement
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)  # a time without a zone is UTC
         self.events, self.prime_shipped, self.known_at = tuple(events), prime_shipped, known_at
         self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
+        self.as_written = agreement  # every version, whatever the record; `agreement`: those this record puts in force
+        self.agreement = gated(agreement, self.ledger)
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
         self._graphs: dict[date, Graph] = {}
@@ -74,12 +76,12 @@ class Facility:
         appended = tuple(appended)
         visible = known(appended, self.known_at)
         if not visible:
-            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+            return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at,
                             _ledger=self.ledger)
         last = self.ledger.last_day
         if any(corrects(e) for e in visible) or (last is not None and min(e.date for e in visible) < last):
-            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at)
-        return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+            return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at)
+        return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at,
                         _ledger=replay(ordered(visible), onto=self.ledger))
 
     # --- history checks that need the agreement, interest and fees ---------------------------------

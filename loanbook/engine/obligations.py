@@ -235,5 +235,6 @@ def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Condi
                 found = ledger.delivered((condition.satisfied_by_document or "",), day)
                 event = found[0] if found else None
             rows.append(ConditionState(doc.id, condition.id, condition.clause, condition.text,
-                                       "satisfied" if event else "open", event.date if event else None))
+                                       "satisfied" if event else "open", event.date if event else None,
+                                       doc.conditions_gate))
     return rows

@@ -81,6 +81,7 @@ class ConditionState:
     text: str
     status: str  # satisfied | open
     satisfied_on: date | None
+    gates: str | None = None  # from_satisfaction | retroactive: the document's clauses wait for its conditions
 
 
 @dataclass(frozen=True)
