@@ -24,8 +24,8 @@ from .commitments import reduction_problems
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
-from .gating import gated
 from .figures import DayView
+from .gating import gated
 from .graph import Graph
 from .indices import IndexBook
 from .interest import InterestBook
