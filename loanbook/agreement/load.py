@@ -386,7 +386,7 @@ def _conditions_gate(path: str, located: Located, doc: DocumentFile, register: R
     """Whether the document's conditions gate its operations, and how (`from_satisfaction`: in force from the day the
     last condition is met; `retroactive`: once met, from its effective date), and the interpretation that says so
     where the text reads both ways."""
-    raw = doc.conditions_gate
+    raw: object = doc.conditions_gate
     if raw is None:
         return None, None
     where = f"line {located.line(('conditions_gate',))}"
@@ -397,7 +397,7 @@ def _conditions_gate(path: str, located: Located, doc: DocumentFile, register: R
                                     f"expected one of {', '.join(_GATES)} or {{interpretation: ID}}"))
             return None, None
         try:
-            item = register.get(raw["interpretation"])
+            item = register.get(str(raw["interpretation"]))
         except KeyError:
             problems.append(Problem(path, where, "conditions_gate",
                                     f"refers to interpretation {raw['interpretation']!r}, which the register does "
