@@ -18,6 +18,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import decide, flat, make_events
 from loanbook.agreement.load import load_agreement
@@ -149,3 +151,23 @@ def test_counted_from_the_minimum_and_a_whole_reduction():
         "a reduction is 1,000,000.00 or more in whole multiples of 500,000.00 above it")
     assert _size_problem(block, D("300000.00"), D("300000.00")) is None
     assert _size_problem(block, D("300000.00"), D("900000.00")) == "a reduction is at least 1,000,000.00"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amount=st.integers(min_value=1, max_value=120).map(lambda m: D(m) * D("1000000.00")))
+def test_any_reduction_is_refused_or_lowers_every_figure_by_itself(agreement, amount):
+    """A second reduction on 2023-04-24 of any whole number of millions: allowed exactly when it is at least
+    25,000,000.00 and leaves the Maximum Revolver Amount (450,000,000.00 before it) at least the Revolver Usage,
+    425,000,000.00; then the Maximum Revolver Amount is 450,000,000.00 less it, and the overadvance cap 10% of
+    that."""
+    extra = [{"date": "2023-04-24", "type": "commitment_reduced", "amount": str(amount)}]
+    allowed = amount >= D("25000000.00") and D("450000000.00") - amount >= D("425000000.00")
+    try:
+        book = engine(agreement, extra)
+    except InputError:
+        assert not allowed
+        return
+    assert allowed
+    status = flat(book.status(date(2023, 4, 24)))
+    assert status["maximum_revolver_amount"] == D("450000000.00") - amount
+    assert status["overadvance_cap"] == (D("450000000.00") - amount) / 10
