@@ -171,3 +171,18 @@ def test_any_reduction_is_refused_or_lowers_every_figure_by_itself(agreement, am
     status = flat(book.status(date(2023, 4, 24)))
     assert status["maximum_revolver_amount"] == D("450000000.00") - amount
     assert status["overadvance_cap"] == (D("450000000.00") - amount) / 10
+
+
+def test_with_two_reduction_clauses_the_event_names_its_commitment(tmp_path):
+    import shutil
+    folder = tmp_path / "f"
+    shutil.copytree(FOLDER, folder)
+    path = folder / "documents" / "second-amendment.yaml"
+    path.write_text(path.read_text().replace(
+        "        whole_allowed: true\n",
+        "        whole_allowed: true\n      - {kind: commitment_reduction, commitment: line_cap}\n", 1))
+    two = load_agreement(folder)
+    extra = [{"date": "2023-04-24", "type": "commitment_reduced", "amount": "25000000.00"}]
+    with pytest.raises(InputError, match=r"2 commitment_reduction clauses are in force on 2023-04-24 \(line_cap, "
+                                         r"maximum_revolver_amount\): name the commitment it reduces"):
+        engine(two, extra)

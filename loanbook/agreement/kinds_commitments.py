@@ -38,9 +38,6 @@ class CommitmentReduction(Strict):
         return self
 
 
-PREPAYMENT_ORDERS = ("earliest_first", "inverse_order_of_maturity", "pro_rata")
-
-
 class Prepayments(Strict):
     """How a prepayment of a tranche meets its scheduled installments ("applied to the then most remote
     Amortization Amount": inverse order of maturity; "ratably to the remaining installments": pro rata). A
@@ -49,10 +46,6 @@ class Prepayments(Strict):
     kind: Literal["prepayments"]
     tranche: Name
     order: Literal["earliest_first", "inverse_order_of_maturity", "pro_rata"]
-
-
-EVENT_DATE_EVENTS = ("document_delivered", "borrowing_base_report", "commitment_reduced", "amendment_executed",
-                     "default_declared", "terminated")
 
 
 class EventDate(Strict):

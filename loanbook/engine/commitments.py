@@ -3,6 +3,7 @@ figure to a day (lowered into the figure graph, so every figure built on the com
 reductions the clause does not allow, refused with the event named."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -40,7 +41,7 @@ def reductions_of(agreement: Agreement, ledger: Ledger, commitment: str, since: 
     return found
 
 
-def reduction_problems(agreement: Agreement, ledger: Ledger, book) -> list[Problem]:
+def reduction_problems(agreement: Agreement, ledger: Ledger, book: Callable[[date], DayView]) -> list[Problem]:
     """Each reduction the clause does not allow: naming a commitment no clause governs, below the minimum, off the
     multiple, or leaving the commitment below its floor (or below zero) at the end of the day. `book(day)` is the
     facility's DayView of a day."""
@@ -48,15 +49,19 @@ def reduction_problems(agreement: Agreement, ledger: Ledger, book) -> list[Probl
     for event in ledger.reductions:
         clause = governing(agreement, event)
         if clause is None:
+            named = sorted(b.commitment for _, b in agreement.terms_in_force(CommitmentReduction, event.date))
             if event.commitment is not None:
-                named = sorted(b.commitment for _, b in agreement.terms_in_force(CommitmentReduction, event.date))
                 problems.append(Problem(event.source_file, event.position, "commitment",
                                         f"no commitment_reduction clause in force on {event.date} reduces "
                                         f"{event.commitment!r}; the clauses in force reduce: "
                                         f"{', '.join(named) or 'none'}"))
+            elif len(named) > 1:
+                problems.append(Problem(event.source_file, event.position, "commitment",
+                                        f"{len(named)} commitment_reduction clauses are in force on {event.date} "
+                                        f"({', '.join(named)}): name the commitment it reduces"))
             continue
         version, block = clause
-        day_view: DayView = book(event.date)
+        day_view = book(event.date)
         after = day_view.value(block.commitment)
         why = _size_problem(block, event.amount, after + event.amount)
         if why:
