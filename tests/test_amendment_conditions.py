@@ -95,3 +95,31 @@ def test_a_gate_that_cannot_be_meant_is_refused_with_its_place(tmp_path, gate, m
         load_agreement(folder)
     text = str(refused.value)
     assert "amendment-1.yaml" in text and "line 11" in text and "conditions_gate" in text and message in text
+
+
+def test_interest_follows_the_gate_too(tmp_path):
+    """The pricing of the loan agreement (prime + 2.0%) stays in force until the amendment's conditions are met,
+    where the amendment re-prices (prime + 1.0%, a copy of the fixture with an Item 2 added to the amendment).
+    From 2024-04-20 (from_satisfaction): on 500,000.00 at 8.50% + 1.0% = 9.50% on actual/365 (I-1), a day is
+    500,000.00 x 9.50% / 365 = 130.1370. Before: 8.50% + 2.0% = 10.50%: 143.8356 a day."""
+    from conftest import copy_of, edit
+    folder = copy_of(FOLDER, tmp_path)
+    edit(folder / "documents" / "amendment-1.yaml", "  - op: insert\n    clause: amendment-1.effectiveness", """  - op: replace
+    clause: schedule.item-2
+    title: Item 2 - Interest
+    text: |-
+      2. Interest. Advances bear interest at the Prime Rate plus 1.0% from 4/1/24 to 12/31/24.
+    terms:
+      - kind: pricing_grid
+        day_basis: {interpretation: I-1}
+        rows:
+          - {from: 2024-04-01, to: 2024-12-31, loan_class: advances, index: prime, margin: "1.0"}
+          - {from: 2024-04-01, to: 2024-12-31, loan_class: term_loan, index: prime, margin: "1.0"}
+  - op: insert
+    clause: amendment-1.effectiveness""")
+    agreement = load_agreement(folder, {"I-2": "from_satisfaction"})
+    events = parse_events(folder / "events.yaml", agreement) + make_events(agreement, [REPORT, EXECUTED, CERTIFICATE])
+    book = Facility(agreement, events, shipped_prime_series())
+    day = book.interest.accrued("advances", date(2024, 4, 19), date(2024, 4, 19))
+    after = book.interest.accrued("advances", date(2024, 4, 20), date(2024, 4, 20))
+    assert (round(day, 4), round(after, 4)) == (D("143.8356"), D("130.1370"))

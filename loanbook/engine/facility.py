@@ -59,7 +59,7 @@ class Facility:
         self.events, self.prime_shipped, self.known_at = tuple(events), prime_shipped, known_at
         self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
         self.as_written = agreement  # every version, whatever the record; `agreement`: those this record puts in force
-        self.agreement = gated(agreement, self.ledger)
+        self.agreement = agreement = gated(agreement, self.ledger)
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
         self._graphs: dict[date, Graph] = {}
