@@ -104,7 +104,8 @@ def test_interest_follows_the_gate_too(tmp_path):
     500,000.00 x 9.50% / 365 = 130.1370. Before: 8.50% + 2.0% = 10.50%: 143.8356 a day."""
     from conftest import copy_of, edit
     folder = copy_of(FOLDER, tmp_path)
-    edit(folder / "documents" / "amendment-1.yaml", "  - op: insert\n    clause: amendment-1.effectiveness", """  - op: replace
+    gate_clause = "  - op: insert\n    clause: amendment-1.effectiveness"
+    edit(folder / "documents" / "amendment-1.yaml", gate_clause, """  - op: replace
     clause: schedule.item-2
     title: Item 2 - Interest
     text: |-
