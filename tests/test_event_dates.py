@@ -14,6 +14,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import copy_of, edit, flat, make_events
 from loanbook.agreement.load import load_agreement
@@ -96,3 +98,26 @@ def test_an_event_date_without_its_document_is_refused(tmp_path):
     edit(folder / "documents" / "loan-agreement.yaml", "        document: field_examination\n", "")
     with pytest.raises(InputError, match="document goes with event: document_delivered"):
         load_agreement(folder)
+
+
+_days = st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31))
+
+
+@given(reduced=st.one_of(st.none(), _days), earlier=_days, later=_days)
+def test_a_rate_from_an_event_date_only_steps_down_within_its_bounds(reduced, earlier, later):
+    """Whatever day the event sets the Reduction Date to (or none yet), the rate on a later day is never above the
+    rate on an earlier one, and always between the floor and the start."""
+    from loanbook.agreement.kinds_commitments import EventDate
+    from loanbook.agreement.quantity import StepDown
+
+    if later < earlier:
+        earlier, later = later, earlier
+    reduction_date = EventDate(kind="event_date", id="reduction_date", label="Reduction Date",
+                               event="commitment_reduced", otherwise=date(2024, 9, 30), whichever="earlier")
+    rate = StepDown(D("80"), D("1"), 1, "reduction_date", D("75"))
+
+    def resolve(day):  # the Reduction Date as the record makes it by `day`
+        return lambda name: reduction_date.resolve([reduced] if reduced and reduced <= day else [])
+    first, second = rate.rate_on(earlier, resolve(earlier)), rate.rate_on(later, resolve(later))
+    assert D("75") <= second <= first <= D("80")
+    assert reduction_date.resolve([reduced] if reduced else []) <= date(2024, 9, 30)
