@@ -177,7 +177,7 @@ def _facility(facility: Path, events: Optional[Path], readings, known_at: Option
 
     if stored is not None and events is None:
         engine = _store().facility(stored, choices=_choices(readings), known_at=moment)
-        return engine, gate(engine.agreement)
+        return engine, gate(engine.as_written)
     agreement = _agreement(facility, readings)  # events are read against the agreement as now known
     checked = gate(agreement)
     if events is not None:
@@ -351,7 +351,8 @@ def _print_status(engine: Facility, s) -> None:
         if f.id not in shown:
             rows.append([f.label or f.id.replace("_", " "), _figure_human(f)])
     for a in s.availabilities:
-        rows.append([f"availability of {a.tranche}", money_human(a.availability.value)])
+        rows.append([f"availability of {a.tranche}", money_human(a.availability.value)
+                     + (f" ({out.reason_text(a.ended)})" if a.ended else "")])
     for o in s.overadvances:
         rows += [["overadvance", money_human(o.overadvance.value)], ["overadvance cap", money_human(o.cap.value)],
                  ["overadvance limit", money_human(o.limit.value)]]

@@ -110,7 +110,8 @@ def _decimal(value: object) -> Decimal:
 def _availability_json(a: AvailabilityResult) -> dict:
     return {"id": a.id, "tranche": a.tranche, "capacity": money_str(a.capacity), "usage": money_str(a.usage),
             "availability": figure_value(a.availability),
-            "excess_availability": figure_value(a.excess_availability)}
+            "excess_availability": figure_value(a.excess_availability),
+            "ended": reason_text(a.ended) if a.ended else None}
 
 
 def _overadvance_json(o: OveradvanceResult) -> dict:
@@ -167,6 +168,8 @@ def reason_text(r: Reason) -> str:
         step = f"whole multiples of {money('multiple')}"
         return (f"an advance is {money('minimum')} or more, in {step} above it" if f["minimum"]
                 else f"an advance is in {step}")
+    if r.code == "facility_ended":
+        return f"the facility was {f['how']} on {f['on']} ({f['event']}): no more is lent"
     if r.code == "term_expired":
         return f"term expired: the last day for an advance was {f['last_day']}"
     if r.code == "within_capacity":

@@ -389,13 +389,15 @@ def terms_figures(version: ClauseVersion) -> list[tuple[str, object]]:
             found.extend((path, n) for n in _formula_numbers(node.tree))
         elif isinstance(node, Schedule):
             for i, entry in enumerate(node.entries):
-                found.append((f"{path}.schedule[{i}].from", entry.start))
+                if isinstance(entry.start, date):  # an event date's name is no figure of the text
+                    found.append((f"{path}.schedule[{i}].from", entry.start))
                 if entry.end is not None:
                     found.append((f"{path}.schedule[{i}].to", entry.end))
                 walk(entry.value, f"{path}.schedule[{i}].value")
         elif isinstance(node, StepDown):
             found.extend((f"{path}.step_down.{name}", getattr(node, name))
-                         for name in ("start", "step", "every_months", "first_step", "floor"))
+                         for name in ("start", "step", "every_months", "first_step", "floor")
+                         if not isinstance(getattr(node, name), str))
         elif isinstance(node, str) and path.endswith(".day_basis") and node in _YEARS:
             found.extend((path, year) for year in _YEARS[node])  # "a year of 360 days" is a figure of the text
         elif isinstance(node, bool) or node is None or isinstance(node, str):
@@ -663,7 +665,8 @@ def _windows(version: ClauseVersion) -> list[tuple[str, list[tuple[date, date | 
             continue
         for path, schedule in _schedules(block, block.kind):
             label = "cap window" if path.endswith(".cap") else f"{path} window"
-            found.append((label, [(e.start, e.end) for e in schedule.entries]))
+            # a window from an event date takes over from the dated ones: they alone must cover each day
+            found.append((label, [(e.start, e.end) for e in schedule.entries if isinstance(e.start, date)]))
         if isinstance(block, PricingGrid):
             for loan_class in sorted(block.tranches):
                 found.append((f"{loan_class} pricing row",

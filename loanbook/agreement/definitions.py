@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from ..core.errors import Problem
 from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import (
@@ -28,12 +30,13 @@ from .kinds import (
     Term,
     TriggeredObligation,
 )
+from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
 from .model import Agreement, ClauseVersion
-from .quantity import formulas_of
+from .quantity import Schedule, StepDown, event_dates_named, formulas_of
 
 # Figure names the status reports under its own keys: a facility may not define them itself.
 RESERVED = frozenset({"as_of", "borrowing_base", "loans", "breaches", "overadvance", "overadvance_cap",
@@ -173,6 +176,14 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                                (f"{block.id}.rate", block.rate, PERCENT, known)]
                 elif isinstance(block, TerminationFee):
                     checks.append((f"{block.id}.of", block.of, MONEY, known))
+                elif isinstance(block, CommitmentReduction):
+                    if block.commitment not in {d.id for d in all_definitions(agreement)
+                                                if d.role == "figure" and d.unit == MONEY}:
+                        problems.append(Problem(version.file, version.position, "commitment_reduction.commitment",
+                                                f"{block.commitment!r} is not a money figure a clause names; a "
+                                                "reduction lowers one (a definitions figure, like the commitment)"))
+                    if block.floor is not None:
+                        checks.append(("commitment_reduction.floor", block.floor, MONEY, known))
                 elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
                     checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
                 elif isinstance(block, Covenant):
@@ -198,9 +209,42 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
     return problems
 
 
+def _quantities(node: object):
+    """Every schedule and step-down inside a block."""
+    if isinstance(node, (Schedule, StepDown)):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _quantities(getattr(node, name))
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _quantities(value)
+
+
+def _check_event_dates(agreement: Agreement) -> list[Problem]:
+    """Each event date a quantity names is an `event_date` clause's id, and each id is defined once."""
+    problems: list[Problem] = []
+    ids: dict[str, ClauseVersion] = {}
+    for version, dated in agreement.all_terms(EventDate):
+        if dated.id in ids and ids[dated.id].clause_id != version.clause_id:
+            problems.append(Problem(version.file, version.position, f"{dated.id}.id",
+                                    f"the event date {dated.id!r} is also defined by {ids[dated.id].clause_id}"))
+        ids.setdefault(dated.id, version)
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            for term in version.terms:
+                for quantity in _quantities(term):
+                    for name in event_dates_named(quantity):
+                        if name not in ids:
+                            problems.append(Problem(version.file, version.position, term.kind,
+                                                    f"{name!r} is neither a date nor an event date of this facility "
+                                                    f"(event_date clauses define: {', '.join(sorted(ids)) or 'none'})"))
+    return problems
+
+
 def _check_references(agreement: Agreement) -> list[Problem]:
     vocabulary = agreement.vocabulary
-    problems: list[Problem] = []
+    problems: list[Problem] = _check_event_dates(agreement)
     covenants = {b.id for _, b in agreement.all_terms(Covenant)}
     for clause in agreement.clauses.values():
         for version in clause.versions:
@@ -229,8 +273,10 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                 elif isinstance(block, (Term, TriggeredObligation)):
                     for name in block.tranches:
                         refer("tranches", name, f"{kind}.tranches")
-                elif isinstance(block, Amortization):
-                    refer("tranches", block.tranche, "amortization.tranche")
+                elif isinstance(block, (Amortization, Prepayments)):
+                    refer("tranches", block.tranche, f"{kind}.tranche")
+                elif isinstance(block, EventDate) and block.event == "document_delivered" and block.document:
+                    refer("documents", block.document, f"{block.id}.document")
                 elif isinstance(block, Eligibility):
                     refer("collateral", block.collateral, "eligibility.collateral")
                 elif isinstance(block, DeadlineObligation):

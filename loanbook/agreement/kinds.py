@@ -24,6 +24,7 @@ from pydantic import (
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT, Formula
+from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, TerminationFee
@@ -399,7 +400,8 @@ class Amortization(Strict):
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
-          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility, CashCollateral],
+          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility, CashCollateral,
+          CommitmentReduction, Prepayments, EventDate],
     Field(discriminator="kind"),
 ]
 
@@ -411,6 +413,6 @@ def kind_name(kind: type[BaseModel]) -> str:
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
          "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
-         "covenant_waiver", "eligibility", "cash_collateral")
+         "covenant_waiver", "eligibility", "cash_collateral", "commitment_reduction", "prepayments", "event_date")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..core.money import parse_money, parse_number
+from ..core.periods import month_day
 from ..core.types import Flag, IsoDate, Name, Number, Strict, Text
 from .quantity import RATE, Holds, Rate, RateFormula, parse_constant
 
@@ -140,9 +141,9 @@ class LevelGrid(Strict):
         if (self.takes_effect == "pricing_periods") != bool(self.period_starts):
             raise ValueError("period_starts goes with takes_effect: pricing_periods, and only with it")
         for start in self.period_starts:
-            month, _, day = start.partition("-")
-            if not (month.isdigit() and day.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 28):
-                raise ValueError(f"a period start is MM-DD with a day from 1 to 28, got {start!r}")
+            if month_day(start) is None:
+                raise ValueError(f"a period start is MM-DD, a day of the month (02-29: the last day of February), "
+                                 f"got {start!r}")
         _check_partition(self.levels)
         return self
 
@@ -194,3 +195,6 @@ class Reporting(Strict):
     first_period_end: IsoDate
     due_days_after: int = Field(ge=0, le=366)
     label: Text | None = None
+    delivered_with: Literal["borrowing_base_report"] | None = Field(
+        default=None, description="a borrowing_base_report event delivers the document too: it satisfies the period "
+                                  "it names (period_end), else the last period ended before its day")

@@ -154,6 +154,7 @@ class DocumentFile(Strict):
     parties: tuple[DocPartyFile, ...] = ()
     signatories: tuple[SignatoryFile, ...] = ()
     conditions: tuple[ConditionFile, ...] = ()
+    conditions_gate: str | dict[str, str] | None = None
     facts: tuple[FactFile, ...] = ()
     operations: tuple[OperationFile, ...] = ()
 
@@ -209,7 +210,8 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
             problems.append(Problem(files.label(rel), f"line {located.line(('id',))}", "id",
                                     f"document id {doc.id!r} is also used by {seen_ids[doc.id]}"))
         seen_ids[doc.id] = files.label(rel)
-        documents.append(_document(files, rel, located, doc, party_ids, facility_file.vocabulary, problems))
+        documents.append(_document(files, rel, located, doc, party_ids, facility_file.vocabulary, register,
+                                   problems))
 
     documents.sort(key=lambda d: (d.effective, d.number or 0))
     clauses = _clauses([(files.label(rel), located, doc) for rel, located, doc in doc_files], facility_file,
@@ -332,7 +334,7 @@ def _check_lenders(facility: FacilityFile, located: Located, path: str, party_id
 
 
 def _document(files: FacilityFiles, rel: str, located: Located, doc: DocumentFile, party_ids: set[str],
-              vocabulary: Vocabulary, problems: list[Problem]) -> Document:
+              vocabulary: Vocabulary, register: Register, problems: list[Problem]) -> Document:
     path = files.label(rel)
     text = None
     if doc.text_file:
@@ -364,6 +366,7 @@ def _document(files: FacilityFiles, rel: str, located: Located, doc: DocumentFil
             problems.append(Problem(str(path), f"condition {cond.id} (line {located.line(('conditions', i))})",
                                     "satisfied_by.document", str(vocabulary.unknown("documents", document))))
         conditions.append(Condition(cond.id, cond.clause, cond.text, str(event), document))
+    gate, gate_interpretation = _conditions_gate(str(path), located, doc, register, problems)
     return Document(
         id=doc.id, kind=doc.kind, number=doc.number, title=doc.title, as_of=doc.as_of, dated=doc.dated,
         effective=doc.effective or doc.as_of, text=text, source=doc.source,
@@ -371,7 +374,49 @@ def _document(files: FacilityFiles, rel: str, located: Located, doc: DocumentFil
         signatories=tuple(Signatory(s.party, s.name, s.title, s.capacity) for s in doc.signatories),
         conditions=tuple(conditions), facts=tuple(Fact(f.statement, f.source) for f in doc.facts),
         recital=doc.recital, file=str(path), recorded_at=doc.recorded_at,
+        conditions_gate=gate, gate_interpretation=gate_interpretation,
     )
+
+
+_GATES = ("from_satisfaction", "retroactive")
+
+
+def _conditions_gate(path: str, located: Located, doc: DocumentFile, register: Register,
+                     problems: list[Problem]) -> tuple[str | None, str | None]:
+    """Whether the document's conditions gate its operations, and how (`from_satisfaction`: in force from the day the
+    last condition is met; `retroactive`: once met, from its effective date), and the interpretation that says so
+    where the text reads both ways."""
+    raw: object = doc.conditions_gate
+    if raw is None:
+        return None, None
+    where = f"line {located.line(('conditions_gate',))}"
+    interpretation = None
+    if isinstance(raw, dict):
+        if set(raw) != {"interpretation"}:
+            problems.append(Problem(path, where, "conditions_gate",
+                                    f"expected one of {', '.join(_GATES)} or {{interpretation: ID}}"))
+            return None, None
+        try:
+            item = register.get(str(raw["interpretation"]))
+        except KeyError:
+            problems.append(Problem(path, where, "conditions_gate",
+                                    f"refers to interpretation {raw['interpretation']!r}, which the register does "
+                                    "not have"))
+            return None, None
+        interpretation, raw = item.id, item.reading().value
+        for reading in item.readings:
+            if reading.value not in _GATES:
+                problems.append(Problem(path, where, "conditions_gate",
+                                        f"reading {reading.id!r} of {item.id} gives {reading.value!r}; a conditions "
+                                        f"gate is one of {', '.join(_GATES)}"))
+                return None, None
+    if raw not in _GATES:
+        problems.append(Problem(path, where, "conditions_gate", f"expected one of {', '.join(_GATES)}, got {raw!r}"))
+        return None, None
+    if not doc.conditions:
+        problems.append(Problem(path, where, "conditions_gate", "the document has no conditions to gate it"))
+        return None, None
+    return str(raw), interpretation
 
 
 def _terms(path: str, located: Located, index: int, op: OperationFile, register: Register,

@@ -69,6 +69,8 @@ class Document:
     recital: str | None = None
     file: str = ""
     recorded_at: datetime | None = None  # when it entered the record; a view known before then lacks it
+    conditions_gate: str | None = None   # from_satisfaction | retroactive: its operations wait for its conditions
+    gate_interpretation: str | None = None  # the interpretation whose reading gave conditions_gate
 
     @property
     def text_status(self) -> str:

@@ -11,6 +11,8 @@ rate of 850%, a negative cap, a sublimit of 120% of the commitment) is refused w
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -143,50 +145,70 @@ def parse_constant(raw: object, holds: Holds = RATE) -> Decimal:
     return value
 
 
+# A date the terms name instead of writing it: an `event_date` clause's id ("reduction_date"), which the record's
+# events set. `resolve(name)` gives its day on the day asked (None: not yet).
+Resolve = Callable[[str], "date | None"]
+
+
 @dataclass(frozen=True)
 class ScheduleEntry:
-    start: date
-    end: date | None  # inclusive; None: open-ended
+    start: date | str  # a date, or the name of an event date: the window starts when the event happens
+    end: date | None   # inclusive; None: open-ended
     value: Formula
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+    def start_on(self, resolve: Resolve | None) -> date | None:
+        if isinstance(self.start, date):
+            return self.start
+        return resolve(self.start) if resolve else None
+
+    def covers(self, day: date, resolve: Resolve | None = None) -> bool:
+        start = self.start_on(resolve)
+        return start is not None and start <= day and (self.end is None or day <= self.end)
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A value by dated window (`to` inclusive, the last may be open-ended)."""
+    """A value by dated window (`to` inclusive, the last may be open-ended). A window that starts on an event date
+    ("from the date the Compliance Certificate is delivered") takes over, from that day, from the window in force
+    then."""
 
     entries: tuple[ScheduleEntry, ...]
 
-    def entry_on(self, day: date) -> ScheduleEntry | None:
-        for entry in self.entries:
-            if entry.covers(day):
-                return entry
-        return None
+    def entry_on(self, day: date, resolve: Resolve | None = None) -> ScheduleEntry | None:
+        covering = [e for e in self.entries if e.covers(day, resolve)]
+        by_event = [e for e in covering if isinstance(e.start, str)]
+        if by_event:
+            return max(by_event, key=lambda e: e.start_on(resolve) or date.min)
+        return covering[0] if covering else None
 
 
 @dataclass(frozen=True)
 class StepDown:
     """A rate (percent) of `start`, less `step` on `first_step` and every `every_months` months after,
-    never below `floor`."""
+    never below `floor`. `first_step` may name an event date ("commencing on the Reduction Date")."""
 
     start: Decimal
     step: Decimal
     every_months: int
-    first_step: date
+    first_step: date | str
     floor: Decimal
 
-    def steps_by(self, day: date) -> int:
-        if day < self.first_step:
+    def first_on(self, resolve: Resolve | None = None) -> date | None:
+        if isinstance(self.first_step, date):
+            return self.first_step
+        return resolve(self.first_step) if resolve else None
+
+    def steps_by(self, day: date, resolve: Resolve | None = None) -> int:
+        first = self.first_on(resolve)
+        if first is None or day < first:
             return 0
-        months = (day.year - self.first_step.year) * 12 + day.month - self.first_step.month
-        if day.day < self.first_step.day:
+        months = (day.year - first.year) * 12 + day.month - first.month
+        if day.day < first.day:
             months -= 1
         return months // self.every_months + 1
 
-    def rate_on(self, day: date) -> Decimal:
-        return max(self.floor, self.start - self.step * self.steps_by(day))
+    def rate_on(self, day: date, resolve: Resolve | None = None) -> Decimal:
+        return max(self.floor, self.start - self.step * self.steps_by(day, resolve))
 
 
 Quantity = Union[Formula, Schedule, StepDown]
@@ -215,21 +237,40 @@ def _schedule(rows: object, holds: Holds) -> Schedule:
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or not {"from", "value"} <= set(row) or set(row) - {"from", "to", "value"}:
             raise ValueError(f"schedule entry {i}: expected the fields from, to (optional) and value")
-        start = parse_iso_date(row["from"], what=f"schedule entry {i} 'from'")
+        start = _date_or_event(row["from"], what=f"schedule entry {i} 'from'")
         end = parse_iso_date(row["to"], what=f"schedule entry {i} 'to'") if row.get("to") is not None else None
-        if end is not None and end < start:
+        if end is not None and isinstance(start, date) and end < start:
             raise ValueError(f"schedule entry {i} ends ({end}) before it starts ({start})")
         try:
             value = parse_bounded(row["value"], holds)
         except ValueError as exc:
             raise ValueError(f"schedule entry {i}: {exc}") from None
         entries.append(ScheduleEntry(start, end, value))
-    entries.sort(key=lambda e: e.start)
-    for a, b in zip(entries, entries[1:]):
-        if a.end is None or b.start <= a.end:
+    dated = sorted((e for e in entries if isinstance(e.start, date)), key=lambda e: e.start)
+    for a, b in zip(dated, dated[1:]):
+        if a.end is None or b.start <= a.end:  # type: ignore[operator]
             raise ValueError(f"schedule windows overlap: one starting {b.start} begins before the previous "
                              f"ends ({a.end or 'open-ended'})")
-    return Schedule(tuple(entries))
+    return Schedule(tuple(dated + [e for e in entries if not isinstance(e.start, date)]))
+
+
+_EVENT_DATE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _date_or_event(raw: object, what: str) -> date | str:
+    """A date, or the name of an event date (an `event_date` clause's id)."""
+    if isinstance(raw, str) and _EVENT_DATE.fullmatch(raw):
+        return raw
+    return parse_iso_date(raw, what=what)
+
+
+def event_dates_named(quantity: Quantity) -> list[str]:
+    """The event dates a quantity names (a window's start, a step-down's first step)."""
+    if isinstance(quantity, Schedule):
+        return [e.start for e in quantity.entries if isinstance(e.start, str)]
+    if isinstance(quantity, StepDown) and isinstance(quantity.first_step, str):
+        return [quantity.first_step]
+    return []
 
 
 def _step_down(raw: object, holds: Holds) -> StepDown:
@@ -246,7 +287,7 @@ def _step_down(raw: object, holds: Holds) -> StepDown:
         except ValueError as exc:
             raise ValueError(f"step_down {name}: {exc}") from None
     step = StepDown(rates["start"], rates["step"], months,
-                    parse_iso_date(raw["first_step"], what="step_down first_step"), rates["floor"])
+                    _date_or_event(raw["first_step"], what="step_down first_step"), rates["floor"])
     if step.floor > step.start:
         raise ValueError(f"step_down floor {step.floor} is above its start {step.start}")
     return step

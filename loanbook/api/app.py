@@ -182,7 +182,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     def passes_check(replay: Facility, facility_id: str, unchecked: bool) -> bool:
         """Whether the facility's terms pass `loanbook check`; one that fails computes nothing (409, naming its
         first difference) unless the agent asks for an unchecked answer."""
-        result = outcome(replay.agreement)
+        result = outcome(replay.as_written)
         if not result.passed and not unchecked:
             raise HTTPException(409, {"msg": f"{facility_id} fails `loanbook check`: nothing is computed from terms "
                                              "that contradict their text (the agent may ask with unchecked=true)",

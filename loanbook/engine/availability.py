@@ -47,16 +47,23 @@ def availability(d: Definition, graph: Graph) -> Figure:
     """max(0, capacity - usage): each a name, or a part of its own when the clause writes a formula."""
     block = d.block
     assert isinstance(block, Availability)
-    capacity = _whole(graph, f"{block.id}.capacity", block.capacity, d.version, "capacity", rounded=True)
-    usage = _whole(graph, f"{block.id}.usage", usage_formula(graph, block), d.version, "usage")
-    return Figure(block.id, Op("max", (ZERO_EXPR, Op("sub", (capacity, usage)))),
-                  label=f"availability of {block.tranche}", version=d.version)
+    capacity, usage = parts(graph, block)
+    label = f"availability of {block.tranche}"
+    ended = graph.ledger.lending_ended(graph.day)
+    if ended is not None:  # the right to borrow is over: nothing is available, whatever the capacity
+        on, how, where = ended
+        return Figure(block.id, ZERO_EXPR, label=label, version=d.version,
+                      note=f"the facility was {how} on {on} ({where}): no more is lent")
+    return Figure(block.id, Op("max", (ZERO_EXPR, Op("sub", (capacity, usage)))), label=label, version=d.version)
 
 
-def parts(figure: Figure) -> tuple[Expr, Expr]:
-    """An availability figure's capacity and usage (its expression is max(0, capacity - usage))."""
-    difference = figure.expr.args[1]  # type: ignore[union-attr]
-    return difference.args[0], difference.args[1]  # type: ignore[union-attr]
+def parts(graph: Graph, block: Availability) -> tuple[Ref, Ref]:
+    """An availability clause's capacity and usage, each one name (a part of its own where the clause writes a
+    formula): availability is max(0, capacity - usage) while the right to borrow lasts."""
+    version = graph.definition(block.id).version
+    capacity = _whole(graph, f"{block.id}.capacity", block.capacity, version, "capacity", rounded=True)
+    usage = _whole(graph, f"{block.id}.usage", usage_formula(graph, block), version, "usage")
+    return capacity, usage
 
 
 @lowers("overadvance")
@@ -71,7 +78,7 @@ def overadvance(d: Definition, graph: Graph) -> Figure:
             _whole(graph, f"overadvance.ceiling_{i}", ceiling, d.version, "overadvance ceiling", rounded=True)
             for i, ceiling in enumerate(block.ceilings, start=1)]]
         return Figure(d.id, caps[0] if len(caps) == 1 else Op("min", tuple(caps)), version=d.version)
-    capacity, usage = parts(graph.figure(availability_of(graph, block.tranche).id))
+    capacity, usage = parts(graph, availability_of(graph, block.tranche))
     measured = capacity if block.measured_against is None else _whole(
         graph, "overadvance.measured_against", block.measured_against, d.version, "measured_against", rounded=True)
     interpretation = next((i for path, i in d.version.interpretations_used if path.endswith(".measured_against")),
@@ -87,7 +94,7 @@ def availability_limits(version: ClauseVersion, block: object, graph: Graph) -> 
     if isinstance(block, Availability):
         if any(o.tranche == block.tranche for o in graph.blocks(Overadvance)):
             return []
-        capacity, usage = parts(graph.figure(block.id))
+        capacity, usage = parts(graph, block)
         return [Rule("availability", version, block.tranche, _named(graph, usage), _named(graph, capacity))]
     if not isinstance(block, Overadvance):
         return []
@@ -96,7 +103,7 @@ def availability_limits(version: ClauseVersion, block: object, graph: Graph) -> 
         expr, _ = graph.quantity(block.total_ceiling, version, "total_ceiling")
         ceiling = _whole(graph, "overadvance.total_ceiling", block.total_ceiling, version, "total_ceiling",
                          rounded=True)
-        _, usage = parts(graph.figure(availability_of(graph, block.tranche).id))
+        _, usage = parts(graph, availability_of(graph, block.tranche))
         found.append(Rule(render(expr), version, block.tranche, _named(graph, usage), ceiling.name))
     return found
 
@@ -111,8 +118,7 @@ def _whole(graph: Graph, name: str, quantity: Quantity, version: ClauseVersion, 
     return graph.part(Figure(name, expr, rounded=rounded, label=what.replace("_", " "), note=note))
 
 
-def _named(graph: Graph, expr: Expr) -> str:
-    assert isinstance(expr, Ref)
+def _named(graph: Graph, expr: Ref) -> str:
     return expr.name
 
 
@@ -167,7 +173,8 @@ def availabilities(view: DayView) -> tuple[AvailabilityResult, ...]:
         result = figure(view, block.id)
         capacity, usage = view.capacity_and_usage(block)
         excess = figure(view, "excess_availability") if "excess_availability" in view.definitions() else None
-        out.append(AvailabilityResult(block.id, block.tranche, capacity, usage, result, excess))
+        out.append(AvailabilityResult(block.id, block.tranche, capacity, usage, result, excess,
+                                      ended=_ended(view)))
     return tuple(out)
 
 
@@ -206,13 +213,28 @@ def breaches(view: DayView) -> list[Breach]:
     return found
 
 
-def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None) -> Decision:
+def _ended(view: DayView) -> Reason | None:
+    """Why nothing more is lent, once the facility was terminated or accelerated by the day."""
+    ended = view.ledger.lending_ended(view.day)
+    if ended is None:
+        return None
+    on, how, where = ended
+    return Reason("facility_ended", {"how": how, "on": on, "event": where})
+
+
+def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, *,
+           lent_on: date | None = None) -> Decision:
     """The decision on a request to advance `amount` of a tranche, against the state at the end of the day;
-    `last_day` is the last day the term allows an advance (None: no term)."""
+    `last_day` is the last day the term allows an advance (None: no term). `lent_on`: the day the advance is
+    made, where the day judged is a later one it would still be outstanding on (an end of the facility after
+    that day ends only new lending)."""
     day = book.day
     block = next((b for b in blocks(book, Availability) if b.tranche == tranche), None)
     if block is None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
+    ended = _ended(book)
+    if ended is not None and (lent_on is None or lent_on >= ended.facts["on"]):  # type: ignore[operator]
+        return Decision(day, tranche, amount, REFUSED, ZERO, (ended,))
     size = _size_problem(block, amount)
     if size is not None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (size,))
@@ -225,7 +247,9 @@ def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None) 
     if last_day is not None and day > last_day:
         return Decision(day, tranche, amount, REFUSED, overadvance_after,
                         (Reason("term_expired", {"last_day": last_day}),))
-    if amount <= current.availability.value:
+    # a loan made before the end is judged on a later day against what the capacity leaves, not the 0 available
+    room = current.availability.value if ended is None else max(ZERO, current.capacity - current.usage)
+    if amount <= room:
         return Decision(day, tranche, amount, WITHIN_CAPACITY, ZERO,
                         (Reason("within_capacity", {"usage_after": after.usage, "capacity": after.capacity}),))
     if over_after is None:

@@ -20,10 +20,12 @@ from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, perc
 from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
 from .charges import Charges
 from .collateral import cash_collateral
+from .commitments import reduction_problems
 from .covenants import Covenants
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
 from .figures import DayView
+from .gating import gated
 from .graph import Graph
 from .indices import IndexBook
 from .interest import InterestBook
@@ -52,11 +54,12 @@ class Facility:
     @pinned
     def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None, *,
                  _ledger: Ledger | None = None):
-        self.agreement = agreement
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)  # a time without a zone is UTC
         self.events, self.prime_shipped, self.known_at = tuple(events), prime_shipped, known_at
         self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
+        self.as_written = agreement  # every version, whatever the record; `agreement`: those this record puts in force
+        self.agreement = agreement = gated(agreement, self.ledger)
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
         self._graphs: dict[date, Graph] = {}
@@ -73,12 +76,12 @@ class Facility:
         appended = tuple(appended)
         visible = known(appended, self.known_at)
         if not visible:
-            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+            return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at,
                             _ledger=self.ledger)
         last = self.ledger.last_day
         if any(corrects(e) for e in visible) or (last is not None and min(e.date for e in visible) < last):
-            return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at)
-        return Facility(self.agreement, self.events + appended, self.prime_shipped, self.known_at,
+            return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at)
+        return Facility(self.as_written, self.events + appended, self.prime_shipped, self.known_at,
                         _ledger=replay(ordered(visible), onto=self.ledger))
 
     # --- history checks that need the agreement, interest and fees ---------------------------------
@@ -86,7 +89,9 @@ class Facility:
     def _check_history(self) -> None:
         """Payments over the whole history: each checked against what is owed once the earlier ones are
         applied, so two payments that each look fine cannot together pay more than is owed."""
-        problems = []
+        problems = reduction_problems(self.agreement, self.ledger, self.book)
+        if problems:
+            raise InputError(problems)
         paid_before = ZERO
         for event in self.ledger.interest_payments:
             through = event.date - timedelta(days=1)
@@ -181,7 +186,7 @@ class Facility:
                 late(f"{charge.label} from {charge.start} to {charge.end}", charge.amount - charge.paid, charge.due,
                      charge.clause)
         for version, block in self.agreement.terms_in_force(Amortization, day):
-            for _, breach in amortization_on(block, version, self.ledger, day):
+            for _, breach in amortization_on(self.agreement, block, version, self.ledger, day):
                 if breach is not None:
                     late(f"{block.tranche} principal installment", breach.amount, breach.facts["due"],  # type: ignore[arg-type]
                          version.clause_id)
@@ -194,7 +199,8 @@ class Facility:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
         found = []
         for version, block in self.agreement.terms_in_force(Amortization, day):
-            found += [breach for _, breach in amortization_on(block, version, self.ledger, day) if breach]
+            rows = amortization_on(self.agreement, block, version, self.ledger, day)
+            found += [breach for _, breach in rows if breach]
         return found + self.matured_unpaid(day) + self.covenants.breaches(day)
 
     def matured_unpaid(self, day: date) -> list[Breach]:
@@ -234,7 +240,7 @@ class Facility:
         for later in self.ledger.days[bisect_right(self.ledger.days, day):]:
             if decision.decision == REFUSED:
                 break
-            other = decide(self.book(later), decision.tranche, amount, None)
+            other = decide(self.book(later), decision.tranche, amount, None, lent_on=day)
             if _SEVERITY[other.decision] > _SEVERITY[decision.decision]:
                 decision = replace(other, day=day, reasons=other.reasons + (Reason("on_later_day", {"day": later}),))
         return decision

@@ -233,5 +233,5 @@ class DayView:
         raise RecordError(f"no availability clause of {tranche} is in force on {self.day}")
 
     def capacity_and_usage(self, block: Availability) -> tuple[Decimal, Decimal]:
-        capacity, usage = _availability.parts(self.graph.figure(block.id))
+        capacity, usage = _availability.parts(self.graph, block)
         return self.evaluate(capacity), self.evaluate(usage)

@@ -29,6 +29,7 @@ from ..agreement.model import Agreement, ClauseVersion
 from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
 from ..core.errors import RecordError
 from ..core.money import HUNDRED
+from .event_dates import event_date
 
 # --- expressions ---------------------------------------------------------------------------------------------
 
@@ -259,16 +260,25 @@ class Graph:
 
     def formula_on(self, quantity: Quantity, version: ClauseVersion, what: str) -> tuple[Formula, str | None]:
         if isinstance(quantity, StepDown):
-            rate = quantity.rate_on(self.day)
-            note = f"{quantity_text(quantity)}: {quantity.steps_by(self.day)} step(s) by {self.day}"
+            rate = quantity.rate_on(self.day, self.event_date)
+            note = f"{quantity_text(quantity)}: {quantity.steps_by(self.day, self.event_date)} step(s) by {self.day}"
+            if isinstance(quantity.first_step, str):
+                first = quantity.first_on(self.event_date)
+                note += f"; {quantity.first_step} " + (f"is {first}" if first else "has not come")
             return Formula(note, Num(rate / HUNDRED, f"{rate}%", percent=True)), note
         if isinstance(quantity, Schedule):
-            entry = quantity.entry_on(self.day)
+            entry = quantity.entry_on(self.day, self.event_date)
             if entry is None:
                 raise RecordError(f"{version.clause_id}: no {what} is in force on {self.day} (the schedule of "
                                   f"{version.document_id} does not cover the day)")
-            return entry.value, f"from {entry.start}" + (f" to {entry.end}" if entry.end else "")
+            start = entry.start if isinstance(entry.start, date) else \
+                f"{entry.start} ({entry.start_on(self.event_date)})"
+            return entry.value, f"from {start}" + (f" to {entry.end}" if entry.end else "")
         return quantity, None
+
+    def event_date(self, name: str) -> date | None:
+        """A date the agreement defines by an event, as the record sets it by the day."""
+        return event_date(self.agreement, self.ledger, name, self.day)
 
 
 def _undefined(agreement: Agreement, name: str, day: date) -> str:

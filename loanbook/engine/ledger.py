@@ -99,6 +99,8 @@ class Ledger:
     defaults: list[Default] = field(default_factory=list)
     terminations: list[ev.Terminated] = field(default_factory=list)
     reductions: list[ev.CommitmentReduced] = field(default_factory=list)
+    repayments: list[ev.Repayment] = field(default_factory=list)
+    base_reports: list[ev.BorrowingBaseReport] = field(default_factory=list)
     accelerations: list[ev.Accelerated] = field(default_factory=list)
     tail: _Tail | None = field(default=None, repr=False)  # the replay's state after its last event
 
@@ -132,6 +134,13 @@ class Ledger:
     def default_on(self, day: date) -> Default | None:
         """The Event of Default continuing on a day, if any (from its declaration to the day before it ended)."""
         return next((d for d in self.defaults if d.start <= day and (d.end is None or day < d.end)), None)
+
+    def lending_ended(self, day: date) -> tuple[date, str, str] | None:
+        """The day the right to borrow ended by a day (the commitments terminated, or the Obligations
+        accelerated), how, and the event: None while it continues."""
+        ended = [(e.date, "terminated", e.where) for e in self.terminations if e.date <= day]
+        ended += [(e.date, "accelerated", e.where) for e in self.accelerations if e.date <= day]
+        return min(ended) if ended else None
 
     def fee_payments_of(self, fee: str | None, day: date) -> list[ev.FeePayment]:
         return [p for p in self.fee_payments if p.fee == fee and p.date <= day]
@@ -259,10 +268,9 @@ def _add(amounts: dict[str, Decimal], key: str, amount: Decimal) -> None:
 def _no_lending_after_the_end(ledger: Ledger, what: str) -> None:
     """After the commitments are terminated, or the Obligations accelerated, nothing more is lent (repayments are
     what both call for, and stay allowed)."""
-    ended: list[tuple[date, str, str]] = [(e.date, "terminated", e.where) for e in ledger.terminations]
-    ended += [(e.date, "accelerated", e.where) for e in ledger.accelerations]
+    ended = ledger.lending_ended(date.max)
     if ended:
-        day, how, where = min(ended)
+        day, how, where = ended
         raise _Refused("type", f"{what} after the facility was {how} on {day} ({where}): nothing more is lent")
 
 
@@ -275,6 +283,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
                 raise _Refused("loan", f"{event.loan} already has an opening balance or advances")
             _add(work.loans, event.loan, event.amount)
         case ev.BorrowingBaseReport():
+            ledger.base_reports.append(event)
             for name, amount in (event.values or {}).items():
                 work.collateral[name] = Reported(amount, where, event.date)
             for name, measured in (event.measures or {}).items():
@@ -291,6 +300,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
                                          f"{money_human(outstanding)} is outstanding")
             _add(work.loans, event.loan, -event.amount)
             _add(work.repaid, event.loan, event.amount)
+            ledger.repayments.append(event)
         case ev.ContingentIssued():
             _no_lending_after_the_end(ledger, f"a new {event.kind.replace('_', ' ')}")
             if event.id in work.contingents:

@@ -16,6 +16,7 @@ from ..agreement.kinds_pricing import LevelGrid, Reporting
 from ..agreement.model import Agreement
 from ..core.dates import next_business_day
 from ..core.errors import RecordError
+from ..core.periods import in_year
 from ..events import types as ev
 from .ledger import Ledger
 from .reporting import add_months, reports_on
@@ -51,13 +52,13 @@ def effective_day(grid: LevelGrid, report: ev.DocumentDelivered) -> date:
 
 def period_start_after(grid: LevelGrid, day: date) -> date:
     """The first pricing period that starts after a day."""
-    starts = sorted(date(year, int(s[:2]), int(s[3:])) for year in (day.year, day.year + 1) for s in grid.period_starts)
+    starts = sorted(in_year(year, s) for year in (day.year, day.year + 1) for s in grid.period_starts)
     return next(s for s in starts if s > day)
 
 
 def period_start_on(grid: LevelGrid, day: date) -> date:
     """The first day of the pricing period a day falls in."""
-    starts = sorted(date(year, int(s[:2]), int(s[3:])) for year in (day.year - 1, day.year) for s in grid.period_starts)
+    starts = sorted(in_year(year, s) for year in (day.year - 1, day.year) for s in grid.period_starts)
     return [s for s in starts if s <= day][-1]
 
 
@@ -152,7 +153,7 @@ class LevelBook:
                             days.add(window.end + timedelta(days=1))
                     if grid.period_starts:
                         for year in range(version.effective.year, self.agreement.record_end.year + 2):
-                            days.update(date(year, int(s[:2]), int(s[3:])) for s in grid.period_starts)
+                            days.update(in_year(year, s) for s in grid.period_starts)
                     reporting = [b for c in self.agreement.clauses.values() for v in c.versions
                                  for b in v.terms_of(Reporting) if b.document == grid.certificate]
                     for block in reporting:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from ..agreement.kinds import Amortization, DeadlineObligation, RecurringObligation, Term, TriggeredObligation
+from ..agreement.kinds_commitments import Prepayments
 from ..agreement.kinds_pricing import Reporting
 from ..agreement.model import Agreement, ClauseVersion
-from ..core.money import ZERO, money_human
+from ..core.money import CENT, ZERO, money_human
 from ..events import types as ev
 from .ledger import Ledger
 from .reporting import reports_on
@@ -39,7 +40,7 @@ def obligations_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Obli
                                  f"every {block.every_days} days from {version.effective}; next on {next_day}",
                                  block.obligation, kind="recurring"))
             elif isinstance(block, Amortization):
-                rows += [row for row, _ in amortization_on(block, version, ledger, day)]
+                rows += [row for row, _ in amortization_on(agreement, block, version, ledger, day)]
             elif isinstance(block, Reporting):
                 rows += _reports(block, version, ledger, day)
     return rows
@@ -145,17 +146,14 @@ def _triggered(agreement: Agreement, block: TriggeredObligation, version: Clause
                 block.obligation, kind="conditional", amount=outstanding)
 
 
-def amortization_on(block: Amortization, version: ClauseVersion, ledger: Ledger,
+def amortization_on(agreement: Agreement, block: Amortization, version: ClauseVersion, ledger: Ledger,
                     day: date) -> list[tuple[Obligation, Breach | None]]:
-    """Each scheduled installment of principal, paid by the tranche's repayments to date, earliest first."""
+    """Each scheduled installment of principal, paid by the tranche's repayments to date (`installments_paid`)."""
     if ledger.paid_in_full(day):
         return []
-    repaid = ledger.on(day).repaid.get(block.tranche, ZERO)
-    scheduled = ZERO
+    paid = installments_paid(agreement, block, ledger, day)
     rows: list[tuple[Obligation, Breach | None]] = []
-    for item in block.installments:
-        covered = min(item.amount, max(ZERO, repaid - scheduled))
-        scheduled += item.amount
+    for item, covered in zip(block.installments, paid):
         unpaid = item.amount - covered
         row_id = f"{block.id}:{item.due}"
         obligation = f"{money_human(item.amount)} of {block.tranche} principal due {item.due}"
@@ -174,6 +172,55 @@ def amortization_on(block: Amortization, version: ClauseVersion, ledger: Ledger,
     return rows
 
 
+def installments_paid(agreement: Agreement, block: Amortization, ledger: Ledger, day: date) -> list[Decimal]:
+    """What the tranche's repayments by a day paid of each installment. Each repayment pays first what is already
+    due (due on or before its day), earliest first; the rest is a prepayment, applied to the installments not yet
+    due in the order the `prepayments` clause in force that day gives (earliest first where none does)."""
+    paid = [ZERO for _ in block.installments]
+    for repayment in ledger.repayments:
+        if repayment.loan != block.tranche or repayment.date > day:
+            continue
+        left = repayment.amount
+        due = [i for i, item in enumerate(block.installments) if item.due <= repayment.date]
+        later = [i for i, item in enumerate(block.installments) if item.due > repayment.date]
+        for i in due:
+            part = min(left, block.installments[i].amount - paid[i])
+            paid[i] += part
+            left -= part
+        order = next((b.order for _, b in agreement.terms_in_force(Prepayments, repayment.date)
+                      if b.tranche == block.tranche), "earliest_first")
+        for i, part in _prepaid(order, left, [block.installments[i].amount - paid[i] for i in later]):
+            paid[later[i]] += part
+    return paid
+
+
+def _prepaid(order: str, amount: Decimal, unpaid: list[Decimal]) -> list[tuple[int, Decimal]]:
+    """A prepayment spread over the unpaid amounts of the installments not yet due (in date order): the earliest
+    first, the most remote first (inverse order of maturity), or pro rata to each unpaid amount, each share
+    rounded down to the cent and the cents left over going to the most remote installments first."""
+    positions = list(range(len(unpaid)))
+    if order == "pro_rata":
+        total = sum(unpaid, start=ZERO)
+        amount = min(amount, total)
+        if total == ZERO:
+            return []
+        shares = [(amount * u / total).quantize(CENT, rounding=ROUND_DOWN) for u in unpaid]
+        left = amount - sum(shares, start=ZERO)
+        for i in reversed(positions):
+            extra = min(left, unpaid[i] - shares[i])
+            shares[i] += extra
+            left -= extra
+        return list(zip(positions, shares))
+    if order == "inverse_order_of_maturity":
+        positions.reverse()
+    out = []
+    for i in positions:
+        part = min(amount, unpaid[i])
+        out.append((i, part))
+        amount -= part
+    return out
+
+
 def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[ConditionState]:
     """The conditions of every document in effect: satisfied (with the event) or open."""
     rows = []
@@ -188,5 +235,6 @@ def conditions_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Condi
                 found = ledger.delivered((condition.satisfied_by_document or "",), day)
                 event = found[0] if found else None
             rows.append(ConditionState(doc.id, condition.id, condition.clause, condition.text,
-                                       "satisfied" if event else "open", event.date if event else None))
+                                       "satisfied" if event else "open", event.date if event else None,
+                                       doc.conditions_gate))
     return rows

@@ -38,6 +38,7 @@ class AvailabilityResult:
     usage: Decimal
     availability: Figure
     excess_availability: Figure | None = None
+    ended: Reason | None = None   # the facility was terminated or accelerated: nothing more is lent
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class ConditionState:
     text: str
     status: str  # satisfied | open
     satisfied_on: date | None
+    gates: str | None = None  # from_satisfaction | retroactive: the document's clauses wait for its conditions
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class Reason:
     """Why an advance decision came out as it did; `code` picks the words at the edge."""
 
     code: str  # term_expired | within_capacity | over_limit | over_ceiling | requires_approval |
-    #            no_overadvance | not_revolving | below_minimum | not_a_multiple
+    #            no_overadvance | not_revolving | below_minimum | not_a_multiple | facility_ended
     facts: dict[str, object]
 
 

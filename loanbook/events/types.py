@@ -79,6 +79,8 @@ class BorrowingBaseReport(EventBase):
     receivables_borrowing_base: Money | None = None
     values: dict[Name, Money] | None = None
     measures: dict[Name, object] | None = None
+    period_end: IsoDate | None = Field(default=None, description="the period it reports, where a reporting clause "
+                                                                 "counts it as the certificate's delivery")
     evidence: dict[Name, object] | None = Field(default=None, description="what the values were computed from "
                                                 "(bbc compute: the certificate and the aging file's SHA-256)")
 
@@ -166,8 +168,13 @@ class Terminated(EventBase):
 
 
 class CommitmentReduced(EventBase):
+    """A commitment reduced by an amount: a termination fee on reductions charges it, and where a
+    `commitment_reduction` clause governs the figure (`commitment`, optional when one clause is in force), the
+    figure is lower from this day."""
+
     type: Literal["commitment_reduced"]
     amount: Money
+    commitment: Name | None = None
 
 
 class Accelerated(EventBase):
