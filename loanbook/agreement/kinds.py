@@ -26,7 +26,7 @@ from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
 from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
-from .kinds_fees import ComputedFee, TerminationFee
+from .kinds_fees import ComputedFee, FlatFee, IssuanceFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
 from .quantity import (
     RATE,
@@ -399,7 +399,8 @@ class Amortization(Strict):
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
-          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility, CashCollateral],
+          Reporting, ComputedFee, TerminationFee, FlatFee, IssuanceFee, Covenant, CovenantWaiver, Eligibility,
+          CashCollateral],
     Field(discriminator="kind"),
 ]
 
@@ -410,7 +411,7 @@ def kind_name(kind: type[BaseModel]) -> str:
 
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
-         "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
-         "covenant_waiver", "eligibility", "cash_collateral")
+         "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "flat_fee", "issuance_fee",
+         "covenant", "covenant_waiver", "eligibility", "cash_collateral")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)
