@@ -226,7 +226,9 @@ def breaches(view: DayView) -> list[Breach]:
 
 def _limit_key(view: DayView, rule: Rule) -> tuple[str, str, str]:
     """What a limit compares, as formulas: two tranches' rules with the same key are one limit."""
-    return rule.rule, view.graph.formula(rule.over), view.graph.formula(rule.limit)
+    def written(name: str) -> str:
+        return name if view.graph.is_input(name) else view.graph.formula(name)
+    return rule.rule, written(rule.over), written(rule.limit)
 
 
 def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None) -> Decision:
