@@ -13,7 +13,7 @@ from ..agreement.kinds_covenants import Covenant, CovenantWaiver
 from ..agreement.kinds_pricing import Reporting
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
-from ..core.money import HUNDRED, cents
+from ..core.money import HUNDRED, cents, money_human
 from ..events import types as ev
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
@@ -85,8 +85,7 @@ class Covenants:
                 since, then = since - timedelta(days=1), earlier
             events = events_on(since)
             if events:
-                trigger = "sprung by the events of that day: " + "; ".join(
-                    f"{e.type} ({e.where})" for e in events)
+                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e) for e in events)
             else:
                 trigger = ("below from the day the clause took effect" if since == version.effective
                            else "below from the first day of the record")
@@ -207,6 +206,14 @@ class Covenants:
                 continue
             return waiver
         return None
+
+
+def _event_words(event) -> str:
+    """An event as a springing covenant's trigger names it: its type, its amount if it has one, where it is."""
+    amount = getattr(event, "amount", None)
+    loan = getattr(event, "loan", None)
+    return (f"{event.type}" + (f" of {money_human(amount)}" if isinstance(amount, Decimal) else "")
+            + (f" ({loan})" if loan else "") + f", {event.where}")
 
 
 class _Missing(Exception):
