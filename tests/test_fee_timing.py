@@ -7,11 +7,13 @@ advance (Section 3.4), each with its due date and paid status in `fees`.
 The history: 1,000,000.00 of Base Rate Loans and 500,000.00 of Term SOFR Loans from 2024-01-02, and LC-1 of
 1,000,000.00 issued 2024-01-02, expiring 2024-07-01; so the unused Commitment is 10,000,000.00 - 2,500,000.00 =
 7,500,000.00 every day. The upfront fee is paid on 2024-01-02; the agency fee is not."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import decimals, facility
 from loanbook.agreement.load import load_agreement
@@ -119,3 +121,20 @@ def test_a_fee_for_the_term_of_a_letter_of_credit_needs_its_expiry(agreement):
     engine = facility(agreement, history)
     with pytest.raises(RecordError, match="issuance_fee .*section-3.3.* LC-1 .*gives no expires date"):
         engine.charges_on(date(2024, 1, 2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(as_of=st.dates(date(2024, 1, 2), date(2025, 12, 31)))
+def test_february_quarters_tile_the_days_and_end_where_the_clause_says(harbor, as_of):
+    """Whatever the day asked, the unused fee's periods run day after day from 2024-01-02 to it, each ending on the
+    last day of February, May, August or November (the last one, still accruing, may end at the term's end), each
+    due the next day."""
+    periods = sorted((c for c in harbor.charges_on(as_of) if c.fee == "unused_fee"), key=lambda c: c.start)
+    assert periods[0].start == date(2024, 1, 2)
+    for a, b in zip(periods, periods[1:]):
+        assert b.start == a.end + timedelta(days=1)
+    for p in periods:
+        month_end = (p.end + timedelta(days=1)).day == 1
+        assert (month_end and p.end.month in (2, 5, 8, 11)) or p.end == date(2025, 12, 31)
+        assert p.due == p.end + timedelta(days=1)
+    assert sum(p.days for p in periods) == (as_of - date(2024, 1, 2)).days + 1
