@@ -1,6 +1,7 @@
-"""Fees computed from the facility's use: a rate on a daily amount accrued over each period (an unused
-line fee, a letter of credit fee), and termination fees; each charge with its period, basis, rate,
-amount, due date and status, paid by the fee payments that name it (oldest due first)."""
+"""Fees as charges: a rate on a daily amount accrued over each period and paid in arrears (an unused line fee, a
+letter of credit fee), a rate on a letter of credit's face for its whole term paid in advance at issuance,
+termination fees, and flat fees (upfront, extension, agency); each charge with its period, basis, rate, amount,
+due date and status, paid by the fee payments that name it (oldest due first)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -304,6 +305,3 @@ class Charges:
         fees = {block.id for _, block in self.blocks()}
         return sum((self._paid_toward(fee, day) for fee in fees), start=ZERO) - sum((c.paid for c in self.on(day)),
                                                                                    start=ZERO)
-
-
-

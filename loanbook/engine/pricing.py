@@ -2,10 +2,12 @@
 
 Two kinds of clause price loans: a `pricing_grid` (an index plus a margin, by dated period) and an
 `interest_rate` (a formula of indices and figures, e.g. the greatest of several indices plus a grid's
-margin). A `default_rate` adds its margin while an Event of Default continues. After the term ends, principal
-still unpaid bears the rate the `term` gives after maturity; where the agreement is silent and no pricing is in
-force, the pricing of the term's last day, said to be an assumption. A day with no pricing in force otherwise,
-or an index with no known rate, is an error naming the day and the clause: never zero interest.
+margin; or the greatest of prongs, each day on the day basis of the prong that wins). A `default_rate` adds
+its margin, or gives its own rate in lieu of the contract rate, while an Event of Default continues. After the
+term ends, principal still unpaid bears the rate the `term` gives after maturity; where the agreement is silent
+and no pricing is in force, the pricing of the term's last day, said to be an assumption. A day with no pricing
+in force otherwise, or an index with no known rate, is an error naming the day and the clause: never zero
+interest.
 """
 from __future__ import annotations
 
