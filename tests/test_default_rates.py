@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DNOW, copy_of, edit, facility, folder_facility
+from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError
 from loanbook.events.parse import events_from
@@ -39,6 +40,13 @@ HISTORY = [
 @pytest.fixture(scope="module")
 def harbor():
     return facility(load_agreement(HARBOR), HISTORY)
+
+
+def test_the_harbor_folder_and_dnow_pass_the_fidelity_check():
+    """Every figure of the harbor fixture's text is used by its terms (12%, 2%, 360 and 365 days, 1/4 of 1% ...),
+    and DNOW's Section 2.6(c) with its Letter of Credit Fee now encoded."""
+    assert passed(fidelity_check(load_agreement(HARBOR)))
+    assert passed(fidelity_check(load_agreement(DNOW)))
 
 
 def february(engine, tranche):

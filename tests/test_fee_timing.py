@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import decimals, facility
 from loanbook.agreement.load import load_agreement
-from loanbook.core.errors import RecordError
+from loanbook.core.errors import InputError, RecordError
 from loanbook.projection import fees_answer, status_answer
 
 HARBOR = Path(__file__).resolve().parent / "fixtures" / "harbor"
@@ -138,3 +138,10 @@ def test_february_quarters_tile_the_days_and_end_where_the_clause_says(harbor, a
         assert (month_end and p.end.month in (2, 5, 8, 11)) or p.end == date(2025, 12, 31)
         assert p.due == p.end + timedelta(days=1)
     assert sum(p.days for p in periods) == (as_of - date(2024, 1, 2)).days + 1
+
+
+def test_an_expiry_on_or_before_the_issuance_is_refused(agreement):
+    history = [dict(e) for e in HISTORY]
+    history[6]["expires"] = "2024-01-02"
+    with pytest.raises(InputError, match=r"event 7.*expires \(2024-01-02\) comes after the day it is issued"):
+        facility(agreement, history)
