@@ -39,7 +39,7 @@ def test_status_names_the_springing_covenant_since_the_advance_that_sprang_it(ha
             sprung["since"]) == ("fixed_charge_coverage", "section-5.1", "excess_availability", D("1300000.00"),
                                  D("1500000.00"), "2024-02-15")
     assert sprung["trigger"] == "sprung by the events of that day: advance of 1,200,000.00 (base_rate_loans), " \
-                                "test: event 6"
+                                "advance@2024-02-15#1"
     assert sprung["message"].startswith("Fixed Charge Coverage Ratio applies: excess_availability 1,300,000.00 is "
                                         "below 1,500,000.00, since 2024-02-15")
 

@@ -209,11 +209,12 @@ class Covenants:
 
 
 def _event_words(event) -> str:
-    """An event as a springing covenant's trigger names it: its type, its amount if it has one, where it is."""
+    """An event as a springing covenant's trigger names it: its type, its amount if it has one, and its key in the
+    record (its id, or type@date#n), which a folder and the store give alike."""
     amount = getattr(event, "amount", None)
     loan = getattr(event, "loan", None)
     return (f"{event.type}" + (f" of {money_human(amount)}" if isinstance(amount, Decimal) else "")
-            + (f" ({loan})" if loan else "") + f", {event.where}")
+            + (f" ({loan})" if loan else "") + f", {event.key}")
 
 
 class _Missing(Exception):
