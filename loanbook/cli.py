@@ -369,6 +369,8 @@ def _print_status(engine: Facility, s) -> None:
     for late in s.past_due:
         _say(Text("PAST DUE", style="red"), f" {late.clause}: {late.what}, {money_human(late.amount)} due {late.due} "
                                             f"({late.days_past_due} day(s) past due)")
+    for springing in s.springing:
+        _say(Text("SPRUNG", style="yellow"), f" {springing.clause}: {out.springing_message(springing)}")
     for condition in s.pending_conditions:
         _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
 

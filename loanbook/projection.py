@@ -26,6 +26,7 @@ from .engine.results import (
     OveradvanceResult,
     Payoff,
     Reason,
+    SpringingInForce,
     Status,
 )
 
@@ -74,6 +75,7 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
         "expenses_unpaid": plain(s.expenses_unpaid),
         "breaches": [breach_json(b) for b in s.breaches],
         "past_due": plain(list(s.past_due)),
+        "springing": [springing_json(x) for x in s.springing],
         "pending_conditions": plain(list(s.pending_conditions)),
         "interpretations": list(s.interpretations),
         "lenders": [{"party": x.party, "share": percent_str(x.share), "assumption": x.assumption,
@@ -84,6 +86,21 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
     if explanations is not None:
         out["explanation"] = {name: tree.to_dict() for name, tree in explanations.items()}
     return out
+
+
+def springing_json(x: SpringingInForce) -> dict:
+    fmt = _FORMAT.get(x.unit, money_str)
+    return {"covenant": x.covenant, "label": x.label, "clause": x.clause, "figure": x.figure,
+            "value": fmt(x.value), "threshold": fmt(x.threshold), "since": x.since.isoformat(),
+            "value_then": fmt(x.value_then), "threshold_then": fmt(x.threshold_then),
+            "trigger": x.trigger, "message": springing_message(x)}
+
+
+def springing_message(x: SpringingInForce) -> str:
+    def shown(value: Decimal) -> str:
+        return money_human(value) if x.unit == "money" else _FORMAT.get(x.unit, number_str)(value)
+    return (f"{x.label} applies: {x.figure} {shown(x.value)} is below {shown(x.threshold)}, since {x.since} "
+            f"({shown(x.value_then)} below {shown(x.threshold_then)} then; {x.trigger})")
 
 
 def _base_json(b: BorrowingBaseResult) -> dict:
@@ -121,7 +138,8 @@ def _overadvance_json(o: OveradvanceResult) -> dict:
 
 
 def breach_json(b: Breach) -> dict:
-    return {"rule": b.rule, "clause": b.clause, "tranche": b.tranche, "amount": money_str(b.amount),
+    return {"rule": b.rule, "clause": b.clause, "tranche": b.tranche,
+            "tranches": list(b.tranches or ((b.tranche,) if b.tranche else ())), "amount": money_str(b.amount),
             "limit": money_str(b.limit), "message": breach_message(b)}
 
 
@@ -131,6 +149,13 @@ def breach_message(b: Breach) -> str:
                           if isinstance(value, Decimal))
         return (f"Overadvance {money_human(b.amount)} exceeds the overadvance limit {money_human(b.limit)}"
                 + (f" ({parts})" if parts else "") + f" on {b.day}")
+    if len(b.tranches) > 1:
+        loans = b.facts.get("shared_by", {})
+        assert isinstance(loans, dict)
+        parts = ", ".join(f"{t} {money_human(loans[t])}" for t in b.tranches)
+        limit = "their shared capacity" if b.rule == "availability" else f"the {b.rule.replace('_', ' ')}"
+        return (f"the combined usage of {' and '.join(b.tranches)}, {money_human(b.amount)} (of which {parts}), "
+                f"exceeds {limit} {money_human(b.limit)} on {b.day}")
     if b.rule == "availability":
         return (f"{b.tranche} outstanding {money_human(b.amount)} exceeds its capacity {money_human(b.limit)} on "
                 f"{b.day}, and the agreement permits no overadvance")

@@ -33,7 +33,7 @@ from .kinds import (
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
-from .kinds_fees import ComputedFee, TerminationFee
+from .kinds_fees import ComputedFee, IssuanceFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
 from .model import Agreement, ClauseVersion
 from .quantity import Schedule, StepDown, event_dates_named, formulas_of
@@ -170,7 +170,14 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
             checks: list[tuple[str, Formula, str, dict[str, str]]] = []
             for block in version.terms:
                 if isinstance(block, InterestRate):
-                    checks.append((f"interest_rate.{block.tranche}.rate", block.rate, PERCENT, known))
+                    if block.rate is not None:
+                        checks.append((f"interest_rate.{block.tranche}.rate", block.rate, PERCENT, known))
+                    checks += [(f"interest_rate.{block.tranche}.greatest_of[{i}].rate", prong.rate, PERCENT, known)
+                               for i, prong in enumerate(block.greatest_of)]
+                    if block.plus is not None:
+                        checks.append((f"interest_rate.{block.tranche}.plus", block.plus, PERCENT, known))
+                elif isinstance(block, DefaultRate) and block.rate is not None:
+                    checks.append(("default_rate.rate", block.rate, PERCENT, known))
                 elif isinstance(block, ComputedFee):
                     checks += [(f"{block.id}.base", block.base, MONEY, known),
                                (f"{block.id}.rate", block.rate, PERCENT, known)]
@@ -184,6 +191,8 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                                                 "reduction lowers one (a definitions figure, like the commitment)"))
                     if block.floor is not None:
                         checks.append(("commitment_reduction.floor", block.floor, MONEY, known))
+                elif isinstance(block, IssuanceFee):
+                    checks.append((f"{block.id}.rate", block.rate, PERCENT, known))
                 elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
                     checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
                 elif isinstance(block, Covenant):
@@ -246,6 +255,7 @@ def _check_references(agreement: Agreement) -> list[Problem]:
     vocabulary = agreement.vocabulary
     problems: list[Problem] = _check_event_dates(agreement)
     covenants = {b.id for _, b in agreement.all_terms(Covenant)}
+    computed_fees = {b.id for _, b in agreement.all_terms(ComputedFee)}
     for clause in agreement.clauses.values():
         for version in clause.versions:
             def refer(group: str, name: str, field: str, version: ClauseVersion = version) -> None:
@@ -294,10 +304,18 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                 elif isinstance(block, DefaultRate):
                     for name in block.tranches:
                         refer("tranches", name, "default_rate.tranches")
+                    for name in block.fees:
+                        if name not in computed_fees:
+                            problems.append(Problem(version.file, version.position, "default_rate.fees",
+                                                    f"no computed fee {name!r}; the computed fees: "
+                                                    f"{', '.join(sorted(computed_fees)) or 'none'}"))
                 elif isinstance(block, Reporting):
                     refer("documents", block.document, f"{block.id}.document")
                 elif isinstance(block, Covenant):
                     refer("documents", block.certificate, f"{block.id}.certificate")
+                elif isinstance(block, IssuanceFee):
+                    for name in block.contingents:
+                        refer("contingents", name, f"{block.id}.contingents")
                 elif isinstance(block, CashCollateral):
                     for name in block.contingents:
                         refer("contingents", name, "cash_collateral.contingents")

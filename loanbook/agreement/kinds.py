@@ -27,7 +27,7 @@ from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
 from .kinds_eligibility import Eligibility
-from .kinds_fees import ComputedFee, TerminationFee
+from .kinds_fees import ComputedFee, FlatFee, IssuanceFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, Reporting
 from .quantity import (
     RATE,
@@ -400,8 +400,8 @@ class Amortization(Strict):
 TermsBlock = Annotated[
     Union[Definitions, BorrowingBase, Availability, Overadvance, PricingGrid, InstallmentSchedule, DeadlineObligation,
           TriggeredObligation, RecurringObligation, Term, Amortization, LevelGrid, InterestRate, DefaultRate,
-          Reporting, ComputedFee, TerminationFee, Covenant, CovenantWaiver, Eligibility, CashCollateral,
-          CommitmentReduction, Prepayments, EventDate],
+          Reporting, ComputedFee, TerminationFee, FlatFee, IssuanceFee, Covenant, CovenantWaiver, Eligibility,
+          CashCollateral, CommitmentReduction, Prepayments, EventDate],
     Field(discriminator="kind"),
 ]
 
@@ -412,7 +412,8 @@ def kind_name(kind: type[BaseModel]) -> str:
 
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",
          "deadline_obligation", "triggered_obligation", "recurring_obligation", "term", "amortization", "level_grid",
-         "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "covenant",
-         "covenant_waiver", "eligibility", "cash_collateral", "commitment_reduction", "prepayments", "event_date")
+         "interest_rate", "default_rate", "reporting", "computed_fee", "termination_fee", "flat_fee", "issuance_fee",
+         "covenant", "covenant_waiver", "eligibility", "cash_collateral", "commitment_reduction", "prepayments",
+         "event_date")
 register_tags(*KINDS, "document_received", "full_payment")
 UNITS = (MONEY, PERCENT, NUMBER)

@@ -6,9 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..core.types import IsoDate, Name, Strict, Text
+from ..core.types import IsoDate, Money, Name, Strict, Text
 from .kinds_pricing import DayBasis
 from .quantity import AmountFormula, Rate, RateFormula
+
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+MonthName = Literal["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                    "october", "november", "december"]
 
 
 class ComputedFee(Strict):
@@ -22,8 +27,53 @@ class ComputedFee(Strict):
     rate: RateFormula
     day_basis: DayBasis
     every: Literal["month", "quarter"]
+    quarter_ends: tuple[MonthName, ...] = Field(default=(), description="the months whose last day ends a quarter "
+                                                                     "(february, may, august, november); none: "
+                                                                     "calendar quarters")
     accrues_from: IsoDate
     due: Literal["last_day", "first_day_after", "first_business_day_after"] = "first_day_after"
+
+    @model_validator(mode="after")
+    def _quarters(self):
+        if not self.quarter_ends:
+            return self
+        if self.every != "quarter":
+            raise ValueError("quarter_ends goes with every: quarter")
+        months = sorted(self.end_months())
+        if len(months) != 4 or any(b - a != 3 for a, b in zip(months, months[1:])):
+            raise ValueError(f"quarter_ends names four months three apart (february, may, august, november), got "
+                             f"{', '.join(self.quarter_ends)}")
+        return self
+
+    def end_months(self) -> tuple[int, ...]:
+        """The quarter ends as month numbers (february is 2)."""
+        return tuple(MONTH_NAMES.index(m) + 1 for m in self.quarter_ends)
+
+
+class FlatFee(Strict):
+    """A fee of a fixed amount due on a date (an upfront, closing or extension fee), or on a date and each
+    anniversary of it while the facility runs (an annual agency fee payable in advance)."""
+
+    kind: Literal["flat_fee"]
+    id: Name
+    label: Text
+    amount: Money
+    due: IsoDate
+    every: Literal["year"] | None = None
+
+
+class IssuanceFee(Strict):
+    """A fee paid in advance when a contingent obligation is issued, for its whole term: rate (percent a year)
+    x its face amount x the days from its issuance to its expiry, over the day basis' year ("concurrently with
+    the issuance of each Letter of Credit ... per annum of the face amount ... for the term of such Letter of
+    Credit")."""
+
+    kind: Literal["issuance_fee"]
+    id: Name
+    label: Text
+    contingents: tuple[Name, ...] = Field(min_length=1)
+    rate: RateFormula
+    day_basis: DayBasis
 
 
 class FeeWindow(Strict):

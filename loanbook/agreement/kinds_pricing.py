@@ -166,23 +166,63 @@ def _check_partition(levels: tuple[Level, ...]) -> None:
             raise ValueError(f"the value {a.upper} falls in two levels, {a.level} and {b.level}")
 
 
-class InterestRate(Strict):
-    """A tranche's rate as a formula in percent (index, the greatest of indices, a grid's margin), on a
-    day basis. `actual/actual` is actual days over the year's own length (365 or 366)."""
+class Prong(Strict):
+    """One prong of a rate defined as "the greatest of" several, on its own day basis (prime on actual/360,
+    the federal funds rate on actual/365)."""
 
-    kind: Literal["interest_rate"]
-    tranche: Name
     label: Text | None = None
     rate: RateFormula
     day_basis: DayBasis
 
 
+class InterestRate(Strict):
+    """A tranche's rate as a formula in percent (index, the greatest of indices, a grid's margin), on a
+    day basis. `actual/actual` is actual days over the year's own length (365 or 366). Where the rate is the
+    greatest of prongs that accrue on different day bases, `greatest_of` lists them and `plus` what is added
+    to the winner: each day's interest is on the basis of the prong that wins that day."""
+
+    kind: Literal["interest_rate"]
+    tranche: Name
+    label: Text | None = None
+    rate: RateFormula | None = None
+    day_basis: DayBasis | None = None
+    greatest_of: tuple[Prong, ...] = ()
+    plus: RateFormula | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if self.greatest_of:
+            if len(self.greatest_of) < 2:
+                raise ValueError("greatest_of lists two prongs or more")
+            if self.rate is not None or self.day_basis is not None:
+                raise ValueError("a rate of greatest_of prongs takes each prong's rate and day_basis: give no rate "
+                                 "or day_basis beside them")
+        elif self.rate is None or self.day_basis is None:
+            raise ValueError("give rate and day_basis, or greatest_of (prongs, each with its day basis)")
+        elif self.plus is not None:
+            raise ValueError("plus goes with greatest_of; write a margin inside rate")
+        return self
+
+
 class DefaultRate(Strict):
-    """A margin added to the rate of the tranches (all, if none named) while an Event of Default continues."""
+    """While an Event of Default continues: a margin added to the rate of the tranches (all, if none named)
+    ("two percentage points above the rate otherwise applicable"), or a rate that replaces it ("in lieu of"
+    the rate otherwise applicable); and the same for the computed fees named in `fees` (a letter of credit
+    fee "increased to two percentage points above")."""
 
     kind: Literal["default_rate"]
-    margin: Rate
+    margin: Rate | None = None
+    rate: RateFormula | None = Field(default=None, description="the rate that applies in lieu of the contract rate")
     tranches: tuple[Name, ...] = ()
+    fees: tuple[Name, ...] = Field(default=(), description="computed fees whose rate the default raises (or "
+                                                           "replaces); none: no fee")
+
+    @model_validator(mode="after")
+    def _margin_or_rate(self):
+        if (self.margin is None) == (self.rate is None):
+            raise ValueError("a default rate gives a margin (added to the rate otherwise applicable) or a rate (in "
+                             "lieu of it), one of the two")
+        return self
 
 
 class Reporting(Strict):

@@ -245,7 +245,7 @@ class Agreement:
         """The names fee payments may give: every fee any clause defines."""
         ids = {getattr(b, "id", None) or getattr(b, "fee", None)
                for c in self.clauses.values() for v in c.versions for b in v.terms
-               if b.kind in ("installment_schedule", "computed_fee", "termination_fee")}
+               if b.kind in ("installment_schedule", "computed_fee", "termination_fee", "flat_fee", "issuance_fee")}
         return sorted(i for i in ids if i)
 
     def has_kind(self, kind: type) -> bool:

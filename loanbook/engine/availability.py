@@ -198,19 +198,44 @@ def overadvances(view: DayView) -> tuple[OveradvanceResult, ...]:
 
 
 def breaches(view: DayView) -> list[Breach]:
-    """Each limit of the day's graph that the day's figures break: an overadvance's first, then availability's."""
+    """Each limit of the day's graph that the day's figures break: an overadvance's first, then availability's.
+    Tranches whose availability clauses measure the same usage against the same capacity (base rate loans and
+    term SOFR loans under one commitment) share one limit: a breach of it is one breach, of their combined usage,
+    naming them all."""
     found = []
+    shared: dict[tuple[str, str, str], list[str]] = {}
+    for rule in view.graph.rules():
+        shared.setdefault(_limit_key(view, rule), []).append(rule.tranche)
+    reported: set[tuple[str, str, str]] = set()
     for rule in sorted(view.graph.rules(), key=lambda r: r.rule == "availability"):
+        key = _limit_key(view, rule)
+        if key in reported:
+            continue
         over, limit = view.value(rule.over), view.value(rule.limit)
         if over <= limit:
+            continue
+        reported.add(key)
+        tranches = tuple(dict.fromkeys(shared[key]))
+        if len(tranches) > 1:
+            loans = {t: view.snap.loan(t) + view.extra.get(t, ZERO) for t in tranches}
+            found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, None,
+                                {"shared_by": loans}, tranches))
             continue
         facts: dict = {}
         if rule.rule == "overadvance_limit":
             facts = {x.figure: x.value for x in view.explain(rule.limit).inputs}
         elif rule.rule != "availability":
             facts = {"ceiling": rule.rule}
-        found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, rule.tranche, facts))
+        found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, rule.tranche, facts,
+                            (rule.tranche,)))
     return found
+
+
+def _limit_key(view: DayView, rule: Rule) -> tuple[str, str, str]:
+    """What a limit compares, as formulas: two tranches' rules with the same key are one limit."""
+    def written(name: str) -> str:
+        return name if view.graph.is_input(name) else view.graph.formula(name)
+    return rule.rule, written(rule.over), written(rule.limit)
 
 
 def _ended(view: DayView) -> Reason | None:

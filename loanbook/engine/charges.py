@@ -1,6 +1,7 @@
-"""Fees computed from the facility's use: a rate on a daily amount accrued over each period (an unused
-line fee, a letter of credit fee), and termination fees; each charge with its period, basis, rate,
-amount, due date and status, paid by the fee payments that name it (oldest due first)."""
+"""Fees as charges: a rate on a daily amount accrued over each period and paid in arrears (an unused line fee, a
+letter of credit fee), a rate on a letter of credit's face for its whole term paid in advance at issuance,
+termination fees, and flat fees (upfront, extension, agency); each charge with its period, basis, rate, amount,
+due date and status, paid by the fee payments that name it (oldest due first)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,14 +10,18 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 from ..agreement.kinds import Term
-from ..agreement.kinds_fees import ComputedFee, TerminationFee
+from ..agreement.kinds_fees import ComputedFee, FlatFee, IssuanceFee, TerminationFee
+from ..agreement.kinds_pricing import DefaultRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import LAST_DAY, next_business_day, year_length
+from ..core.errors import RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
 from .ledger import Ledger
 from .reporting import MONTHS, add_months
+
+FeeBlock = ComputedFee | TerminationFee | FlatFee | IssuanceFee
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Charge:
     fee: str
     label: str
     clause: str
-    kind: str                     # periodic | termination
+    kind: str                     # periodic | termination | flat | in_advance
     start: date
     end: date                     # inclusive; for a termination, its day
     days: int                     # days accrued so far (a period not over yet accrues to the as-of day)
@@ -43,8 +48,13 @@ class Charge:
         return self.amount - self.paid
 
 
-def _period_end(start: date, every: str) -> date:
-    """The last day of the calendar month or quarter a day falls in."""
+def _period_end(start: date, every: str, end_months: tuple[int, ...] = ()) -> date:
+    """The last day of the month or quarter a day falls in: calendar quarters, or quarters ending with the months
+    the clause names (February, May, August and November)."""
+    if end_months:
+        month = next((m for m in sorted(end_months) if m >= start.month), min(end_months))
+        year = start.year if month >= start.month else start.year + 1
+        return add_months(date(year, month, 1), 1) - timedelta(days=1)
     months = MONTHS[every]
     first = start.replace(day=1)
     first = first.replace(month=(first.month - 1) // months * months + 1)
@@ -68,21 +78,89 @@ class Charges:
         self.book_of = book_of
         self._daily: dict[tuple[str, date], tuple[Decimal, Decimal, Decimal]] = {}
 
-    def blocks(self) -> list[tuple[ClauseVersion, ComputedFee | TerminationFee]]:
-        found: list[tuple[ClauseVersion, ComputedFee | TerminationFee]] = []
-        found += self.agreement.all_terms(ComputedFee)
-        found += self.agreement.all_terms(TerminationFee)
+    def blocks(self) -> list[tuple[ClauseVersion, FeeBlock]]:
+        found: list[tuple[ClauseVersion, FeeBlock]] = []
+        for kind in (ComputedFee, TerminationFee, FlatFee, IssuanceFee):
+            found += self.agreement.all_terms(kind)
         return found
 
     def on(self, day: date) -> list[Charge]:
-        """Every charge of every fee that has begun by the end of a day, payments applied."""
+        """Every charge of every fee that has begun by the end of a day (a flat fee: fallen due), payments
+        applied."""
         charges: list[Charge] = []
         for version, block in self.blocks():
             if isinstance(block, ComputedFee):
                 charges += self._periodic(version, block, day)
-            else:
+            elif isinstance(block, TerminationFee):
                 charges += self._termination(version, block, day)
+            elif isinstance(block, FlatFee):
+                charges += self._flat(version, block, day)
+            else:
+                charges += self._issuance(version, block, day)
         return self._apply_payments(charges, day)
+
+    def upcoming(self, day: date) -> list[Charge]:
+        """The flat fees that fall due after a day (`scheduled`): what `fees` lists ahead of its due date. A fee due
+        every year is listed to the end of the term, or, with no end known, its next due date only."""
+        found = []
+        last = self._last_day()
+        for version, block in self.agreement.all_terms(FlatFee):
+            until = last if last < LAST_DAY else add_months(day, 12)
+            later = [c for c in self._flat(version, block, until, day) if c.due > day]
+            found += later if last < LAST_DAY else later[:1]
+        return sorted(found, key=lambda c: (c.due, c.fee))
+
+    # --- flat fees and fees paid in advance -------------------------------------------------------------
+
+    def _flat(self, version: ClauseVersion, block: FlatFee, until: date, day: date | None = None) -> list[Charge]:
+        """A flat fee's charges due by `until`: its date, and each anniversary of it (every: year) while the facility
+        runs and the clause is in force; each is `due` from its date on (as of `day`), `scheduled` before it."""
+        day = day or until
+        ref = clause_ref(self.agreement, version)
+        dues = [block.due] if block.due <= until else []
+        if block.every == "year":
+            last = min(until, self._last_day())
+            n = 1
+            while add_months(block.due, 12 * n) <= last and version.in_force_on(add_months(block.due, 12 * n)):
+                dues.append(add_months(block.due, 12 * n))
+                n += 1
+        yearly = " (due each year from then)" if block.every == "year" else ""
+        return [Charge(block.id, block.label, version.clause_id, "flat", due, due, 0, None, None, block.amount, due,
+                       "due" if due <= day else "scheduled", ZERO,
+                       Explanation(f"{block.id} due {due}", block.amount, label=block.label, clause=ref,
+                                   formula=f"a flat fee of {money_human(block.amount)} due {block.due}{yearly}"))
+                for due in dues]
+
+    def _issuance(self, version: ClauseVersion, block: IssuanceFee, day: date) -> list[Charge]:
+        """Each contingent obligation of the kinds named, issued by the day while the clause is in force: rate x
+        face x the days of its term over the year, due the day it is issued (in advance, for the whole term)."""
+        charges = []
+        ref = clause_ref(self.agreement, version)
+        for event in self.ledger.issuances:
+            if event.kind not in block.contingents or event.date > day or not version.in_force_on(event.date):
+                continue
+            if event.expires is None:
+                raise RecordError(f"{block.id} ({version.clause_id}) is paid for the term of each "
+                                  f"{event.kind.replace('_', ' ')} at its issuance: {event.id} ({event.where}) "
+                                  "gives no expires date")
+            rate_value, rate_text, rate_inputs = self.book_of(event.date).quantity(block.rate, version,
+                                                                                   f"rate of {block.id}")
+            days = (event.expires - event.date).days
+            year = year_length(block.day_basis, event.date.year)
+            with localcontext() as ctx:
+                ctx.prec = 50
+                amount = cents(event.amount * rate_value * days / year)
+            rate = rate_value * HUNDRED
+            explanation = Explanation(
+                f"{block.id} on {event.id}", amount, label=block.label, clause=ref,
+                formula=f"{money_human(event.amount)} x {percent_str(rate)}% ({rate_text}) x {days} days from "
+                        f"{event.date} to {event.expires} / {year} ({block.day_basis}), paid in advance at issuance",
+                inputs=(leaf(event.id, event.amount, event.where),
+                        Explanation("rate", rate, formula=rate_text, inputs=rate_inputs, unit="percent")))
+            charges.append(Charge(block.id, block.label, version.clause_id, "in_advance", event.date,
+                                  event.expires - timedelta(days=1), days, event.amount, rate, amount, event.date,
+                                  "due", ZERO, explanation))
+        return charges
 
     # --- periodic fees ---------------------------------------------------------------------------------
 
@@ -98,7 +176,7 @@ class Charges:
         start = max(block.accrues_from, version.effective)
         last = min(self._last_day(), version.until - timedelta(days=1) if version.until else LAST_DAY)
         while start <= min(day, last):
-            end = min(_period_end(start, block.every), last)
+            end = min(_period_end(start, block.every, block.end_months()), last)
             charges.append(self._period(version, block, start, end, day))
             start = end + timedelta(days=1)
         return charges
@@ -110,12 +188,31 @@ class Charges:
             book = self.book_of(d)
             base_value, _, _ = book.quantity(block.base, version, f"base of {block.id}")
             rate_value, _, _ = book.quantity(block.rate, version, f"rate of {block.id}")
+            rate_value, _ = self._with_default(block, d, rate_value)
             base = max(ZERO, cents(base_value))
             with localcontext() as ctx:
                 ctx.prec = 50
                 accrual = base * rate_value / year_length(block.day_basis, d.year)
             self._daily[key] = (base, rate_value * HUNDRED, accrual)
         return self._daily[key]
+
+    def _with_default(self, block: ComputedFee, d: date, rate: Decimal) -> tuple[Decimal, Explanation | None]:
+        """The fee's rate on a day (as formulas hold it: 2.5% is 0.025) while an Event of Default continues, where a
+        default_rate clause in force names the fee: raised by its margin, or its own rate in lieu; and why."""
+        default = self.ledger.default_on(d)
+        if default is None:
+            return rate, None
+        for version, rule in self.agreement.terms_in_force(DefaultRate, d):
+            if block.id not in rule.fees:
+                continue
+            why = f"{version.clause_id}: an Event of Default continues since {default.start}"
+            if rule.margin is not None:
+                return rate + rule.margin / HUNDRED, leaf("default margin", rule.margin, why, unit="percent")
+            assert rule.rate is not None
+            value, text, inputs = self.book_of(d).quantity(rule.rate, version, f"default rate of {block.id}")
+            return value, Explanation("default rate, in lieu of the rate", value * HUNDRED, formula=text,
+                                      inputs=inputs, source=why, unit="percent")
+        return rate, None
 
     def _period(self, version: ClauseVersion, block: ComputedFee, start: date, end: date, day: date) -> Charge:
         through = min(end, day)
@@ -135,6 +232,9 @@ class Charges:
         book = self.book_of(through)
         base_x = book.quantity(block.base, version, "base")
         rate_x = book.quantity(block.rate, version, "rate")
+        rate_then, default = self._with_default(block, through, rate_x[0])
+        if default is not None:
+            rate_x = (rate_then, f"{rate_x[1]}, while an Event of Default continues", rate_x[2] + (default,))
         year = year_length(block.day_basis, start.year)
         formula = (f"{block.rate.text} x ({block.base.text}), each day from {start} to {through}, over {year} "
                    f"days ({block.day_basis}); average base {money_human(average)}"
@@ -205,5 +305,3 @@ class Charges:
         fees = {block.id for _, block in self.blocks()}
         return sum((self._paid_toward(fee, day) for fee in fees), start=ZERO) - sum((c.paid for c in self.on(day)),
                                                                                    start=ZERO)
-
-

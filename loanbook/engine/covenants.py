@@ -13,13 +13,13 @@ from ..agreement.kinds_covenants import Covenant, CovenantWaiver
 from ..agreement.kinds_pricing import Reporting
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
-from ..core.money import HUNDRED, cents
+from ..core.money import HUNDRED, cents, money_human
 from ..events import types as ev
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
 from .ledger import Ledger
 from .reporting import MONTHS, add_months, period_ends, report_for
-from .results import Breach
+from .results import Breach, SpringingInForce
 
 STATUSES = ("compliant", "breached", "waived", "not_applicable", "not_reported", "certificate_late")
 
@@ -60,6 +60,47 @@ class Covenants:
         """A later version of the same covenant in force on the test date replaces this one there."""
         others = [v for v, b in self.agreement.all_terms(Covenant) if b.id == block.id and v.in_force_on(test_date)]
         return others[-1] is version
+
+    def springing(self, day: date, first_day: date | None,
+                  events_on: Callable[[date], list]) -> list[SpringingInForce]:
+        """Each springing covenant in force on a day whose figure is below its threshold: since when (walking back
+        day by day to the first day it was not, the clause's first day, or the record's), and what took it there."""
+        found = []
+        for version, block in self.agreement.terms_in_force(Covenant, day):
+            springing = block.applies_while
+            if springing is None or not self._current(block, version, day):
+                continue
+            below = self._below(version, block, day)
+            if below is None:
+                continue
+            since, then = day, below
+            start = max(version.effective, first_day or version.effective)
+            while since > start:
+                try:
+                    earlier = self._below(version, block, since - timedelta(days=1))
+                except RecordError:  # a figure it needs is not defined that day: the run starts after it
+                    earlier = None
+                if earlier is None:
+                    break
+                since, then = since - timedelta(days=1), earlier
+            events = events_on(since)
+            if events:
+                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e) for e in events)
+            else:
+                trigger = ("below from the day the clause took effect" if since == version.effective
+                           else "below from the first day of the record")
+            found.append(SpringingInForce(block.id, block.label, version.clause_id, springing.figure,
+                                          self.book_of(day).unit(springing.figure), below[0], below[1], since,
+                                          then[0], then[1], trigger))
+        return found
+
+    def _below(self, version: ClauseVersion, block: Covenant, day: date) -> tuple[Decimal, Decimal] | None:
+        """The springing figure and its threshold on a day, if the figure is below it (the covenant applies)."""
+        assert block.applies_while is not None
+        book = self.book_of(day)
+        value = book.value(block.applies_while.figure)
+        below, _, _ = book.quantity(block.applies_while.below, version, "springing threshold")
+        return (value, cents(below)) if value < cents(below) else None
 
     def breaches(self, day: date) -> list[Breach]:
         return [Breach("covenant", r.clause, r.test_date, r.measure or Decimal(0), r.threshold or Decimal(0), None,
@@ -165,6 +206,15 @@ class Covenants:
                 continue
             return waiver
         return None
+
+
+def _event_words(event) -> str:
+    """An event as a springing covenant's trigger names it: its type, its amount if it has one, and its key in the
+    record (its id, or type@date#n), which a folder and the store give alike."""
+    amount = getattr(event, "amount", None)
+    loan = getattr(event, "loan", None)
+    return (f"{event.type}" + (f" of {money_human(amount)}" if isinstance(amount, Decimal) else "")
+            + (f" ({loan})" if loan else "") + f", {event.key}")
 
 
 class _Missing(Exception):

@@ -63,6 +63,7 @@ class Facility:
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
         self.levels = LevelBook(agreement, self.ledger)
         self._graphs: dict[date, Graph] = {}
+        self._by_day: dict[date, list] | None = None
         self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
         self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
         self.charges = Charges(agreement, self.ledger, self.book)
@@ -162,7 +163,21 @@ class Facility:
             pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
             lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)),
-            past_due=self.past_due(day))
+            past_due=self.past_due(day), springing=self.springing(day))
+
+    @pinned
+    def springing(self, day: date):
+        """The springing covenants in force on a day: which test, since when, and what sprang it."""
+        first = self.ledger.days[0] if self.ledger.days else None
+        return tuple(self.covenants.springing(day, first, self._events_on))
+
+    def _events_on(self, day: date) -> list:
+        """The record's events of a day, as replayed (corrections applied), in their order."""
+        if self._by_day is None:
+            self._by_day = {}
+            for event in ordered(effective(self.events, self.known_at)):
+                self._by_day.setdefault(event.date, []).append(event)
+        return self._by_day.get(day, [])
 
     @pinned
     def past_due(self, day: date) -> tuple[PastDue, ...]:
@@ -183,8 +198,9 @@ class Facility:
                     late(f"{state.terms.fee} {s.component} installment", s.amount - s.paid, s.due, clause)
         for charge in self.charges_on(day):
             if charge.status == "due":
-                late(f"{charge.label} from {charge.start} to {charge.end}", charge.amount - charge.paid, charge.due,
-                     charge.clause)
+                what = {"flat": charge.label, "in_advance": f"{charge.label} for {charge.start} to {charge.end}"}.get(
+                    charge.kind, f"{charge.label} from {charge.start} to {charge.end}")
+                late(what, charge.amount - charge.paid, charge.due, charge.clause)
         for version, block in self.agreement.terms_in_force(Amortization, day):
             for _, breach in amortization_on(self.agreement, block, version, self.ledger, day):
                 if breach is not None:
@@ -271,8 +287,9 @@ class Facility:
 
     @pinned
     def charges_on(self, day: date):
-        """Every computed and termination fee charge by a day (unused line fees, letter of credit fees ...)."""
-        return self.charges.on(day)
+        """Every computed, termination, flat and in-advance fee charge by a day (unused line fees, letter of credit
+        fees ...), and the flat fees scheduled after it."""
+        return sorted(self.charges.on(day) + self.charges.upcoming(day), key=lambda c: (c.due, c.fee, c.start))
 
     def charges_credit(self, day: date) -> Decimal:
         """Fee payments beyond every computed and termination fee charge by a day."""
@@ -428,8 +445,8 @@ class Facility:
         inputs = [state.explanation] if state else []
         through = day - timedelta(days=1) if payoff else day
         charges = self.charges.on(through)
-        if payoff:  # a termination fee falls due the day the facility ends: a payoff that day pays it too
-            charges += [c for c in self.charges.on(day) if c.kind == "termination" and c.due == day]
+        if payoff:  # a fee that falls due on the payoff day (a termination fee, a flat fee) is paid with it
+            charges += [c for c in self.charges.on(day) if c.kind != "periodic" and c.due == day]
         for fee in dict.fromkeys(c.fee for c in charges):
             owed = [c for c in charges if c.fee == fee and (payoff or c.status == "due")]
             paid = leaf(f"paid toward {fee}", ZERO - sum((c.paid for c in owed), start=ZERO), "fee_payment events")

@@ -102,6 +102,7 @@ class Ledger:
     repayments: list[ev.Repayment] = field(default_factory=list)
     base_reports: list[ev.BorrowingBaseReport] = field(default_factory=list)
     accelerations: list[ev.Accelerated] = field(default_factory=list)
+    issuances: list[ev.ContingentIssued] = field(default_factory=list)
     tail: _Tail | None = field(default=None, repr=False)  # the replay's state after its last event
 
     @property
@@ -306,6 +307,7 @@ def _apply(work: _Working, event, ledger: Ledger) -> None:
             if event.id in work.contingents:
                 raise _Refused("id", f"{event.id!r} is already open")
             work.contingents[event.id] = Contingent(event.id, event.kind, event.amount, event.date, where)
+            ledger.issuances.append(event)
         case ev.ContingentClosed():
             if event.id not in work.contingents:
                 raise _Refused("id", f"closes {event.id!r}, which is not an open contingent obligation")

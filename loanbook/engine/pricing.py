@@ -2,10 +2,12 @@
 
 Two kinds of clause price loans: a `pricing_grid` (an index plus a margin, by dated period) and an
 `interest_rate` (a formula of indices and figures, e.g. the greatest of several indices plus a grid's
-margin). A `default_rate` adds its margin while an Event of Default continues. After the term ends, principal
-still unpaid bears the rate the `term` gives after maturity; where the agreement is silent and no pricing is in
-force, the pricing of the term's last day, said to be an assumption. A day with no pricing in force otherwise,
-or an index with no known rate, is an error naming the day and the clause: never zero interest.
+margin; or the greatest of prongs, each day on the day basis of the prong that wins). A `default_rate` adds
+its margin, or gives its own rate in lieu of the contract rate, while an Event of Default continues. After the
+term ends, principal still unpaid bears the rate the `term` gives after maturity; where the agreement is silent
+and no pricing is in force, the pricing of the term's last day, said to be an assumption. A day with no pricing
+in force otherwise, or an index with no known rate, is an error naming the day and the clause: never zero
+interest.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from ..agreement.kinds import PricingGrid, Term
 from ..agreement.kinds_pricing import DefaultRate, InterestRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
-from ..core.money import HUNDRED
+from ..core.money import HUNDRED, percent_str
 from .explain import Explanation, leaf
 from .figures import DayView
 from .indices import IndexBook
@@ -63,12 +65,21 @@ class Pricing:
             return self._after_maturity(tranche, day, *matured)
         return self.rate_within_term(tranche, day)
 
-    def _plus_default(self, base: Rate, tranche: str, day: date, why: str) -> Rate:
+    def _with_default(self, base: Rate, tranche: str, clause_day: date, why: str, day: date) -> Rate:
+        """The rate while an Event of Default continues: the default clause in force on `clause_day` adds its
+        margin to the rate otherwise applicable, or gives its own rate in lieu of it (on the same day basis)."""
         for version, block in self.defaults:
-            if version.in_force_on(day) and (not block.tranches or tranche in block.tranches):
-                margin = leaf("default margin", block.margin, f"{version.clause_id}: {why}", unit="percent")
-                return Rate(base.rate + block.margin, base.basis, base.version,
-                            f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
+            if version.in_force_on(clause_day) and (not block.tranches or tranche in block.tranches):
+                if block.margin is not None:
+                    margin = leaf("default margin", block.margin, f"{version.clause_id}: {why}", unit="percent")
+                    return Rate(base.rate + block.margin, base.basis, base.version,
+                                f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
+                assert block.rate is not None
+                value, text, inputs = self.book_of(day).quantity(block.rate, version, f"default rate of {tranche}")
+                replaced = leaf("rate otherwise applicable", base.rate, f"{base.formula}, replaced: {why}",
+                                unit="percent")
+                return Rate(value * HUNDRED, base.basis, version, f"{text} default rate, in lieu of {base.formula}",
+                            inputs + (replaced,))
         return base
 
     def matured(self, tranche: str, day: date) -> tuple[ClauseVersion, Term] | None:
@@ -97,7 +108,7 @@ class Pricing:
         if rule == "last_rate":
             return replace(last, formula=f"{last.formula} (the pricing of {end}, after maturity)")
         if rule == "default_rate":
-            return self._plus_default(last, tranche, end, f"after maturity on {end} ({version.clause_id})")
+            return self._with_default(last, tranche, end, f"after maturity on {end} ({version.clause_id})", day)
         assert isinstance(rule, Formula)
         value, text, inputs = self.book_of(day).quantity(rule, version, f"rate of {tranche} after maturity")
         return Rate(value * HUNDRED, last.basis, version, f"{text} (after maturity on {end})", inputs)
@@ -107,7 +118,8 @@ class Pricing:
         base = self._base(tranche, day)
         default = self.ledger.default_on(day)
         if default is not None:
-            return self._plus_default(base, tranche, day, f"an Event of Default continues since {default.start}")
+            return self._with_default(base, tranche, day, f"an Event of Default continues since {default.start}",
+                                      day)
         return base
 
     def _base(self, tranche: str, day: date, priced_on: date | None = None) -> Rate:
@@ -115,6 +127,9 @@ class Pricing:
         priced_on = priced_on or day
         for version, block in reversed(self.formulas):
             if version.in_force_on(priced_on) and block.tranche == tranche:
+                if block.greatest_of:
+                    return self._greatest(block, version, tranche, day)
+                assert block.rate is not None and block.day_basis is not None
                 value, text, inputs = self.book_of(day).quantity(block.rate, version, f"rate of {tranche}")
                 return Rate(value * HUNDRED, block.day_basis, version, text, inputs)
         in_force = [(v, g) for v, g in self.grids if v.in_force_on(priced_on)]
@@ -131,6 +146,28 @@ class Pricing:
         return Rate(index.rate + row.margin, grid.day_basis, version,
                     f"{index.rate}% {row.index} + {row.margin}%",
                     (leaf(row.index, index.rate, index.source, unit="percent"),))
+
+    def _greatest(self, block: InterestRate, version: ClauseVersion, tranche: str, day: date) -> Rate:
+        """The greatest prong of the day (the first listed, of equal ones) plus `plus`, on the winner's day basis:
+        prime on actual/360 beside the federal funds rate on actual/365 accrues a day over 360 when prime wins."""
+        book = self.book_of(day)
+        prongs = []
+        for i, prong in enumerate(block.greatest_of, start=1):
+            value, text, inputs = book.quantity(prong.rate, version, f"prong {i} of the rate of {tranche}")
+            prongs.append((value, text, inputs, prong))
+        best = max(prongs, key=lambda p: p[0])  # max keeps the first of equal values
+        value, text, inputs, prong = best
+        rate = value * HUNDRED
+        named = [f"{p[1]} = {percent_str(p[0] * HUNDRED)}% on {p[3].day_basis}" for p in prongs]
+        formula = f"{text} (the greatest of {'; '.join(named)}: its day basis, {prong.day_basis})"
+        chosen = leaf("greatest prong", rate, f"{prong.label or text}, on {prong.day_basis}", unit="percent")
+        extra: tuple = ()
+        if block.plus is not None:
+            added, added_text, extra = book.quantity(block.plus, version, f"margin of {tranche}")
+            rate += added * HUNDRED
+            formula += f" + {added_text}"
+        return Rate(rate, prong.day_basis, version, formula,
+                    tuple(x for p in prongs for x in p[2]) + (chosen,) + tuple(extra))
 
     def boundaries(self, first: date, last: date) -> set[date]:
         """Every day a rate may change: index changes, clause and row boundaries, level changes, defaults,

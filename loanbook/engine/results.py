@@ -63,6 +63,7 @@ class Breach:
     limit: Decimal
     tranche: str | None = None
     facts: dict[str, object] = field(default_factory=dict)  # further amounts the message names
+    tranches: tuple[str, ...] = ()   # the tranches whose limit it is (two or more share one: `tranche` is None)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,25 @@ class Status:
     interpretations: tuple[dict, ...]
     lenders: tuple[LenderShare, ...]
     past_due: tuple[PastDue, ...] = ()
+    springing: tuple[SpringingInForce, ...] = ()  # springing covenants in force on the day
+
+
+@dataclass(frozen=True)
+class SpringingInForce:
+    """A springing covenant that applies on the day: its figure is below the threshold that springs it, since
+    `since` (the first day of the run of days it has been below), when the events of that day took it there."""
+
+    covenant: str
+    label: str
+    clause: str
+    figure: str
+    unit: str               # the figure's: money | percent | number
+    value: Decimal          # the figure on the day
+    threshold: Decimal      # what it is below, on the day
+    since: date
+    value_then: Decimal     # the figure and threshold on `since`
+    threshold_then: Decimal
+    trigger: str            # what happened on `since`: the events of that day, or the first day of the clause
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,13 @@ class ContingentIssued(EventBase):
     kind: Name
     id: EventId
     amount: Money
+    expires: IsoDate | None = None  # its expiry date, where a fee is paid for its term at issuance
+
+    @model_validator(mode="after")
+    def _expires_later(self):
+        if self.expires is not None and self.expires <= self.date:
+            raise ValueError(f"expires ({self.expires}) comes after the day it is issued ({self.date})")
+        return self
 
 
 class ContingentClosed(EventBase):
