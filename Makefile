@@ -46,7 +46,7 @@ demo: setup
 # The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process.
 WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q -n $(WORKERS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
 check: setup
 	$(BIN)/ruff check loanbook tests benchmarks
