@@ -5,6 +5,7 @@ import os
 import re
 import secrets
 import shutil
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,15 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 # The tests that start a Spark session run on one pytest-xdist worker (`--dist loadgroup`): one JVM per run.
 ONE_SPARK = pytest.mark.xdist_group("spark")
 SPARK = pytest.param("spark", marks=ONE_SPARK)
+
+
+def pytest_collection_modifyitems(items):
+    """pytest-xdist schedules tests by their id: two tests of one id would run as one, and the other would be
+    lost without a word. Refuse such a collection."""
+    ids = Counter(item.nodeid for item in items)
+    twice = sorted(nodeid for nodeid, n in ids.items() if n > 1)
+    if twice:
+        raise pytest.UsageError(f"tests collected twice under one id (give each its own): {twice[:5]}")
 
 
 
