@@ -43,8 +43,10 @@ demo: setup
 	$(BIN)/loanbook status --facility iec-2002 --as-of 2002-12-02
 	$(BIN)/loanbook verify --facility iec-2002
 
+# The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process.
+WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
 check: setup
 	$(BIN)/ruff check loanbook tests benchmarks

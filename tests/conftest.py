@@ -5,6 +5,7 @@ import os
 import re
 import secrets
 import shutil
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,19 @@ RICHEY = ROOT / "examples" / "richey-1995"
 ACME = Path(__file__).resolve().parent / "fixtures" / "acme"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
+# The tests that start a Spark session run on one pytest-xdist worker (`--dist loadgroup`): one JVM per run.
+ONE_SPARK = pytest.mark.xdist_group("spark")
+SPARK = pytest.param("spark", marks=ONE_SPARK)
+
+
+def pytest_collection_modifyitems(items):
+    """pytest-xdist schedules tests by their id: two tests of one id would run as one, and the other would be
+    lost without a word. Refuse such a collection."""
+    ids = Counter(item.nodeid for item in items)
+    twice = sorted(nodeid for nodeid, n in ids.items() if n > 1)
+    if twice:
+        raise pytest.UsageError(f"tests collected twice under one id (give each its own): {twice[:5]}")
+
 
 
 
@@ -39,12 +53,13 @@ def _private_store(tmp_path_factory):
 
 
 @contextmanager
-def fresh_postgres():
-    """A new, empty database on the machine's PostgreSQL server, dropped afterwards. Without a reachable
-    server the test is skipped, unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), where it fails."""
+def fresh_postgres(template: str | None = None):
+    """A new database on the machine's PostgreSQL server, dropped afterwards: empty, or a copy of the database
+    `template`. Without a reachable server the test is skipped, unless LOANBOOK_REQUIRE_POSTGRES=1 (CI), where it
+    fails."""
     with ExitStack() as stack:
         try:
-            url = stack.enter_context(postgres_database(f"loanbook_test_{secrets.token_hex(6)}"))
+            url = stack.enter_context(postgres_database(f"loanbook_test_{secrets.token_hex(6)}", template))
         except OperationalError as exc:
             reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {str(exc).splitlines()[0]}"
             if os.environ.get("LOANBOOK_REQUIRE_POSTGRES") == "1":

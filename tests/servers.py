@@ -57,14 +57,16 @@ def serving(url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]
 
 
 @contextmanager
-def postgres_database(name: str) -> Iterator[str]:
-    """A new, empty database `name` on the machine's PostgreSQL server (its URL), dropped afterwards. An
-    unreachable server raises sqlalchemy's OperationalError."""
+def postgres_database(name: str, template: str | None = None) -> Iterator[str]:
+    """A new database `name` on the machine's PostgreSQL server (its URL), dropped afterwards: empty, or a copy of
+    the database `template` (which nobody may be connected to). An unreachable server raises sqlalchemy's
+    OperationalError."""
     admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         try:
             yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
         finally:

@@ -1,6 +1,8 @@
 """The API on the store (SQLite and PostgreSQL): the same JSON as the command line, who may do what, idempotent
 writes, advance requests, and exact money."""
 import json
+import shutil
+from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal as D
 
@@ -8,22 +10,55 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import DNOW, SEED
+from conftest import DNOW, SEED, fresh_postgres
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
+from loanbook.store.store import Store
 from loanbook.store.users import add_user
 
 STATUS = "/facilities/iec-2002/status?as_of=2002-10-15"
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory):
+    """The seed and DNOW stored; an agent, the borrower and a lender of the seed; an agent of DNOW only. Built
+    once per store kind (the users' argon2 hashes take a second): each test gets a copy, so none sees another's
+    writes. (the kind, where the built store is, the users' tokens)"""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            where = str(tmp_path_factory.mktemp("api-world") / "store.db")
+            url = f"sqlite:///{where}"
+        else:
+            url = stack.enter_context(fresh_postgres())
+            where = url.rsplit("/", 1)[1]
+        built = Store(url)
+        built.import_folder(SEED)
+        built.import_folder(DNOW)
+        tokens = {name: add_user(built, name, role, [facility], party)[1] for name, role, facility, party in (
+            ("hsbc-ops", "agent", "iec-2002", None), ("iec-treasury", "borrower", "iec-2002", None),
+            ("ge-capital", "lender", "iec-2002", "ge-capital"), ("wells-ops", "agent", "dnow-2022", None))}
+        built.close()  # a PostgreSQL template takes no connection while it is copied
+        yield request.param, where, tokens
+
+
 @pytest.fixture
-def api(store):
-    """The seed and DNOW stored; an agent, the borrower and a lender of the seed; an agent of DNOW only."""
-    store.import_folder(SEED)
-    store.import_folder(DNOW)
-    tokens = {name: add_user(store, name, role, [facility], party)[1] for name, role, facility, party in (
-        ("hsbc-ops", "agent", "iec-2002", None), ("iec-treasury", "borrower", "iec-2002", None),
-        ("ge-capital", "lender", "iec-2002", "ge-capital"), ("wells-ops", "agent", "dnow-2022", None))}
+def store(world, tmp_path):
+    """A copy of the module's stored world, for this test alone."""
+    kind, where, _ = world
+    with ExitStack() as stack:
+        if kind == "sqlite":
+            shutil.copyfile(where, tmp_path / "store.db")
+            url = f"sqlite:///{tmp_path / 'store.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres(template=where))
+        opened = Store(url)
+        yield opened
+        opened.close()
+
+
+@pytest.fixture
+def api(world, store):
+    tokens = world[2]
     client = TestClient(create_app(store))
     client.as_ = lambda name: {"Authorization": f"Bearer {tokens[name]}"}
     return client

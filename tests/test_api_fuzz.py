@@ -4,8 +4,10 @@ import atexit
 import shutil
 import tempfile
 
+import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from conftest import SEED
@@ -25,13 +27,17 @@ def _world():
 
 
 STORE, APP, TOKEN = _world()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+# One test per operation, each with its own id: pytest-xdist schedules tests by id (schemathesis's own
+# `parametrize` gives every operation the same one, and a run on several workers would keep one of them).
+OPERATIONS = [result.ok() for result in schemathesis.openapi.from_asgi("/openapi.json", APP).get_all_operations()]
 
 
-@schema.parametrize()
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_gets_a_server_error_or_half_writes(case):
+@given(data=st.data())
+def test_no_request_gets_a_server_error_or_half_writes(operation, data):
     store = STORE
+    case = data.draw(operation.as_strategy())
     if "facility_id" in (case.path_parameters or {}):
         case.path_parameters["facility_id"] = "iec-2002"  # the facility the token may use: the checks go deep
     before = store.get("iec-2002").events

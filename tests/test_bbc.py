@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import SEED
+from conftest import ONE_SPARK, SEED, SPARK
 from loanbook.cli import app
 from loanbook.core.errors import InputError
 from loanbook.portfolio.aging import invoices_from_rows, read_aging
@@ -380,6 +380,7 @@ def by_facility(engine: str, invoices: pa.Table, params: pa.Table, *, detail: bo
     return sorted(result, key=lambda r: r["facility_id"])
 
 
+@ONE_SPARK
 def test_duckdb_and_spark_give_identical_decimals():
     invoices, params = small_book(12, 3000, seed=11)
     duck, spark = by_facility("duckdb", invoices, params), by_facility("spark", invoices, params)
@@ -388,7 +389,7 @@ def test_duckdb_and_spark_give_identical_decimals():
     assert all(isinstance(r["value"], D) and r["value"] == r["value"].quantize(D("0.01")) for r in duck)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
 def test_a_null_flag_is_false(engine):
     """A book's Parquet written by another system can leave flags null: null is false, also where the rule
     reads a flag negated (foreign *and not insured*, government *and not assigned*).
@@ -413,7 +414,7 @@ def test_a_null_flag_is_false(engine):
     assert (row["eligible"], row["value"]) == (D("2600.00"), D("2080.00"))
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
 def test_a_missing_date_is_never_old(engine):
     """Aged past 60 days after due, credits added back past 90 days from invoice; rows without a date:
     F  a debit, no dates: never old                               1,000.00 eligible

@@ -7,6 +7,7 @@ from itertools import count
 
 import pytest
 
+from conftest import SPARK
 from loanbook.portfolio.aging import invoices_from_rows
 from loanbook.portfolio.rules import EligibilityRules, certificate
 
@@ -455,7 +456,7 @@ COMBINED_RULES = dict(affiliates=True, foreign=True, government=True, disputed=T
                       concentration_percent=D("40"), dilution_percent=D("2"), advance_percent=D("80"))
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
 def test_every_rule_at_once(engine):
     c = run(combined_rows(), engine=engine, **COMBINED_RULES)
     # gross: 1,000 + 2,500 + 1,000 + 400 + 3,800 + 5,000 + 11,000 + 2,000 = 26,700

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import ONE_SPARK
 from loanbook.agreement.kinds_eligibility import Eligibility
 from loanbook.cli import app
 from loanbook.events.parse import events_from
@@ -165,6 +166,7 @@ def test_the_run_from_the_store_equals_the_run_from_folders(book, tmp_path):
     assert {r["facility_id"]: r["value"] for r in written.to_pylist()} == values
 
 
+@ONE_SPARK
 def test_spark_runs_the_book_to_the_same_figures(book):
     folder, aging = book
     duck = run_portfolio(folder_book(folder), DAY, portfolio_aging=aging)
