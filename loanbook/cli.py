@@ -44,6 +44,7 @@ ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for 
 KnownAtOpt = typer.Option(None, "--known-at", help="only events and documents recorded by this time (ISO "
                                                    "date-time; UTC unless it names a zone)")
 TrancheOpt = typer.Option(None, "--tranche", help="the revolving tranche (needed when the facility has several)")
+OutOpt = typer.Option(None, "--out", help="also write the rows to FILE: .csv, .xlsx or .parquet (by its extension)")
 UncheckedOpt = typer.Option(False, "--unchecked", help="compute even though the facility fails `loanbook check` "
                                                        "(the answer says so: checked false)")
 
@@ -65,6 +66,27 @@ def _run(action: Callable[[], None]) -> None:
         _fail(exc.one_line())
     except (RecordError, BadInput, NotStored, Conflict, FailsCheck) as exc:
         _fail(str(exc))
+
+
+def _out_format(out: Optional[Path]) -> None:
+    """Refuse an --out whose extension names no format, before anything is computed."""
+    from .reports.exports import UnknownFormat, out_format
+
+    if out is not None:
+        try:
+            out_format(out)
+        except UnknownFormat as exc:
+            raise BadInput(str(exc)) from None
+
+
+def _write_out(table, out: Optional[Path]) -> None:
+    from .reports.exports import UnknownFormat, write_table
+
+    if out is not None:
+        try:
+            write_table(table, out)
+        except UnknownFormat as exc:
+            raise BadInput(str(exc)) from None
 
 
 def _day(value: str, option: str) -> date:
@@ -313,14 +335,18 @@ def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
 def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
            explain: bool = typer.Option(False, "--explain", help="add the explanation of each figure"),
            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
+           as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
     from . import projection as out
+    from .reports.rows import status_table
 
     def action():
         day = _day(as_of, "--as-of")
+        _out_format(out_file)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         result = engine.status(day)
+        _write_out(status_table(result), out_file)
         explanations = out.status_explanations(engine, result) if explain else None
         if as_json:
             _emit(out.status_json(result, explanations=explanations), checked)
@@ -413,15 +439,19 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 @app.command()
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
          events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-         known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+         known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
+         as_json: bool = JsonOpt):
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
     installment fee, with its due date and status."""
     from . import projection as out
+    from .reports.rows import fees_table
 
     def action():
         day = _day(as_of, "--as-of")
+        _out_format(out_file)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
         state, charges = engine.fees(day), engine.charges_on(day)
+        _write_out(fees_table(state, charges, day), out_file)
         if as_json:
             _emit(out.fees_json(state, day, charges, engine.charges_credit(day)), checked)
             return
@@ -481,17 +511,21 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
 @app.command()
 def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
               events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-              known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+              known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt,
+              out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
     from . import projection as out
+    from .reports.rows import covenants_table
 
     def action():
         day = _day(as_of, "--as-of")
+        _out_format(out_file)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        results = engine.covenant_tests(day)
+        _write_out(covenants_table(results, day), out_file)
         if as_json:
             _emit(out.covenants_answer(engine, day), checked)
             return
-        results = engine.covenant_tests(day)
         if not results:
             _say("No covenant test date has come by this day (or the facility has no covenant in the record).")
             return
@@ -555,18 +589,21 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
 def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and tranche by tranche."""
     from . import projection as out
     from .engine.facility import MAX_STATEMENT_MONTHS
+    from .reports.rows import interest_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
+        _out_format(out_file)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
-        if as_json:
-            _emit(out.interest_answer(engine, lo, hi), checked)
-            return
         months = engine.interest_statement(lo, hi)
+        _write_out(interest_table(months), out_file)
+        if as_json:
+            _emit(out.interest_json(lo, hi, engine.interest.priced, months), checked)
+            return
         if not engine.interest.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
@@ -589,18 +626,21 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     from . import projection as out
     from .engine.facility import MAX_TIMELINE_DAYS
+    from .reports.rows import timeline_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
+        _out_format(out_file)
         engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
-        if as_json:
-            _emit(out.timeline_answer(engine, lo, hi), checked)
-            return
         rows = engine.timeline(lo, hi)
+        _write_out(timeline_table(rows), out_file)
+        if as_json:
+            _emit(out.plain({"from": lo, "to": hi, "days": rows}), checked)
+            return
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],
@@ -912,7 +952,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   sheet: Optional[str] = typer.Option(None, "--sheet", help="the sheet of an xlsx --aging (default: "
                                                                             "the first)"),
                   engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
-                  out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
+                  out: Optional[Path] = OutOpt,
                   workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
                                                                                "(default: one per core, up to 8)"),
                   unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
@@ -929,6 +969,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             raise BadInput(f"--workers is a number of processes from 1 to 64, got {workers}")
         if sheet is not None and aging is None:
             raise BadInput("--sheet names a sheet of the --aging file: give --aging")
+        _out_format(out)
         if book is not None:
             if not book.is_dir():
                 raise BadInput(f"--book {book}: no such folder")
@@ -946,11 +987,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              progress=(lambda items: items) if quiet else
                              (lambda items: track(items, total=len(facilities), description="facilities",
                                                   console=Console(stderr=True))), unchecked=unchecked)
-        table = result_table(rows)
-        if out is not None:
-            import pyarrow.parquet as pq
-
-            pq.write_table(table, out)
+        _write_out(result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
             _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}, checked)

@@ -1,0 +1,105 @@
+"""`--out FILE`: the same rows as CSV, xlsx and Parquet, chosen by the extension; an unknown extension refused."""
+import csv
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from conftest import DNOW, SEED
+from loanbook.cli import app
+
+runner = CliRunner()
+
+COMMANDS = [
+    ("status", SEED, ["--as-of", "2002-10-15"]),
+    ("timeline", SEED, ["--from", "2002-10-01", "--to", "2002-10-31"]),
+    ("interest", SEED, ["--from", "2002-10-01", "--to", "2002-12-31"]),
+    ("fees", SEED, ["--as-of", "2002-11-20"]),
+    ("covenants", DNOW, ["--as-of", "2023-12-31"]),
+    ("fees", DNOW, ["--as-of", "2023-12-31"]),
+]
+
+
+def write(tmp_path, command, facility, args, suffix):
+    path = tmp_path / f"{command}{suffix}"
+    result = runner.invoke(app, [command, "--facility", str(facility), *args, "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def csv_rows(path):
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def as_text(value, csv_cell: str) -> str:
+    """An xlsx cell as its CSV cell would write it: a number compared as a number (the file holds the Decimal's
+    digits; openpyxl reads a double, exact to 15 digits), a date as its ISO day."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, (int, float)):
+        return csv_cell if Decimal(repr(value)) == Decimal(csv_cell) else repr(value)
+    return str(value)
+
+
+@pytest.mark.parametrize(("command", "facility", "args"), COMMANDS)
+def test_xlsx_read_back_equals_the_csv(tmp_path, command, facility, args):
+    rows = csv_rows(write(tmp_path, command, facility, args, ".csv"))
+    book = load_workbook(write(tmp_path, command, facility, args, ".xlsx"), read_only=True)
+    width = len(rows[0])  # a read-only sheet leaves out a row's empty cells at its end
+    sheet = [list(r) + [None] * (width - len(r)) for r in book.active.iter_rows(values_only=True)]
+    assert len(rows) > 1, "a command with nothing to list proves nothing"
+    assert [[as_text(v, c) for v, c in zip(xr, cr)] for xr, cr in zip(sheet, rows)] == rows
+    assert len(sheet) == len(rows)
+
+
+@pytest.mark.parametrize(("command", "facility", "args"), COMMANDS)
+def test_parquet_holds_the_same_rows_typed(tmp_path, command, facility, args):
+    rows = csv_rows(write(tmp_path, command, facility, args, ".csv"))
+    table = pq.read_table(write(tmp_path, command, facility, args, ".parquet"))
+    assert table.column_names == rows[0]
+    assert table.num_rows == len(rows) - 1
+
+
+def test_status_rows_are_the_json_figures(tmp_path):
+    """The CSV's availability and borrowing capacity are the figures `status --json` gives."""
+    rows = csv_rows(write(tmp_path, "status", SEED, ["--as-of", "2002-10-15"], ".csv"))
+    amounts = {r[1]: r[4] for r in rows[1:]}
+    answer = json.loads(runner.invoke(app, ["status", "--facility", str(SEED), "--as-of", "2002-10-15",
+                                            "--json"]).stdout)
+    for key in ("borrowing_capacity", "iec_borrowing_capacity", "maximum_limit", "term_loan_reserve"):
+        assert amounts[key] == answer[key]
+    assert amounts["availability"] == answer["availability"]
+
+
+def test_timeline_typed_columns(tmp_path):
+    """A day's row in Parquet keeps its types: the date a date, money a Decimal with two places."""
+    table = pq.read_table(write(tmp_path, "timeline", SEED, ["--from", "2002-10-27", "--to", "2002-10-28"],
+                                ".parquet")).to_pylist()
+    assert [r["date"] for r in table] == [date(2002, 10, 27), date(2002, 10, 28)]
+    # RULES.md section 3: the overadvance cap drops from 300,000.00 to 0.00 on 2002-10-28; the limit is the lesser
+    # of the cap and the Term Loan Reserve (250,000.00): 250,000.00, then 0.00.
+    assert [r["overadvance_limit"] for r in table] == [Decimal("250000.00"), Decimal("0.00")]
+
+
+@pytest.mark.parametrize("name", ["book.txt", "book", "book.json", "book.xls"])
+def test_an_unknown_extension_is_refused_before_anything_is_written(tmp_path, name):
+    path = tmp_path / name
+    result = runner.invoke(app, ["status", "--facility", str(SEED), "--as-of", "2002-10-15", "--out", str(path)])
+    assert result.exit_code == 2
+    assert "names no format loanbook writes" in result.stderr and ".csv" in result.stderr
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_portfolio_run_refuses_an_unknown_extension(tmp_path):
+    result = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--book", str(tmp_path),
+                                 "--out", str(tmp_path / "book.txt")])
+    assert result.exit_code == 2 and "names no format" in result.stderr
