@@ -878,6 +878,86 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     _run(action)
 
 
+# --- documents ----------------------------------------------------------------------------------------------
+
+report_app = typer.Typer(no_args_is_help=True, help="Documents: a borrowing base certificate, a compliance report, a "
+                                                    "monthly statement, as HTML, PDF or xlsx (docs/reports.md).")
+app.add_typer(report_app, name="report")
+FormatOpt = typer.Option("html", "--format", help="html, pdf or xlsx")
+DocumentOutOpt = typer.Option(None, "--out", help="the file to write (needed for pdf and xlsx; html goes to stdout "
+                                                  "without it)")
+
+
+def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events, readings, known_at,
+              unchecked: bool) -> None:
+    """Build a document from the facility's replay and write it: to --out (all or nothing), or HTML to stdout."""
+    from .reports.exports import write_bytes
+    from .reports.render import RENDERERS, render
+
+    if fmt not in RENDERERS:
+        raise BadInput(f"--format is one of {', '.join(RENDERERS)}, got {fmt!r}")
+    if out_file is None and fmt != "html":
+        raise BadInput(f"--format {fmt} writes a file: give --out FILE")
+    if out_file is not None and out_file.suffix.lower() != f".{fmt}":
+        raise BadInput(f"--out {out_file}: a {fmt} document is written to a .{fmt} file")
+    engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=True)
+    data = render(build(engine, checked), fmt)
+    if out_file is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    write_bytes(data, out_file)
+    _say(f"wrote {out_file} ({len(data):,} bytes)")
+
+
+@report_app.command("bbc")
+def report_bbc(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
+               out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
+               readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+               unchecked: bool = UncheckedOpt):
+    """The borrowing base certificate: from each collateral class to the borrowing base, then to availability and
+    the overadvance against its limit, with the signature block of the facility's form."""
+    from .reports.documents import borrowing_base_certificate
+
+    def action():
+        day = _day(as_of, "--as-of")
+        _document(lambda engine, checked: borrowing_base_certificate(engine, day, checked=checked), facility, fmt,
+                  out_file, events, readings, known_at, unchecked)
+    _run(action)
+
+
+@report_app.command("compliance")
+def report_compliance(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
+                      out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
+                      readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+                      unchecked: bool = UncheckedOpt):
+    """Every covenant test and deadline with its status, the documents' conditions, what is past due or breached."""
+    from .reports.documents import compliance_report
+
+    def action():
+        day = _day(as_of, "--as-of")
+        _document(lambda engine, checked: compliance_report(engine, day, checked=checked), facility, fmt, out_file,
+                  events, readings, known_at, unchecked)
+    _run(action)
+
+
+@report_app.command("statement")
+def report_statement(facility: Path = FacilityOpt, month: str = typer.Option(..., "--month", help="YYYY-MM"),
+                     fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
+                     events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+                     known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt):
+    """A month's statement: interest and fees by tranche, payments, balances, each Lender's share."""
+    from .reports.documents import month_bounds, monthly_statement
+
+    def action():
+        try:
+            month_bounds(month)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facility, fmt,
+                  out_file, events, readings, known_at, unchecked)
+    _run(action)
+
+
 # --- market data --------------------------------------------------------------------------------------------
 
 rates_app = typer.Typer(no_args_is_help=True, help="Index histories from a rate service's CSV.")

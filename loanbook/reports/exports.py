@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 
@@ -106,13 +107,23 @@ WRITERS: dict[str, Callable[[pa.Table, object], None]] = {".csv": _csv, ".xlsx":
 def write_table(table: pa.Table, path: Path) -> None:
     """Write the table in the format the path's extension names, all or nothing."""
     writer = WRITERS[out_format(path)]
-    folder = path.parent if str(path.parent) else Path(".")
+    _write(path, lambda stream: writer(table, stream))
+
+
+def write_bytes(data: bytes, path: Path) -> None:
+    """Write a document's bytes, all or nothing."""
+    _write(path, lambda stream: stream.write(data))
+
+
+def _write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Fill a temporary file beside `path`, then move it into place: a failure leaves no half-written file."""
+    folder = path.parent
     if not folder.is_dir():
         raise UnknownFormat(f"--out {path}: no such folder {folder}")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            writer(table, stream)
+            fill(stream)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
