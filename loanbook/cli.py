@@ -878,6 +878,20 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     _run(action)
 
 
+@app.command()
+def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
+             readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+             unchecked: bool = UncheckedOpt):
+    """The facility's dates as an iCalendar feed on stdout (`> f.ics`): deadlines, fee installments, reports due,
+    cap changes, covenant test dates, the maturity; each event's UID is stable across runs."""
+    from .reports.calendar import facility_calendar
+
+    def action():
+        engine, _ = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=True)
+        sys.stdout.write(facility_calendar(engine).decode("utf-8"))
+    _run(action)
+
+
 # --- documents ----------------------------------------------------------------------------------------------
 
 report_app = typer.Typer(no_args_is_help=True, help="Documents: a borrowing base certificate, a compliance report, a "
