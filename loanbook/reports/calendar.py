@@ -58,10 +58,10 @@ def calendar_entries(engine) -> list[Entry]:
             "set it)", f"maturity-{term.maturity_obligation}-{version.clause_id}-{version.document_id}")
     for version, report in agreement.all_terms(Reporting):
         name = report.label or report.document.replace("_", " ")
-        for row in reports_on(report, engine.ledger, horizon):
-            add(row.due, "report", f"Due: {name} for the period ended {row.period_end}",
-                f"{name} for the period ended {row.period_end}, due {report.due_days_after} days after it "
-                f"({clause_title(agreement, version.clause_id)})", f"report-{report.id}-{row.period_end}")
+        for period in reports_on(report, engine.ledger, horizon):
+            add(period.due, "report", f"Due: {name} for the period ended {period.period_end}",
+                f"{name} for the period ended {period.period_end}, due {report.due_days_after} days after it "
+                f"({clause_title(agreement, version.clause_id)})", f"report-{report.id}-{period.period_end}")
     for version, recurring in agreement.all_terms(RecurringObligation):
         last = min(horizon, (version.until - timedelta(days=1)) if version.until else horizon)
         day = version.effective
