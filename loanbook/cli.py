@@ -232,6 +232,17 @@ def _say(*parts: str | Text) -> None:
     console.print(Text.assemble(*parts), soft_wrap=True)
 
 
+def _progress(items, description: str, *, quiet: bool, total: int | None = None):
+    """The items, with a progress bar on stderr when it is a terminal and the run is for people (not --json);
+    on a pipe or a log file nothing is drawn."""
+    total = len(items) if total is None else total
+    if quiet or not sys.stderr.isatty() or total < 2:
+        return items
+    from rich.progress import track
+
+    return track(items, total=total, description=description, console=Console(stderr=True))
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -283,6 +294,7 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
             as_json: bool = JsonOpt):
     """Every version of a clause, with its dates and sources."""
     from .agreement.conformed import history as clause_history
+    from .agreement.conformed import terms_text
 
     def action():
         agreement = _agreement(facility, None)
@@ -293,12 +305,14 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
             _emit({"clause": clause, "versions": rows})
             return
         _say(Text(agreement.clauses[clause].title, style="bold"), f" ({clause})")
+        versions = {(v.document_id, v.effective.isoformat()): v for v in agreement.clauses[clause].versions}
         for r in rows:
             span = f"{r['effective'] or 'before the record'} to {r['until'] or 'in force'}"
-            _say(f"- {span}: {r['op']} by {r['document'] or 'an earlier document'}; "
+            _say(f"- {span}: {r['op']} by {r.get('document_title') or 'an earlier document'}; "
                  f"text {'in record' if r['text'] else 'not in record'}")
-            if r["terms"]:
-                _say(f"    terms: {r['terms']}")
+            version = versions.get((r["document"], r["effective"]))
+            if version is not None and version.terms:
+                _say(f"    terms: {terms_text(version)}")
             if r["source"]:
                 _say(f"    source: {r['source']}")
     _run(action)
@@ -376,11 +390,14 @@ def _print_status(engine: Facility, s) -> None:
     for f in s.figures:
         if f.id not in shown:
             rows.append([f.label or f.id.replace("_", " "), _figure_human(f)])
+    words = engine.agreement.vocabulary.label_of
     for a in s.availabilities:
-        rows.append([f"availability of {a.tranche}", money_human(a.availability.value)])
+        rows.append([f"availability of {words('tranches', a.tranche)}", money_human(a.availability.value)])
     for o in s.overadvances:
-        rows += [["overadvance", money_human(o.overadvance.value)], ["overadvance cap", money_human(o.cap.value)],
-                 ["overadvance limit", money_human(o.limit.value)]]
+        of = f" of {words('tranches', o.tranche)}" if len(s.overadvances) > 1 else ""
+        rows += [[f"overadvance{of}", money_human(o.overadvance.value)],
+                 [f"overadvance cap{of}", money_human(o.cap.value)],
+                 [f"overadvance limit{of}", money_human(o.limit.value)]]
     if s.interest_accrued_unpaid is not None:
         rows.append(["interest accrued and unpaid", money_human(s.interest_accrued_unpaid)])
 
@@ -471,12 +488,13 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
             if not charges and not credit:
                 _say("This facility has no fee in the record.")
             return
-        rows = [[s.component, s.due.isoformat(), money_human(s.amount), s.status, money_human(s.paid),
+        rows = [[state.terms.component_named(s.component), s.due.isoformat(), money_human(s.amount), s.status,
+                 money_human(s.paid),
                  "; ".join(filter(None, ["provisional date" if s.provisional else None,
                                          out.waiver_text(s.waived_by) if s.waived_by else None]))]
                 for s in state.installments]
-        console.print(_table(f"{state.terms.fee} at the end of {day}", ["component", "due", "amount", "status", "paid",
-                                                                         "note"], rows,
+        console.print(_table(f"{state.terms.named} at the end of {day}", ["component", "due", "amount", "status",
+                                                                           "paid", "note"], rows,
                              numeric=frozenset({"amount", "paid"})))
         _say(f"due {money_human(state.total_due)}  paid {money_human(state.total_paid)}  waived "
              f"{money_human(state.total_waived)}  scheduled {money_human(state.total_scheduled)}"
@@ -529,11 +547,9 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
         if not results:
             _say("No covenant test date has come by this day (or the facility has no covenant in the record).")
             return
-        rows = [[r.label, r.test_date.isoformat(), out.covenant_json(r)["measure"] or "",
-                 f"{r.test.replace('_', ' ')} {out.covenant_json(r)['threshold'] or ''}", r.status,
-                 r.certificate_due.isoformat() if r.certificate_due else "", r.detail] for r in results]
-        console.print(_table(f"Covenants at the end of {day}", ["covenant", "test date", "measure", "threshold",
-                                                                  "status", "certificate due", "detail"], rows))
+        _say(f"Covenants at the end of {day}")
+        for r in results:
+            _say(Text("  BREACH " if r.status == "breached" else "  ", style="red"), out.covenant_sentence(r))
     _run(action)
 
 
@@ -654,20 +670,27 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 # --- the store -----------------------------------------------------------------------------------
 
 @app.command("import")
-def import_facility(folder: Path = typer.Argument(..., help="a facility folder"),
+def import_facility(folders: list[Path] = typer.Argument(..., help="one or more facility folders"),
                     facility_id: Optional[str] = typer.Option(None, "--id", help="its id in the store (default: "
-                                                                                 "the id in facility.yaml)"),
+                                                                                 "the id in facility.yaml; one folder "
+                                                                                 "only)"),
                     as_json: bool = JsonOpt):
-    """Store a facility folder (every file, and its events as the first of its record), after every check."""
+    """Store facility folders (every file, and its events as the first of its record), each after every check.
+    Several are stored one by one, in order, stopping at the first that fails (naming it): each is whole."""
     from . import projection as out
 
     def action():
-        stored = _store().import_folder(folder, facility_id=facility_id, by=who())
+        if facility_id is not None and len(folders) > 1:
+            raise BadInput("--id names one facility: import one folder with it")
+        stored = [_store().import_folder(folder, facility_id=facility_id, by=who())
+                  for folder in _progress(folders, "importing", quiet=as_json)]
         if as_json:
-            _emit(out.stored_json(stored))
+            _emit(out.stored_json(stored[0]) if len(stored) == 1 else {"imported": [out.stored_json(f)
+                                                                                      for f in stored]})
             return
-        _say(f"imported {stored.id} ({stored.name}): {stored.events} events; head {stored.head_hash[:16]}; "
-             f"store {safe_url(_store().url)}")
+        for f in stored:
+            _say(f"imported {f.id} ({f.name}): {f.events} events; head {f.head_hash[:16]}; "
+                 f"store {safe_url(_store().url)}")
     _run(action)
 
 
@@ -783,13 +806,17 @@ def users_list(as_json: bool = JsonOpt):
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(1, "--workers", help="server processes")):
-    """Serve the API (OpenAPI at /docs) on the store."""
+          workers: int = typer.Option(1, "--workers", help="server processes"),
+          quiet: bool = typer.Option(False, "--quiet", help="log no request (errors only)")):
+    """Serve the API (OpenAPI at /docs) on the store; prints the address and logs each request."""
     import uvicorn
 
     _store()  # the schema is brought up to date once, before any worker starts
+    shown = f"[{host}]" if ":" in host else host
+    print(f"loanbook: serving {safe_url(_store().url)} at http://{shown}:{port} (OpenAPI at "
+          f"http://{shown}:{port}/docs); {workers} worker(s); Ctrl+C stops", file=sys.stderr, flush=True)
     uvicorn.run("loanbook.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning" if quiet else "info", access_log=not quiet)
 
 
 # --- borrowing base certificates from agings ----------------------------------------------------------
@@ -1052,8 +1079,6 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
     availability and its breaches."""
-    from rich.progress import track
-
     from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
 
     def action():
@@ -1075,12 +1100,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                 portfolio_aging = shared / name if name else None
         else:
             facilities, portfolio_aging = store_book(_store(), workers=workers), aging
-        quiet = as_json or not sys.stderr.isatty()
         rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, aging_sheet=sheet,
-                             workers=workers,
-                             progress=(lambda items: items) if quiet else
-                             (lambda items: track(items, total=len(facilities), description="facilities",
-                                                  console=Console(stderr=True))), unchecked=unchecked)
+                             workers=workers, progress=lambda items: _progress(items, "facilities", quiet=as_json,
+                                                              total=len(facilities)),
+                             unchecked=unchecked)
         _write_out(result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
@@ -1099,6 +1122,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              numeric=frozenset({"value", "borrowing base", "availability", "overadvance"})))
         if len(rows) > 50:
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
+        _say(_book_totals(rows))
         breached = sum(1 for r in rows if r.breaches)
         _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
         by_python = sum(1 for r in rows if r.computed_by != "dataframe" and not r.problem)
@@ -1110,6 +1134,19 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
                  "(rules_without_column in --json and --out names the rules)")
     _run(action)
+
+
+def _book_totals(rows) -> str:
+    """The book's totals over every facility computed (one with a problem has no figures to add)."""
+    from .core.money import ZERO
+
+    def total(name: str):
+        return sum((getattr(r, name) for r in rows if getattr(r, name) is not None), start=ZERO)
+
+    computed = sum(1 for r in rows if r.borrowing_base is not None)
+    return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
+            f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
+            f"{money_human(total('overadvance'))}")
 
 
 def out_row(r) -> dict:

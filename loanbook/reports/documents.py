@@ -84,8 +84,7 @@ def cell_text(value, kind: str) -> str:
 # --- the words of the agreement -------------------------------------------------------------------------------
 
 def tranche_label(agreement: Agreement, tranche: str) -> str:
-    entry = agreement.vocabulary.get("tranches", tranche)
-    return entry.label if entry is not None and entry.label else tranche.replace("_", " ")
+    return agreement.vocabulary.label_of("tranches", tranche)
 
 
 def clause_title(agreement: Agreement, clause_id: str) -> str:
