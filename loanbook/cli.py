@@ -40,6 +40,8 @@ console = Console(width=None if sys.stdout.isatty() else 150, markup=False, high
 FacilityOpt = typer.Option(..., "--facility", help="a facility folder, or the id of a facility in the store")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
 EventsOpt = typer.Option(None, "--events", help="an events file that replaces the facility's events.yaml")
+WithEventsOpt = typer.Option(None, "--with-events", help="a what-if: an events file added to the facility's record "
+                                                         "(in memory; nothing is written)")
 ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for this run: I-2=iec_borrowing_capacity")
 KnownAtOpt = typer.Option(None, "--known-at", help="only events and documents recorded by this time (ISO "
                                                    "date-time; UTC unless it names a zone)")
@@ -183,6 +185,30 @@ def _moment(known_at: Optional[str]) -> datetime | None:
 
 
 def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str], *, unchecked: bool,
+              as_json: bool, with_events: Optional[Path] = None) -> tuple[Facility, bool]:
+    """The facility's replay (with --with-events, its record with those events added: a what-if in memory), and
+    whether its agreement passes `loanbook check`."""
+    engine, checked = _replayed(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+    if with_events is None:
+        return engine, checked
+    return engine.extended(_added_events(with_events, engine)), checked
+
+
+def _added_events(path: Path, engine: Facility) -> tuple:
+    """The events of a --with-events file, read against the record they are added to: their keys continue its
+    count, and a correction may name its events."""
+    from .core.yamlio import load_yaml
+    from .events.parse import event_place, events_from
+
+    located = load_yaml(path, locate=event_place)
+    if located.data is None:
+        return ()
+    if not isinstance(located.data, list):
+        raise InputError([Problem(str(path), None, None, "expected a list of events")])
+    return events_from(located.data, engine.agreement, str(path), line_of=located.line, prior=engine.events)
+
+
+def _replayed(facility: Path, events: Optional[Path], readings, known_at: Optional[str], *, unchecked: bool,
               as_json: bool) -> tuple[Facility, bool]:
     """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
     with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
@@ -348,7 +374,8 @@ def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
 @app.command()
 def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
            explain: bool = typer.Option(False, "--explain", help="add the explanation of each figure"),
-           events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+           events: Optional[Path] = EventsOpt,
+           with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
            as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
@@ -358,7 +385,8 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
     def action():
         day = _day(as_of, "--as-of")
         _out_format(out_file)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         result = engine.status(day)
         _write_out(status_table(result), out_file)
         explanations = out.status_explanations(engine, result) if explain else None
@@ -428,7 +456,8 @@ def _figure_human(f) -> str:
 @app.command()
 def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             amount: str = typer.Option(..., "--amount"), tranche: Optional[str] = TrancheOpt,
-            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+            events: Optional[Path] = EventsOpt,
+            with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The decision on an advance request."""
     from . import projection as out
@@ -441,7 +470,8 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             raise BadInput(str(exc)) from None
         if value <= 0:
             raise BadInput(f"--amount must be more than zero, got {amount!r}")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         decision = engine.advance(day, value, tranche)
         if as_json:
             _emit(out.decision_json(decision), checked)
@@ -455,7 +485,8 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 
 @app.command()
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-         events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+         events: Optional[Path] = EventsOpt,
+         with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
          known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
          as_json: bool = JsonOpt):
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
@@ -466,7 +497,8 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
     def action():
         day = _day(as_of, "--as-of")
         _out_format(out_file)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         state, charges = engine.fees(day), engine.charges_on(day)
         _write_out(fees_table(state, charges, day), out_file)
         if as_json:
@@ -504,14 +536,16 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
 
 @app.command()
 def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-                events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+                events: Optional[Path] = EventsOpt,
+                with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
                 known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Covenants, deadlines, conditional obligations, scheduled principal and the conditions precedent."""
     from . import projection as out
 
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         if as_json:
             _emit(out.obligations_answer(engine, day), checked)
             return
@@ -528,7 +562,8 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
 
 @app.command()
 def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-              events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+              events: Optional[Path] = EventsOpt,
+              with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
               known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt,
               out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
@@ -538,7 +573,8 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
     def action():
         day = _day(as_of, "--as-of")
         _out_format(out_file)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         results = engine.covenant_tests(day)
         _write_out(covenants_table(results, day), out_file)
         if as_json:
@@ -555,14 +591,16 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
 
 @app.command()
 def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
-           events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+           events: Optional[Path] = EventsOpt,
+           with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The payoff figure on a day, and what paying in full that day would waive."""
     from . import projection as out
 
     def action():
         day = _day(on, "--on")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         result = engine.payoff(day)
         if as_json:
             _emit(out.payoff_json(result), checked)
@@ -585,12 +623,14 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 @app.command()
 def explain(figure: str = typer.Argument(..., help="availability, a borrowing base line, interest, fees, payoff, ..."),
             facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+            events: Optional[Path] = EventsOpt,
+            with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Why a figure is what it is: formula, inputs and clause versions down to the clause text."""
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         if figure not in engine.explainable(day):
             raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
         tree = engine.explain(figure, day)
@@ -604,6 +644,7 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
 @app.command()
 def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and tranche by tranche."""
@@ -614,7 +655,8 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
         _out_format(out_file)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         months = engine.interest_statement(lo, hi)
         _write_out(interest_table(months), out_file)
         if as_json:
@@ -641,6 +683,7 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 @app.command()
 def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
@@ -651,7 +694,8 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
         _out_format(out_file)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         rows = engine.timeline(lo, hi)
         _write_out(timeline_table(rows), out_file)
         if as_json:
@@ -907,6 +951,7 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
 
 @app.command()
 def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
              unchecked: bool = UncheckedOpt):
     """The facility's dates as an iCalendar feed on stdout (`> f.ics`): deadlines, fee installments, reports due,
@@ -914,7 +959,8 @@ def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
     from .reports.calendar import facility_calendar
 
     def action():
-        engine, _ = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=True)
+        engine, _ = _facility(facility, events, readings, known_at,
+                              with_events=with_events, unchecked=unchecked, as_json=True)
         sys.stdout.write(facility_calendar(engine).decode("utf-8"))
     _run(action)
 
@@ -929,7 +975,7 @@ DocumentOutOpt = typer.Option(None, "--out", help="the file to write (needed for
                                                   "without it)")
 
 
-def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events, readings, known_at,
+def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events, with_events, readings, known_at,
               unchecked: bool) -> None:
     """Build a document from the facility's replay and write it: to --out (all or nothing), or HTML to stdout."""
     from .reports.exports import write_bytes
@@ -941,7 +987,8 @@ def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events,
         raise BadInput(f"--format {fmt} writes a file: give --out FILE")
     if out_file is not None and out_file.suffix.lower() != f".{fmt}":
         raise BadInput(f"--out {out_file}: a {fmt} document is written to a .{fmt} file")
-    engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=True)
+    engine, checked = _facility(facility, events, readings, known_at,
+                                with_events=with_events, unchecked=unchecked, as_json=True)
     data = render(build(engine, checked), fmt)
     if out_file is None:
         sys.stdout.write(data.decode("utf-8"))
@@ -953,6 +1000,7 @@ def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events,
 @report_app.command("bbc")
 def report_bbc(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
                out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
+               with_events: Optional[Path] = WithEventsOpt,
                readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
                unchecked: bool = UncheckedOpt):
     """The borrowing base certificate: from each collateral class to the borrowing base, then to availability and
@@ -962,13 +1010,14 @@ def report_bbc(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--a
     def action():
         day = _day(as_of, "--as-of")
         _document(lambda engine, checked: borrowing_base_certificate(engine, day, checked=checked), facility, fmt,
-                  out_file, events, readings, known_at, unchecked)
+                  out_file, events, with_events, readings, known_at, unchecked)
     _run(action)
 
 
 @report_app.command("compliance")
 def report_compliance(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
                       out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
+                      with_events: Optional[Path] = WithEventsOpt,
                       readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
                       unchecked: bool = UncheckedOpt):
     """Every covenant test and deadline with its status, the documents' conditions, what is past due or breached."""
@@ -977,14 +1026,15 @@ def report_compliance(facility: Path = FacilityOpt, as_of: str = typer.Option(..
     def action():
         day = _day(as_of, "--as-of")
         _document(lambda engine, checked: compliance_report(engine, day, checked=checked), facility, fmt, out_file,
-                  events, readings, known_at, unchecked)
+                  events, with_events, readings, known_at, unchecked)
     _run(action)
 
 
 @report_app.command("statement")
 def report_statement(facility: Path = FacilityOpt, month: str = typer.Option(..., "--month", help="YYYY-MM"),
                      fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
-                     events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+                     events: Optional[Path] = EventsOpt,
+                     with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
                      known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt):
     """A month's statement: interest and fees by tranche, payments, balances, each Lender's share."""
     from .reports.documents import month_bounds, monthly_statement
@@ -995,7 +1045,7 @@ def report_statement(facility: Path = FacilityOpt, month: str = typer.Option(...
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facility, fmt,
-                  out_file, events, readings, known_at, unchecked)
+                  out_file, events, with_events, readings, known_at, unchecked)
     _run(action)
 
 
