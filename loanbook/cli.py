@@ -971,34 +971,48 @@ report_app = typer.Typer(no_args_is_help=True, help="Documents: a borrowing base
                                                     "monthly statement, as HTML, PDF or xlsx (docs/reports.md).")
 app.add_typer(report_app, name="report")
 FormatOpt = typer.Option("html", "--format", help="html, pdf or xlsx")
+FacilitiesOpt = typer.Option(..., "--facility", help="a facility folder or stored id; repeat it for a batch (one "
+                                                     "file each in the --out folder)")
 DocumentOutOpt = typer.Option(None, "--out", help="the file to write (needed for pdf and xlsx; html goes to stdout "
                                                   "without it)")
 
 
-def _document(build, facility: Path, fmt: str, out_file: Optional[Path], events, with_events, readings, known_at,
-              unchecked: bool) -> None:
-    """Build a document from the facility's replay and write it: to --out (all or nothing), or HTML to stdout."""
+def _document(build, facilities: list[Path], fmt: str, out_file: Optional[Path], events, with_events, readings,
+              known_at, unchecked: bool) -> None:
+    """Build a document from each facility's replay and write it: to --out (all or nothing), or HTML to stdout;
+    several facilities (a batch) write one file each into the --out folder, named by facility, document and day."""
     from .reports.exports import write_bytes
-    from .reports.render import RENDERERS, render
+    from .reports.render import RENDERERS, file_name, render
 
     if fmt not in RENDERERS:
         raise BadInput(f"--format is one of {', '.join(RENDERERS)}, got {fmt!r}")
+    batch = len(facilities) > 1
+    if batch and (out_file is None or out_file.suffix):
+        raise BadInput("several --facility write one file each: give --out FOLDER (a folder, no extension)")
+    if batch and (events is not None or with_events is not None):
+        raise BadInput("--events and --with-events belong to one facility: give one --facility with them")
     if out_file is None and fmt != "html":
         raise BadInput(f"--format {fmt} writes a file: give --out FILE")
-    if out_file is not None and out_file.suffix.lower() != f".{fmt}":
+    if not batch and out_file is not None and out_file.suffix.lower() != f".{fmt}":
         raise BadInput(f"--out {out_file}: a {fmt} document is written to a .{fmt} file")
-    engine, checked = _facility(facility, events, readings, known_at,
-                                with_events=with_events, unchecked=unchecked, as_json=True)
-    data = render(build(engine, checked), fmt)
-    if out_file is None:
-        sys.stdout.write(data.decode("utf-8"))
-        return
-    write_bytes(data, out_file)
-    _say(f"wrote {out_file} ({len(data):,} bytes)")
+    if batch:
+        assert out_file is not None
+        out_file.mkdir(parents=True, exist_ok=True)
+    for facility in _progress(facilities, "documents", quiet=not batch):
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=True)
+        document = build(engine, checked)
+        data = render(document, fmt)
+        if out_file is None:
+            sys.stdout.write(data.decode("utf-8"))
+            return
+        target = out_file / file_name(document, fmt) if batch else out_file
+        write_bytes(data, target)
+        _say(f"wrote {target} ({len(data):,} bytes)")
 
 
 @report_app.command("bbc")
-def report_bbc(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
+def report_bbc(facilities: list[Path] = FacilitiesOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
                out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
                with_events: Optional[Path] = WithEventsOpt,
                readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
@@ -1009,15 +1023,15 @@ def report_bbc(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--a
 
     def action():
         day = _day(as_of, "--as-of")
-        _document(lambda engine, checked: borrowing_base_certificate(engine, day, checked=checked), facility, fmt,
+        _document(lambda engine, checked: borrowing_base_certificate(engine, day, checked=checked), facilities, fmt,
                   out_file, events, with_events, readings, known_at, unchecked)
     _run(action)
 
 
 @report_app.command("compliance")
-def report_compliance(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
-                      out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
-                      with_events: Optional[Path] = WithEventsOpt,
+def report_compliance(facilities: list[Path] = FacilitiesOpt, as_of: str = typer.Option(..., "--as-of"),
+                      fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
+                      events: Optional[Path] = EventsOpt, with_events: Optional[Path] = WithEventsOpt,
                       readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
                       unchecked: bool = UncheckedOpt):
     """Every covenant test and deadline with its status, the documents' conditions, what is past due or breached."""
@@ -1025,13 +1039,13 @@ def report_compliance(facility: Path = FacilityOpt, as_of: str = typer.Option(..
 
     def action():
         day = _day(as_of, "--as-of")
-        _document(lambda engine, checked: compliance_report(engine, day, checked=checked), facility, fmt, out_file,
+        _document(lambda engine, checked: compliance_report(engine, day, checked=checked), facilities, fmt, out_file,
                   events, with_events, readings, known_at, unchecked)
     _run(action)
 
 
 @report_app.command("statement")
-def report_statement(facility: Path = FacilityOpt, month: str = typer.Option(..., "--month", help="YYYY-MM"),
+def report_statement(facilities: list[Path] = FacilitiesOpt, month: str = typer.Option(..., "--month", help="YYYY-MM"),
                      fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
                      events: Optional[Path] = EventsOpt,
                      with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
@@ -1044,7 +1058,7 @@ def report_statement(facility: Path = FacilityOpt, month: str = typer.Option(...
             month_bounds(month)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facility, fmt,
+        _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facilities, fmt,
                   out_file, events, with_events, readings, known_at, unchecked)
     _run(action)
 

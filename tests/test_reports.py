@@ -159,3 +159,24 @@ def test_html_to_stdout_escapes_names(tmp_path):
 def test_bad_arguments(tmp_path, args, expected):
     result = runner.invoke(app, ["report", *args[:1], "--facility", str(SEED), *args[1:]])
     assert result.exit_code == 2 and expected in result.stderr, result.output
+
+
+def test_a_batch_writes_one_file_per_facility(tmp_path):
+    """Several --facility: one document each in the --out folder, named by facility, document and day."""
+    import shutil
+
+    copy = tmp_path / "iec-copy"
+    shutil.copytree(SEED, copy)
+    facility_yaml = copy / "facility.yaml"
+    facility_yaml.write_text(facility_yaml.read_text().replace("id: iec-2002\n", "id: iec-copy\n", 1))
+    out = tmp_path / "documents"
+    result = runner.invoke(app, ["report", "bbc", "--facility", str(SEED), "--facility", str(copy), "--as-of",
+                                 "2002-10-15", "--format", "pdf", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["iec-2002-borrowing-base-certificate-2002-10-15.pdf",
+                     "iec-copy-borrowing-base-certificate-2002-10-15.pdf"]
+    assert all("1,147,000.00" in pdf_text(out / name) for name in names)
+    refused = runner.invoke(app, ["report", "bbc", "--facility", str(SEED), "--facility", str(copy), "--as-of",
+                                  "2002-10-15", "--format", "pdf", "--out", str(tmp_path / "x.pdf")])
+    assert refused.exit_code == 2 and "give --out FOLDER" in refused.stderr

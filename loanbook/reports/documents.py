@@ -14,6 +14,7 @@ from ..agreement.model import Agreement, Form
 from ..core.money import ZERO, money_human, number_str, percent_str
 from ..engine.explain import Explanation
 from ..engine.ledger import effective
+from ..projection import breach_message, covenant_json
 
 KINDS = ("text", "money", "rate", "number", "date", "count")
 
@@ -64,7 +65,7 @@ class Document:
     stamp: str = ""     # the day or the month it is of, ISO: a file's name takes it
 
 
-def cell_text(value, kind: str) -> str:
+def human_cell(value, kind: str) -> str:
     """A cell as people read it: money with separators and two places, a rate with its %, a date ISO."""
     if value is None:
         return ""
@@ -112,12 +113,6 @@ def _form_parts(agreement: Agreement, form_id: str) -> dict:
                           "no signature block is printed.",)}
     return {"certification": form.certification, "signatures": _signatures(agreement, form),
             "form_source": form.source, "notes": (form.note,) if form.note else ()}
-
-
-def _sentence_of_breach(b) -> str:
-    from ..projection import breach_message
-
-    return breach_message(b)
 
 
 # --- the borrowing base certificate ----------------------------------------------------------------------
@@ -171,7 +166,7 @@ def borrowing_base_certificate(engine, day: date, *, checked: bool = True) -> Do
                                 tables=(Table(None, (Column("line"), Column("amount", "money")), tuple(rows)),),
                                 paragraphs=("Overadvances are at the Lenders' discretion.",) if o.discretionary
                                 else ()))
-    breaches = tuple(_sentence_of_breach(b) for b in status.breaches) or ("No limit is breached.",)
+    breaches = tuple(breach_message(b) for b in status.breaches) or ("No limit is breached.",)
     sections.append(Section("Limits", paragraphs=breaches))
     return Document("borrowing_base_certificate", "Borrowing Base Certificate", agreement.name, agreement.facility_id,
                     f"at the end of {day}", tuple(sections), checked=checked, stamp=day.isoformat(),
@@ -181,8 +176,6 @@ def borrowing_base_certificate(engine, day: date, *, checked: bool = True) -> Do
 # --- the compliance report --------------------------------------------------------------------------------
 
 def _threshold(r) -> str:
-    from ..projection import covenant_json
-
     shown = covenant_json(r)
     words = r.test.replace("_", " ")
     return f"{words} {shown['threshold']}" if shown["threshold"] is not None else words
@@ -191,7 +184,6 @@ def _threshold(r) -> str:
 def compliance_report(engine, day: date, *, checked: bool = True) -> Document:
     """Every covenant test date with its measure, threshold and status; every deadline and obligation with its
     status; the conditions of the documents; what is past due and what is breached."""
-    from ..projection import covenant_json
 
     agreement = engine.agreement
     sections = []
@@ -223,7 +215,7 @@ def compliance_report(engine, day: date, *, checked: bool = True) -> Document:
             Column("what"), Column("clause"), Column("due", "date"), Column("days past due", "count"),
             Column("amount", "money")), tuple((p.what, clause_title(agreement, p.clause), p.due, p.days_past_due,
                                                p.amount) for p in status.past_due)),)))
-    breaches = tuple(_sentence_of_breach(b) for b in status.breaches) or ("No limit or covenant is breached.",)
+    breaches = tuple(breach_message(b) for b in status.breaches) or ("No limit or covenant is breached.",)
     sections.append(Section("Breaches", paragraphs=breaches))
     return Document("compliance_report", "Compliance Report", agreement.name, agreement.facility_id,
                     f"at the end of {day}", tuple(sections), checked=checked, stamp=day.isoformat(),

@@ -6,14 +6,14 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .documents import Document, cell_text
+from .documents import Document, human_cell
 
 
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("loanbook.reports", "templates"), autoescape=select_autoescape(["j2"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["cell"] = lambda value, column: cell_text(value, column.kind)
+    env.filters["cell"] = lambda value, column: human_cell(value, column.kind)
     return env
 
 

@@ -12,7 +12,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
-from .documents import Document, Table, cell_text
+from .documents import Document, Table, human_cell
 
 NUMERIC = {"money", "rate", "number", "count"}
 
@@ -38,7 +38,7 @@ def _table(table: Table, styles: dict, width: float) -> PdfTable:
     for i, row in enumerate(table.rows):
         cells = []
         for j, (value, column) in enumerate(zip(row, table.columns)):
-            text = cell_text(value, column.kind)
+            text = human_cell(value, column.kind)
             if j == 0 and table.depth:
                 text = "\u00a0" * 3 * table.depth[i] + text
             style = styles["number"] if column.kind in NUMERIC else styles["cell"]
