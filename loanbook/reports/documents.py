@@ -184,7 +184,6 @@ def _threshold(r) -> str:
 def compliance_report(engine, day: date, *, checked: bool = True) -> Document:
     """Every covenant test date with its measure, threshold and status; every deadline and obligation with its
     status; the conditions of the documents; what is past due and what is breached."""
-
     agreement = engine.agreement
     sections = []
     tests = engine.covenant_tests(day)
