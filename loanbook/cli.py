@@ -699,7 +699,7 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         rows = engine.timeline(lo, hi)
         _write_out(timeline_table(rows), out_file)
         if as_json:
-            _emit(out.plain({"from": lo, "to": hi, "days": rows}), checked)
+            _emit(out.timeline_json(lo, hi, rows), checked)
             return
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",

@@ -294,7 +294,11 @@ def interest_answer(engine, start: date, end: date) -> dict:
 
 
 def timeline_answer(engine, start: date, end: date) -> dict:
-    return plain({"from": start, "to": end, "days": engine.timeline(start, end)})
+    return timeline_json(start, end, engine.timeline(start, end))
+
+
+def timeline_json(start: date, end: date, days: list[dict]) -> dict:
+    return plain({"from": start, "to": end, "days": days})
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:
