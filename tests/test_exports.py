@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -103,3 +105,36 @@ def test_portfolio_run_refuses_an_unknown_extension(tmp_path):
     result = runner.invoke(app, ["portfolio", "run", "--as-of", "2024-03-31", "--book", str(tmp_path),
                                  "--out", str(tmp_path / "book.txt")])
     assert result.exit_code == 2 and "names no format" in result.stderr
+
+
+NOTES = st.one_of(st.text(max_size=20).filter(str.isprintable), st.just('=HYPERLINK("http://x", "y")'),
+                  st.just("=1+1"))
+MONEY_CELLS = st.one_of(st.none(), st.decimals(min_value=Decimal("-9999999999999.99"),
+                                               max_value=Decimal("9999999999999.99"), places=2))
+RATE_CELLS = st.one_of(st.none(), st.decimals(min_value=Decimal("-999999"), max_value=Decimal("999999"), places=6))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.dates(), MONEY_CELLS, RATE_CELLS, NOTES),
+                     min_size=1, max_size=20))
+def test_any_rows_read_back_the_same_from_csv_xlsx_and_parquet(tmp_path_factory, rows):
+    """Money below ten trillion (15 significant digits, what a spreadsheet's double holds exactly) and rates of
+    up to six places: the xlsx cells read back as the CSV's text, and Parquet gives back the Decimals."""
+    import pyarrow as pa
+
+    from loanbook.reports.exports import MONEY, RATE, write_table
+
+    folder = tmp_path_factory.mktemp("rows")
+    table = pa.table({"day": pa.array([r[0] for r in rows], pa.date32()),
+                      "amount": pa.array([r[1] for r in rows], MONEY), "rate": pa.array([r[2] for r in rows], RATE),
+                      "note": pa.array([r[3] for r in rows], pa.string())})
+    for suffix in (".csv", ".xlsx", ".parquet"):
+        write_table(table, folder / f"rows{suffix}")
+    text = csv_rows(folder / "rows.csv")
+    sheet = [list(r) + [None] * (4 - len(r)) for r in load_workbook(folder / "rows.xlsx").active.iter_rows(
+        values_only=True)]
+    assert [[as_text(v, c) for v, c in zip(xr, cr)] for xr, cr in zip(sheet, text)] == text
+    book = load_workbook(folder / "rows.xlsx")
+    assert all(cell.data_type != "f" for line in book.active.iter_rows() for cell in line)
+    back = pq.read_table(folder / "rows.parquet").to_pylist()
+    assert [(r["day"], r["amount"], r["rate"]) for r in back] == [(r[0], r[1], r[2]) for r in rows]

@@ -180,3 +180,23 @@ def test_a_batch_writes_one_file_per_facility(tmp_path):
     refused = runner.invoke(app, ["report", "bbc", "--facility", str(SEED), "--facility", str(copy), "--as-of",
                                   "2002-10-15", "--format", "pdf", "--out", str(tmp_path / "x.pdf")])
     assert refused.exit_code == 2 and "give --out FOLDER" in refused.stderr
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(tmp_path):
+    """A party named "=HYPERLINK(...)" is printed as written in every format, never run as a formula or read as
+    markup."""
+    import shutil
+
+    copy = tmp_path / "iec"
+    shutil.copytree(SEED, copy)
+    facility_yaml = copy / "facility.yaml"
+    facility_yaml.write_text(facility_yaml.read_text().replace("name: IEC Electronics Corp.\n",
+                                                               "name: '=HYPERLINK(\"http://x\",\"<b>IEC</b>\")'\n", 1))
+    book = load_workbook(report(tmp_path, "bbc", copy, "xlsx", "--as-of", "2002-10-15", "--unchecked"))
+    cells = [cell for line in book.active.iter_rows() for cell in line if cell.value is not None]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert any(str(cell.value).startswith('=HYPERLINK("http://x","<b>IEC</b>")') for cell in cells)
+    assert '=HYPERLINK("http://x","<b>IEC</b>")' in pdf_text(report(tmp_path, "bbc", copy, "pdf", "--as-of",
+                                                                     "2002-10-15", "--unchecked"))
+    html = report(tmp_path, "bbc", copy, "html", "--as-of", "2002-10-15", "--unchecked").read_text()
+    assert "<b>IEC</b>" not in html and "&lt;b&gt;IEC&lt;/b&gt;" in html

@@ -79,14 +79,26 @@ def _xlsx(table: pa.Table, stream) -> None:
     book.save(stream)
 
 
+def text_cell(sheet, text: str):
+    """Text stays text: openpyxl would write a string that starts with "=" as a formula, so that a name in a
+    facility's files ("=HYPERLINK(...)") could run in the reader's spreadsheet."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"
+    return cell
+
+
 def xlsx_cell(sheet, value, kind: pa.DataType):
     """A number stays a number (the Decimal's own digits go into the file), a date a date; a list is text."""
     from openpyxl.cell import WriteOnlyCell
 
-    if value is None or isinstance(value, (str, bool)):
+    if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, list):
-        return cell_text(value, kind)
+    if isinstance(value, (str, list)):
+        return text_cell(sheet, cell_text(value, kind))
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, Decimal):
         cell.number_format = "#,##0.00" if kind.scale == 2 else "0.00####"

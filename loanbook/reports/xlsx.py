@@ -60,6 +60,10 @@ def document_xlsx(document: Document) -> bytes:
         sheet.append([f"Form: {document.form_source}"])
     for note in document.notes:
         sheet.append([note])
+    for line in sheet.iter_rows():
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a name starting "=" in a facility's files is no formula
     sheet.column_dimensions["A"].width = 60
     for letter in "BCDEFGH":
         sheet.column_dimensions[letter].width = 18
