@@ -106,6 +106,11 @@ def _signatures(agreement: Agreement, form: Form | None) -> tuple[SignatureLine,
     return tuple(SignatureLine(party_name(agreement, s.party), s.capacity, s.title, s.name) for s in form.signatures)
 
 
+def _title(agreement: Agreement, form_id: str, default: str) -> str:
+    form = agreement.forms.get(form_id)
+    return form.title if form is not None else default
+
+
 def _form_parts(agreement: Agreement, form_id: str) -> dict:
     form = agreement.forms.get(form_id)
     if form is None:
@@ -149,7 +154,8 @@ def borrowing_base_certificate(engine, day: date, *, checked: bool = True) -> Do
             totals=frozenset({len(rows) - 1})),)))
     for a in status.availabilities:
         steps = _steps(engine.explain(a.id, day), shown)
-        rows = [(label, under, value if unit == "money" else None, value if unit != "money" else None)
+        rows = [(label, under, value if unit == "money" else None,
+                 None if unit == "money" else value if unit == "percent" else number_str(value))
                 for _, label, unit, value, under, _ in steps]
         rows[-1] = (f"Availability of {tranche_label(agreement, a.tranche)}", *rows[-1][1:])
         depth = tuple(s[5] for s in steps)
@@ -168,7 +174,9 @@ def borrowing_base_certificate(engine, day: date, *, checked: bool = True) -> Do
                                 else ()))
     breaches = tuple(breach_message(b) for b in status.breaches) or ("No limit is breached.",)
     sections.append(Section("Limits", paragraphs=breaches))
-    return Document("borrowing_base_certificate", "Borrowing Base Certificate", agreement.name, agreement.facility_id,
+    return Document("borrowing_base_certificate", _title(agreement, "borrowing_base_certificate",
+                                                         "Borrowing Base Certificate"), agreement.name,
+                    agreement.facility_id,
                     f"at the end of {day}", tuple(sections), checked=checked, stamp=day.isoformat(),
                     **_form_parts(agreement, "borrowing_base_certificate"))
 
@@ -216,7 +224,8 @@ def compliance_report(engine, day: date, *, checked: bool = True) -> Document:
                                                p.amount) for p in status.past_due)),)))
     breaches = tuple(breach_message(b) for b in status.breaches) or ("No limit or covenant is breached.",)
     sections.append(Section("Breaches", paragraphs=breaches))
-    return Document("compliance_report", "Compliance Report", agreement.name, agreement.facility_id,
+    return Document("compliance_report", _title(agreement, "compliance_certificate", "Compliance Report"),
+                    agreement.name, agreement.facility_id,
                     f"at the end of {day}", tuple(sections), checked=checked, stamp=day.isoformat(),
                     **_form_parts(agreement, "compliance_certificate"))
 
