@@ -1116,7 +1116,6 @@ def portfolio_generate(facilities: int = typer.Option(..., "--facilities", min=1
                        seed: int = typer.Option(1, "--seed"), out: Path = typer.Option(..., "--out"),
                        as_of: str = typer.Option("2024-03-31", "--as-of", help="the day of the aging")):
     """A synthetic book: a facility folder per borrower and the book's aging (docs/eligibility.md)."""
-    from . import projection as out
     from .portfolio.book import write_facility_book
 
     def action():

@@ -4,7 +4,6 @@ import json
 import re
 import subprocess
 import time
-from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -14,7 +13,6 @@ from typer.testing import CliRunner
 
 from conftest import DNOW, ROOT, SEED
 from loanbook.cli import app
-from loanbook.portfolio.book import write_facility_book
 
 runner = CliRunner()
 
@@ -51,7 +49,7 @@ def test_a_covenant_line_is_a_sentence():
 
 def test_portfolio_run_prints_the_totals_of_its_rows(tmp_path):
     """The totals line adds the figures the --json rows give, facility by facility."""
-    write_facility_book(tmp_path, facilities=3, invoices=300, seed=7, as_of=date(2024, 3, 31))
+    text("portfolio", "generate", "--facilities", "3", "--invoices", "300", "--seed", "7", "--out", str(tmp_path))
     out = text("portfolio", "run", "--as-of", "2024-03-31", "--book", str(tmp_path))
     rows = json.loads(text("portfolio", "run", "--as-of", "2024-03-31", "--book", str(tmp_path), "--json"))
     facilities = rows["facilities"]
