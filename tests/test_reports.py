@@ -200,3 +200,23 @@ def test_a_name_that_looks_like_a_formula_stays_text(tmp_path):
                                                                      "2002-10-15", "--unchecked"))
     html = report(tmp_path, "bbc", copy, "html", "--as-of", "2002-10-15", "--unchecked").read_text()
     assert "<b>IEC</b>" not in html and "&lt;b&gt;IEC&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(("form", "expected"), [
+    ("  borrowing_base_certificate:\n    title: T\n    source: S\n    signatures:\n"
+     "      - {party: nobody, capacity: x}\n", "forms.borrowing_base_certificate signature 1 (line"),
+    ("  pricing_certificate:\n    title: T\n    source: S\n", "pricing_certificate"),
+])
+def test_a_bad_form_is_refused_naming_the_file_and_the_field(tmp_path, form, expected):
+    import shutil
+
+    copy = tmp_path / "iec"
+    shutil.copytree(SEED, copy)
+    facility_yaml = copy / "facility.yaml"
+    text = facility_yaml.read_text()
+    start = text.index("forms:\n") + len("forms:\n")
+    end = text.index("\nlenders:")
+    facility_yaml.write_text(text[:start] + form + text[end:])
+    result = runner.invoke(app, ["report", "bbc", "--facility", str(copy), "--as-of", "2002-10-15"])
+    assert result.exit_code == 2
+    assert "facility.yaml" in result.stderr and expected in result.stderr, result.stderr
