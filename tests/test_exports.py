@@ -138,3 +138,17 @@ def test_any_rows_read_back_the_same_from_csv_xlsx_and_parquet(tmp_path_factory,
     assert all(cell.data_type != "f" for line in book.active.iter_rows() for cell in line)
     back = pq.read_table(folder / "rows.parquet").to_pylist()
     assert [(r["day"], r["amount"], r["rate"]) for r in back] == [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_a_written_file_is_an_ordinary_file(tmp_path):
+    """Written through a temporary file (owner-only while it is filled), the result has the permissions a new file
+    gets (the umask's), not the temporary's."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = write(tmp_path, "status", SEED, ["--as-of", "2002-10-15"], ".csv")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["status.csv"]

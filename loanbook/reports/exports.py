@@ -127,6 +127,12 @@ def write_bytes(data: bytes, path: Path) -> None:
     _write(path, lambda stream: stream.write(data))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
     """Fill a temporary file beside `path`, then move it into place: a failure leaves no half-written file."""
     folder = path.parent
@@ -136,6 +142,7 @@ def _write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             fill(stream)
+        os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary new file (mkstemp's are owner-only)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
