@@ -220,3 +220,16 @@ def test_a_bad_form_is_refused_naming_the_file_and_the_field(tmp_path, form, exp
     result = runner.invoke(app, ["report", "bbc", "--facility", str(copy), "--as-of", "2002-10-15"])
     assert result.exit_code == 2
     assert "facility.yaml" in result.stderr and expected in result.stderr, result.stderr
+
+
+def test_dnow_statement_counts_a_quarter_s_fee_in_the_month_it_is_due(tmp_path):
+    """The Unused Line Fee for 2023-01-01 to 03-31 is due 2023-04-01 (`fees --json`): it is in April's statement,
+    and in neither January's, February's nor March's."""
+    fees = answer("fees", "--facility", str(DNOW), "--as-of", "2023-06-30")["charges"]
+    [charge] = [c for c in fees if c["label"] == "Unused Line Fee" and c["from"] == "2023-01-01"]
+    assert charge["due"] == "2023-04-01"
+    amount = human(charge["amount"])
+    texts = {month: " ".join(pdf_text(report(tmp_path, "statement", DNOW, "pdf", "--month", month)).split())
+             for month in ("2023-01", "2023-02", "2023-03", "2023-04")}
+    assert f"Unused Line Fee 2023-01-01 2023-03-31 {amount} 2023-04-01" in texts["2023-04"]
+    assert all("Unused Line Fee 2023-01-01 2023-03-31" not in texts[m] for m in ("2023-01", "2023-02", "2023-03"))

@@ -274,8 +274,8 @@ def _open(snap, kind: str) -> Decimal:
 
 
 def monthly_statement(engine, month: str, *, checked: bool = True) -> Document:
-    """A month: interest by tranche, fees charged or falling due, the payments and other movements, balances at
-    the start and the end, and each Lender's share of what the month charged."""
+    """A month: interest by tranche, the fees falling due, the payments and other movements, balances at the
+    start and the end, and each Lender's share of the month's interest and fees (those not waived)."""
     agreement = engine.agreement
     first, last = month_bounds(month)
     before = first - timedelta(days=1)
@@ -302,8 +302,9 @@ def monthly_statement(engine, month: str, *, checked: bool = True) -> Document:
     else:
         sections.append(Section("Interest", paragraphs=("This facility has no pricing clause in the record: no "
                                                         "interest is stated.",)))
+    # the fees falling due in the month (a quarter's fee, in the month it is due): each counted in one statement
     fee_rows = [(c.label, c.start, c.end, c.amount, c.due, c.status, c.paid) for c in engine.charges_on(last)
-                if (c.start <= last and c.end >= first) or first <= c.due <= last]
+                if first <= c.due <= last]
     state = engine.fees(last)
     if state is not None:
         fee_rows += [(f"{state.terms.named}, {state.terms.component_named(s.component)} installment", None, None,
@@ -312,7 +313,7 @@ def monthly_statement(engine, month: str, *, checked: bool = True) -> Document:
     sections.append(Section("Fees", tables=(Table(None, (
         Column("fee"), Column("from", "date"), Column("to", "date"), Column("amount", "money"), Column("due", "date"),
         Column("status"), Column("paid", "money")), tuple(fee_rows)),) if fee_rows else (),
-        paragraphs=() if fee_rows else ("No fee was charged or fell due in the month.",)))
+        paragraphs=() if fee_rows else ("No fee fell due in the month.",)))
     history = effective(engine.events, engine.known_at)
     kinds = {e.id: e.kind for e in history if e.type == "contingent_issued"}
     moves = sorted((e for e in history if first <= e.date <= last and e.type in MOVEMENTS),
