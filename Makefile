@@ -42,6 +42,8 @@ demo: setup
 	$(BIN)/loanbook record examples/records/iec-2002-correction.yaml --facility iec-2002
 	$(BIN)/loanbook status --facility iec-2002 --as-of 2002-12-02
 	$(BIN)/loanbook verify --facility iec-2002
+	$(BIN)/loanbook report bbc --facility iec-2002 --as-of 2002-10-15 --format pdf --out .demo/iec-2002-bbc-2002-10-15.pdf
+	$(BIN)/loanbook calendar --facility iec-2002 > .demo/iec-2002.ics
 
 # The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process.
 WORKERS ?= auto

@@ -40,10 +40,13 @@ console = Console(width=None if sys.stdout.isatty() else 150, markup=False, high
 FacilityOpt = typer.Option(..., "--facility", help="a facility folder, or the id of a facility in the store")
 JsonOpt = typer.Option(False, "--json", help="one JSON object on stdout, for scripts")
 EventsOpt = typer.Option(None, "--events", help="an events file that replaces the facility's events.yaml")
+WithEventsOpt = typer.Option(None, "--with-events", help="a what-if: an events file added to the facility's record "
+                                                         "(in memory; nothing is written)")
 ReadingOpt = typer.Option(None, "--reading", help="switch an interpretation for this run: I-2=iec_borrowing_capacity")
 KnownAtOpt = typer.Option(None, "--known-at", help="only events and documents recorded by this time (ISO "
                                                    "date-time; UTC unless it names a zone)")
 TrancheOpt = typer.Option(None, "--tranche", help="the revolving tranche (needed when the facility has several)")
+OutOpt = typer.Option(None, "--out", help="also write the rows to FILE: .csv, .xlsx or .parquet (by its extension)")
 UncheckedOpt = typer.Option(False, "--unchecked", help="compute even though the facility fails `loanbook check` "
                                                        "(the answer says so: checked false)")
 
@@ -65,6 +68,27 @@ def _run(action: Callable[[], None]) -> None:
         _fail(exc.one_line())
     except (RecordError, BadInput, NotStored, Conflict, FailsCheck) as exc:
         _fail(str(exc))
+
+
+def _out_format(out: Optional[Path]) -> None:
+    """Refuse an --out whose extension names no format, before anything is computed."""
+    from .reports.exports import UnknownFormat, out_format
+
+    if out is not None:
+        try:
+            out_format(out)
+        except UnknownFormat as exc:
+            raise BadInput(str(exc)) from None
+
+
+def _write_out(table, out: Optional[Path]) -> None:
+    from .reports.exports import UnknownFormat, write_table
+
+    if out is not None:
+        try:
+            write_table(table, out)
+        except UnknownFormat as exc:
+            raise BadInput(str(exc)) from None
 
 
 def _day(value: str, option: str) -> date:
@@ -161,6 +185,30 @@ def _moment(known_at: Optional[str]) -> datetime | None:
 
 
 def _facility(facility: Path, events: Optional[Path], readings, known_at: Optional[str], *, unchecked: bool,
+              as_json: bool, with_events: Optional[Path] = None) -> tuple[Facility, bool]:
+    """The facility's replay (with --with-events, its record with those events added: a what-if in memory), and
+    whether its agreement passes `loanbook check`."""
+    engine, checked = _replayed(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+    if with_events is None:
+        return engine, checked
+    return engine.extended(_added_events(with_events, engine)), checked
+
+
+def _added_events(path: Path, engine: Facility) -> tuple:
+    """The events of a --with-events file, read against the record they are added to: their keys continue its
+    count, and a correction may name its events."""
+    from .core.yamlio import load_yaml
+    from .events.parse import event_place, events_from
+
+    located = load_yaml(path, locate=event_place)
+    if located.data is None:
+        return ()
+    if not isinstance(located.data, list):
+        raise InputError([Problem(str(path), None, None, "expected a list of events")])
+    return events_from(located.data, engine.agreement, str(path), line_of=located.line, prior=engine.events)
+
+
+def _replayed(facility: Path, events: Optional[Path], readings, known_at: Optional[str], *, unchecked: bool,
               as_json: bool) -> tuple[Facility, bool]:
     """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
     with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
@@ -208,6 +256,17 @@ def _emit(payload: dict, checked: bool | None = None) -> None:
 
 def _say(*parts: str | Text) -> None:
     console.print(Text.assemble(*parts), soft_wrap=True)
+
+
+def _progress(items, description: str, *, quiet: bool, total: int | None = None):
+    """The items, with a progress bar on stderr when it is a terminal and the run is for people (not --json);
+    on a pipe or a log file nothing is drawn."""
+    total = len(items) if total is None else total
+    if quiet or not sys.stderr.isatty() or total < 2:
+        return items
+    from rich.progress import track
+
+    return track(items, total=total, description=description, console=Console(stderr=True))
 
 
 def _cell(value) -> str:
@@ -261,6 +320,7 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
             as_json: bool = JsonOpt):
     """Every version of a clause, with its dates and sources."""
     from .agreement.conformed import history as clause_history
+    from .agreement.conformed import terms_text
 
     def action():
         agreement = _agreement(facility, None)
@@ -271,12 +331,14 @@ def history(facility: Path = FacilityOpt, clause: str = typer.Option(..., "--cla
             _emit({"clause": clause, "versions": rows})
             return
         _say(Text(agreement.clauses[clause].title, style="bold"), f" ({clause})")
+        versions = {(v.document_id, v.effective.isoformat()): v for v in agreement.clauses[clause].versions}
         for r in rows:
             span = f"{r['effective'] or 'before the record'} to {r['until'] or 'in force'}"
-            _say(f"- {span}: {r['op']} by {r['document'] or 'an earlier document'}; "
+            _say(f"- {span}: {r['op']} by {r.get('document_title') or 'an earlier document'}; "
                  f"text {'in record' if r['text'] else 'not in record'}")
-            if r["terms"]:
-                _say(f"    terms: {r['terms']}")
+            version = versions.get((r["document"], r["effective"]))
+            if version is not None and version.terms:
+                _say(f"    terms: {terms_text(version)}")
             if r["source"]:
                 _say(f"    source: {r['source']}")
     _run(action)
@@ -312,15 +374,21 @@ def check(facility: Path = FacilityOpt, as_json: bool = JsonOpt):
 @app.command()
 def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
            explain: bool = typer.Option(False, "--explain", help="add the explanation of each figure"),
-           events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+           events: Optional[Path] = EventsOpt,
+           with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
+           known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
+           as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
     from . import projection as out
+    from .reports.rows import status_table
 
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        _out_format(out_file)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         result = engine.status(day)
+        _write_out(status_table(result), out_file)
         explanations = out.status_explanations(engine, result) if explain else None
         if as_json:
             _emit(out.status_json(result, explanations=explanations), checked)
@@ -350,12 +418,15 @@ def _print_status(engine: Facility, s) -> None:
     for f in s.figures:
         if f.id not in shown:
             rows.append([f.label or f.id.replace("_", " "), _figure_human(f)])
+    words = engine.agreement.vocabulary.label_of
     for a in s.availabilities:
-        rows.append([f"availability of {a.tranche}", money_human(a.availability.value)
+        rows.append([f"availability of {words('tranches', a.tranche)}", money_human(a.availability.value)
                      + (f" ({out.reason_text(a.ended)})" if a.ended else "")])
     for o in s.overadvances:
-        rows += [["overadvance", money_human(o.overadvance.value)], ["overadvance cap", money_human(o.cap.value)],
-                 ["overadvance limit", money_human(o.limit.value)]]
+        of = f" of {words('tranches', o.tranche)}" if len(s.overadvances) > 1 else ""
+        rows += [[f"overadvance{of}", money_human(o.overadvance.value)],
+                 [f"overadvance cap{of}", money_human(o.cap.value)],
+                 [f"overadvance limit{of}", money_human(o.limit.value)]]
     if s.interest_accrued_unpaid is not None:
         rows.append(["interest accrued and unpaid", money_human(s.interest_accrued_unpaid)])
 
@@ -388,7 +459,8 @@ def _figure_human(f) -> str:
 @app.command()
 def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             amount: str = typer.Option(..., "--amount"), tranche: Optional[str] = TrancheOpt,
-            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+            events: Optional[Path] = EventsOpt,
+            with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The decision on an advance request."""
     from . import projection as out
@@ -401,7 +473,8 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             raise BadInput(str(exc)) from None
         if value <= 0:
             raise BadInput(f"--amount must be more than zero, got {amount!r}")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         decision = engine.advance(day, value, tranche)
         if as_json:
             _emit(out.decision_json(decision), checked)
@@ -415,16 +488,22 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 
 @app.command()
 def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-         events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-         known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+         events: Optional[Path] = EventsOpt,
+         with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
+         known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt,
+         as_json: bool = JsonOpt):
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
     installment fee, with its due date and status."""
     from . import projection as out
+    from .reports.rows import fees_table
 
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        _out_format(out_file)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         state, charges = engine.fees(day), engine.charges_on(day)
+        _write_out(fees_table(state, charges, day), out_file)
         if as_json:
             _emit(out.fees_json(state, day, charges, engine.charges_credit(day)), checked)
             return
@@ -444,12 +523,13 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
             if not charges and not credit:
                 _say("This facility has no fee in the record.")
             return
-        rows = [[s.component, s.due.isoformat(), money_human(s.amount), s.status, money_human(s.paid),
+        rows = [[state.terms.component_named(s.component), s.due.isoformat(), money_human(s.amount), s.status,
+                 money_human(s.paid),
                  "; ".join(filter(None, ["provisional date" if s.provisional else None,
                                          out.waiver_text(s.waived_by) if s.waived_by else None]))]
                 for s in state.installments]
-        console.print(_table(f"{state.terms.fee} at the end of {day}", ["component", "due", "amount", "status", "paid",
-                                                                         "note"], rows,
+        console.print(_table(f"{state.terms.named} at the end of {day}", ["component", "due", "amount", "status",
+                                                                           "paid", "note"], rows,
                              numeric=frozenset({"amount", "paid"})))
         _say(f"due {money_human(state.total_due)}  paid {money_human(state.total_paid)}  waived "
              f"{money_human(state.total_waived)}  scheduled {money_human(state.total_scheduled)}"
@@ -459,14 +539,16 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
 
 @app.command()
 def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-                events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+                events: Optional[Path] = EventsOpt,
+                with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
                 known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Covenants, deadlines, conditional obligations, scheduled principal and the conditions precedent."""
     from . import projection as out
 
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         if as_json:
             _emit(out.obligations_answer(engine, day), checked)
             return
@@ -483,39 +565,45 @@ def obligations(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--
 
 @app.command()
 def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-              events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
-              known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+              events: Optional[Path] = EventsOpt,
+              with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
+              known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt,
+              out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
     from . import projection as out
+    from .reports.rows import covenants_table
 
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        _out_format(out_file)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
+        results = engine.covenant_tests(day)
+        _write_out(covenants_table(results, day), out_file)
         if as_json:
             _emit(out.covenants_answer(engine, day), checked)
             return
-        results = engine.covenant_tests(day)
         if not results:
             _say("No covenant test date has come by this day (or the facility has no covenant in the record).")
             return
-        rows = [[r.label, r.test_date.isoformat(), out.covenant_json(r)["measure"] or "",
-                 f"{r.test.replace('_', ' ')} {out.covenant_json(r)['threshold'] or ''}", r.status,
-                 r.certificate_due.isoformat() if r.certificate_due else "", r.detail] for r in results]
-        console.print(_table(f"Covenants at the end of {day}", ["covenant", "test date", "measure", "threshold",
-                                                                  "status", "certificate due", "detail"], rows))
+        _say(f"Covenants at the end of {day}")
+        for r in results:
+            _say(Text("  BREACH " if r.status == "breached" else "  ", style="red"), out.covenant_sentence(r))
     _run(action)
 
 
 @app.command()
 def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
-           events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+           events: Optional[Path] = EventsOpt,
+           with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
            known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The payoff figure on a day, and what paying in full that day would waive."""
     from . import projection as out
 
     def action():
         day = _day(on, "--on")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         result = engine.payoff(day)
         if as_json:
             _emit(out.payoff_json(result), checked)
@@ -538,12 +626,14 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
 @app.command()
 def explain(figure: str = typer.Argument(..., help="availability, a borrowing base line, interest, fees, payoff, ..."),
             facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of"),
-            events: Optional[Path] = EventsOpt, readings: Optional[list[str]] = ReadingOpt,
+            events: Optional[Path] = EventsOpt,
+            with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Why a figure is what it is: formula, inputs and clause versions down to the clause text."""
     def action():
         day = _day(as_of, "--as-of")
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         if figure not in engine.explainable(day):
             raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
         tree = engine.explain(figure, day)
@@ -557,19 +647,24 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
 @app.command()
 def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """The interest statement for a period, month by month and tranche by tranche."""
     from . import projection as out
     from .engine.facility import MAX_STATEMENT_MONTHS
+    from .reports.rows import interest_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
-        if as_json:
-            _emit(out.interest_answer(engine, lo, hi), checked)
-            return
+        _out_format(out_file)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         months = engine.interest_statement(lo, hi)
+        _write_out(interest_table(months), out_file)
+        if as_json:
+            _emit(out.interest_json(lo, hi, engine.interest.priced, months), checked)
+            return
         if not engine.interest.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
@@ -591,19 +686,24 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 @app.command()
 def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--from"),
              end: str = typer.Option(..., "--to"), events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
              readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
-             unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
+             unchecked: bool = UncheckedOpt, out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     from . import projection as out
     from .engine.facility import MAX_TIMELINE_DAYS
+    from .reports.rows import timeline_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
-        engine, checked = _facility(facility, events, readings, known_at, unchecked=unchecked, as_json=as_json)
-        if as_json:
-            _emit(out.timeline_answer(engine, lo, hi), checked)
-            return
+        _out_format(out_file)
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=as_json)
         rows = engine.timeline(lo, hi)
+        _write_out(timeline_table(rows), out_file)
+        if as_json:
+            _emit(out.timeline_json(lo, hi, rows), checked)
+            return
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],
@@ -617,20 +717,27 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
 # --- the store -----------------------------------------------------------------------------------
 
 @app.command("import")
-def import_facility(folder: Path = typer.Argument(..., help="a facility folder"),
+def import_facility(folders: list[Path] = typer.Argument(..., help="one or more facility folders"),
                     facility_id: Optional[str] = typer.Option(None, "--id", help="its id in the store (default: "
-                                                                                 "the id in facility.yaml)"),
+                                                                                 "the id in facility.yaml; one folder "
+                                                                                 "only)"),
                     as_json: bool = JsonOpt):
-    """Store a facility folder (every file, and its events as the first of its record), after every check."""
+    """Store facility folders (every file, and its events as the first of its record), each after every check.
+    Several are stored one by one, in order, stopping at the first that fails (naming it): each is whole."""
     from . import projection as out
 
     def action():
-        stored = _store().import_folder(folder, facility_id=facility_id, by=who())
+        if facility_id is not None and len(folders) > 1:
+            raise BadInput("--id names one facility: import one folder with it")
+        stored = [_store().import_folder(folder, facility_id=facility_id, by=who())
+                  for folder in _progress(folders, "importing", quiet=as_json)]
         if as_json:
-            _emit(out.stored_json(stored))
+            _emit(out.stored_json(stored[0]) if len(stored) == 1 else {"imported": [out.stored_json(f)
+                                                                                      for f in stored]})
             return
-        _say(f"imported {stored.id} ({stored.name}): {stored.events} events; head {stored.head_hash[:16]}; "
-             f"store {safe_url(_store().url)}")
+        for f in stored:
+            _say(f"imported {f.id} ({f.name}): {f.events} events; head {f.head_hash[:16]}; "
+                 f"store {safe_url(_store().url)}")
     _run(action)
 
 
@@ -746,13 +853,17 @@ def users_list(as_json: bool = JsonOpt):
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(1, "--workers", help="server processes")):
-    """Serve the API (OpenAPI at /docs) on the store."""
+          workers: int = typer.Option(1, "--workers", help="server processes"),
+          quiet: bool = typer.Option(False, "--quiet", help="log no request (errors only)")):
+    """Serve the API (OpenAPI at /docs) on the store; prints the address and logs each request."""
     import uvicorn
 
     _store()  # the schema is brought up to date once, before any worker starts
+    shown = f"[{host}]" if ":" in host else host
+    print(f"loanbook: serving {safe_url(_store().url)} at http://{shown}:{port} (OpenAPI at "
+          f"http://{shown}:{port}/docs); {workers} worker(s); Ctrl+C stops", file=sys.stderr, flush=True)
     uvicorn.run("loanbook.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning" if quiet else "info", access_log=not quiet)
 
 
 # --- borrowing base certificates from agings ----------------------------------------------------------
@@ -841,6 +952,120 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
     _run(action)
 
 
+@app.command()
+def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
+             with_events: Optional[Path] = WithEventsOpt,
+             readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+             unchecked: bool = UncheckedOpt):
+    """The facility's dates as an iCalendar feed on stdout (`> f.ics`): deadlines, fee installments, reports due,
+    cap changes, covenant test dates, the maturity; each event's UID is stable across runs."""
+    from .reports.calendar import facility_calendar
+
+    def action():
+        engine, _ = _facility(facility, events, readings, known_at,
+                              with_events=with_events, unchecked=unchecked, as_json=True)
+        sys.stdout.write(facility_calendar(engine).decode("utf-8"))
+    _run(action)
+
+
+# --- documents ----------------------------------------------------------------------------------------------
+
+report_app = typer.Typer(no_args_is_help=True, help="Documents: a borrowing base certificate, a compliance report, a "
+                                                    "monthly statement, as HTML, PDF or xlsx (docs/reports.md).")
+app.add_typer(report_app, name="report")
+FormatOpt = typer.Option("html", "--format", help="html, pdf or xlsx")
+FacilitiesOpt = typer.Option(..., "--facility", help="a facility folder or stored id; repeat it for a batch (one "
+                                                     "file each in the --out folder)")
+DocumentOutOpt = typer.Option(None, "--out", help="the file to write (needed for pdf and xlsx; html goes to stdout "
+                                                  "without it)")
+
+
+def _document(build, facilities: list[Path], fmt: str, out_file: Optional[Path], events, with_events, readings,
+              known_at, unchecked: bool) -> None:
+    """Build a document from each facility's replay and write it: to --out (all or nothing), or HTML to stdout;
+    several facilities (a batch) write one file each into the --out folder, named by facility, document and day."""
+    from .reports.exports import write_bytes
+    from .reports.render import RENDERERS, file_name, render
+
+    if fmt not in RENDERERS:
+        raise BadInput(f"--format is one of {', '.join(RENDERERS)}, got {fmt!r}")
+    batch = len(facilities) > 1
+    if batch and (out_file is None or out_file.suffix):
+        raise BadInput("several --facility write one file each: give --out FOLDER (a folder, no extension)")
+    if batch and (events is not None or with_events is not None):
+        raise BadInput("--events and --with-events belong to one facility: give one --facility with them")
+    if out_file is None and fmt != "html":
+        raise BadInput(f"--format {fmt} writes a file: give --out FILE")
+    if not batch and out_file is not None and out_file.suffix.lower() != f".{fmt}":
+        raise BadInput(f"--out {out_file}: a {fmt} document is written to a .{fmt} file")
+    if batch:
+        assert out_file is not None
+        out_file.mkdir(parents=True, exist_ok=True)
+    for facility in _progress(facilities, "documents", quiet=not batch):
+        engine, checked = _facility(facility, events, readings, known_at,
+                                    with_events=with_events, unchecked=unchecked, as_json=True)
+        document = build(engine, checked)
+        data = render(document, fmt)
+        if out_file is None:
+            sys.stdout.write(data.decode("utf-8"))
+            return
+        target = out_file / file_name(document, fmt) if batch else out_file
+        write_bytes(data, target)
+        _say(f"wrote {target} ({len(data):,} bytes)")
+
+
+@report_app.command("bbc")
+def report_bbc(facilities: list[Path] = FacilitiesOpt, as_of: str = typer.Option(..., "--as-of"), fmt: str = FormatOpt,
+               out_file: Optional[Path] = DocumentOutOpt, events: Optional[Path] = EventsOpt,
+               with_events: Optional[Path] = WithEventsOpt,
+               readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+               unchecked: bool = UncheckedOpt):
+    """The borrowing base certificate: from each collateral class to the borrowing base, then to availability and
+    the overadvance against its limit, with the signature block of the facility's form."""
+    from .reports.documents import borrowing_base_certificate
+
+    def action():
+        day = _day(as_of, "--as-of")
+        _document(lambda engine, checked: borrowing_base_certificate(engine, day, checked=checked), facilities, fmt,
+                  out_file, events, with_events, readings, known_at, unchecked)
+    _run(action)
+
+
+@report_app.command("compliance")
+def report_compliance(facilities: list[Path] = FacilitiesOpt, as_of: str = typer.Option(..., "--as-of"),
+                      fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
+                      events: Optional[Path] = EventsOpt, with_events: Optional[Path] = WithEventsOpt,
+                      readings: Optional[list[str]] = ReadingOpt, known_at: Optional[str] = KnownAtOpt,
+                      unchecked: bool = UncheckedOpt):
+    """Every covenant test and deadline with its status, the documents' conditions, what is past due or breached."""
+    from .reports.documents import compliance_report
+
+    def action():
+        day = _day(as_of, "--as-of")
+        _document(lambda engine, checked: compliance_report(engine, day, checked=checked), facilities, fmt, out_file,
+                  events, with_events, readings, known_at, unchecked)
+    _run(action)
+
+
+@report_app.command("statement")
+def report_statement(facilities: list[Path] = FacilitiesOpt, month: str = typer.Option(..., "--month", help="YYYY-MM"),
+                     fmt: str = FormatOpt, out_file: Optional[Path] = DocumentOutOpt,
+                     events: Optional[Path] = EventsOpt,
+                     with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
+                     known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt):
+    """A month's statement: interest and fees by tranche, payments, balances, each Lender's share."""
+    from .reports.documents import month_bounds, monthly_statement
+
+    def action():
+        try:
+            month_bounds(month)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facilities, fmt,
+                  out_file, events, with_events, readings, known_at, unchecked)
+    _run(action)
+
+
 # --- market data --------------------------------------------------------------------------------------------
 
 rates_app = typer.Typer(no_args_is_help=True, help="Index histories from a rate service's CSV.")
@@ -894,7 +1119,6 @@ def portfolio_generate(facilities: int = typer.Option(..., "--facilities", min=1
                        seed: int = typer.Option(1, "--seed"), out: Path = typer.Option(..., "--out"),
                        as_of: str = typer.Option("2024-03-31", "--as-of", help="the day of the aging")):
     """A synthetic book: a facility folder per borrower and the book's aging (docs/eligibility.md)."""
-    from . import projection as out
     from .portfolio.book import write_facility_book
 
     def action():
@@ -915,14 +1139,12 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   sheet: Optional[str] = typer.Option(None, "--sheet", help="the sheet of an xlsx --aging (default: "
                                                                             "the first)"),
                   engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
-                  out: Optional[Path] = typer.Option(None, "--out", help="write the result as Parquet"),
+                  out: Optional[Path] = OutOpt,
                   workers: Optional[int] = typer.Option(None, "--workers", help="processes reading the records "
                                                                                "(default: one per core, up to 8)"),
                   unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
     availability and its breaches."""
-    from rich.progress import track
-
     from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
 
     def action():
@@ -932,6 +1154,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             raise BadInput(f"--workers is a number of processes from 1 to 64, got {workers}")
         if sheet is not None and aging is None:
             raise BadInput("--sheet names a sheet of the --aging file: give --aging")
+        _out_format(out)
         if book is not None:
             if not book.is_dir():
                 raise BadInput(f"--book {book}: no such folder")
@@ -943,17 +1166,11 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                 portfolio_aging = shared / name if name else None
         else:
             facilities, portfolio_aging = store_book(_store(), workers=workers), aging
-        quiet = as_json or not sys.stderr.isatty()
         rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, aging_sheet=sheet,
-                             workers=workers,
-                             progress=(lambda items: items) if quiet else
-                             (lambda items: track(items, total=len(facilities), description="facilities",
-                                                  console=Console(stderr=True))), unchecked=unchecked)
-        table = result_table(rows)
-        if out is not None:
-            import pyarrow.parquet as pq
-
-            pq.write_table(table, out)
+                             workers=workers, progress=lambda items: _progress(items, "facilities", quiet=as_json,
+                                                              total=len(facilities)),
+                             unchecked=unchecked)
+        _write_out(result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
             _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}, checked)
@@ -971,6 +1188,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              numeric=frozenset({"value", "borrowing base", "availability", "overadvance"})))
         if len(rows) > 50:
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
+        _say(_book_totals(rows))
         breached = sum(1 for r in rows if r.breaches)
         _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
         by_python = sum(1 for r in rows if r.computed_by != "dataframe" and not r.problem)
@@ -982,6 +1200,19 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
                  "(rules_without_column in --json and --out names the rules)")
     _run(action)
+
+
+def _book_totals(rows) -> str:
+    """The book's totals over every facility computed (one with a problem has no figures to add)."""
+    from .core.money import ZERO
+
+    def total(name: str):
+        return sum((getattr(r, name) for r in rows if getattr(r, name) is not None), start=ZERO)
+
+    computed = sum(1 for r in rows if r.borrowing_base is not None)
+    return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
+            f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
+            f"{money_human(total('overadvance'))}")
 
 
 def out_row(r) -> dict:

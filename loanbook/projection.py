@@ -261,6 +261,24 @@ def covenant_json(r: TestResult) -> dict:
             "certificate_due": plain(r.certificate_due), "detail": r.detail}
 
 
+_COVENANT_WORDS = {"compliant": "met", "breached": "not met", "waived": "not met, waived",
+                   "not_applicable": "not tested", "not_reported": "not reported",
+                   "certificate_late": "certificate late"}
+
+
+def covenant_sentence(r: TestResult) -> str:
+    """A test as a sentence: "Fixed Charge Coverage Ratio for 2023-03-31: 1.10, at least 1.00: met"; the
+    engine's detail follows where the status needs a reason (not tested, not reported, late, waived)."""
+    shown = covenant_json(r)
+    test = r.test.replace("_", " ")
+    threshold = f"{test} {shown['threshold']}" if shown["threshold"] is not None else test
+    measured = f": {shown['measure']}, {threshold}" if shown["measure"] is not None else f" ({threshold})"
+    sentence = f"{r.label} for {r.test_date}{measured}: {_COVENANT_WORDS.get(r.status, r.status)}"
+    if r.status in ("compliant", "breached", "waived"):
+        return sentence + (f"; certificate due {r.certificate_due}" if r.certificate_due else "")
+    return f"{sentence} ({r.detail})"
+
+
 def interest_json(start: date, end: date, priced: bool, months: list[dict]) -> dict:
     """The interest statement; each line's rate is a percentage and keeps its precision."""
     def line(row: dict) -> dict:
@@ -304,7 +322,11 @@ def interest_answer(engine, start: date, end: date) -> dict:
 
 
 def timeline_answer(engine, start: date, end: date) -> dict:
-    return plain({"from": start, "to": end, "days": engine.timeline(start, end)})
+    return timeline_json(start, end, engine.timeline(start, end))
+
+
+def timeline_json(start: date, end: date, days: list[dict]) -> dict:
+    return plain({"from": start, "to": end, "days": days})
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:

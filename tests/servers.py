@@ -29,7 +29,7 @@ def free_port() -> int:
 def serving(url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
     """`loanbook serve` on the store at `url`, once it answers: its base address and its process."""
     port = free_port()
-    process = subprocess.Popen([LOANBOOK, "serve", "--port", str(port), "--workers", str(workers)],
+    process = subprocess.Popen([LOANBOOK, "serve", "--port", str(port), "--workers", str(workers), "--quiet"],
                                env={**os.environ, "LOANBOOK_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -25,6 +25,25 @@ def terms_summary(version: ClauseVersion) -> str:
     return "; ".join(parts)
 
 
+def terms_text(version: ClauseVersion) -> str:
+    """The terms as a facility folder writes them (docs/agreement-format.md): each block a YAML flow mapping,
+    `true`/`false`, amounts and dates as written; what a block leaves out stays out."""
+    return "; ".join(_flow({"kind": block.kind, **block.model_dump(exclude={"kind"}, by_alias=True)})
+                     for block in version.terms)
+
+
+def _flow(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items() if v not in (None, (), [], "")) + "}"
+    return str(value)
+
+
 def _short(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_short(v) for v in value) + "]"
@@ -71,7 +90,7 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
             lines.append(f"- Interpretation {interpretation_id}: `{used_field}` read as {reading.text} "
                          f"({interpretation.why.strip()})")
         if version.terms:
-            lines.append(f"- Terms: {terms_summary(version)}")
+            lines.append(f"- Terms: {terms_text(version)}")
         if version.note:
             lines.append(f"- Note: {version.note.strip()}")
         if not summary:
@@ -107,7 +126,7 @@ def conformed_html(agreement: Agreement, day: date) -> str:
             out.append(f"<h3>{html.escape(doc.title)}: {version.op}, effective {version.effective}</h3>")
             if version.text is None:
                 out.append(f"<p class='src'>{NOT_IN_RECORD}; source: {html.escape(version.source or '')}"
-                           f"{'; terms: ' + html.escape(terms_summary(version)) if version.terms else ''}</p>")
+                           f"{'; terms: ' + html.escape(terms_text(version)) if version.terms else ''}</p>")
             elif index == 0 and clause.before_record is None:
                 out.append(f"<pre><ins>{html.escape(version.text)}</ins></pre>")
             else:

@@ -242,6 +242,7 @@ class Installment(Strict):
 
 class FeeComponent(Strict):
     id: Name
+    label: Text | None = None   # the component as the agreement names it ("Base Fee")
     total: Money
     installments: tuple[Installment, ...]
 
@@ -280,10 +281,20 @@ class InstallmentSchedule(Strict):
 
     kind: Literal["installment_schedule"]
     fee: Name
+    label: Text | None = None   # the fee as the agreement names it ("Extension Fee"); words for people use it
     total: Money
     earned_on: Literal["execution"]
     components: tuple[FeeComponent, ...]
     waivers: tuple[Waiver, ...] = ()
+
+    @property
+    def named(self) -> str:
+        """The fee in the agreement's words: its label, else its id in words."""
+        return self.label or self.fee.replace("_", " ")
+
+    def component_named(self, component: str) -> str:
+        found = next((c for c in self.components if c.id == component), None)
+        return found.label if found is not None and found.label else f"{component} component"
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -29,10 +29,12 @@ from .model import (
     Condition,
     Document,
     Fact,
+    Form,
     Lender,
     NotEncoded,
     Party,
     Signatory,
+    Signature,
 )
 from .quantity import Rate
 from .vocabulary import Vocabulary
@@ -77,6 +79,25 @@ class InterpretationFile(Strict):
     resolves: tuple[str, ...] = ()
 
 
+# The documents `loanbook report` makes whose form a facility may give (docs/reports.md).
+FormId = Literal["borrowing_base_certificate", "compliance_certificate"]
+
+
+class SignatureFile(Strict):
+    party: str
+    capacity: str
+    title: str | None = None
+    name: str | None = None
+
+
+class FormFile(Strict):
+    title: str
+    source: Text
+    certification: Text | None = None
+    signatures: tuple[SignatureFile, ...] = ()
+    note: Text | None = None
+
+
 class PriorClauseFile(Strict):
     id: str
     title: str
@@ -94,6 +115,7 @@ class FacilityFile(Strict):
     interpretations: tuple[InterpretationFile, ...] = ()
     clauses_before_record: tuple[PriorClauseFile, ...] = ()
     facts: tuple[FactFile, ...] = ()
+    forms: dict[FormId, FormFile] = {}
     illustrative: Text | None = None
 
 
@@ -201,6 +223,7 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
     register = _register(facility_file, facility_located, facility_path, choices or {}, problems)
     party_ids = {p.id for p in facility_file.parties}
     _check_lenders(facility_file, facility_located, facility_path, party_ids, problems)
+    _check_forms(facility_file, facility_located, facility_path, party_ids, problems)
     _check_unique(facility_file, facility_located, facility_path, problems)
 
     documents = []
@@ -230,6 +253,9 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
         documents=tuple(documents), clauses=clauses, register=register,
         record_end=facility_file.record_end, vocabulary=facility_file.vocabulary,
         facts=tuple(Fact(f.statement, f.source) for f in facility_file.facts),
+        forms={form_id: Form(form_id, f.title, f.source, f.certification,
+                             tuple(Signature(s.party, s.capacity, s.title, s.name) for s in f.signatures), f.note)
+               for form_id, f in facility_file.forms.items()},
     )
     problems = check_definitions(agreement)
     if problems:
@@ -331,6 +357,16 @@ def _check_lenders(facility: FacilityFile, located: Located, path: str, party_id
     if facility.lenders and total != 100:
         problems.append(Problem(str(path), f"line {located.line(('lenders',))}", "lenders",
                                 f"shares add up to {total}%, not 100%"))
+
+
+def _check_forms(facility: FacilityFile, located: Located, path: str, party_ids: set[str],
+                 problems: list[Problem]) -> None:
+    for form_id, form in facility.forms.items():
+        for i, signature in enumerate(form.signatures):
+            if signature.party not in party_ids:
+                problems.append(Problem(str(path), f"forms.{form_id} signature {i + 1} (line "
+                                                   f"{located.line(('forms', form_id, 'signatures', i))})",
+                                        "party", f"unknown party {signature.party!r}"))
 
 
 def _document(files: FacilityFiles, rel: str, located: Located, doc: DocumentFile, party_ids: set[str],

@@ -33,6 +33,31 @@ class Signatory:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """A line of a form's signature block: the party that signs, in what capacity, and the signer's title (and
+    name, where the form or the record gives one; otherwise the line is left blank to be filled in)."""
+
+    party: str
+    capacity: str
+    title: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """The form of a document the agreement asks a party to deliver (a borrowing base certificate, a compliance
+    certificate): its title, the statement its signer certifies, and its signature block, as the facility's
+    data gives them."""
+
+    id: str
+    title: str
+    source: str
+    certification: str | None = None
+    signatures: tuple[Signature, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Condition:
     """A condition of a document (Amendment 10, A.1-A.3) and the event that satisfies it."""
 
@@ -160,6 +185,7 @@ class Agreement:
     vocabulary: Vocabulary
     rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
+    forms: dict[str, Form] = field(default_factory=dict)  # form id (borrowing_base_certificate ...) -> its form
     fingerprint: str = ""  # a digest of the files the agreement was read from (core/files.py, FacilityFiles)
 
     @property

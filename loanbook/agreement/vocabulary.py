@@ -98,6 +98,12 @@ class Vocabulary(Strict):
                 return entry
         return None
 
+    def label_of(self, group: str, entry_id: str) -> str:
+        """An entry in the agreement's words: its label, else its id in words (never the bare id for people)."""
+        entry = self.get(group, entry_id)
+        label = getattr(entry, "label", None)
+        return label if label else entry_id.replace("_", " ")
+
     def unknown(self, group: str, entry_id: object) -> str | None:
         """Why a name is not one of the group's, listing the declared ones; None when it is."""
         if entry_id in self.ids(group):

@@ -44,6 +44,7 @@ from ..store.requests import Conflict, NoSuchRequest
 from ..store.store import NotStored, Store
 from ..store.users import Authenticator, User, borrower_refusals
 from .limits import BodyLimit
+from .schemas import with_response_schemas
 
 NOT_PERMITTED = "not permitted"
 THREADS = 4  # requests answered at once in one server process
@@ -393,6 +394,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             return JSONResponse(answer, status_code=code)
         raise AssertionError("unreachable")
 
+    with_response_schemas(app)
     return app
 
 
