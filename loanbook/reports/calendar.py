@@ -16,6 +16,7 @@ from ..agreement.kinds import Amortization, DeadlineObligation, Overadvance, Rec
 from ..agreement.kinds_pricing import Reporting
 from ..agreement.quantity import Schedule
 from ..core.money import money_human
+from ..engine.event_dates import event_date
 from ..engine.obligations import amortization_on
 from ..engine.reporting import reports_on
 from .documents import clause_title, tranche_label
@@ -70,17 +71,21 @@ def calendar_entries(engine) -> list[Entry]:
                 f"recurring-{recurring.id}-{day}")
             day += timedelta(days=recurring.every_days)
     for version, amortization in agreement.all_terms(Amortization):
-        for row, _ in amortization_on(amortization, version, engine.ledger, horizon):
+        for row, _ in amortization_on(agreement, amortization, version, engine.ledger, horizon):
             add(row.deadline, "principal", f"{tranche_label(agreement, amortization.tranche)} principal "
                 f"installment" + (f" of {money_human(row.amount)}" if row.amount is not None else ""),
                 row.obligation, f"principal-{row.id}-{row.deadline}")
     for version, over in agreement.all_terms(Overadvance):
         if isinstance(over.cap, Schedule):
             for entry in over.cap.entries:
-                add(entry.start, "cap", f"Overadvance cap of {tranche_label(agreement, over.tranche)} becomes "
+                start = entry.start if isinstance(entry.start, date) else event_date(agreement, engine.ledger,
+                                                                                      entry.start, horizon)
+                if start is None:
+                    continue  # a window that opens on an event that has not happened by the horizon
+                add(start, "cap", f"Overadvance cap of {tranche_label(agreement, over.tranche)} becomes "
                     f"{_amount(entry.value.text)}",
-                    f"the overadvance cap from {entry.start}" + (f" to {entry.end}" if entry.end else "")
-                    + f" ({clause_title(agreement, version.clause_id)})", f"cap-{over.tranche}-{entry.start}")
+                    f"the overadvance cap from {start}" + (f" to {entry.end}" if entry.end else "")
+                    + f" ({clause_title(agreement, version.clause_id)})", f"cap-{over.tranche}-{start}")
     state = engine.fees(horizon)
     if state is not None:
         fee = state.terms
