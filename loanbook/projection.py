@@ -99,7 +99,7 @@ def springing_json(x: SpringingInForce) -> dict:
 def springing_message(x: SpringingInForce) -> str:
     def shown(value: Decimal) -> str:
         return money_human(value) if x.unit == "money" else _FORMAT.get(x.unit, number_str)(value)
-    return (f"{x.label} applies: {x.figure} {shown(x.value)} is below {shown(x.threshold)}, since {x.since} "
+    return (f"{x.label} applies: {x.figure.replace('_', ' ')} {shown(x.value)} is below {shown(x.threshold)}, since {x.since} "
             f"({shown(x.value_then)} below {shown(x.threshold_then)} then; {x.trigger})")
 
 

@@ -38,9 +38,9 @@ def test_status_names_the_springing_covenant_since_the_advance_that_sprang_it(ha
     assert (sprung["covenant"], sprung["clause"], sprung["figure"], sprung["value"], sprung["threshold"],
             sprung["since"]) == ("fixed_charge_coverage", "section-5.1", "excess_availability", D("1300000.00"),
                                  D("1500000.00"), "2024-02-15")
-    assert sprung["trigger"] == "sprung by the events of that day: advance of 1,200,000.00 (base_rate_loans), " \
+    assert sprung["trigger"] == "sprung by the events of that day: advance of 1,200,000.00 (Base Rate Loans), " \
                                 "advance@2024-02-15#1"
-    assert sprung["message"].startswith("Fixed Charge Coverage Ratio applies: excess_availability 1,300,000.00 is "
+    assert sprung["message"].startswith("Fixed Charge Coverage Ratio applies: excess availability 1,300,000.00 is "
                                         "below 1,500,000.00, since 2024-02-15")
 
 
@@ -65,4 +65,4 @@ def test_dnow_section_7_springs_on_the_advance_of_march_1():
     [sprung] = engine.status(date(2023, 4, 10)).springing
     assert (sprung.since, sprung.value_then, sprung.threshold_then, sprung.value, sprung.threshold) == (
         date(2023, 3, 1), D("35750000.00"), D("47075000.00"), D("45750000.00"), D("47075000.00"))
-    assert sprung.trigger.startswith("sprung by the events of that day: advance of 250,000,000.00 (us_revolver)")
+    assert sprung.trigger.startswith("sprung by the events of that day: advance of 250,000,000.00 (US Revolving Loans")

@@ -85,7 +85,7 @@ class Covenants:
                 since, then = since - timedelta(days=1), earlier
             events = events_on(since)
             if events:
-                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e) for e in events)
+                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e, self.agreement) for e in events)
             else:
                 trigger = ("below from the day the clause took effect" if since == version.effective
                            else "below from the first day of the record")
@@ -208,13 +208,14 @@ class Covenants:
         return None
 
 
-def _event_words(event) -> str:
-    """An event as a springing covenant's trigger names it: its type, its amount if it has one, and its key in the
-    record (its id, or type@date#n), which a folder and the store give alike."""
+def _event_words(event, agreement: Agreement) -> str:
+    """An event as a springing covenant's trigger names it: its type, its amount if it has one, the tranche in the
+    agreement's words, and its key in the record (its id, or type@date#n), which a folder and the store give
+    alike."""
     amount = getattr(event, "amount", None)
     loan = getattr(event, "loan", None)
     return (f"{event.type}" + (f" of {money_human(amount)}" if isinstance(amount, Decimal) else "")
-            + (f" ({loan})" if loan else "") + f", {event.key}")
+            + (f" ({agreement.vocabulary.label_of('tranches', loan)})" if loan else "") + f", {event.key}")
 
 
 class _Missing(Exception):
