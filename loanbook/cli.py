@@ -368,6 +368,8 @@ def _print_status(engine: Facility, s) -> None:
     for late in s.past_due:
         _say(Text("PAST DUE", style="red"), f" {late.clause}: {late.what}, {money_human(late.amount)} due {late.due} "
                                             f"({late.days_past_due} day(s) past due)")
+    for gap in s.unmatched:
+        _say(Text("NO LEVEL", style="red"), f" {gap.clause}: {gap.label} ({gap.grid}): {gap.detail}")
     for condition in s.pending_conditions:
         _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
 

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..core.errors import Problem
-from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
+from .formula import ANY, MONEY, NUMBER, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import (
     Amortization,
     Availability,
@@ -175,8 +175,12 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                     checks.append((f"{block.id}.of", block.of, MONEY, known))
                 elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
                     checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
+                elif isinstance(block, LevelGrid) and block.key is not None:
+                    # a key read each day has no certificate: only the engine's figures
+                    names = known if block.takes_effect == "daily" else {**known, **periods}
+                    checks.append((f"{block.id}.key", block.key, block.unit, names))
                 elif isinstance(block, Covenant):
-                    checks.append((f"{block.id}.measure", block.measure, block.unit, periods))
+                    checks.append((f"{block.id}.measure", block.measure, block.unit, {**known, **periods}))
                     if block.applies_while is not None:
                         checks.append((f"{block.id}.applies_while.below", block.applies_while.below,
                                        known.get(block.applies_while.figure, MONEY), known))
@@ -190,6 +194,8 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                     problems.append(Problem(version.file, version.position, field,
                                             f"{exc}; the names it may use: {', '.join(sorted(names)) or 'none'}"))
                     continue
+                if unit == NUMBER and wanted == PERCENT and field.endswith(".key"):
+                    continue  # a share of one amount in another (usage over the commitment) is a percentage
                 if unit not in (wanted, ANY):
                     problems.append(Problem(version.file, version.position, field,
                                             f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
@@ -241,8 +247,10 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                         for document in getattr(waiver, "documents", ()):
                             refer("documents", document, "installment_schedule.waivers.documents")
                 elif isinstance(block, LevelGrid):
-                    refer("documents", block.certificate, f"{block.id}.certificate")
-                    refer("measures", block.measure, f"{block.id}.measure")
+                    if block.certificate is not None:
+                        refer("documents", block.certificate, f"{block.id}.certificate")
+                    if block.measure is not None:
+                        refer("measures", block.measure, f"{block.id}.measure")
                 elif isinstance(block, InterestRate):
                     refer("tranches", block.tranche, "interest_rate.tranche")
                 elif isinstance(block, DefaultRate):
