@@ -333,6 +333,26 @@ def advance_request_json(r) -> dict:
             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}
 
 
+def item_certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
+    """A certificate computed from an item list that is not an aging (loanbook.portfolio.items.ItemCertificate)."""
+    from .portfolio.items import LABELS
+
+    return {"as_of": cert.as_of.isoformat(), "collateral": collateral, "label": label, "clause": clause,
+            "items": cert.rows, "gross": money_str(cert.gross),
+            "ineligible": [{"category": c, "label": LABELS[c], "amount": money_str(cert.categories[c]),
+                            "count": cert.counts[c]} for c in cert.shown_categories],
+            "eligible": money_str(cert.eligible), "value_before_group_caps": money_str(cert.before_groups),
+            "group_cap": money_str(cert.group_cap), "value": money_str(cert.value),
+            "unmatched_ratings": [i.item_id for i in cert.unmatched_ratings],
+            "lines": [{"item_id": i.item_id, "category": i.category, "group": i.group_id,
+                       "amount": money_str(i.amount), "ineligible": i.ineligible,
+                       "concentration": money_str(i.concentration), "eligible": money_str(i.eligible),
+                       "rate": percent_str(i.rate), "value": money_str(i.value), "rating_row": i.rating_row}
+                      for i in cert.items],
+            "groups": [{"group": g.group_id, "value": money_str(g.value), "cap": money_str(g.cap),
+                        "excess": money_str(g.excess)} for g in cert.groups]}
+
+
 def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
     """A borrowing base certificate computed from an aging (loanbook.portfolio.rules.Certificate)."""
     from .portfolio.aging import RULE_COLUMN

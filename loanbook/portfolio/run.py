@@ -193,7 +193,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
-        if len(found) == 1:
+        if len(found) == 1 and found[0][1].items is None:  # an aging's rules; another list's: not from a book's aging
             rules[facility.id] = (EligibilityRules.of(found[0][1]), found[0][1])
     sources: dict[str, str] = {}
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
