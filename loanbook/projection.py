@@ -74,7 +74,8 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
         "expenses_unpaid": plain(s.expenses_unpaid),
         "breaches": [breach_json(b) for b in s.breaches],
         "past_due": plain(list(s.past_due)),
-        "unmatched": [{**plain(u), "value": number_str(u.value)} for u in s.unmatched],
+        "unmatched": [{**plain(u), "value": number_str(u.value) if isinstance(u.value, Decimal) else u.value}
+                      for u in s.unmatched],
         "pending_conditions": plain(list(s.pending_conditions)),
         "interpretations": list(s.interpretations),
         "lenders": [{"party": x.party, "share": percent_str(x.share), "assumption": x.assumption,

@@ -244,3 +244,62 @@ def test_a_key_that_needs_its_own_level_is_refused(tmp_path):
     engine = folder_facility(folder, load_agreement(folder))
     with pytest.raises(RecordError, match="depends on the grid's own level"):
         engine.book(date(2024, 2, 20)).value("unused_fee_rate")
+
+
+# --- a grid keyed on the lower of two ratings (tests/fixtures/ratedco) --------------------------------------------
+
+RATEDCO = Path(__file__).resolve().parent / "fixtures" / "ratedco"
+
+
+@pytest.fixture(scope="module")
+def rated():
+    agreement = load_agreement(RATEDCO)
+    return folder_facility(RATEDCO, agreement)
+
+
+def test_the_margin_follows_the_lower_of_two_ratings(rated):
+    # until the first Rating Notice: Level III, 1.50%
+    assert value(rated, "applicable_margin", date(2024, 3, 14)) == D("1.50")
+    # 3/15 BBB+ (Level II) and Baa2 (Level III): the lower is Level III, 1.50%
+    assert value(rated, "applicable_margin", date(2024, 3, 15)) == D("1.50")
+    # 6/10 A- and A3: both Level I, 1.00%
+    assert value(rated, "applicable_margin", date(2024, 6, 10)) == D("1.00")
+    # 9/5 BB+ is below the table's lowest row: Level IV (1.75%) as unmatched says, flagged
+    assert value(rated, "applicable_margin", date(2024, 9, 5)) == D("1.75")
+    # 10/1 Moody's alone, Baa1: Level II, 1.25%
+    assert value(rated, "applicable_margin", date(2024, 10, 1)) == D("1.25")
+
+
+def test_a_rating_below_the_table_is_flagged(rated):
+    status = flat(rated.status(date(2024, 9, 10)))
+    assert [(u["grid"], u["value"], u["level"]) for u in status["unmatched"]] == \
+        [("rating_level", "sp_rating BB+, moodys_rating Baa3", "IV")]
+    tree = rated.explain("applicable_margin", date(2024, 9, 10)).to_dict()
+    assert tree["flag"] == ("the lower of sp_rating, moodys_rating sp_rating BB+, moodys_rating Baa3 falls in no "
+                            "level of Applicable Margin level by rating; level IV is taken as the grid's unmatched "
+                            "says")
+    assert flat(rated.status(date(2024, 10, 1)))["unmatched"] == []
+
+
+def test_a_rating_priced_into_a_month_of_interest(rated):
+    month = rated.interest_statement(date(2024, 6, 1), date(2024, 6, 30))[0]
+    # 10,000,000 x (8.50% + 1.50%, Level III) x 9 days (6/1-6/9) / 360 = 25,000.00
+    # + 10,000,000 x (8.50% + 1.00%, Level I from 6/10) x 21 days / 360 = 55,416.666...   = 80,416.67
+    assert month["interest"] == D("80416.67")
+
+
+def test_a_rating_that_is_not_a_grade_is_refused(tmp_path):
+    folder = tmp_path / "ratedco"
+    shutil.copytree(RATEDCO, folder)
+    events = folder / "events.yaml"
+    events.write_text(events.read_text().replace("moodys_rating: Baa1}", "moodys_rating: \"Baa 1\"}"))
+    with pytest.raises(InputError, match="moodys_rating is not a rating"):
+        folder_facility(folder, load_agreement(folder))
+
+
+def test_a_rating_grid_must_say_what_a_rating_below_it_takes():
+    with pytest.raises(ValueError, match="a grid keyed on ratings says unmatched"):
+        LevelGrid.model_validate({
+            "kind": "level_grid", "id": "g", "label": "g", "ratings": {"lower_of": ["a", "b"]}, "certificate": "c",
+            "takes_effect": "on_delivery", "levels": [{"level": "I", "grades": ["AAA"]}],
+            "values": [{"id": "v", "label": "v", "by_level": {"I": "1"}}]})

@@ -251,6 +251,12 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                         refer("documents", block.certificate, f"{block.id}.certificate")
                     if block.measure is not None:
                         refer("measures", block.measure, f"{block.id}.measure")
+                    for name in block.ratings.lower_of if block.ratings else ():
+                        refer("measures", name, f"{block.id}.ratings.lower_of")
+                        measure = vocabulary.get("measures", name)
+                        if measure is not None and measure.unit != "rating":
+                            problems.append(Problem(version.file, version.position, f"{block.id}.ratings.lower_of",
+                                                    f"{name!r} is a measure in {measure.unit}, not a rating"))
                 elif isinstance(block, InterestRate):
                     refer("tranches", block.tranche, "interest_rate.tranche")
                 elif isinstance(block, DefaultRate):

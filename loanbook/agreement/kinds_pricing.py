@@ -18,6 +18,8 @@ class Level(Strict):
     """One row of a grid: the measure's range as the text bounds it, both ends optional."""
 
     level: str = Field(max_length=20)
+    grades: tuple[str, ...] = Field(default=(), description="in a grid keyed on ratings: the grades (of any agency) "
+                                                           "in this level")
     lower: Number | None = None
     lower_inclusive: Flag = True
     upper: Number | None = None
@@ -31,6 +33,8 @@ class Level(Strict):
         return True
 
     def text(self) -> str:
+        if self.grades:
+            return f"rated {', '.join(self.grades)}"
         parts = []
         if self.lower is not None:
             parts.append(f"{'at least' if self.lower_inclusive else 'above'} {self.lower}")
@@ -93,6 +97,12 @@ class LateRule(Strict):
     starts: Literal["day_after_due", "first_of_next_month_after_due", "period_start"] = "day_after_due"
 
 
+class LowerOf(Strict):
+    """The lower of several ratings (each a rating measure), as a grid's key."""
+
+    lower_of: tuple[Name, ...] = Field(min_length=1)
+
+
 EffectiveRule = Literal["next_month_after_delivery", "next_quarter_after_delivery", "on_delivery",
                         "business_days_after_delivery", "pricing_periods", "daily"]
 
@@ -110,6 +120,8 @@ class LevelGrid(Strict):
     key: SettledFormula | None = Field(default=None, description="instead of a measure, a formula of the "
                                                                  "certificate's period figures and the engine's "
                                                                  "figures (engine/keys.py)")
+    ratings: LowerOf | None = Field(default=None, description="instead of a measure, the lower of ratings a "
+                                                              "certificate reports (levels by grades, best first)")
     unit: Literal["number", "money", "percent"] = Field(default="number", description="the key's unit; the "
                                                                                      "levels' bounds are in it")
     certificate: Name | None = Field(default=None, description="the document whose delivery reports the measure "
@@ -135,12 +147,14 @@ class LevelGrid(Strict):
     @property
     def key_text(self) -> str:
         """What the grid is keyed on, as the terms write it."""
+        if self.ratings is not None:
+            return f"the lower of {', '.join(self.ratings.lower_of)}"
         return self.key.text if self.key is not None else str(self.measure)
 
     @model_validator(mode="after")
     def _consistent(self):
-        if (self.measure is None) == (self.key is None):
-            raise ValueError("a grid is keyed on a measure or on a key (a formula), one of the two")
+        if [self.measure, self.key, self.ratings].count(None) != 2:
+            raise ValueError("a grid is keyed on a measure, on a key (a formula) or on ratings, one of the three")
         if self.key is None and self.unit != "number":
             raise ValueError("unit is the unit of a key; a measure has its own")
         if (self.takes_effect == "daily") != (self.certificate is None):
@@ -173,6 +187,11 @@ class LevelGrid(Strict):
             month, _, day = start.partition("-")
             if not (month.isdigit() and day.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 28):
                 raise ValueError(f"a period start is MM-DD with a day from 1 to 28, got {start!r}")
+        if self.ratings is not None:
+            _check_grades(self.levels, self.unmatched)
+            return self
+        if any(level.grades for level in self.levels):
+            raise ValueError("grades go with a grid keyed on ratings")
         gaps = _check_partition(self.levels)
         if gaps and self.unmatched is None:
             raise ValueError(f"{gaps[0]} (resolve the boundary with an interpretation, or, where the text leaves the "
@@ -182,6 +201,29 @@ class LevelGrid(Strict):
     def level_of(self, value: Decimal) -> Level | None:
         """The level a value falls in; None for a value in a gap the text leaves."""
         return next((lv for lv in self.levels if lv.contains(value)), None)
+
+    def level_of_grades(self, grades: list[str]) -> Level | None:
+        """The level of the lower of some ratings: the lowest level any of them is in (levels run best first);
+        None when one of them is in no level (below the lowest, or a grade the grid does not know)."""
+        found = [next((i for i, lv in enumerate(self.levels) if grade in lv.grades), None) for grade in grades]
+        if not found or None in found:
+            return None
+        return self.levels[max(i for i in found if i is not None)]
+
+
+def _check_grades(levels: tuple[Level, ...], unmatched: str | None) -> None:
+    """A grid keyed on ratings: each level its grades and no bounds, no grade in two levels, and the level a grade
+    in none takes (a rating below the lowest row is always possible)."""
+    for level in levels:
+        if not level.grades or level.lower is not None or level.upper is not None:
+            raise ValueError(f"level {level.level}: a grid keyed on ratings gives each level its grades, and no bounds")
+    grades = [g for level in levels for g in level.grades]
+    twice = sorted({g for g in grades if grades.count(g) > 1})
+    if twice:
+        raise ValueError(f"a grade is in two levels: {', '.join(twice)}")
+    if unmatched is None:
+        raise ValueError("a grid keyed on ratings says unmatched: the level a rating in no level (below the lowest, "
+                         "or unknown) takes, flagged each time")
 
 
 def _check_partition(levels: tuple[Level, ...]) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from ..agreement.kinds_pricing import LevelGrid, Reporting
+from ..agreement.kinds_pricing import Level, LevelGrid, Reporting
 from ..agreement.model import Agreement
 from ..core.dates import next_business_day
 from ..core.errors import RecordError
@@ -34,7 +34,8 @@ class LevelState:
     level: str
     reason: str                     # certificate | daily | initial | default | late | not_reported
     detail: str                     # words for the explanation
-    measure: Decimal | None = None  # the key's value, where a certificate (or the day's figures) set the level
+    measure: Decimal | str | None = None  # the key's value (a rating's grades) where a certificate or the day
+                                          # set the level
     source: str | None = None       # the event that set it
     inputs: tuple[Explanation, ...] = ()  # the explanation of each figure a computed key read
     unmatched: bool = False         # the value fell in no level: the grid's `unmatched` level, flagged
@@ -82,10 +83,12 @@ class LevelBook:
         self._reading: set[tuple[str, date]] = set()  # keys being read: a key that needs its own level is refused
 
     def _reports(self, grid: LevelGrid) -> list[ev.DocumentDelivered]:
+        reports = [r for r in self.ledger.reports if r.document == grid.certificate and r.accepted and r.figures]
+        if grid.ratings is not None:  # the lower of the ratings a certificate gives: one at least
+            return [r for r in reports if set(grid.ratings.lower_of) & set(r.figures or {})]
         periods = self.agreement.vocabulary.period_units()
         needs = {grid.measure} if grid.key is None else {n for n in grid.key.names if n in periods}
-        return [r for r in self.ledger.reports
-                if r.document == grid.certificate and r.accepted and r.figures and needs <= set(r.figures)]
+        return [r for r in reports if needs <= set(r.figures or {})]
 
     def _reporting(self, grid: LevelGrid, day: date) -> Reporting | None:
         return next((b for _, b in self.agreement.terms_in_force(Reporting, day) if b.document == grid.certificate),
@@ -102,31 +105,37 @@ class LevelBook:
                               source=default.declared.where)
         if grid.takes_effect == "daily":
             value, inputs = self._key(grid, day, None)
-            return self._state(grid, value, "daily", f"{grid.key_text} {value} at the end of {day}",
-                               "read each day", None, inputs)
+            return self._state(grid, grid.level_of(value), value, "daily",
+                               f"{grid.key_text} {value} at the end of {day}", "read each day", None, inputs)
         late = self._late(grid, day)
         if late is not None:
             return late
         reports = [r for r in self._reports(grid) if effective_day(grid, r) <= day]
         if not reports and grid.until_reported is not None:
-            return LevelState(grid.until_reported, "not_reported", f"no {grid.certificate} has reported {grid.measure} "
-                                                                   f"yet: level {grid.until_reported} until one does, "
-                                                                   "as the agreement sets")
+            return LevelState(grid.until_reported, "not_reported",
+                              f"no {grid.certificate} has reported {grid.key_text} yet: level {grid.until_reported} "
+                              "until one does, as the agreement sets")
         if not reports:
             raise RecordError(f"{grid.label} ({grid.id}) has no level on {day}: no {grid.certificate} has reported "
-                              f"{grid.measure} yet, no level is forced that day, and the grid gives no level "
+                              f"{grid.key_text} yet, no level is forced that day, and the grid gives no level "
                               "until_reported")
         report = max(reports, key=lambda r: (effective_day(grid, r), r.date))
+        when = f"delivered {report.date}, in effect from {effective_day(grid, report)}"
+        if grid.ratings is not None:
+            figures = report.figures or {}
+            rated = [(name, str(figures[name])) for name in grid.ratings.lower_of if name in figures]
+            lower = ", ".join(f"{name} {grade}" for name, grade in rated)
+            return self._state(grid, grid.level_of_grades([grade for _, grade in rated]), lower, "certificate",
+                               f"{grid.key_text}: {lower} for the period ended {report.period_end}", when,
+                               report.where, ())
         value, inputs = self._key(grid, report.date, report)
-        return self._state(grid, value, "certificate",
-                           f"{grid.key_text} {value} for the period ended {report.period_end}",
-                           f"delivered {report.date}, in effect from {effective_day(grid, report)}",
-                           report.where, inputs)
+        return self._state(grid, grid.level_of(value), value, "certificate",
+                           f"{grid.key_text} {value} for the period ended {report.period_end}", when, report.where,
+                           inputs)
 
-    def _state(self, grid: LevelGrid, value: Decimal, reason: str, what: str, when: str, source: str | None,
-               inputs: tuple[Explanation, ...]) -> LevelState:
+    def _state(self, grid: LevelGrid, level: Level | None, value: Decimal | str, reason: str, what: str, when: str,
+               source: str | None, inputs: tuple[Explanation, ...]) -> LevelState:
         """The level a value falls in; a value in no level takes the grid's `unmatched` level, and says so."""
-        level = grid.level_of(value)
         if level is None:
             assert grid.unmatched is not None  # a grid with gaps must say unmatched (kinds_pricing)
             return LevelState(grid.unmatched, reason, f"{what} falls in no level of the grid: level {grid.unmatched}, "

@@ -110,7 +110,7 @@ class Unmatched:
     label: str
     clause: str
     key: str          # the key as the terms write it
-    value: Decimal
+    value: Decimal | str  # a rating grid's: the grades
     level: str        # the level taken: the grid's unmatched
     detail: str
 
