@@ -303,3 +303,20 @@ def test_a_rating_grid_must_say_what_a_rating_below_it_takes():
             "kind": "level_grid", "id": "g", "label": "g", "ratings": {"lower_of": ["a", "b"]}, "certificate": "c",
             "takes_effect": "on_delivery", "levels": [{"level": "I", "grades": ["AAA"]}],
             "values": [{"id": "v", "label": "v", "by_level": {"I": "1"}}]})
+
+
+def test_a_daily_key_changes_interest_on_a_day_the_terms_change(tmp_path):
+    """A daily key moves with the terms too, not only with events: the commitment falls to 15,000,000 on 4/1 (a
+    schedule, no event), and a rate priced on the usage grid changes that day."""
+    folder = _edited(tmp_path, '- {id: revolving_commitment, label: Revolving Commitment, value: "20000000.00"}',
+                     '- {id: revolving_commitment, label: Revolving Commitment, value: {schedule: ['
+                     '{from: 2024-01-02, to: 2024-03-31, value: "20000000.00"}, '
+                     '{from: 2024-04-01, value: "15000000.00"}]}}')
+    path = folder / "documents" / "credit-agreement.yaml"
+    path.write_text(path.read_text().replace("rate: prime + applicable_margin", "rate: prime + unused_fee_rate"))
+    engine = folder_facility(folder, load_agreement(folder))
+    march, april = engine.interest_statement(date(2024, 3, 1), date(2024, 4, 30))
+    # March: 8,000,000 of 20,000,000 is 40% (less than 50%: 0.50%): 8,000,000 x 9.00% x 31 / 360 = 62,000.00
+    assert march["interest"] == D("62000.00")
+    # April: of 15,000,000 it is 53.3% (0.25%): 8,000,000 x 8.75% x 30 / 360 = 58,333.333... -> 58,333.33
+    assert april["interest"] == D("58333.33")

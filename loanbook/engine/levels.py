@@ -14,8 +14,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from ..agreement.kinds_pricing import Level, LevelGrid, Reporting
 from ..agreement.model import Agreement
+from ..agreement.quantity import Schedule, StepDown
 from ..core.dates import next_business_day
 from ..core.errors import RecordError
 from ..core.money import HUNDRED
@@ -244,4 +247,47 @@ class LevelBook:
             days.add(default.start)
             if default.end:
                 days.add(default.end)
+        daily = [g for clause in self.agreement.clauses.values() for v in clause.versions
+                 for g in v.terms_of(LevelGrid) if g.takes_effect == "daily"]
+        if daily:  # a key read each day changes on every day the record (a boundary already) or the terms change
+            days |= terms_change_days(self.agreement)
         return days
+
+
+def terms_change_days(agreement: Agreement) -> set[date]:
+    """Every day a figure of the terms may change without an event: a clause version's start and end, a schedule's
+    windows, a step-down's steps, a dated window's ends (a reserve's from/to) and the day after a document is due."""
+    days: set[date] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, Schedule):
+            for entry in value.entries:
+                days.add(entry.start)
+                if entry.end is not None:
+                    days.add(entry.end + timedelta(days=1))
+        elif isinstance(value, StepDown):
+            step = 0
+            while (when := add_months(value.first_step, step * value.every_months)) <= agreement.record_end:
+                days.add(when)
+                step += 1
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                inner = getattr(value, name)
+                if name in ("start", "end", "due") and isinstance(inner, date):
+                    days.add(inner if name == "start" else inner + timedelta(days=1))
+                else:
+                    walk(inner)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            days.add(version.effective)
+            if version.until:
+                days.add(version.until)
+            walk(version.terms)
+    return days
