@@ -21,7 +21,18 @@ import pyarrow.compute as pc
 
 from ..agreement.kinds_eligibility import Eligibility
 from ..core.errors import InputError, Problem
-from .aging import MONEY, _dates, _flags, _header, _money, _read_csv, _text, _where, aging_bytes
+from .aging import (
+    MAX_AGING_BYTES,
+    MONEY,
+    aging_bytes,
+    column_key,
+    date_column,
+    flag_column,
+    money_column,
+    problem_rows,
+    read_csv_text,
+    text_column,
+)
 from .xlsx import read_sheet
 
 ITEMS = pa.schema([("facility_id", pa.string()), ("item_id", pa.string()), ("category", pa.string()),
@@ -66,9 +77,9 @@ def items_from_bytes(data: bytes, name: str, terms: Eligibility, facility_id: st
         raise InputError([Problem(name, None, None, f"a sheet is named ({sheet!r}), but only an xlsx workbook "
                                                     "has sheets")])
     if suffix == ".csv":
-        table = _read_csv(data, name)
+        table = read_csv_text(data, name)
     elif suffix == ".xlsx":
-        table, title = read_sheet(data, name, sheet, limit=len(data) * 200 + 1)
+        table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
         name = f"{name} (sheet {title!r})"
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -97,10 +108,10 @@ def normalize_items(table: pa.Table, source: str, terms: Eligibility, facility_i
     assert declared is not None
     rating = terms.item_rules.rating if terms.item_rules else None
     grades_of = rating.lower_of if rating else ()
-    names = [_header(name) for name in table.column_names]
+    names = [column_key(name) for name in table.column_names]
     table = table.rename_columns(names).select([i for i, name in enumerate(names) if name])
     columns = declared.columns
-    wanted = {_header(c): c for c in (columns.id, columns.amount, columns.category, columns.group,
+    wanted = {column_key(c): c for c in (columns.id, columns.amount, columns.category, columns.group,
                                       *declared.dates, *declared.flags, *declared.attributes) if c}
     present = table.column_names
     problems: list[Problem] = []
@@ -117,21 +128,21 @@ def normalize_items(table: pa.Table, source: str, terms: Eligibility, facility_i
 
     def column(name: str | None) -> pa.ChunkedArray:
         assert name is not None
-        return table.column(_header(name))
+        return table.column(column_key(name))
 
-    ids = _text(table, _header(columns.id))
-    _where(problems, source, columns.id, pc.equal(pc.utf8_length(ids), 0), "is empty")
-    amounts = _money(column(columns.amount), columns.amount, source, problems)
-    category = _text(table, _header(columns.category)) if columns.category else pa.array([""] * n, pa.string())
-    group = _text(table, _header(columns.group)) if columns.group else pa.array([""] * n, pa.string())
+    ids = text_column(table, column_key(columns.id))
+    problem_rows(problems, source, columns.id, pc.equal(pc.utf8_length(ids), 0), "is empty")
+    amounts = money_column(column(columns.amount), columns.amount, source, problems)
+    category = text_column(table, column_key(columns.category)) if columns.category else pa.array([""] * n, pa.string())
+    group = text_column(table, column_key(columns.group)) if columns.group else pa.array([""] * n, pa.string())
     dates = {name: _optional_dates(column(name), name, source, problems) for name in declared.dates}
-    flags = {name: _flags(column(name), name, source, problems) for name in declared.flags}
-    attributes = {name: _text(table, _header(name)) for name in declared.attributes}
+    flags = {name: flag_column(column(name), name, source, problems) for name in declared.flags}
+    attributes = {name: text_column(table, column_key(name)) for name in declared.attributes}
     if not problems:
         counts = pa.table({"id": ids}).group_by("id").aggregate([("id", "count")])
         repeated = counts.filter(pc.greater(counts.column("id_count"), 1)).column("id")
         if len(repeated):
-            _where(problems, source, columns.id, pc.is_in(ids, value_set=repeated.combine_chunks()),
+            problem_rows(problems, source, columns.id, pc.is_in(ids, value_set=repeated.combine_chunks()),
                    "repeats an item id: each item is one row")
     if problems:
         raise InputError(problems)
@@ -152,7 +163,7 @@ def _optional_dates(column: pa.ChunkedArray, name: str, source: str, problems: l
         return column
     text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
     blank = pc.equal(text, "")
-    days = _dates(pa.chunked_array([pc.if_else(blank, "1970-01-01", text)]), name, source, problems)
+    days = date_column(pa.chunked_array([pc.if_else(blank, "1970-01-01", text)]), name, source, problems)
     return pc.if_else(blank, pa.scalar(None, pa.date32()), days)
 
 
