@@ -214,3 +214,41 @@ def test_the_rules_agree_with_a_model_of_them(rows):
     assert (cert.eligible, cert.value) == model(rows)
     assert cert.gross == sum((r["amount"] for r in rows), D(0))
     assert cert.gross == cert.eligible + sum(cert.categories.values(), D(0))
+
+
+# --- a book ------------------------------------------------------------------------------------------------
+
+
+def _book(tmp_path) -> Path:
+    """Both facilities in one book, each list in its own agings/ by its day, the record's report of that day
+    left out (the list is then the latest information)."""
+    book = tmp_path / "book"
+    for folder, path in ((HOMES, UNITS), (FUND, INVESTORS)):
+        copy = book / folder.name
+        shutil.copytree(folder, copy)
+        (copy / "agings").mkdir()
+        shutil.copy(path, copy / "agings" / "aging-2024-12-31.csv")
+        events = copy / "events.yaml"
+        events.write_text("\n".join(line for line in events.read_text().splitlines()
+                                    if "borrowing_base_report" not in line) + "\n")
+    return book
+
+
+def test_a_book_values_each_list_by_its_own_terms(tmp_path):
+    from loanbook.portfolio.run import folder_book, run_portfolio
+
+    rows = {r.facility: r for r in run_portfolio(folder_book(_book(tmp_path), workers=1), DAY, workers=1)}
+    homes, fund = rows["homes-2024"], rows["fund-2024"]
+    # the certificates above: 696,200.00 and 6,397,500.00, each line at 100%; loans 500,000 and 5,000,000
+    assert (homes.source, homes.value, homes.borrowing_base, homes.availability) == \
+        ("aging", D("696200.00"), D("696200.00"), D("196200.00"))
+    assert (fund.source, fund.gross, fund.eligible, fund.value, fund.availability) == \
+        ("aging", D("19500000.00"), D("10500000.00"), D("6397500.00"), D("1397500.00"))
+
+
+@pytest.mark.skipif(missing("spark") is not None, reason="PySpark is not installed")
+def test_spark_runs_the_book_to_the_same_figures(tmp_path):
+    from loanbook.portfolio.run import folder_book, run_portfolio
+
+    book = folder_book(_book(tmp_path), workers=1)
+    assert run_portfolio(book, DAY, workers=1, engine="spark") == run_portfolio(book, DAY, workers=1)
