@@ -95,8 +95,6 @@ class Rules(Strict):
     concentration: Concentration | None = None
 
 
-
-
 # --- any other item list ---------------------------------------------------------------------------------
 
 

@@ -35,11 +35,11 @@ from ..engine.facility import Facility
 from ..engine.ledger import Reported
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
-from . import items as item_rules
 from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
 from .engines import connect
 from .item_list import Items, items_from_bytes
 from .items import ItemParams
+from .items import by_facility as item_values
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
 from .workers import Workers, shared
@@ -264,7 +264,7 @@ def _items_by_facility(backend, lists: list[Items], listed: dict[str, Eligibilit
     items = Items.concat(lists)
     tables = {"items": items.items, "dates": items.dates, "flags": items.flags, "grades": items.grades,
               **ItemParams.tables({f: ItemParams.of(terms) for f, terms in listed.items()}, day)}
-    return item_rules.by_facility({name: backend.load(table, f"item_{name}") for name, table in tables.items()})
+    return item_values({name: backend.load(table, f"item_{name}") for name, table in tables.items()})
 
 
 @dataclass
