@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import facility, flat, folder_facility
+from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.kinds_pricing import Level, LevelGrid
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError, RecordError
@@ -39,6 +40,11 @@ def keyco():
 @pytest.fixture(scope="module")
 def engine(keyco):
     return folder_facility(KEYCO, keyco)
+
+
+@pytest.mark.parametrize("name", ["keyco", "ratedco"])
+def test_the_folders_pass_the_fidelity_check(name):
+    assert passed(fidelity_check(load_agreement(KEYCO.parent / name)))
 
 
 def value(engine, name, day):

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.kinds_eligibility import Eligibility
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
@@ -40,6 +41,11 @@ def terms_of(folder: Path) -> Eligibility:
 def certificate(folder: Path, path: Path, engine: str = "duckdb"):
     terms = terms_of(folder)
     return item_certificate(terms, read_items(path, terms, "f"), DAY, engine=engine)
+
+
+@pytest.mark.parametrize("folder", [HOMES, FUND])
+def test_the_folders_pass_the_fidelity_check(folder):
+    assert passed(fidelity_check(load_agreement(folder)))
 
 
 def test_homes_by_construction_stage_and_age():
