@@ -131,7 +131,7 @@ def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
         out[name] = flag_column(table.column(name), name, source, problems) if name in table.column_names \
             else pa.array([False] * n, pa.bool_())
     out["payable_to_debtor"] = (money_column(table.column("payable_to_debtor"), "payable_to_debtor", source, problems,
-                                       blank_is_zero=True)
+                                             blank_is_zero=True)
                                 if "payable_to_debtor" in table.column_names else pa.array([Decimal(0)] * n, MONEY))
     if not problems:
         _duplicates(out["facility_id"], out["invoice_id"], source, problems)
@@ -235,7 +235,7 @@ def date_column(column: pa.ChunkedArray, name: str, source: str, problems: list[
 
 
 def money_column(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem], *,
-           blank_is_zero: bool = False) -> pa.Array:
+                 blank_is_zero: bool = False) -> pa.Array:
     column = column.combine_chunks()
     kind = column.type
     if pa.types.is_floating(kind):
@@ -254,7 +254,7 @@ def money_column(column: pa.ChunkedArray, name: str, source: str, problems: list
         text = _plain_amount(text)
     shaped = pc.match_substring_regex(text, _AMOUNT)
     problem_rows(problems, source, name, pc.invert(shaped),
-           "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
+                 "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
     return pc.cast(pc.if_else(shaped, text, "0"), MONEY)
 
 
@@ -280,7 +280,7 @@ def flag_column(column: pa.ChunkedArray, name: str, source: str, problems: list[
     text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), "")))
     true = pc.is_in(text, value_set=pa.array(_TRUE))
     problem_rows(problems, source, name, pc.invert(pc.or_(true, pc.is_in(text, value_set=pa.array(_FALSE)))),
-           "is not true or false (true/false, yes/no, 1/0, or empty)")
+                 "is not true or false (true/false, yes/no, 1/0, or empty)")
     return true
 
 
@@ -290,4 +290,4 @@ def _duplicates(facility: pa.Array, invoice: pa.Array, source: str, problems: li
     repeated = counts.filter(pc.greater(counts.column("key_count"), 1)).column("key")
     if len(repeated):
         problem_rows(problems, source, "invoice_id", pc.is_in(keys, value_set=repeated.combine_chunks()),
-               "repeats an invoice id: each invoice is one row")
+                     "repeats an invoice id: each invoice is one row")

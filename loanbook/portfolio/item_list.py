@@ -143,7 +143,7 @@ def normalize_items(table: pa.Table, source: str, terms: Eligibility, facility_i
         repeated = counts.filter(pc.greater(counts.column("id_count"), 1)).column("id")
         if len(repeated):
             problem_rows(problems, source, columns.id, pc.is_in(ids, value_set=repeated.combine_chunks()),
-                   "repeats an item id: each item is one row")
+                         "repeats an item id: each item is one row")
     if problems:
         raise InputError(problems)
     facility = pa.array([facility_id] * n, pa.string())
