@@ -864,7 +864,7 @@ def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: 
         assert stored is not None
         event = {"date": day.isoformat(), "type": "borrowing_base_report",
                  "values": {terms.collateral: money_str(cert.value)},
-                 "evidence": {"items_sha256": sha256(data), "items_file": path.name, "certificate": answer},
+                 "evidence": {"aging_sha256": sha256(data), "aging_file": path.name, "certificate": answer},
                  "note": f"computed from {path.name} by loanbook bbc compute"}
         recorded = _store().record(stored, [event], by=who(), source=str(path))
     if as_json:

@@ -258,3 +258,30 @@ def test_spark_runs_the_book_to_the_same_figures(tmp_path):
 
     book = folder_book(_book(tmp_path), workers=1)
     assert run_portfolio(book, DAY, workers=1, engine="spark") == run_portfolio(book, DAY, workers=1)
+
+
+def test_record_appends_the_lists_report_once(tmp_path):
+    """A real SQLite store: the list's certificate is recorded with the file's SHA-256, and not twice."""
+    import hashlib
+
+    from loanbook.store.store import Store
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    env = {"LOANBOOK_DATABASE_URL": url}
+    assert runner.invoke(app, ["import", str(FUND)], env=env).exit_code == 0
+    args = ["bbc", "compute", "--facility", "fund-2024", "--items", str(INVESTORS), "--as-of", "2024-12-31",
+            "--record"]
+    done = runner.invoke(app, [*args, "--json"], env=env)
+    assert done.exit_code == 0, done.output
+    store = Store(url)
+    event = json.loads(store.event_rows("fund-2024")[-1].body)
+    assert event["values"] == {"eligible_commitments": "6397500.00"}
+    assert event["evidence"]["aging_sha256"] == hashlib.sha256(INVESTORS.read_bytes()).hexdigest()
+    assert event["evidence"]["certificate"]["unmatched_ratings"] == ["I4", "I5"]
+    count = len(store.event_rows("fund-2024"))
+    store.close()
+    again = runner.invoke(app, args, env=env)
+    assert again.exit_code == 2 and "already recorded" in again.stderr
+    store = Store(url)
+    assert len(store.event_rows("fund-2024")) == count
+    store.close()
