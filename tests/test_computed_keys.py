@@ -326,3 +326,24 @@ def test_a_daily_key_changes_interest_on_a_day_the_terms_change(tmp_path):
     assert march["interest"] == D("62000.00")
     # April: of 15,000,000 it is 53.3% (0.25%): 8,000,000 x 8.75% x 30 / 360 = 58,333.333... -> 58,333.33
     assert april["interest"] == D("58333.33")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=5_000_000), min_size=4, max_size=4))
+def test_annualised_ebitda_scales_the_quarters_there_are(keyco, ebitda):
+    """Annualised EBITDA is the first quarter x 4, two x 2, three x 4/3, then four: the leverage covenant reads
+    10,000,000 over it, rounded half up to two places."""
+    ends = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31"]
+    rows = [{"date": "2024-01-02", "type": "prime_rate", "rate": "8.50"},
+            {"date": "2024-01-02", "type": "opening_balance", "loan": "revolver", "amount": "10000000.00"},
+            {"date": "2024-01-02", "type": "borrowing_base_report", "values": {"eligible_receivables": "25000000.00"}}]
+    rows += [{"date": str(date.fromisoformat(end) + (date(2024, 1, 11) - date(2024, 1, 1))),
+              "type": "document_delivered", "document": "compliance_certificate", "period_end": end,
+              "figures": {"ebitda": f"{e}.00", "unrestricted_cash": "0.00", "fixed_charge_coverage": "1.00"}}
+             for end, e in zip(ends, ebitda)]
+    tests = {r.test_date: r.measure for r in facility(keyco, rows).covenant_tests(date(2025, 1, 20))
+             if r.covenant == "maximum_leverage"}
+    for k, end in enumerate(ends, start=1):
+        annual = D(sum(ebitda[:k])) * 4 / k
+        expected = (D(10_000_000) / annual).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+        assert tests[date.fromisoformat(end)] == expected
