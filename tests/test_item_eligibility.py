@@ -285,3 +285,18 @@ def test_record_appends_the_lists_report_once(tmp_path):
     store = Store(url)
     assert len(store.event_rows("fund-2024")) == count
     store.close()
+
+
+def test_check_finds_a_line_rate_on_top_of_the_items_rates(tmp_path):
+    """The items' own rates (80% of a presold unit's cost) and the line's 85% would give 68%: check says so."""
+    from loanbook.agreement.check import fidelity_check
+
+    folder = tmp_path / "homes"
+    shutil.copytree(HOMES, folder)
+    path = folder / "documents" / "loan-agreement.yaml"
+    path.write_text(path.read_text().replace('collateral: eligible_units, rate: "100"}',
+                                             'collateral: eligible_units, rate: "80"}'))
+    found = [f.message for f in fidelity_check(load_agreement(folder)) if f.severity == "difference"]
+    assert ("loan-agreement: the eligibility of eligible_units applies rates by category, rates by age, and line "
+            "units_line (section-2.1) applies its rate too: leave its rates out of the eligibility terms, or give the "
+            "line a rate of 100") in found
