@@ -268,7 +268,7 @@ def terms_change_days(agreement: Agreement) -> set[date]:
         elif isinstance(value, StepDown):
             step = 0
             while (when := add_months(value.first_step, step * value.every_months)) <= agreement.record_end:
-                days.add(when)
+                days.update((when, when + timedelta(days=1)))  # from the 31st, a step may land on the 1st
                 step += 1
         elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
