@@ -442,6 +442,8 @@ def _print_status(engine: Facility, s) -> None:
                                             f"({late.days_past_due} day(s) past due)")
     for springing in s.springing:
         _say(Text("SPRUNG", style="yellow"), f" {springing.clause}: {out.springing_message(springing)}")
+    for gap in s.unmatched:
+        _say(Text("NO LEVEL", style="red"), f" {gap.clause}: {gap.label} ({gap.grid}): {gap.detail}")
     for condition in s.pending_conditions:
         _say(Text("pending", style="yellow"), f" {condition.document} {condition.clause}: {condition.text}")
 
@@ -873,7 +875,10 @@ app.add_typer(bbc_app, name="bbc")
 
 
 @bbc_app.command("compute")
-def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "--aging", help="CSV, xlsx or Parquet"),
+def bbc_compute(facility: Path = FacilityOpt,
+                aging: Path = typer.Option(..., "--aging", "--items", help="the aging, or the item list the "
+                                                                          "eligibility terms declare: CSV, xlsx or "
+                                                                          "Parquet"),
                 as_of: str = typer.Option(..., "--as-of"),
                 sheet: Optional[str] = typer.Option(None, "--sheet", help="the sheet of an xlsx aging (default: the "
                                                                           "first)"),
@@ -883,7 +888,8 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 top: int = typer.Option(5, "--top", help="debtors shown with the largest ineligible amounts"),
                 record_it: bool = typer.Option(False, "--record", help="append the report to a stored facility"),
                 unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
-    """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
+    """The certificate from an aging (or another item list): each ineligible category, the eligible amount, the
+    class's value."""
     from . import projection as out
     from .agreement.kinds_eligibility import Eligibility
     from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
@@ -910,6 +916,10 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                            + ", ".join(b.collateral for _, b in found) + ")")
         version, terms = found[0]
         data = aging_bytes(aging)
+        if terms.items is not None:
+            _bbc_items(agreement, version, terms, data, aging, day, stored, engine=engine, sheet=sheet,
+                       record_it=record_it, checked=checked, as_json=as_json)
+            return
         invoices = rows_of(aging_from_bytes(data, str(aging), sheet=sheet),
                            {agreement.facility_id, stored or agreement.facility_id}, str(aging))
         cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
@@ -1064,6 +1074,46 @@ def report_statement(facilities: list[Path] = FacilitiesOpt, month: str = typer.
         _document(lambda engine, checked: monthly_statement(engine, month, checked=checked), facilities, fmt,
                   out_file, events, with_events, readings, known_at, unchecked)
     _run(action)
+
+
+def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: str | None, *, engine: str,
+               sheet: str | None, record_it: bool, checked: bool, as_json: bool) -> None:
+    """`bbc compute` of a list that is not an aging: read by the columns its eligibility terms declare."""
+    from . import projection as out
+    from .portfolio.item_list import items_from_bytes
+    from .portfolio.items import LABELS, item_certificate
+    from .store.chain import sha256
+
+    items = items_from_bytes(data, str(path), terms, agreement.facility_id, sheet=sheet)
+    cert = item_certificate(terms, items, day, engine=engine)
+    answer = out.item_certificate_json(cert, terms.collateral, terms.label, version.clause_id)
+    recorded = None
+    if record_it:
+        assert stored is not None
+        event = {"date": day.isoformat(), "type": "borrowing_base_report",
+                 "values": {terms.collateral: money_str(cert.value)},
+                 "evidence": {"aging_sha256": sha256(data), "aging_file": path.name, "certificate": answer},
+                 "note": f"computed from {path.name} by loanbook bbc compute"}
+        recorded = _store().record(stored, [event], by=who(), source=str(path))
+    if as_json:
+        _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
+        return
+    rows = [["gross", f"{cert.rows:,} items", money_human(cert.gross)]]
+    rows += [[f"less {LABELS[c]}", f"{cert.counts[c]:,}", money_human(cert.categories[c])]
+             for c in cert.shown_categories]
+    rows.append(["eligible", "", money_human(cert.eligible)])
+    rows.append(["at the items' advance rates", "", money_human(cert.before_groups)])
+    if cert.group_cap:
+        rows.append([f"less {LABELS['group_cap']}", f"{sum(1 for g in cert.groups if g.excess):,}",
+                     money_human(cert.group_cap)])
+    rows.append([terms.label, "", money_human(cert.value)])
+    console.print(_table(f"{terms.label} at the end of {day} ({version.clause_id})", ["line", "count", "amount"],
+                         rows, numeric=frozenset({"count", "amount"})))
+    for item in cert.unmatched_ratings:
+        _say(Text("NO RATING ROW", style="red"), f" {item.item_id}: its lower rating is in no row of the rating "
+                                                 "table (or it has none): ineligible")
+    if recorded:
+        _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
 
 
 # --- market data --------------------------------------------------------------------------------------------

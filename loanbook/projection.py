@@ -76,6 +76,8 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
         "breaches": [breach_json(b) for b in s.breaches],
         "past_due": plain(list(s.past_due)),
         "springing": [springing_json(x) for x in s.springing],
+        "unmatched": [{**plain(u), "value": number_str(u.value) if isinstance(u.value, Decimal) else u.value}
+                      for u in s.unmatched],
         "pending_conditions": plain(list(s.pending_conditions)),
         "interpretations": list(s.interpretations),
         "lenders": [{"party": x.party, "share": percent_str(x.share), "assumption": x.assumption,
@@ -99,8 +101,8 @@ def springing_json(x: SpringingInForce) -> dict:
 def springing_message(x: SpringingInForce) -> str:
     def shown(value: Decimal) -> str:
         return money_human(value) if x.unit == "money" else _FORMAT.get(x.unit, number_str)(value)
-    return (f"{x.label} applies: {x.figure.replace('_', ' ')} {shown(x.value)} is below {shown(x.threshold)}, since {x.since} "
-            f"({shown(x.value_then)} below {shown(x.threshold_then)} then; {x.trigger})")
+    return (f"{x.label} applies: {x.figure.replace('_', ' ')} {shown(x.value)} is below {shown(x.threshold)}, "
+            f"since {x.since} ({shown(x.value_then)} below {shown(x.threshold_then)} then; {x.trigger})")
 
 
 def _base_json(b: BorrowingBaseResult) -> dict:
@@ -380,6 +382,26 @@ def advance_request_json(r) -> dict:
             "amount": money_str(r.amount), "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
             "judgement": r.judgement, "reasons": list(r.reasons), "status": r.status, "decided_by": r.decided_by,
             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}
+
+
+def item_certificate_json(cert, collateral: str, label: str, clause: str) -> dict:
+    """A certificate computed from an item list that is not an aging (loanbook.portfolio.items.ItemCertificate)."""
+    from .portfolio.items import LABELS
+
+    return {"as_of": cert.as_of.isoformat(), "collateral": collateral, "label": label, "clause": clause,
+            "items": cert.rows, "gross": money_str(cert.gross),
+            "ineligible": [{"category": c, "label": LABELS[c], "amount": money_str(cert.categories[c]),
+                            "count": cert.counts[c]} for c in cert.shown_categories],
+            "eligible": money_str(cert.eligible), "value_before_group_caps": money_str(cert.before_groups),
+            "group_cap": money_str(cert.group_cap), "value": money_str(cert.value),
+            "unmatched_ratings": [i.item_id for i in cert.unmatched_ratings],
+            "lines": [{"item_id": i.item_id, "category": i.category, "group": i.group_id,
+                       "amount": money_str(i.amount), "ineligible": i.ineligible,
+                       "concentration": money_str(i.concentration), "eligible": money_str(i.eligible),
+                       "rate": percent_str(i.rate), "value": money_str(i.value), "rating_row": i.rating_row}
+                      for i in cert.items],
+            "groups": [{"group": g.group_id, "value": money_str(g.value), "cap": money_str(g.cap),
+                        "excess": money_str(g.excess)} for g in cert.groups]}
 
 
 def certificate_json(cert, collateral: str, label: str, clause: str) -> dict:

@@ -720,17 +720,32 @@ def _rates_applied_twice(agreement: Agreement) -> list[Finding]:
     found = []
     lines = [(version, line) for version, block in agreement.all_terms(BorrowingBase) for line in block.lines]
     for version, eligibility in agreement.all_terms(Eligibility):
-        if eligibility.advance_rate is None:
+        rates = _eligibility_rates(eligibility)
+        if not rates:
             continue
         for line_version, line in lines:
             if line.collateral == eligibility.collateral and not (
                     isinstance(line.rate, Formula) and line.rate.constant == 1):
-                rate = eligibility.advance_rate
+                which = "advance_rate" if eligibility.item_rules is None else "its rates"
                 found.append(Finding("difference", version.clause_id, f"{version.document_id}: the eligibility of "
-                                     f"{eligibility.collateral} applies an advance rate of {rate}%, and line "
-                                     f"{line.id} ({line_version.clause_id}) applies its rate too: leave advance_rate "
-                                     "out of the eligibility terms, or give the line a rate of 100"))
+                                     f"{eligibility.collateral} applies {rates}, and line {line.id} "
+                                     f"({line_version.clause_id}) applies its rate too: leave {which} out of the "
+                                     "eligibility terms, or give the line a rate of 100"))
     return list(dict.fromkeys(found))  # a line kept by several versions is reported once
+
+
+def _eligibility_rates(eligibility: Eligibility) -> str | None:
+    """The advance rates an eligibility definition applies itself, in words (None: it gives the eligible amount)."""
+    rates = [f"an advance rate of {eligibility.advance_rate}%"] if eligibility.advance_rate is not None else []
+    rules = eligibility.item_rules
+    if rules is not None:
+        if any(rate is not None for rate in (rules.categories or {}).values()):
+            rates.append("rates by category")
+        if rules.rating is not None and any(row.rate is not None for row in rules.rating.table):
+            rates.append("rates by rating")
+        if any(rule.rate is not None for rule in rules.age):
+            rates.append("rates by age")
+    return ", ".join(rates) or None
 
 
 def passed(findings: list[Finding]) -> bool:

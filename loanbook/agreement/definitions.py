@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from ..core.errors import Problem
-from .formula import ANY, MONEY, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
+from .formula import ANY, MONEY, NUMBER, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import (
     Amortization,
     Availability,
@@ -195,8 +195,12 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                     checks.append((f"{block.id}.rate", block.rate, PERCENT, known))
                 elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
                     checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
+                elif isinstance(block, LevelGrid) and block.key is not None:
+                    # a key read each day has no certificate: only the engine's figures
+                    names = known if block.takes_effect == "daily" else {**known, **periods}
+                    checks.append((f"{block.id}.key", block.key, block.unit, names))
                 elif isinstance(block, Covenant):
-                    checks.append((f"{block.id}.measure", block.measure, block.unit, periods))
+                    checks.append((f"{block.id}.measure", block.measure, block.unit, {**known, **periods}))
                     if block.applies_while is not None:
                         checks.append((f"{block.id}.applies_while.below", block.applies_while.below,
                                        known.get(block.applies_while.figure, MONEY), known))
@@ -210,6 +214,8 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
                     problems.append(Problem(version.file, version.position, field,
                                             f"{exc}; the names it may use: {', '.join(sorted(names)) or 'none'}"))
                     continue
+                if unit == NUMBER and wanted == PERCENT and field.endswith(".key"):
+                    continue  # a share of one amount in another (usage over the commitment) is a percentage
                 if unit not in (wanted, ANY):
                     problems.append(Problem(version.file, version.position, field,
                                             f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
@@ -297,8 +303,16 @@ def _check_references(agreement: Agreement) -> list[Problem]:
                         for document in getattr(waiver, "documents", ()):
                             refer("documents", document, "installment_schedule.waivers.documents")
                 elif isinstance(block, LevelGrid):
-                    refer("documents", block.certificate, f"{block.id}.certificate")
-                    refer("measures", block.measure, f"{block.id}.measure")
+                    if block.certificate is not None:
+                        refer("documents", block.certificate, f"{block.id}.certificate")
+                    if block.measure is not None:
+                        refer("measures", block.measure, f"{block.id}.measure")
+                    for name in block.ratings.lower_of if block.ratings else ():
+                        refer("measures", name, f"{block.id}.ratings.lower_of")
+                        measure = vocabulary.get("measures", name)
+                        if measure is not None and measure.unit != "rating":
+                            problems.append(Problem(version.file, version.position, f"{block.id}.ratings.lower_of",
+                                                    f"{name!r} is a measure in {measure.unit}, not a rating"))
                 elif isinstance(block, InterestRate):
                     refer("tranches", block.tranche, "interest_rate.tranche")
                 elif isinstance(block, DefaultRate):

@@ -26,7 +26,8 @@ MAX_FORMULA = 2000  # characters
 # a number with its unit: 85% (a percentage), 50bp or 50 bps (basis points: 0.50%)
 _UNIT_LITERAL = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)\s*(%|bps?\b)")
 _TWO_SIGNS = re.compile(r"[-+*/]\s*[-+]")
-_FUNCTIONS = ("min", "max")  # and trailing(name, periods), for the measures of covenants
+_FUNCTIONS = ("min", "max")  # and trailing(name, periods) / annualised(name, periods), for period figures
+WINDOWS = ("trailing", "annualised")  # sums of a period figure over the periods ending with the one read
 ROUNDING = ("round_up", "round_down")  # round_up(x, step): up to the next multiple of a step (1/100 of 1%: 0.01%)
 
 
@@ -79,6 +80,20 @@ class Formula:
 
     text: str
     tree: Node
+
+    @property
+    def names_called(self) -> tuple[str, ...]:
+        """The functions the formula calls."""
+        found: list[str] = []
+
+        def walk(node: Node) -> None:
+            if isinstance(node, Call):
+                found.append(node.fn)
+            for child in (node.left, node.right) if isinstance(node, BinOp) else \
+                    (node.operand,) if isinstance(node, Neg) else node.args if isinstance(node, Call) else ():
+                walk(child)
+        walk(self.tree)
+        return tuple(dict.fromkeys(found))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -208,12 +223,14 @@ def _convert(node: ast.AST, python: str, source: str) -> Node:
                 raise FormulaError(f"in {source!r}: {node.func.id}(value, step) takes a step above zero written as "
                                    "a number, like 0.01% (1/100 of 1%) or 1000.00")
             return Call(node.func.id, (value, step))
-        if node.func.id == "trailing" and len(node.args) == 2 and isinstance(node.args[0], ast.Name) \
+        if node.func.id in WINDOWS and len(node.args) == 2 and isinstance(node.args[0], ast.Name) \
                 and isinstance(node.args[1], ast.Constant) and type(node.args[1].value) is int \
                 and 1 <= node.args[1].value <= 60:
-            return Call("trailing", (Name(node.args[0].id), Num(Decimal(node.args[1].value), str(node.args[1].value))))
+            return Call(node.func.id, (Name(node.args[0].id), Num(Decimal(node.args[1].value),
+                                                                  str(node.args[1].value))))
         raise FormulaError(f"in {source!r}: only min(a, b, ...), max(a, b, ...), round_up(value, step), "
-                           "round_down(value, step) and trailing(name, periods) may be called")
+                           "round_down(value, step), trailing(name, periods) and annualised(name, periods) "
+                           "may be called")
     what = type(node).__name__
     if isinstance(node, ast.BinOp):
         what = {ast.Mod: "%", ast.Pow: "**", ast.FloorDiv: "//"}.get(type(node.op), type(node.op).__name__)
@@ -263,7 +280,7 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
             return unit
         if isinstance(node, Neg):
             return infer(node.operand)
-        if isinstance(node, Call) and node.fn == "trailing":
+        if isinstance(node, Call) and node.fn in WINDOWS:
             return infer(node.args[0])
         if isinstance(node, Call):  # min, max, and a rounding's step in its value's unit (0.01% for a rate)
             return _beside_percent(node.args, _same([infer(a) for a in node.args], f"{node.fn}()"))
@@ -323,10 +340,10 @@ def unit_of(formula: Formula, units: Callable[[str], str | None]) -> str:
 # --- evaluation -----------------------------------------------------------------------------------
 
 def evaluate(formula: Formula, value_of: Callable[[str], Decimal],
-             trailing: Callable[[str, int], Decimal] | None = None) -> Decimal:
+             window: Callable[[str, str, int], Decimal] | None = None) -> Decimal:
     """The exact value of a formula, each name's value given by `value_of` (percentages as fractions);
-    `trailing(name, n)`, the sum of a period figure over the n periods ending with the one tested, by
-    `trailing` (only covenants' measures have periods)."""
+    `trailing(name, n)` and `annualised(name, n)`, sums of a period figure over the periods ending with the one
+    read, by `window(fn, name, n)` (only keys read with a certificate have periods: engine/keys.py)."""
 
     def ev(node: Node) -> Decimal:
         if isinstance(node, Num):
@@ -335,13 +352,13 @@ def evaluate(formula: Formula, value_of: Callable[[str], Decimal],
             return value_of(node.id)
         if isinstance(node, Neg):
             return -ev(node.operand)
-        if isinstance(node, Call) and node.fn == "trailing":
+        if isinstance(node, Call) and node.fn in WINDOWS:
             name, count = node.args
             assert isinstance(name, Name) and isinstance(count, Num)
-            if trailing is None:
-                raise FormulaError(f"{formula.text}: trailing() sums the figures of periods; only a covenant's "
-                                   "measure has them")
-            return trailing(name.id, int(count.value))
+            if window is None:
+                raise FormulaError(f"{formula.text}: {node.fn}() sums the figures of periods; only a covenant's "
+                                   "measure or a grid's key read with a certificate has them")
+            return window(node.fn, name.id, int(count.value))
         if isinstance(node, Call) and node.fn in ROUNDING:
             value, step = (ev(a) for a in node.args)
             steps = (value / step).to_integral_value(ROUND_CEILING if node.fn == "round_up" else ROUND_FLOOR)

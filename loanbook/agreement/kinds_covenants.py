@@ -30,6 +30,8 @@ class Covenant(Strict):
     every: Literal["month", "quarter", "year"]
     first_test: IsoDate
     certificate: Name
+    periods_from: IsoDate | None = Field(default=None, description="the end of the first period annualised() "
+                                                                    "counts; by default first_test")
     applies_while: Springing | None = None
     round_to: int | None = Field(default=None, ge=0, le=6, description="decimal places the measure is rounded "
                                                                         "to, half up, before it is compared")

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from ..core.money import parse_money, parse_number
 from ..core.periods import month_day
 from ..core.types import Flag, IsoDate, Name, Number, Strict, Text
-from .quantity import RATE, Holds, Rate, RateFormula, parse_constant
+from .quantity import RATE, Holds, Rate, RateFormula, SettledFormula, parse_constant
 
 DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
 
@@ -19,6 +19,8 @@ class Level(Strict):
     """One row of a grid: the measure's range as the text bounds it, both ends optional."""
 
     level: str = Field(max_length=20)
+    grades: tuple[str, ...] = Field(default=(), description="in a grid keyed on ratings: the grades (of any agency) "
+                                                           "in this level")
     lower: Number | None = None
     lower_inclusive: Flag = True
     upper: Number | None = None
@@ -32,6 +34,8 @@ class Level(Strict):
         return True
 
     def text(self) -> str:
+        if self.grades:
+            return f"rated {', '.join(self.grades)}"
         parts = []
         if self.lower is not None:
             parts.append(f"{'at least' if self.lower_inclusive else 'above'} {self.lower}")
@@ -94,20 +98,39 @@ class LateRule(Strict):
     starts: Literal["day_after_due", "first_of_next_month_after_due", "period_start"] = "day_after_due"
 
 
+class LowerOf(Strict):
+    """The lower of several ratings (each a rating measure), as a grid's key."""
+
+    lower_of: tuple[Name, ...] = Field(min_length=1)
+
+
 EffectiveRule = Literal["next_month_after_delivery", "next_quarter_after_delivery", "on_delivery",
-                        "business_days_after_delivery", "pricing_periods"]
+                        "business_days_after_delivery", "pricing_periods", "daily"]
 
 
 class LevelGrid(Strict):
-    """Levels by a reported measure (a ratio, average usage), each giving the values of its columns; when a
-    reported level takes effect, and the levels forced in an initial period, while a certificate is late or
-    while an Event of Default continues."""
+    """Levels by a reported measure (a ratio, average usage) or by a key the engine computes (the loans outstanding
+    over a reported EBITDA, each day's usage), each giving the values of its columns; when a reported level takes
+    effect, and the levels forced in an initial period, while a certificate is late or while an Event of Default
+    continues."""
 
     kind: Literal["level_grid"]
     id: Name
     label: Text
-    measure: Name
-    certificate: Name = Field(description="the document whose delivery reports the measure")
+    measure: Name | None = Field(default=None, description="a measure a certificate reports")
+    key: SettledFormula | None = Field(default=None, description="instead of a measure, a formula of the "
+                                                                 "certificate's period figures and the engine's "
+                                                                 "figures (engine/keys.py)")
+    ratings: LowerOf | None = Field(default=None, description="instead of a measure, the lower of ratings a "
+                                                              "certificate reports (levels by grades, best first)")
+    unit: Literal["number", "money", "percent"] = Field(default="number", description="the key's unit; the "
+                                                                                     "levels' bounds are in it")
+    certificate: Name | None = Field(default=None, description="the document whose delivery reports the measure "
+                                                               "(none with takes_effect: daily)")
+    periods_from: IsoDate | None = Field(default=None, description="the end of the first period annualised() "
+                                                                   "counts in the key")
+    unmatched: str | None = Field(default=None, description="where the levels leave gaps as the text does: the "
+                                                            "level a value in no level takes, always flagged")
     levels: tuple[Level, ...] = Field(min_length=1)
     values: tuple[LevelValues, ...] = Field(min_length=1)
     takes_effect: EffectiveRule
@@ -122,8 +145,28 @@ class LevelGrid(Strict):
     round_to: int | None = Field(default=None, ge=0, le=6, description="places the reported measure is rounded "
                                                                         "to, half up, before its level is found")
 
+    @property
+    def key_text(self) -> str:
+        """What the grid is keyed on, as the terms write it."""
+        if self.ratings is not None:
+            return f"the lower of {', '.join(self.ratings.lower_of)}"
+        return self.key.text if self.key is not None else str(self.measure)
+
     @model_validator(mode="after")
     def _consistent(self):
+        if [self.measure, self.key, self.ratings].count(None) != 2:
+            raise ValueError("a grid is keyed on a measure, on a key (a formula) or on ratings, one of the three")
+        if self.key is None and self.unit != "number":
+            raise ValueError("unit is the unit of a key; a measure has its own")
+        if (self.takes_effect == "daily") != (self.certificate is None):
+            raise ValueError("takes_effect: daily reads the key each day, with no certificate; any other takes_effect "
+                             "needs the certificate that reports the figures")
+        if self.takes_effect == "daily" and self.key is None:
+            raise ValueError("takes_effect: daily reads a key (a formula of the engine's figures), not a measure")
+        if self.takes_effect == "daily" and (self.while_late or self.until_reported):
+            raise ValueError("a key read each day has no certificate to be late or not yet reported")
+        if self.key is not None and "annualised" in self.key.names_called and self.periods_from is None:
+            raise ValueError("annualised() counts periods from the first one: say periods_from (its end)")
         names = [level.level for level in self.levels]
         if len(set(names)) != len(names):
             raise ValueError("a level is listed twice")
@@ -133,7 +176,8 @@ class LevelGrid(Strict):
                 raise ValueError(f"{column.id} gives values for {sorted(column.by_level)}, not for the levels "
                                  f"{sorted(known)}")
         for level in [w.level for w in self.forced] + [x for x in (self.while_default, self.until_reported,
-                                                                    self.while_late and self.while_late.level) if x]:
+                                                                    self.while_late and self.while_late.level,
+                                                                    self.unmatched) if x]:
             if level not in known:
                 raise ValueError(f"forced level {level!r} is not one of the levels {sorted(known)}")
         if (self.takes_effect == "business_days_after_delivery") != (self.business_days is not None):
@@ -144,26 +188,66 @@ class LevelGrid(Strict):
             if month_day(start) is None:
                 raise ValueError(f"a period start is MM-DD, a day of the month (02-29: the last day of February), "
                                  f"got {start!r}")
-        _check_partition(self.levels)
+        if self.ratings is not None:
+            _check_grades(self.levels, self.unmatched)
+            return self
+        if any(level.grades for level in self.levels):
+            raise ValueError("grades go with a grid keyed on ratings")
+        gaps = _check_partition(self.levels)
+        if gaps and self.unmatched is None:
+            raise ValueError(f"{gaps[0]} (resolve the boundary with an interpretation, or, where the text leaves the "
+                             "gap, say unmatched: the level such a value takes, flagged each time)")
         return self
 
+    def level_of(self, value: Decimal) -> Level | None:
+        """The level a value falls in; None for a value in a gap the text leaves."""
+        return next((lv for lv in self.levels if lv.contains(value)), None)
 
-def _check_partition(levels: tuple[Level, ...]) -> None:
-    """The levels cover every value of the measure exactly once; a gap or an overlap names the value."""
+    def level_of_grades(self, grades: list[str]) -> Level | None:
+        """The level of the lower of some ratings: the lowest level any of them is in (levels run best first);
+        None when one of them is in no level (below the lowest, or a grade the grid does not know)."""
+        found = [next((i for i, lv in enumerate(self.levels) if grade in lv.grades), None) for grade in grades]
+        if not found or None in found:
+            return None
+        return self.levels[max(i for i in found if i is not None)]
+
+
+def _check_grades(levels: tuple[Level, ...], unmatched: str | None) -> None:
+    """A grid keyed on ratings: each level its grades and no bounds, no grade in two levels, and the level a grade
+    in none takes (a rating below the lowest row is always possible)."""
+    for level in levels:
+        if not level.grades or level.lower is not None or level.upper is not None:
+            raise ValueError(f"level {level.level}: a grid keyed on ratings gives each level its grades, and no bounds")
+    grades = [g for level in levels for g in level.grades]
+    twice = sorted({g for g in grades if grades.count(g) > 1})
+    if twice:
+        raise ValueError(f"a grade is in two levels: {', '.join(twice)}")
+    if unmatched is None:
+        raise ValueError("a grid keyed on ratings says unmatched: the level a rating in no level (below the lowest, "
+                         "or unknown) takes, flagged each time")
+
+
+def _check_partition(levels: tuple[Level, ...]) -> list[str]:
+    """The levels cover every value of the measure at most once (an overlap is refused, naming the value); the
+    gaps they leave, each named."""
     ordered = sorted(levels, key=lambda lv: (lv.lower is not None, lv.lower or 0))
+    gaps = []
     if ordered[0].lower is not None:
-        raise ValueError(f"no level covers values below {ordered[0].lower}")
+        gaps.append(f"no level covers values below {ordered[0].lower}")
     if ordered[-1].upper is not None:
-        raise ValueError(f"no level covers values above {ordered[-1].upper}")
+        gaps.append(f"no level covers values above {ordered[-1].upper}")
     for a, b in zip(ordered, ordered[1:]):
-        if a.upper is None or b.lower is None or a.upper != b.lower:
-            raise ValueError(f"levels {a.level} ({a.text()}) and {b.level} ({b.text()}) do not meet: values "
-                             "between them fall in no level")
-        if not a.upper_inclusive and not b.lower_inclusive:
-            raise ValueError(f"the value {a.upper} falls in no level: level {a.level} is {a.text()} and level "
-                             f"{b.level} is {b.text()} (resolve the boundary with an interpretation)")
-        if a.upper_inclusive and b.lower_inclusive:
-            raise ValueError(f"the value {a.upper} falls in two levels, {a.level} and {b.level}")
+        if a.upper is None or b.lower is None or a.upper > b.lower or \
+                (a.upper == b.lower and a.upper_inclusive and b.lower_inclusive):
+            raise ValueError(f"levels {a.level} ({a.text()}) and {b.level} ({b.text()}) overlap: a value falls in "
+                             "two levels")
+        if a.upper < b.lower:
+            gaps.append(f"levels {a.level} ({a.text()}) and {b.level} ({b.text()}) do not meet: values between them "
+                        "fall in no level")
+        elif not a.upper_inclusive and not b.lower_inclusive:
+            gaps.append(f"the value {a.upper} falls in no level: level {a.level} is {a.text()} and level "
+                        f"{b.level} is {b.text()}")
+    return gaps
 
 
 class Prong(Strict):

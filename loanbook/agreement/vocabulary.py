@@ -61,9 +61,16 @@ class Measure(Declared):
     zero (a net loss); another measure may be only where it says `signed` (a tangible net worth): a reserve or a
     recovery percentage below zero is a typo that would add to a borrowing base."""
 
-    unit: Literal["money", "percent", "number"]
+    unit: Literal["money", "percent", "number", "rating"]
     period: Flag = False
     signed: Flag = False
+
+    @model_validator(mode="after")
+    def _rating_reported(self):
+        if self.unit == "rating" and not self.period:
+            raise ValueError("a rating (an agency's grade, like BBB+) is reported with a certificate: say period: "
+                             "true")
+        return self
 
 
 class Vocabulary(Strict):
@@ -121,7 +128,12 @@ class Vocabulary(Strict):
         return units
 
     def period_units(self) -> dict[str, str]:
-        """The period measures (figures of a fiscal period) with their units: what covenants test."""
+        """The period measures (figures of a fiscal period) with their units: what covenants test. A rating is a
+        grade, not a number: no formula reads it (`reported_units` has it)."""
+        return {m.id: m.unit for m in self.measures if m.period and m.unit != "rating"}
+
+    def reported_units(self) -> dict[str, str]:
+        """Every measure a certificate may report, ratings included."""
         return {m.id: m.unit for m in self.measures if m.period}
 
     def revolving(self) -> tuple[Tranche, ...]:

@@ -6,19 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal
 
-from ..agreement.formula import evaluate
 from ..agreement.kinds_covenants import Covenant, CovenantWaiver
 from ..agreement.kinds_pricing import Reporting
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.errors import RecordError
 from ..core.money import HUNDRED, cents, money_human
 from ..events import types as ev
-from .explain import Explanation, clause_ref, leaf
+from .explain import Explanation, clause_ref
 from .figures import DayView
+from .keys import Missing, Period, read_key
 from .ledger import Ledger
-from .reporting import MONTHS, add_months, period_ends, report_for
+from .reporting import period_ends, report_for
 from .results import Breach, SpringingInForce
 
 STATUSES = ("compliant", "breached", "waived", "not_applicable", "not_reported", "certificate_late")
@@ -85,7 +85,8 @@ class Covenants:
                 since, then = since - timedelta(days=1), earlier
             events = events_on(since)
             if events:
-                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e, self.agreement) for e in events)
+                trigger = "sprung by the events of that day: " + "; ".join(_event_words(e, self.agreement)
+                                                                             for e in events)
             else:
                 trigger = ("below from the day the clause took effect" if since == version.effective
                            else "below from the first day of the record")
@@ -162,35 +163,15 @@ class Covenants:
 
     def _measure(self, block: Covenant, test_date: date, report: ev.DocumentDelivered, day: date,
                  inputs: list[Explanation]) -> Decimal:
-        figures = report.figures or {}
-
-        def value_of(name: str) -> Decimal:
-            if name not in figures:
-                raise _Missing(f"the {block.certificate} for {test_date} does not report {name}")
-            value = figures[name]
-            assert isinstance(value, Decimal)
-            inputs.append(leaf(name, value, report.where, unit=self.agreement.vocabulary.period_units()[name]))
-            return value / HUNDRED if self.agreement.vocabulary.period_units()[name] == "percent" else value
-
-        def trailing(name: str, periods: int) -> Decimal:
-            total = Decimal(0)
-            for n in range(periods):
-                end = add_months(test_date, -n * MONTHS[block.every])
-                earlier = report_for(self.ledger, block.certificate, end, day)
-                if earlier is None or not earlier.figures or name not in earlier.figures:
-                    raise _Missing(f"trailing({name}, {periods}) needs the {block.certificate} for {end}")
-                value = earlier.figures[name]
-                assert isinstance(value, Decimal)
-                inputs.append(leaf(f"{name} for {end}", value, earlier.where))
-                total += value
-            return total
-
-        with localcontext() as ctx:
-            ctx.prec = 50
-            try:
-                value = evaluate(block.measure, value_of, trailing)
-            except ZeroDivisionError as exc:
-                raise RecordError(f"{block.id} for {test_date}: {exc}") from None
+        """The measure for a test date: the certificate's figures for the period and the engine's own figures at
+        the end of the test date (engine/keys.py)."""
+        period = Period(block.certificate, block.every, test_date, report, block.periods_from or block.first_test)
+        try:
+            value, read = read_key(block.measure, self.agreement, self.ledger, self.book_of, at=test_date,
+                                   known_by=day, period=period)
+        except Missing as missing:
+            raise _Missing(str(missing)) from None
+        inputs.extend(read)
         if block.unit == "percent":
             value *= HUNDRED
         return value.quantize(Decimal(1).scaleb(-block.round_to), rounding=ROUND_HALF_UP) \

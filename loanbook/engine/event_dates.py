@@ -3,7 +3,7 @@ Commitments"; "the date the first Compliance Certificate is delivered"): each `e
 record's events set it by the day asked."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..agreement.kinds_commitments import EventDate
 from ..agreement.model import Agreement
@@ -34,3 +34,18 @@ def event_date(agreement: Agreement, ledger: Ledger, name: str, day: date) -> da
     if not blocks:
         raise RecordError(f"no event_date clause named {name!r} is in force on {day}")
     return blocks[0].resolve(happened(blocks[0], ledger, day))
+
+
+def event_date_days(agreement: Agreement, ledger: Ledger, name: str) -> set[date]:
+    """Every day an event date may fall on over the record (each of its event's days moved by the offset, and
+    `otherwise`): where a figure dated by it may change, for whatever day is asked."""
+    days: set[date] = set()
+    for clause in agreement.clauses.values():
+        for version in clause.versions:
+            for block in version.terms_of(EventDate):
+                if block.id == name:
+                    days.update(d + timedelta(days=block.offset_days)
+                                for d in happened(block, ledger, agreement.record_end))
+                    if block.otherwise is not None:
+                        days.add(block.otherwise)
+    return days

@@ -21,6 +21,7 @@ class Explanation:
     unit: str = "money"
     label: str | None = None
     reported: bool = True  # False: a measure no report has given yet (its value is the documented 0)
+    flag: str | None = None  # what needs a person's eye: a key that fell in no level of its grid
 
     def to_dict(self) -> dict:
         out: dict = {"figure": self.figure, "value": _json_value(self.value, self.unit), "unit": self.unit}
@@ -36,6 +37,8 @@ class Explanation:
             out["interpretation"] = self.interpretation
         if self.source:
             out["source"] = self.source
+        if self.flag:
+            out["flag"] = self.flag
         if self.inputs:
             out["inputs"] = [i.to_dict() for i in self.inputs]
         return out
@@ -50,6 +53,8 @@ class Explanation:
         lines = [line]
         if self.source:
             lines.append(f"{indent}  from {self.source}")
+        if self.flag:
+            lines.append(f"{indent}  FLAG: {self.flag}")
         if self.interpretation:
             lines.append(f"{indent}  interpretation {self.interpretation['id']}: {self.interpretation['reading']}")
         if self.clause:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 
 from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
+from ..agreement.kinds_pricing import LevelGrid
 from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
@@ -33,7 +34,19 @@ from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
 from .pricing import Pricing
-from .results import DECISIONS, REFUSED, Breach, Decision, LenderShare, Obligation, PastDue, Payoff, Reason, Status
+from .results import (
+    DECISIONS,
+    REFUSED,
+    Breach,
+    Decision,
+    LenderShare,
+    Obligation,
+    PastDue,
+    Payoff,
+    Reason,
+    Status,
+    Unmatched,
+)
 
 _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
@@ -61,7 +74,7 @@ class Facility:
         self.as_written = agreement  # every version, whatever the record; `agreement`: those this record puts in force
         self.agreement = agreement = gated(agreement, self.ledger)
         self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
-        self.levels = LevelBook(agreement, self.ledger)
+        self.levels = LevelBook(agreement, self.ledger, self.book)
         self._graphs: dict[date, Graph] = {}
         self._by_day: dict[date, list] | None = None
         self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
@@ -163,7 +176,7 @@ class Facility:
             pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
             lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)),
-            past_due=self.past_due(day), springing=self.springing(day))
+            past_due=self.past_due(day), springing=self.springing(day), unmatched=self.unmatched(day))
 
     @pinned
     def springing(self, day: date):
@@ -178,6 +191,21 @@ class Facility:
             for event in ordered(effective(self.events, self.known_at)):
                 self._by_day.setdefault(event.date, []).append(event)
         return self._by_day.get(day, [])
+
+    @pinned
+    def unmatched(self, day: date) -> tuple[Unmatched, ...]:
+        """The grids in force whose key falls in no level on the day, each with the level it took instead."""
+        found = []
+        for version, grid in self.agreement.terms_in_force(LevelGrid, day):
+            try:
+                state = self.levels.level_on(grid, day)
+            except RecordError:
+                continue  # a grid with no level that day is an error where its values are used, not here
+            if state.unmatched:
+                assert state.measure is not None
+                found.append(Unmatched(grid.id, grid.label, version.clause_id, grid.key_text, state.measure,
+                                       state.level, state.detail))
+        return tuple(found)
 
     @pinned
     def past_due(self, day: date) -> tuple[PastDue, ...]:

@@ -220,7 +220,11 @@ class DayView:
         value = column.value(state.level)
         return value, Explanation(name, value, unit=column.unit, label=column.label,
                                   clause=clause_ref(self.agreement, d.version),
-                                  formula=f"level {state.level} of {grid.label}: {state.detail}", source=state.source)
+                                  formula=f"level {state.level} of {grid.label}: {state.detail}", source=state.source,
+                                  inputs=state.inputs,
+                                  flag=f"{grid.key_text} {state.measure} falls in no level of {grid.label}; level "
+                                       f"{state.level} is taken as the grid's unmatched says" if state.unmatched
+                                  else None)
 
     # --- availability's parts -----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..agreement.definitions import Definition, all_definitions, definitions_of
-from ..agreement.formula import MONEY, BinOp, Call, Formula, Name, Neg, Node, Num
+from ..agreement.formula import MONEY, WINDOWS, BinOp, Call, Formula, Name, Neg, Node, Num
 from ..agreement.model import Agreement, ClauseVersion
 from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
 from ..core.errors import RecordError
@@ -67,8 +67,9 @@ def from_formula(node: Node, local: Mapping[str, Expr] | None = None) -> Expr:
     if isinstance(node, Neg):
         return Op("neg", (from_formula(node.operand, local),))
     if isinstance(node, Call):
-        if node.fn == "trailing":
-            raise RecordError("trailing() sums the figures of periods: only a covenant's measure has them")
+        if node.fn in WINDOWS:
+            raise RecordError(f"{node.fn}() sums the figures of periods: only a covenant's measure or a grid's key "
+                              "read with a certificate has them")
         return Op(node.fn, tuple(from_formula(a, local) for a in node.args))
     assert isinstance(node, BinOp)
     return Op(_BINARY[node.op], (from_formula(node.left, local), from_formula(node.right, local)))

@@ -102,6 +102,21 @@ class Status:
     lenders: tuple[LenderShare, ...]
     past_due: tuple[PastDue, ...] = ()
     springing: tuple[SpringingInForce, ...] = ()  # springing covenants in force on the day
+    unmatched: tuple[Unmatched, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A key that falls in no level of its grid on the day (a gap the text leaves): the level taken instead, as the
+    grid's `unmatched` says, and why; never a level chosen in silence."""
+
+    grid: str
+    label: str
+    clause: str
+    key: str          # the key as the terms write it
+    value: Decimal | str  # a rating grid's: the grades
+    level: str        # the level taken: the grid's unmatched
+    detail: str
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,19 @@ from . import types as ev
 from .types import EVENT_TYPES, Event
 
 _EVENT = TypeAdapter(Event)
-_PARSERS = {"money": parse_money, "percent": parse_percent, "number": parse_number}
+
+
+def parse_rating(value: object, *, what: str = "rating", allow_negative: bool = True) -> str:
+    """An agency's grade as the agency writes it (BBB+, Baa1): text of at most 12 characters, no spaces."""
+    del allow_negative
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9+\-/]{1,12}", value.strip()):
+        raise ValueError(f"{what} is not a rating (an agency's grade, like BBB+ or Baa1): {value!r}")
+    return value.strip()
+
+
+_PARSERS = {"money": parse_money, "percent": parse_percent, "number": parse_number, "rating": parse_rating}
 _UNIT_WORDS = {"money": 'money: dollars, like "1500000.00"', "percent": 'a percentage in percent, like "4.25"',
-               "number": 'a number, like "1.25"'}
+               "number": 'a number, like "1.25"', "rating": 'a rating, like "BBB+"'}
 
 
 def parse_events(path: Path | str, agreement: Agreement, *, text: str | None = None) -> tuple:
@@ -239,7 +249,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
         case ev.DocumentDelivered():
             name("documents", "document", event.document)
             if event.figures:
-                units = vocabulary.period_units()
+                units = vocabulary.reported_units()
                 figures = {}
                 for key, value in event.figures.items():
                     if key not in units:

@@ -58,7 +58,7 @@ def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False, sheet: 
         raise InputError([Problem(name, None, None, f"a sheet is named ({sheet!r}), but only an xlsx workbook "
                                                     "has sheets")])
     if suffix == ".csv":
-        table = _read_csv(data, name)
+        table = read_csv_text(data, name)
     elif suffix == ".xlsx":
         table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
         # which sheet was read: a workbook whose first sheet is a cover page is said to be one
@@ -98,7 +98,7 @@ def invoices_from_rows(rows: list[dict], *, source: str = "rows") -> pa.Table:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def _read_csv(data: bytes, name: str) -> pa.Table:
+def read_csv_text(data: bytes, name: str) -> pa.Table:
     import pyarrow.csv as pcsv
 
     try:
@@ -113,25 +113,25 @@ def _read_csv(data: bytes, name: str) -> pa.Table:
 
 def normalize(table: pa.Table, source: str, *, portfolio: bool) -> pa.Table:
     """Check every column of an aging and give it SCHEMA; refuse it whole, naming rows, if anything is wrong."""
-    names = [_header(name) for name in table.column_names]
+    names = [column_key(name) for name in table.column_names]
     table = table.rename_columns(names).select([i for i, name in enumerate(names) if name])  # blank: no column
     _check_header(table.column_names, source, portfolio)
     problems: list[Problem] = []
     out: dict[str, pa.Array] = {}
     n = table.num_rows
     for name in ("facility_id", "debtor_id", "debtor_name", "invoice_id"):
-        column = _text(table, name) if name in table.column_names else pa.array([""] * n, pa.string())
+        column = text_column(table, name) if name in table.column_names else pa.array([""] * n, pa.string())
         if name != "debtor_name" and (name != "facility_id" or portfolio):
-            _where(problems, source, name, pc.equal(pc.utf8_length(column), 0), "is empty")
+            problem_rows(problems, source, name, pc.equal(pc.utf8_length(column), 0), "is empty")
         out[name] = column
     for name in ("invoice_date", "due_date"):
-        out[name] = _dates(table.column(name), name, source, problems)
-    out["amount"] = _money(table.column("amount"), "amount", source, problems)
+        out[name] = date_column(table.column(name), name, source, problems)
+    out["amount"] = money_column(table.column("amount"), "amount", source, problems)
     for name in FLAGS:
-        out[name] = _flags(table.column(name), name, source, problems) if name in table.column_names \
+        out[name] = flag_column(table.column(name), name, source, problems) if name in table.column_names \
             else pa.array([False] * n, pa.bool_())
-    out["payable_to_debtor"] = (_money(table.column("payable_to_debtor"), "payable_to_debtor", source, problems,
-                                       blank_is_zero=True)
+    out["payable_to_debtor"] = (money_column(table.column("payable_to_debtor"), "payable_to_debtor", source, problems,
+                                             blank_is_zero=True)
                                 if "payable_to_debtor" in table.column_names else pa.array([Decimal(0)] * n, MONEY))
     if not problems:
         _duplicates(out["facility_id"], out["invoice_id"], source, problems)
@@ -150,7 +150,7 @@ def rows_of(invoices: pa.Table, facility_ids: set[str], source: str) -> pa.Table
     if not named:
         return invoices
     problems: list[Problem] = []
-    _where(problems, source, "facility_id", pc.equal(column, ""), "is empty, while other rows name a facility")
+    problem_rows(problems, source, "facility_id", pc.equal(column, ""), "is empty, while other rows name a facility")
     if not named & facility_ids:
         shown = ", ".join(sorted(named)[:5]) + (f" and {len(named) - 5:,} more" if len(named) > 5 else "")
         problems.append(Problem(source, None, "facility_id", f"names {shown}, not this facility "
@@ -167,7 +167,7 @@ def absent_columns(invoices: pa.Table) -> set[str]:
     return set(written.decode().split(",")) - {""} if written is not None else set()
 
 
-def _header(name: str) -> str:
+def column_key(name: str) -> str:
     """A column's name as matched: case, surrounding spaces, and inner spaces or hyphens (`Due Date`) aside."""
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
@@ -199,14 +199,14 @@ def _check_header(names: list[str], source: str, portfolio: bool) -> None:
         raise InputError(problems)
 
 
-def _text(table: pa.Table, name: str) -> pa.Array:
+def text_column(table: pa.Table, name: str) -> pa.Array:
     column = table.column(name).combine_chunks()
     if not pa.types.is_string(column.type):  # large_string (as Polars writes) too: one type to compare and join
         column = pc.cast(column, pa.string())
     return pc.utf8_trim_whitespace(pc.fill_null(column, ""))
 
 
-def _where(problems: list[Problem], source: str, column: str, bad: pa.Array, message: str) -> None:
+def problem_rows(problems: list[Problem], source: str, column: str, bad: pa.Array, message: str) -> None:
     """A problem naming the rows (1 is the header) where `bad` is true."""
     bad = pc.fill_null(bad, True)
     count = pc.sum(bad).as_py() or 0
@@ -216,26 +216,26 @@ def _where(problems: list[Problem], source: str, column: str, bad: pa.Array, mes
         problems.append(Problem(source, f"row {shown}" if count == 1 else f"rows {shown}", column, message))
 
 
-def _dates(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
+def date_column(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
     column = column.combine_chunks()
     if pa.types.is_timestamp(column.type) or pa.types.is_date64(column.type):
         column = pc.cast(column, pa.date32())
     if pa.types.is_date32(column.type):
-        _where(problems, source, name, pc.is_null(column), "is empty")
+        problem_rows(problems, source, name, pc.is_null(column), "is empty")
         return column
     text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), ""))
     shaped = pc.match_substring_regex(text, _DATE)
-    _where(problems, source, name, pc.invert(shaped), "is not a date written YYYY-MM-DD")
+    problem_rows(problems, source, name, pc.invert(shaped), "is not a date written YYYY-MM-DD")
     safe = pc.if_else(shaped, text, "1970-01-01")
     parsed = pc.cast(pc.fill_null(pc.strptime(safe, format="%Y-%m-%d", unit="s", error_is_null=True), 0),
                      pa.date32())
     real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), safe)  # 2002-11-31 does not come back as itself
-    _where(problems, source, name, pc.and_(shaped, pc.invert(real)), "is not a real date")
+    problem_rows(problems, source, name, pc.and_(shaped, pc.invert(real)), "is not a real date")
     return parsed
 
 
-def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem], *,
-           blank_is_zero: bool = False) -> pa.Array:
+def money_column(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem], *,
+                 blank_is_zero: bool = False) -> pa.Array:
     column = column.combine_chunks()
     kind = column.type
     if pa.types.is_floating(kind):
@@ -253,8 +253,8 @@ def _money(column: pa.ChunkedArray, name: str, source: str, problems: list[Probl
     if not (pa.types.is_decimal(kind) or pa.types.is_integer(kind)):
         text = _plain_amount(text)
     shaped = pc.match_substring_regex(text, _AMOUNT)
-    _where(problems, source, name, pc.invert(shaped),
-           "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
+    problem_rows(problems, source, name, pc.invert(shaped),
+                 "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
     return pc.cast(pc.if_else(shaped, text, "0"), MONEY)
 
 
@@ -273,14 +273,14 @@ def _plain_amount(text: pa.Array) -> pa.Array:
     return pc.if_else(fine, plain, text)
 
 
-def _flags(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
+def flag_column(column: pa.ChunkedArray, name: str, source: str, problems: list[Problem]) -> pa.Array:
     column = column.combine_chunks()
     if pa.types.is_boolean(column.type):
         return pc.fill_null(column, False)
     text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(pc.cast(column, pa.string()), "")))
     true = pc.is_in(text, value_set=pa.array(_TRUE))
-    _where(problems, source, name, pc.invert(pc.or_(true, pc.is_in(text, value_set=pa.array(_FALSE)))),
-           "is not true or false (true/false, yes/no, 1/0, or empty)")
+    problem_rows(problems, source, name, pc.invert(pc.or_(true, pc.is_in(text, value_set=pa.array(_FALSE)))),
+                 "is not true or false (true/false, yes/no, 1/0, or empty)")
     return true
 
 
@@ -289,5 +289,5 @@ def _duplicates(facility: pa.Array, invoice: pa.Array, source: str, problems: li
     counts = pa.table({"key": keys}).group_by("key").aggregate([("key", "count")])
     repeated = counts.filter(pc.greater(counts.column("key_count"), 1)).column("key")
     if len(repeated):
-        _where(problems, source, "invoice_id", pc.is_in(keys, value_set=repeated.combine_chunks()),
-               "repeats an invoice id: each invoice is one row")
+        problem_rows(problems, source, "invoice_id", pc.is_in(keys, value_set=repeated.combine_chunks()),
+                     "repeats an invoice id: each invoice is one row")

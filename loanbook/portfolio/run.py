@@ -6,7 +6,9 @@ certificate `bbc compute --record` recorded), the record's value stands: the lat
 
 A book is the store's facilities, or every facility folder under a directory. Agings are found by name,
 `agings/aging-YYYY-MM-DD.<csv|xlsx|parquet>`: the latest on or before the day. A book directory may also
-hold `agings/` of its own, files for many facilities at once (with a facility_id column).
+hold `agings/` of its own, files for many facilities at once (with a facility_id column). A facility whose class
+is valued from another item list (homes, investors' commitments: `items.py`) reads its own latest file there, by
+the columns its terms declare.
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
 from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
 from .engines import connect
+from .item_list import Items, items_from_bytes
+from .items import ItemParams
+from .items import by_facility as item_values
 from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
 from .workers import Workers, shared
@@ -191,9 +196,12 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
 def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, aging_sheet: str | None,
          compiled: bool, workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
+    listed: dict[str, Eligibility] = {}  # facilities whose class is valued from another item list
     for facility in book:
         found = facility.agreement.terms_in_force(Eligibility, day)
-        if len(found) == 1:
+        if len(found) == 1 and found[0][1].items is not None:
+            listed[facility.id] = found[0][1]
+        elif len(found) == 1:
             rules[facility.id] = (EligibilityRules.of(found[0][1]), found[0][1])
     sources: dict[str, str] = {}
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
@@ -214,6 +222,14 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
         sources[facility.id] = name
         absent[facility.id] = absent_columns(table)
+    lists = []
+    for facility in book:  # another list: the facility's own latest file, read by the columns its terms declare
+        name = latest(list(facility.agings), day)
+        if name is None or facility.id not in listed:
+            continue
+        lists.append(items_from_bytes(facility.agings[name](), f"{facility.id}/{name}", listed[facility.id],
+                                      facility.id))
+        sources[facility.id] = name
     with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
         values: dict[str, dict] = {}
         if tables and rules:
@@ -222,7 +238,10 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
                 backend.con, backend.load(invoices, "invoices"),
                 backend.load(params_table({f: r for f, (r, _) in rules.items()}, day), "params")))
             values = {r["facility_id"]: r for r in result}
+        if lists:
+            values.update({r["facility_id"]: r for r in backend.rows(_items_by_facility(backend, lists, listed, day))})
         collateral = {f: terms.collateral for f, (_, terms) in rules.items()}
+        collateral.update({f: terms.collateral for f, terms in listed.items()})
         days = list(progress(pool.map(_task, [(index, day, collateral.get(f.id), values.get(f.id), sources.get(f.id),
                                                compiled) for index, f in enumerate(book)])))
         figures, refused = _compiled_figures(backend, [d for d in days if isinstance(d, _Planned)])
@@ -238,6 +257,14 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
             done = replace(done, rules_without_column=unread_rules(rules[facility.id][0], absent[facility.id]))
         rows.append(done)
     return rows
+
+
+def _items_by_facility(backend, lists: list[Items], listed: dict[str, Eligibility], day: date):
+    """The item rules once over every listed facility's items (items.py), each facility under its own terms."""
+    items = Items.concat(lists)
+    tables = {"items": items.items, "dates": items.dates, "flags": items.flags, "grades": items.grades,
+              **ItemParams.tables({f: ItemParams.of(terms) for f, terms in listed.items()}, day)}
+    return item_values({name: backend.load(table, f"item_{name}") for name, table in tables.items()})
 
 
 @dataclass
