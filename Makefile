@@ -11,7 +11,13 @@ LOCK := requirements.lock
 
 # Every package at the version in the lock, checked against its hashes (the dev and spark extras included: the
 # tests run Spark), then loanbook itself, editable, resolving nothing more.
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed node_modules/.installed
+
+# The web app's front-end libraries (htmx, Chart.js, Swagger UI, axe-core for the tests) at the versions in
+# package-lock.json, served by `loanbook serve` from node_modules: never committed, never from a CDN.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -57,4 +63,4 @@ bench: setup
 	$(BIN)/python benchmarks/api_load.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules *.egg-info .pytest_cache .hypothesis test-artifacts
