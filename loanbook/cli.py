@@ -741,6 +741,48 @@ def users_list(as_json: bool = JsonOpt):
     _run(action)
 
 
+@users_app.command("passwd")
+def users_passwd(name: str = typer.Argument(...),
+                 password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                     help="read the password from the first line of stdin")):
+    """Set a user's password for the web app's log-in (asked twice on a terminal); the store keeps its hash."""
+    def action():
+        from .store.users import set_password
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        set_password(_store(), name, password)
+        _say(f"password set for {name}")
+    _run(action)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str = typer.Argument(...)):
+    """Shut a user out at once: its token and password are refused from the next request, its sessions end."""
+    def action():
+        from .store.users import revoke
+
+        revoke(_store(), name)
+        _say(f"revoked {name}")
+    _run(action)
+
+
+@users_app.command("rotate")
+def users_rotate(name: str = typer.Argument(...), as_json: bool = JsonOpt):
+    """A new token for a user, printed once; the old one is refused from the next request."""
+    def action():
+        from .store.users import rotate
+
+        token = rotate(_store(), name)
+        if as_json:
+            _emit({"name": name, "token": token})
+            return
+        _say("token (shown once; keep it secret): ", token)
+    _run(action)
+
+
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers", help="server processes")):

@@ -131,7 +131,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         token = credentials.credentials.strip() if credentials else ""
         found = None
         if token:
-            found = authenticator.remembered(token) or await run_in_threadpool(authenticator.user, token)
+            found = await run_in_threadpool(authenticator.user, token)
         if found is None:
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
         return found
