@@ -97,7 +97,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
 
-    app = FastAPI(title="loanbook", version="1", description=__doc__, lifespan=lifespan)
+    app = FastAPI(title="loanbook", version="1", description=__doc__, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)  # /docs is the web app's, on Swagger UI served from this server
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.state.store = store
 
@@ -393,6 +394,8 @@ def create_app(store: Store | None = None) -> FastAPI:
             return JSONResponse(answer, status_code=code)
         raise AssertionError("unreachable")
 
+    from ..web import mount  # the web app's pages, log-in, assets and /docs, on the same app
+    mount(app, store)
     return app
 
 

@@ -1,0 +1,139 @@
+"""The pages that act: the borrower's advance request (judged at once), the Agent's queue of requests to approve
+or decline, and the what-if page (events added in memory, nothing written)."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .. import projection as out
+from ..agreement.gate import outcome
+from ..core.dates import parse_iso_date
+from ..core.errors import InputError
+from ..core.money import parse_money
+from ..core.yamlio import load_yaml
+from ..events.parse import event_place, events_from
+from ..store import requests as advance_requests
+from ..store.errors import Conflict
+from ..store.requests import NoSuchRequest
+from ..store.sessions import Session
+from ..store.store import Store
+from . import views
+from .auth import check_csrf, session_dependency
+from .pages import computed
+from .render import NOT_PERMITTED, PageError, page
+
+MAX_WHATIF_CHARS = 100_000
+
+
+
+def mount(app: FastAPI, store: Store) -> None:
+    Current = Annotated[Session, Depends(session_dependency(store))]
+
+    def readable(session: Session, facility_id: str) -> None:
+        if not session.user.may_read(facility_id) or store.get(facility_id) is None:
+            raise NOT_PERMITTED
+
+    def revolving(facility_id: str) -> list[str]:
+        """The tranches an advance may be asked on: those with an availability clause."""
+        replay = store.facility(facility_id)
+        day = views.default_day(replay, datetime.now(UTC).date())
+        try:
+            return [a["tranche"] for a in computed(lambda: out.status_answer(replay, day))["availabilities"]]
+        except PageError:
+            return []
+
+    def requests_page(request: Request, session: Session, facility_id: str, shown: int | None = None,
+                      problem: str | None = None, status: int = 200, form: dict | None = None) -> Response:
+        rows = [out.advance_request_json(r) for r in advance_requests.requests(store, facility_id)]
+        return page(request, "requests.html", {
+            "title": "Advance requests", "facility_id": facility_id, "requests": rows,
+            "pending": [r for r in rows if r["status"] == "pending"],
+            "shown": next((r for r in rows if r["id"] == shown), None), "problem": problem,
+            "tranches": revolving(facility_id), "may": views.who_may(session, facility_id), "form": form or {}},
+            session=session, status=status)
+
+    @app.get("/book/{facility_id}/requests", include_in_schema=False)
+    def requests(request: Request, facility_id: str, session: Current, shown: int | None = None) -> Response:
+        readable(session, facility_id)
+        return requests_page(request, session, facility_id, shown)
+
+    @app.post("/book/{facility_id}/requests", include_in_schema=False)
+    def ask(request: Request, facility_id: str, session: Current, csrf: Annotated[str, Form()] = "",
+            on: Annotated[str, Form()] = "", amount: Annotated[str, Form()] = "",
+            tranche: Annotated[str, Form()] = "") -> Response:
+        readable(session, facility_id)
+        check_csrf(session, csrf)
+        if session.user.role not in ("borrower", "agent"):
+            raise PageError(403, "Not permitted", f"a {session.user.role} may not request an advance")
+        form = {"on": on, "amount": amount, "tranche": tranche}
+        try:
+            day = parse_iso_date(on, what="date of the advance")
+            money = parse_money(amount.replace(",", ""), what="amount")
+        except ValueError as exc:
+            return requests_page(request, session, facility_id, problem=str(exc), status=422, form=form)
+        if not outcome(store.facility(facility_id).agreement).passed:
+            raise PageError(409, "Fails its check", views.gate_problem(store.facility(facility_id), facility_id) or "")
+        try:
+            asked = computed(lambda: {"request": advance_requests.submit(
+                store, facility_id, day=day, amount=money, tranche=tranche or None, by=session.user.name)})
+        except PageError as exc:
+            return requests_page(request, session, facility_id, problem=exc.message, status=422, form=form)
+        return RedirectResponse(f"/book/{facility_id}/requests?shown={asked['request'].id}", status_code=303)
+
+    @app.post("/book/{facility_id}/requests/{request_id}/decision", include_in_schema=False)
+    def decide(request: Request, facility_id: str, request_id: int, session: Current,
+               csrf: Annotated[str, Form()] = "", decision: Annotated[str, Form()] = "") -> Response:
+        readable(session, facility_id)
+        check_csrf(session, csrf)
+        if session.user.role != "agent" or decision not in ("approve", "decline"):
+            raise PageError(403, "Not permitted", "only the Agent approves or declines a request")
+        try:
+            computed(lambda: {"decided": advance_requests.decide(store, facility_id, request_id,
+                                                                 approve=decision == "approve",
+                                                                 by=session.user.name)})
+        except (Conflict, NoSuchRequest) as exc:
+            return requests_page(request, session, facility_id, problem=str(exc), status=409)
+        return RedirectResponse(f"/book/{facility_id}/requests?shown={request_id}", status_code=303)
+
+    def whatif_page(request: Request, session: Session, facility_id: str, text: str, as_of: str,
+                    compared: list | None = None, problem: str | None = None, status: int = 200) -> Response:
+        return page(request, "whatif.html", {"title": "What if", "facility_id": facility_id, "text": text,
+                                             "as_of": as_of, "compared": compared, "problem": problem},
+                    session=session, status=status)
+
+    @app.get("/book/{facility_id}/what-if", include_in_schema=False)
+    def whatif_form(request: Request, facility_id: str, session: Current) -> Response:
+        readable(session, facility_id)
+        replay = store.facility(facility_id)
+        day = views.default_day(replay, datetime.now(UTC).date())
+        tranches = revolving(facility_id)
+        loan = f"loan: {tranches[0]}, " if len(tranches) > 1 else ""
+        example = f'- {{date: {day.isoformat()}, type: advance, {loan}amount: "10000.00"}}\n' if tranches else ""
+        return whatif_page(request, session, facility_id, example, day.isoformat())
+
+    @app.post("/book/{facility_id}/what-if", include_in_schema=False)
+    def whatif(request: Request, facility_id: str, session: Current, csrf: Annotated[str, Form()] = "",
+               events: Annotated[str, Form()] = "", as_of: Annotated[str, Form()] = "") -> Response:
+        """The record with the given events added, in memory: compared with the record as it is on a day."""
+        readable(session, facility_id)
+        check_csrf(session, csrf)
+        source = "what-if events"
+        try:
+            day = parse_iso_date(as_of, what="as of")
+            if len(events) > MAX_WHATIF_CHARS:
+                raise ValueError(f"the events are {len(events):,} characters; the most is {MAX_WHATIF_CHARS:,}")
+            before = store.facility(facility_id)
+            located = load_yaml(source, text=events, locate=event_place)  # type: ignore[arg-type]
+            if not isinstance(located.data, list) or not located.data:
+                raise ValueError("give a YAML list of one or more events (docs/events.md)")
+            added = events_from(located.data, before.agreement, source, line_of=located.line, prior=before.events)
+            compared = computed(lambda: {"rows": views.whatif_compare(before, before.extended(added), day)})
+        except ValueError as exc:
+            return whatif_page(request, session, facility_id, events, as_of, problem=str(exc), status=422)
+        except InputError as exc:
+            return whatif_page(request, session, facility_id, events, as_of, problem=exc.one_line(), status=422)
+        except PageError as exc:
+            return whatif_page(request, session, facility_id, events, as_of, problem=exc.message, status=422)
+        return whatif_page(request, session, facility_id, events, as_of, compared["rows"])
