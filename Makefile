@@ -48,6 +48,15 @@ demo: setup
 	$(BIN)/loanbook record examples/records/iec-2002-correction.yaml --facility iec-2002
 	$(BIN)/loanbook status --facility iec-2002 --as-of 2002-12-02
 	$(BIN)/loanbook verify --facility iec-2002
+	$(BIN)/loanbook import examples/dnow-2022
+	$(BIN)/loanbook import examples/richey-1995
+	$(BIN)/loanbook users add demo-agent --role agent --facility iec-2002 --facility dnow-2022 --facility richey-1995
+	$(BIN)/loanbook users add demo-borrower --role borrower --facility iec-2002
+	$(BIN)/loanbook users add demo-lender --role lender --facility iec-2002 --party ge-capital
+	echo demo-agent-password | $(BIN)/loanbook users passwd demo-agent --password-stdin
+	echo demo-borrower-password | $(BIN)/loanbook users passwd demo-borrower --password-stdin
+	echo demo-lender-password | $(BIN)/loanbook users passwd demo-lender --password-stdin
+	@echo "The web app: LOANBOOK_DB=$(DEMO_STORE) $(BIN)/loanbook serve, then http://127.0.0.1:8000/ (README: log-in)"
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -1,7 +1,6 @@
 """The pages that read: the book, a facility on a day, a figure's explanation, the agreement (its conformed
 copy, each clause's history, each document's redline) and the audit trail."""
 
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -119,7 +118,7 @@ def mount(app: FastAPI, store: Store) -> None:
             replay, day, lambda rows: session.user.lenders_seen(facility_id, rows)))
         return page(request, "facility.html", {
             "title": replay.agreement.name, "facility_id": facility_id, "agreement": replay.agreement,
-            "day": day.isoformat(), "known_at": known_at or "", "chart": json.dumps(views.chart_data(view["timeline"])).replace("<", "\\u003c"),
+            "day": day.isoformat(), "known_at": known_at or "", "chart": views.chart_json(view["timeline"]),
             "may": views.who_may(session, facility_id), **view}, session=session)
 
     @app.get("/book/{facility_id}/explain/{figure}", include_in_schema=False)

@@ -3,6 +3,7 @@ the views pick and arrange figures, and compute only what a page adds to them (a
 ratio), in Decimal."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -95,12 +96,14 @@ def _first_day(replay: Facility) -> date:
     return min((event.date for event in replay.events), default=replay.agreement.record_end)
 
 
-def chart_data(timeline: dict) -> dict:
-    """The chart's series, as the timeline gives them (money strings; the browser only draws them)."""
+def chart_json(timeline: dict) -> str:
+    """The chart's series as the timeline gives them (money strings; the browser only draws them), as JSON safe
+    inside the page's <script type="application/json">."""
     days = timeline["days"]
-    return {"dates": [d["date"] for d in days], "capacity": [d["capacity"] for d in days],
-            "usage": [d["usage"] for d in days], "overadvance_limit": [d.get("overadvance_limit") for d in days],
-            "breach": [d["breach"] for d in days]}
+    series = {"dates": [d["date"] for d in days], "capacity": [d["capacity"] for d in days],
+              "usage": [d["usage"] for d in days], "overadvance_limit": [d.get("overadvance_limit") for d in days],
+              "breach": [d["breach"] for d in days]}
+    return json.dumps(series).replace("<", "\\u003c")
 
 
 def clause_history(agreement, clause_id: str) -> list[dict]:
