@@ -786,7 +786,7 @@ def users_rotate(name: str = typer.Argument(...), as_json: bool = JsonOpt):
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers", help="server processes")):
-    """Serve the API (OpenAPI at /docs) on the store."""
+    """Serve the web app (docs/web-app.md) and the API (OpenAPI at /docs) on the store."""
     import uvicorn
 
     _store()  # the schema is brought up to date once, before any worker starts

@@ -8,12 +8,15 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ACME, DNOW, SEED
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
 from loanbook.store.users import add_user, revoke, rotate, set_password
+from loanbook.web.auth import safe_target
 
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password", "ge-capital": "lender-password",
              "wells-ops": "wells-password"}
@@ -369,3 +372,32 @@ def test_docs_and_assets_are_served_from_this_server(web):
         assert browser.get(f"/assets/{name}").status_code == 200, name
     assert browser.get("/assets/..%2Fpackage.json").status_code == 404
     assert browser.get("/assets/axe.min.js").status_code == 404  # only the files a page loads
+
+
+def test_as_known_at_and_a_day_the_record_cannot_answer(web, store):
+    """Amendment No. 10 (as of 2002-10-01) entered the record when executed, on 2002-10-25: as known on 2002-10-16
+    the seed has no Schedule Item 1 in force, so no availability, as the command line says. DNOW's rate file ends
+    on 2023-12-31: on 2024-06-01 its interest cannot be computed, and the page says so instead of a figure."""
+    browser = logged_in(web, "hsbc-ops")
+    known = browser.get("/book/iec-2002?as_of=2002-10-15&known_at=2002-10-16T00:00")
+    assert known.status_code == 200
+    assert "as known at 2002-10-16T00:00 UTC" in text(known.text)
+    assert 'id="availability-advances"' not in known.text
+    cli = cli_json(store, "status", "--facility", "iec-2002", "--as-of", "2002-10-15", "--known-at",
+                   "2002-10-16T00:00:00Z")
+    assert cli["availability"] is None and cli["availabilities"] == []
+    unknown = browser.get("/book/dnow-2022?as_of=2024-06-01")
+    assert unknown.status_code == 422
+    assert "The record cannot answer" in unknown.text and "federal_funds" in unknown.text
+    book = text(browser.get("/book?as_of=2024-06-01").text)
+    assert "federal_funds rate on 2024-01-01 is not known" in book  # DNOW's row says why
+    assert browser.get("/book/iec-2002?as_of=2002-02-30").status_code == 422
+
+
+@given(st.text(max_size=60))
+def test_after_log_in_the_browser_never_leaves_the_site(target):
+    """Whatever `next` a link gives the log-in form, the redirect after it is a path on this site."""
+    landed = safe_target(target)
+    assert landed.startswith("/") and not landed.startswith("//") and "\\" not in landed
+    assert landed.isprintable() and not any(c.isspace() for c in landed)  # "/\t/x" is "//x" to a browser
+    assert landed == target or landed == "/book"
