@@ -8,7 +8,6 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import projection as out
-from ..agreement.gate import outcome
 from ..core.dates import parse_iso_date
 from ..core.errors import InputError
 from ..core.money import parse_money
@@ -34,6 +33,12 @@ def mount(app: FastAPI, store: Store) -> None:
     def readable(session: Session, facility_id: str) -> None:
         if not session.user.may_read(facility_id) or store.get(facility_id) is None:
             raise NOT_PERMITTED
+
+    def passes_check(facility_id: str) -> None:
+        """A decision is computed: none from terms that fail `loanbook check` (as the API)."""
+        problem = views.gate_problem(store.facility(facility_id), facility_id)
+        if problem:
+            raise PageError(409, "Fails its check", problem)
 
     def revolving(facility_id: str) -> list[str]:
         """The tranches an advance may be asked on: those with an availability clause."""
@@ -73,14 +78,13 @@ def mount(app: FastAPI, store: Store) -> None:
             money = parse_money(amount.replace(",", ""), what="amount")
         except ValueError as exc:
             return requests_page(request, session, facility_id, problem=str(exc), status=422, form=form)
-        if not outcome(store.facility(facility_id).agreement).passed:
-            raise PageError(409, "Fails its check", views.gate_problem(store.facility(facility_id), facility_id) or "")
+        passes_check(facility_id)
         try:
-            asked = computed(lambda: {"request": advance_requests.submit(
-                store, facility_id, day=day, amount=money, tranche=tranche or None, by=session.user.name)})
+            asked = computed(lambda: advance_requests.submit(store, facility_id, day=day, amount=money,
+                                                             tranche=tranche or None, by=session.user.name))
         except PageError as exc:
             return requests_page(request, session, facility_id, problem=exc.message, status=422, form=form)
-        return RedirectResponse(f"/book/{facility_id}/requests?shown={asked['request'].id}", status_code=303)
+        return RedirectResponse(f"/book/{facility_id}/requests?shown={asked.id}", status_code=303)
 
     @app.post("/book/{facility_id}/requests/{request_id}/decision", include_in_schema=False)
     def decide(request: Request, facility_id: str, request_id: int, session: Current,
@@ -89,10 +93,10 @@ def mount(app: FastAPI, store: Store) -> None:
         check_csrf(session, csrf)
         if session.user.role != "agent" or decision not in ("approve", "decline"):
             raise PageError(403, "Not permitted", "only the Agent approves or declines a request")
+        passes_check(facility_id)
         try:
-            computed(lambda: {"decided": advance_requests.decide(store, facility_id, request_id,
-                                                                 approve=decision == "approve",
-                                                                 by=session.user.name)})
+            computed(lambda: advance_requests.decide(store, facility_id, request_id, approve=decision == "approve",
+                                                     by=session.user.name))
         except (Conflict, NoSuchRequest) as exc:
             return requests_page(request, session, facility_id, problem=str(exc), status=409)
         return RedirectResponse(f"/book/{facility_id}/requests?shown={request_id}", status_code=303)
@@ -129,11 +133,11 @@ def mount(app: FastAPI, store: Store) -> None:
             if not isinstance(located.data, list) or not located.data:
                 raise ValueError("give a YAML list of one or more events (docs/events.md)")
             added = events_from(located.data, before.agreement, source, line_of=located.line, prior=before.events)
-            compared = computed(lambda: {"rows": views.whatif_compare(before, before.extended(added), day)})
+            compared = computed(lambda: views.whatif_compare(before, before.extended(added), day))
         except ValueError as exc:
             return whatif_page(request, session, facility_id, events, as_of, problem=str(exc), status=422)
         except InputError as exc:
             return whatif_page(request, session, facility_id, events, as_of, problem=exc.one_line(), status=422)
         except PageError as exc:
             return whatif_page(request, session, facility_id, events, as_of, problem=exc.message, status=422)
-        return whatif_page(request, session, facility_id, events, as_of, compared["rows"])
+        return whatif_page(request, session, facility_id, events, as_of, compared)

@@ -20,7 +20,7 @@ LOGIN_COOKIE = "loanbook_login"  # the log-in form's CSRF token, before there is
 
 def safe_target(target: str | None) -> str:
     """Where to go after logging in: a path on this site only (a browser drops tabs and newlines from a URL, so
-    "/\t/elsewhere" would leave it: no whitespace or control character either)."""
+    "/<tab>/elsewhere" would leave it: no whitespace or control character either)."""
     if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
             or not target.isprintable() or any(c.isspace() for c in target)):
         return "/book"

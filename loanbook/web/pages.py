@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import localcontext
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
@@ -23,6 +23,7 @@ from .auth import session_dependency
 from .render import NOT_PERMITTED, PageError, page
 
 DateText = Annotated[str | None, Query(max_length=40)]
+T = TypeVar("T")
 
 
 def day_of(value: str | None, name: str) -> date | None:
@@ -44,7 +45,7 @@ def moment_of(value: str | None) -> datetime | None:
         raise PageError(422, "Not a time", str(exc)) from None
 
 
-def computed(work: Callable[[], dict]) -> dict:
+def computed(work: Callable[[], T]) -> T:
     """The engine's answers for a page, in its decimal context; a question the record or an input cannot answer
     is a page saying why (422), as the API says it."""
     try:
