@@ -23,7 +23,7 @@ from .agreement.gate import FailsCheck
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
 from .core.files import MAX_YAML_BYTES, contained
-from .core.money import ENGINE_CONTEXT, money_human, money_str, parse_money, percent_str
+from .core.money import ENGINE_CONTEXT, money_human, parse_money, percent_str
 from .store.database import default_url, safe_url
 from .store.errors import Conflict, NotStored
 
@@ -813,10 +813,9 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
                 unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """The certificate from an aging: each ineligible category, the eligible receivables, the class's value."""
     from . import projection as out
-    from .agreement.kinds_eligibility import Eligibility
-    from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
-    from .portfolio.rules import LABELS, EligibilityRules, certificate
-    from .store.chain import sha256
+    from .portfolio.aging import RULE_COLUMN, aging_bytes
+    from .portfolio.certify import NoDefinition, certify
+    from .portfolio.rules import LABELS
 
     def action():
         day = _day(as_of, "--as-of")
@@ -828,29 +827,18 @@ def bbc_compute(facility: Path = FacilityOpt, aging: Path = typer.Option(..., "-
         checked = _checked(agreement, facility, unchecked=unchecked, as_json=as_json)
         if record_it and not checked:
             raise BadInput("--record: a certificate computed from terms that fail `loanbook check` is not recorded")
-        found = [(v, b) for v, b in agreement.terms_in_force(Eligibility, day)
-                 if collateral is None or b.collateral == collateral]
-        if not found:
-            raise BadInput(f"no eligibility definition{f' of {collateral}' if collateral else ''} is in force on "
-                           f"{day}")
-        if len(found) > 1:
-            raise BadInput("several collateral classes have an eligibility definition: name one with --class ("
-                           + ", ".join(b.collateral for _, b in found) + ")")
-        version, terms = found[0]
-        data = aging_bytes(aging)
-        invoices = rows_of(aging_from_bytes(data, str(aging), sheet=sheet),
-                           {agreement.facility_id, stored or agreement.facility_id}, str(aging))
-        cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
-        answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
+        try:
+            certified = certify(agreement, aging_bytes(aging), str(aging), day,
+                                facility_ids={agreement.facility_id, stored or agreement.facility_id}, sheet=sheet,
+                                collateral=collateral, engine=engine, top=top)
+        except NoDefinition as exc:
+            raise BadInput(str(exc)) from None
+        cert, terms, version = certified.certificate, certified.terms, certified.version
+        answer = certified.answer()
         recorded = None
         if record_it:
             assert stored is not None
-            event = {"date": day.isoformat(), "type": "borrowing_base_report",
-                     "values": {terms.collateral: money_str(cert.value)},
-                     "evidence": {"aging_sha256": sha256(data), "aging_file": aging.name,
-                                  "certificate": answer},
-                     "note": f"computed from {aging.name} by loanbook bbc compute"}
-            recorded = _store().record(stored, [event], by=who(), source=str(aging))
+            recorded = _store().record(stored, [certified.event("loanbook bbc compute")], by=who(), source=str(aging))
         if as_json:
             _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
             return

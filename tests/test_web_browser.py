@@ -204,3 +204,29 @@ def test_the_api_docs_page_loads_offline(site, page):
     base, _url = site
     page.goto(f"{base}/docs")
     page.get_by_text("/facilities/{facility_id}/status").first.wait_for()
+
+
+def test_every_page_passes_axe(site, page):
+    """The pages not visited above, each checked by axe-core: the log-in, a clause's history, an amendment's
+    redline, the certificate upload, the what-if with its comparison, and a page for a day the record cannot
+    answer."""
+    base, _url = site
+    page.goto(f"{base}/login")
+    accessible(page, "login")
+    log_in(page, base, "hsbc-ops")
+    for name, path in (("clause-history", "/book/iec-2002/agreement/clauses/schedule.item-1"),
+                       ("amendment-10", "/book/iec-2002/agreement/documents/amendment-10"),
+                       ("certificates", "/book/iec-2002/certificates"),
+                       ("explain-dnow-line", "/book/dnow-2022/explain/us_inventory_line?as_of=2023-05-12"),
+                       ("book-filtered", "/book?q=dnow&sort=availability&order=desc"),
+                       ("unanswerable-day", "/book/dnow-2022?as_of=2024-06-01")):
+        page.goto(f"{base}{path}")
+        accessible(page, name)
+    page.goto(f"{base}/book/iec-2002/what-if")
+    page.get_by_label("Compare on").fill("2002-12-31")
+    page.get_by_label("Events to add (YAML)").fill('- {date: 2002-12-31, type: advance, amount: "50000.00"}')
+    page.get_by_role("button", name="Compare").click()
+    comparison = page.locator("#compared")
+    comparison.wait_for()
+    assert "-50,000.00" in comparison.inner_text()  # 71,000.00 available, 21,000.00 after the advance
+    accessible(page, "what-if")

@@ -1,29 +1,35 @@
 """The pages that act: the borrower's advance request (judged at once), the Agent's queue of requests to approve
-or decline, and the what-if page (events added in memory, nothing written)."""
+or decline, a certificate computed from an uploaded aging and recorded after review, and the what-if page
+(events added in memory, nothing written)."""
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from .. import projection as out
 from ..core.dates import parse_iso_date
-from ..core.errors import InputError
+from ..core.errors import InputError, RecordError
 from ..core.money import parse_money
 from ..core.yamlio import load_yaml
 from ..events.parse import event_place, events_from
+from ..portfolio.certify import NoDefinition, certify
 from ..store import requests as advance_requests
 from ..store.errors import Conflict
 from ..store.requests import NoSuchRequest
 from ..store.sessions import Session
 from ..store.store import Store
+from ..store.users import borrower_refusals
 from . import views
 from .auth import check_csrf, session_dependency
 from .pages import computed
 from .render import NOT_PERMITTED, PageError, page
 
 MAX_WHATIF_CHARS = 100_000
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # within the app's 16 MB limit on a request's body
 
 
 
@@ -141,3 +147,72 @@ def mount(app: FastAPI, store: Store) -> None:
         except PageError as exc:
             return whatif_page(request, session, facility_id, events, as_of, problem=exc.message, status=422)
         return whatif_page(request, session, facility_id, events, as_of, compared)
+
+    def may_report(session: Session, facility_id: str) -> None:
+        readable(session, facility_id)
+        if session.user.role not in ("borrower", "agent"):
+            raise PageError(403, "Not permitted", f"a {session.user.role} does not report a borrowing base")
+
+    def certificate_page(request: Request, session: Session, facility_id: str, *, as_of: str = "",
+                         problem: str | None = None, status: int = 200, answer: dict | None = None,
+                         event: str | None = None) -> Response:
+        return page(request, "certificate.html", {"title": "Borrowing base certificate", "facility_id": facility_id,
+                                                  "as_of": as_of, "problem": problem, "answer": answer,
+                                                  "event": event}, session=session, status=status)
+
+    @app.get("/book/{facility_id}/certificates", include_in_schema=False)
+    def certificate_form(request: Request, facility_id: str, session: Current) -> Response:
+        may_report(session, facility_id)
+        return certificate_page(request, session, facility_id)
+
+    @app.post("/book/{facility_id}/certificates", include_in_schema=False)
+    def certificate_review(request: Request, facility_id: str, session: Current,
+                           aging: Annotated[UploadFile, File()], csrf: Annotated[str, Form()] = "",
+                           as_of: Annotated[str, Form()] = "", sheet: Annotated[str, Form()] = "",
+                           collateral: Annotated[str, Form()] = "") -> Response:
+        """The certificate an aging (CSV, xlsx or Parquet) gives, for review: nothing is recorded yet."""
+        may_report(session, facility_id)
+        check_csrf(session, csrf)
+        passes_check(facility_id)
+        name = aging.filename or "aging"
+        data = aging.file.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise ValueError(f"{name} is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; compute its certificate "
+                                 "with `loanbook bbc compute --record`")
+            day = parse_iso_date(as_of, what="as of")
+            agreement = store.facility(facility_id).agreement
+            certified = computed(lambda: certify(agreement, data, name, day,
+                                                 facility_ids={facility_id, agreement.facility_id},
+                                                 sheet=sheet or None, collateral=collateral or None))
+        except (ValueError, NoDefinition) as exc:
+            return certificate_page(request, session, facility_id, as_of=as_of, problem=str(exc), status=422)
+        except PageError as exc:
+            return certificate_page(request, session, facility_id, as_of=as_of, problem=exc.message, status=422)
+        event = certified.event("the web app")
+        return certificate_page(request, session, facility_id, as_of=as_of, answer=certified.answer(),
+                                event=json.dumps(event))
+
+    @app.post("/book/{facility_id}/certificates/record", include_in_schema=False)
+    def certificate_record(request: Request, facility_id: str, session: Current, csrf: Annotated[str, Form()] = "",
+                           event: Annotated[str, Form()] = "") -> Response:
+        """Record the reviewed certificate: the borrowing base report the review page showed, as any report is
+        recorded (a borrower's: a report only; checked and chained by the store; never the same aging twice)."""
+        may_report(session, facility_id)
+        check_csrf(session, csrf)
+        passes_check(facility_id)
+        try:
+            rows = [json.loads(event, parse_float=Decimal)]
+        except ValueError:
+            raise PageError(422, "Not a certificate", "the reviewed certificate did not come back whole: compute "
+                                                      "it again") from None
+        refused = borrower_refusals(rows) if session.user.role == "borrower" else None
+        if refused or not isinstance(rows[0], dict) or rows[0].get("type") != "borrowing_base_report":
+            raise PageError(403, "Not permitted", refused or "only a borrowing base report is recorded here")
+        try:
+            recorded = store.record(facility_id, rows, by=session.user.name, source="certificate upload")
+        except InputError as exc:
+            raise PageError(422, "Not recorded", exc.one_line()) from None
+        except RecordError as exc:
+            raise PageError(422, "Not recorded", str(exc)) from None
+        return RedirectResponse(f"/book/{facility_id}/audit#event-{recorded.first_seq}", status_code=303)
