@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, SEED
+from conftest import ACME, DNOW, SEED, copy_of, edit
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
 from loanbook.store.users import add_user, revoke, rotate, set_password
@@ -437,3 +437,29 @@ def test_a_certificate_uploaded_is_recorded_after_review(web, store):
                          data={"csrf": csrf_of(review.text), "event": forged}).status_code == 403
     lender = logged_in(web, "ge-capital")
     assert lender.get("/book/iec-2002/certificates").status_code == 403
+
+
+def test_a_facility_that_fails_its_check_shows_no_figures(store, tmp_path):
+    """The seed with its Maximum Limit typed 9,750,000 in the terms while the text says $1,750,000: its pages of
+    figures say why there are none (409), unless the agent asks unchecked; its text, history and record show."""
+    folder = copy_of(SEED, tmp_path)
+    edit(folder / "documents" / "amendment-10.yaml", 'value: "1750000.00"', 'value: "9750000.00"')
+    store.import_folder(folder, facility_id="contradicted")
+    app = create_app(store)
+    app.tokens = {}
+    for name, role in (("hsbc-ops", "agent"), ("iec-treasury", "borrower")):
+        add_user(store, name, role, ["contradicted"])
+        set_password(store, name, PASSWORDS[name])
+    agent, borrower = logged_in(app, "hsbc-ops"), logged_in(app, "iec-treasury")
+    refused = agent.get("/book/contradicted?as_of=2002-10-15")
+    assert refused.status_code == 409 and "which the terms do not use" in unescape(refused.text)
+    assert agent.get("/book/contradicted?as_of=2002-10-15&unchecked=true").status_code == 200
+    assert borrower.get("/book/contradicted?as_of=2002-10-15&unchecked=true").status_code == 409
+    assert "contradicted fails `loanbook check`" in unescape(agent.get("/book").text)
+    for path in ("/book/contradicted/agreement?as_of=2002-10-15", "/book/contradicted/audit",
+                 "/book/contradicted/agreement/clauses/schedule.item-1"):
+        assert borrower.get(path).status_code == 200, path
+    form = borrower.get("/book/contradicted/requests").text
+    asked = borrower.post("/book/contradicted/requests", data={"csrf": csrf_of(form), "on": "2002-10-15",
+                                                               "amount": "1.00"})
+    assert asked.status_code == 409 and store.get("contradicted").events == 27  # nothing recorded

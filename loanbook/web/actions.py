@@ -129,6 +129,7 @@ def mount(app: FastAPI, store: Store) -> None:
         """The record with the given events added, in memory: compared with the record as it is on a day."""
         readable(session, facility_id)
         check_csrf(session, csrf)
+        passes_check(facility_id)
         source = "what-if events"
         try:
             day = parse_iso_date(as_of, what="as of")

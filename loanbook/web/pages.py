@@ -60,16 +60,18 @@ def computed(work: Callable[[], T]) -> T:
 def mount(app: FastAPI, store: Store) -> None:
     Current = Annotated[Session, Depends(session_dependency(store))]
 
-    def replay_for(session: Session, facility_id: str, known_at: datetime | None = None,
-                   unchecked: bool = False) -> Facility:
-        """The facility as the user may see it, or the 403 page (the same for one that does not exist)."""
+    def replay_for(session: Session, facility_id: str, known_at: datetime | None = None, *, unchecked: bool = False,
+                   figures: bool = True) -> Facility:
+        """The facility as the user may see it, or the 403 page (the same for one that does not exist). For
+        figures, one that fails `loanbook check` is a 409 page unless the agent asks with `unchecked`; its text,
+        history and record are shown whatever its check says."""
         if not session.user.may_read(facility_id) or store.get(facility_id) is None:
             raise NOT_PERMITTED
         try:
             replay = store.facility(facility_id, known_at=known_at)
         except NotStored:
             raise NOT_PERMITTED from None
-        problem = views.gate_problem(replay, facility_id)
+        problem = views.gate_problem(replay, facility_id) if figures else None
         if problem and not (unchecked and session.user.may_skip_check()):
             raise PageError(409, "Fails its check", problem)
         return replay
@@ -113,7 +115,7 @@ def mount(app: FastAPI, store: Store) -> None:
     def facility(request: Request, facility_id: str, session: Current, as_of: DateText = None,
                  known_at: DateText = None, unchecked: bool = False) -> Response:
         moment = moment_of(known_at)
-        replay = replay_for(session, facility_id, moment, unchecked)
+        replay = replay_for(session, facility_id, moment, unchecked=unchecked)
         day = day_of(as_of, "as of") or views.default_day(replay, today())
         view = computed(lambda: views.facility_view(
             replay, day, lambda rows: session.user.lenders_seen(facility_id, rows)))
@@ -125,7 +127,7 @@ def mount(app: FastAPI, store: Store) -> None:
     @app.get("/book/{facility_id}/explain/{figure}", include_in_schema=False)
     def explain(request: Request, facility_id: str, figure: str, session: Current, as_of: DateText = None,
                 known_at: DateText = None, unchecked: bool = False) -> Response:
-        replay = replay_for(session, facility_id, moment_of(known_at), unchecked)
+        replay = replay_for(session, facility_id, moment_of(known_at), unchecked=unchecked)
         day = day_of(as_of, "as of") or views.default_day(replay, today())
         if figure not in replay.explainable(day):
             raise PageError(404, "No such figure", f"{facility_id} has no figure {figure!r} on {day}")
@@ -137,7 +139,7 @@ def mount(app: FastAPI, store: Store) -> None:
     @app.get("/book/{facility_id}/agreement", include_in_schema=False)
     def agreement(request: Request, facility_id: str, session: Current, as_of: DateText = None,
                   known_at: DateText = None) -> Response:
-        replay = replay_for(session, facility_id, moment_of(known_at), unchecked=True)  # the text, not figures
+        replay = replay_for(session, facility_id, moment_of(known_at), figures=False)
         day = day_of(as_of, "as of") or views.default_day(replay, today())
         agreement = replay.agreement
         clauses = [{"version": v, "document": agreement.document(v.document_id), "terms": terms_summary(v)}
@@ -149,7 +151,7 @@ def mount(app: FastAPI, store: Store) -> None:
 
     @app.get("/book/{facility_id}/agreement/clauses/{clause_id}", include_in_schema=False)
     def clause(request: Request, facility_id: str, clause_id: str, session: Current) -> Response:
-        agreement = replay_for(session, facility_id, unchecked=True).agreement
+        agreement = replay_for(session, facility_id, figures=False).agreement
         if clause_id not in agreement.clauses:
             raise PageError(404, "No such clause", f"{facility_id} has no clause {clause_id!r}")
         found = agreement.clauses[clause_id]
@@ -159,7 +161,7 @@ def mount(app: FastAPI, store: Store) -> None:
 
     @app.get("/book/{facility_id}/agreement/documents/{document_id}", include_in_schema=False)
     def document(request: Request, facility_id: str, document_id: str, session: Current) -> Response:
-        agreement = replay_for(session, facility_id, unchecked=True).agreement
+        agreement = replay_for(session, facility_id, figures=False).agreement
         found = next((d for d in agreement.documents if d.id == document_id), None)
         if found is None:
             raise PageError(404, "No such document", f"{facility_id} has no document {document_id!r}")
@@ -169,7 +171,7 @@ def mount(app: FastAPI, store: Store) -> None:
 
     @app.get("/book/{facility_id}/audit", include_in_schema=False)
     def audit(request: Request, facility_id: str, session: Current) -> Response:
-        replay_for(session, facility_id, unchecked=True)
+        replay_for(session, facility_id, figures=False)
         rows = [out.event_row_json(r) for r in store.event_rows(facility_id)]
         return page(request, "audit.html", {
             "title": "Audit trail", "facility_id": facility_id, "events": rows, "chain": store.verify(facility_id),
