@@ -14,7 +14,7 @@ from ..core.money import ZERO, money_str, percent_str
 from ..engine.facility import MAX_TIMELINE_DAYS, Facility
 from ..store.sessions import Session
 
-OPEN_STATUSES = ("satisfied", "not_applicable", "waived", "met", "compliant")
+DONE = ("satisfied", "not_applicable", "delivered", "waived", "compliant")  # an obligation's statuses that need nothing
 CHART_DAYS = min(366, MAX_TIMELINE_DAYS)  # the chart's period: a year to the day shown
 
 
@@ -41,7 +41,7 @@ def _sum(values) -> Decimal:
 def next_deadline(obligations: dict, day: date) -> dict | None:
     """The earliest obligation with a deadline on or after the day that is not yet met."""
     ahead = [o for o in obligations["obligations"] if o.get("deadline") and o["deadline"] >= day.isoformat()
-             and o.get("status") not in OPEN_STATUSES]
+             and o.get("status") not in DONE]
     return min(ahead, key=lambda o: o["deadline"]) if ahead else None
 
 
@@ -135,21 +135,24 @@ def document_changes(agreement, document_id: str) -> list[dict]:
     return changes
 
 
+def _whatif_figures(replay: Facility, day: date) -> dict:
+    status, fees = out.status_answer(replay, day), out.fees_answer(replay, day)
+    return {"availability": status["availability"], "overadvance": status["overadvance"],
+            "fees due": fees["total_due"], "fees scheduled": fees["total_scheduled"],
+            "payoff": out.payoff_json(replay.payoff(day))["total"],
+            "breaches": [b["message"] for b in status["breaches"]]}
+
+
 def whatif_compare(before: Facility, after: Facility, day: date) -> list[dict]:
-    """The figures a what-if changes, before and after: availability, fees due, the payoff and breaches."""
+    """The figures a what-if changes, before and after: availability, overadvance, fees, the payoff, breaches."""
+    old, new = _whatif_figures(before, day), _whatif_figures(after, day)
     rows = []
-    for label, pick in (("availability", lambda f: out.status_answer(f, day)["availability"]),
-                        ("overadvance", lambda f: out.status_answer(f, day)["overadvance"]),
-                        ("fees due", lambda f: out.fees_answer(f, day)["total_due"]),
-                        ("fees scheduled", lambda f: out.fees_answer(f, day)["total_scheduled"]),
-                        ("payoff", lambda f: out.payoff_json(f.payoff(day))["total"])):
-        old, new = pick(before), pick(after)
-        rows.append({"figure": label, "before": old, "after": new,
-                     "change": money_str(Decimal(new) - Decimal(old)) if old is not None and new is not None
-                     else None})
-    old_breaches = [b["message"] for b in out.status_answer(before, day)["breaches"]]
-    new_breaches = [b["message"] for b in out.status_answer(after, day)["breaches"]]
-    return rows + [{"figure": "breaches", "before": old_breaches, "after": new_breaches, "change": None}]
+    for figure, was in old.items():
+        now = new[figure]
+        change = (money_str(Decimal(now) - Decimal(was))
+                  if isinstance(was, str) and isinstance(now, str) else None)
+        rows.append({"figure": figure, "before": was, "after": now, "change": change})
+    return rows
 
 
 def who_may(session: Session, facility_id: str) -> dict:
