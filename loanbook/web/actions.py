@@ -24,21 +24,16 @@ from ..store.sessions import Session
 from ..store.store import Store
 from ..store.users import borrower_refusals
 from . import views
-from .auth import check_csrf, session_dependency
+from .auth import check_csrf, may_open, session_dependency
 from .pages import computed
-from .render import NOT_PERMITTED, PageError, page
+from .render import PageError, page
 
 MAX_WHATIF_CHARS = 100_000
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # within the app's 16 MB limit on a request's body
 
 
-
 def mount(app: FastAPI, store: Store) -> None:
     Current = Annotated[Session, Depends(session_dependency(store))]
-
-    def readable(session: Session, facility_id: str) -> None:
-        if not session.user.may_read(facility_id) or store.get(facility_id) is None:
-            raise NOT_PERMITTED
 
     def passes_check(facility_id: str) -> None:
         """A decision is computed: none from terms that fail `loanbook check` (as the API)."""
@@ -67,14 +62,14 @@ def mount(app: FastAPI, store: Store) -> None:
 
     @app.get("/book/{facility_id}/requests", include_in_schema=False)
     def requests(request: Request, facility_id: str, session: Current, shown: int | None = None) -> Response:
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         return requests_page(request, session, facility_id, shown)
 
     @app.post("/book/{facility_id}/requests", include_in_schema=False)
     def ask(request: Request, facility_id: str, session: Current, csrf: Annotated[str, Form()] = "",
             on: Annotated[str, Form()] = "", amount: Annotated[str, Form()] = "",
             tranche: Annotated[str, Form()] = "") -> Response:
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         check_csrf(session, csrf)
         if session.user.role not in ("borrower", "agent"):
             raise PageError(403, "Not permitted", f"a {session.user.role} may not request an advance")
@@ -95,7 +90,7 @@ def mount(app: FastAPI, store: Store) -> None:
     @app.post("/book/{facility_id}/requests/{request_id}/decision", include_in_schema=False)
     def decide(request: Request, facility_id: str, request_id: int, session: Current,
                csrf: Annotated[str, Form()] = "", decision: Annotated[str, Form()] = "") -> Response:
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         check_csrf(session, csrf)
         if session.user.role != "agent" or decision not in ("approve", "decline"):
             raise PageError(403, "Not permitted", "only the Agent approves or declines a request")
@@ -115,7 +110,7 @@ def mount(app: FastAPI, store: Store) -> None:
 
     @app.get("/book/{facility_id}/what-if", include_in_schema=False)
     def whatif_form(request: Request, facility_id: str, session: Current) -> Response:
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         replay = store.facility(facility_id)
         day = views.default_day(replay, datetime.now(UTC).date())
         tranches = revolving(facility_id)
@@ -127,7 +122,7 @@ def mount(app: FastAPI, store: Store) -> None:
     def whatif(request: Request, facility_id: str, session: Current, csrf: Annotated[str, Form()] = "",
                events: Annotated[str, Form()] = "", as_of: Annotated[str, Form()] = "") -> Response:
         """The record with the given events added, in memory: compared with the record as it is on a day."""
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         check_csrf(session, csrf)
         passes_check(facility_id)
         source = "what-if events"
@@ -150,7 +145,7 @@ def mount(app: FastAPI, store: Store) -> None:
         return whatif_page(request, session, facility_id, events, as_of, compared)
 
     def may_report(session: Session, facility_id: str) -> None:
-        readable(session, facility_id)
+        may_open(store, session, facility_id)
         if session.user.role not in ("borrower", "agent"):
             raise PageError(403, "Not permitted", f"a {session.user.role} does not report a borrowing base")
 

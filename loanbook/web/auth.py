@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..store.sessions import SESSION_LIFETIME, Session, close_session, open_session, session_of
 from ..store.store import Store
 from ..store.users import Authenticator, by_password
-from .render import LoginNeeded, PageError, mount_errors, page
+from .render import NOT_PERMITTED, LoginNeeded, PageError, mount_errors, page
 
 COOKIE = "loanbook_session"
 LOGIN_COOKIE = "loanbook_login"  # the log-in form's CSRF token, before there is a session
@@ -36,6 +36,12 @@ def session_dependency(store: Store):
         request.state.session = session
         return session
     return current
+
+
+def may_open(store: Store, session: Session, facility_id: str) -> None:
+    """The 403 page unless the user may read the facility; one that does not exist looks the same."""
+    if not session.user.may_read(facility_id) or store.get(facility_id) is None:
+        raise NOT_PERMITTED
 
 
 def check_csrf(session: Session, given: str) -> None:

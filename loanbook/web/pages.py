@@ -19,7 +19,7 @@ from ..store import requests as advance_requests
 from ..store.sessions import Session
 from ..store.store import NotStored, Store
 from . import views
-from .auth import session_dependency
+from .auth import may_open, session_dependency
 from .render import NOT_PERMITTED, PageError, page
 
 DateText = Annotated[str | None, Query(max_length=40)]
@@ -65,8 +65,7 @@ def mount(app: FastAPI, store: Store) -> None:
         """The facility as the user may see it, or the 403 page (the same for one that does not exist). For
         figures, one that fails `loanbook check` is a 409 page unless the agent asks with `unchecked`; its text,
         history and record are shown whatever its check says."""
-        if not session.user.may_read(facility_id) or store.get(facility_id) is None:
-            raise NOT_PERMITTED
+        may_open(store, session, facility_id)
         try:
             replay = store.facility(facility_id, known_at=known_at)
         except NotStored:
