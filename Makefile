@@ -11,7 +11,13 @@ LOCK := requirements.lock
 
 # Every package at the version in the lock, checked against its hashes (the dev and spark extras included: the
 # tests run Spark), then loanbook itself, editable, resolving nothing more.
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed node_modules/.installed
+
+# The web app's front-end libraries (htmx, Chart.js, Swagger UI, axe-core for the tests) at the versions in
+# package-lock.json, served by `loanbook serve` from node_modules: never committed, never from a CDN.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +50,15 @@ demo: setup
 	$(BIN)/loanbook verify --facility iec-2002
 	$(BIN)/loanbook report bbc --facility iec-2002 --as-of 2002-10-15 --format pdf --out .demo/iec-2002-bbc-2002-10-15.pdf
 	$(BIN)/loanbook calendar --facility iec-2002 > .demo/iec-2002.ics
+	$(BIN)/loanbook import examples/dnow-2022
+	$(BIN)/loanbook import examples/richey-1995
+	$(BIN)/loanbook users add demo-agent --role agent --facility iec-2002 --facility dnow-2022 --facility richey-1995
+	$(BIN)/loanbook users add demo-borrower --role borrower --facility iec-2002
+	$(BIN)/loanbook users add demo-lender --role lender --facility iec-2002 --party ge-capital
+	echo demo-agent-password | $(BIN)/loanbook users passwd demo-agent --password-stdin
+	echo demo-borrower-password | $(BIN)/loanbook users passwd demo-borrower --password-stdin
+	echo demo-lender-password | $(BIN)/loanbook users passwd demo-lender --password-stdin
+	@echo "The web app: LOANBOOK_DB=$(DEMO_STORE) $(BIN)/loanbook serve, then http://127.0.0.1:8000/ (README: log-in)"
 
 # The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process.
 WORKERS ?= auto
@@ -61,4 +76,4 @@ bench: setup
 	$(BIN)/python benchmarks/api_load.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules *.egg-info .pytest_cache .hypothesis test-artifacts

@@ -853,11 +853,54 @@ def users_list(as_json: bool = JsonOpt):
     _run(action)
 
 
+@users_app.command("passwd")
+def users_passwd(name: str = typer.Argument(...),
+                 password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                     help="read the password from the first line of stdin")):
+    """Set a user's password for the web app's log-in (asked twice on a terminal); the store keeps its hash."""
+    def action():
+        from .store.users import set_password
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        set_password(_store(), name, password)
+        _say(f"password set for {name}")
+    _run(action)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str = typer.Argument(...)):
+    """Shut a user out at once: its token and password are refused from the next request, its sessions end."""
+    def action():
+        from .store.users import revoke
+
+        revoke(_store(), name)
+        _say(f"revoked {name}")
+    _run(action)
+
+
+@users_app.command("rotate")
+def users_rotate(name: str = typer.Argument(...), as_json: bool = JsonOpt):
+    """A new token for a user, printed once; the old one is refused from the next request."""
+    def action():
+        from .store.users import rotate
+
+        token = rotate(_store(), name)
+        if as_json:
+            _emit({"name": name, "token": token})
+            return
+        _say("token (shown once; keep it secret): ", token)
+    _run(action)
+
+
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers", help="server processes"),
           quiet: bool = typer.Option(False, "--quiet", help="log no request (errors only)")):
-    """Serve the API (OpenAPI at /docs) on the store; prints the address and logs each request."""
+    """Serve the web app (docs/web-app.md) and the API (OpenAPI at /docs) on the store; prints the address and logs
+    each request."""
     import uvicorn
 
     _store()  # the schema is brought up to date once, before any worker starts
@@ -891,10 +934,9 @@ def bbc_compute(facility: Path = FacilityOpt,
     """The certificate from an aging (or another item list): each ineligible category, the eligible amount, the
     class's value."""
     from . import projection as out
-    from .agreement.kinds_eligibility import Eligibility
-    from .portfolio.aging import RULE_COLUMN, aging_bytes, aging_from_bytes, rows_of
-    from .portfolio.rules import LABELS, EligibilityRules, certificate
-    from .store.chain import sha256
+    from .portfolio.aging import RULE_COLUMN, aging_bytes
+    from .portfolio.certify import NoDefinition, certify, eligibility_in_force
+    from .portfolio.rules import LABELS
 
     def action():
         day = _day(as_of, "--as-of")
@@ -906,33 +948,24 @@ def bbc_compute(facility: Path = FacilityOpt,
         checked = _checked(agreement, facility, unchecked=unchecked, as_json=as_json)
         if record_it and not checked:
             raise BadInput("--record: a certificate computed from terms that fail `loanbook check` is not recorded")
-        found = [(v, b) for v, b in agreement.terms_in_force(Eligibility, day)
-                 if collateral is None or b.collateral == collateral]
-        if not found:
-            raise BadInput(f"no eligibility definition{f' of {collateral}' if collateral else ''} is in force on "
-                           f"{day}")
-        if len(found) > 1:
-            raise BadInput("several collateral classes have an eligibility definition: name one with --class ("
-                           + ", ".join(b.collateral for _, b in found) + ")")
-        version, terms = found[0]
-        data = aging_bytes(aging)
-        if terms.items is not None:
-            _bbc_items(agreement, version, terms, data, aging, day, stored, engine=engine, sheet=sheet,
-                       record_it=record_it, checked=checked, as_json=as_json)
-            return
-        invoices = rows_of(aging_from_bytes(data, str(aging), sheet=sheet),
-                           {agreement.facility_id, stored or agreement.facility_id}, str(aging))
-        cert = certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top)
-        answer = out.certificate_json(cert, terms.collateral, terms.label, version.clause_id)
+        try:
+            version, terms = eligibility_in_force(agreement, day, collateral)
+            data = aging_bytes(aging)
+            if terms.items is not None:
+                _bbc_items(agreement, version, terms, data, aging, day, stored, engine=engine, sheet=sheet,
+                           record_it=record_it, checked=checked, as_json=as_json)
+                return
+            certified = certify(agreement, data, str(aging), day,
+                                facility_ids={agreement.facility_id, stored or agreement.facility_id}, sheet=sheet,
+                                collateral=collateral, engine=engine, top=top)
+        except NoDefinition as exc:
+            raise BadInput(str(exc)) from None
+        cert = certified.certificate
+        answer = certified.answer()
         recorded = None
         if record_it:
             assert stored is not None
-            event = {"date": day.isoformat(), "type": "borrowing_base_report",
-                     "values": {terms.collateral: money_str(cert.value)},
-                     "evidence": {"aging_sha256": sha256(data), "aging_file": aging.name,
-                                  "certificate": answer},
-                     "note": f"computed from {aging.name} by loanbook bbc compute"}
-            recorded = _store().record(stored, [event], by=who(), source=str(aging))
+            recorded = _store().record(stored, [certified.event("loanbook bbc compute")], by=who(), source=str(aging))
         if as_json:
             _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
             return

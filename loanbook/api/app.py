@@ -98,7 +98,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
 
-    app = FastAPI(title="loanbook", version="1", description=__doc__, lifespan=lifespan)
+    app = FastAPI(title="loanbook", version="1", description=__doc__, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)  # /docs is the web app's, on Swagger UI served from this server
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.state.store = store
 
@@ -132,7 +133,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         token = credentials.credentials.strip() if credentials else ""
         found = None
         if token:
-            found = authenticator.remembered(token) or await run_in_threadpool(authenticator.user, token)
+            found = await run_in_threadpool(authenticator.user, token)
         if found is None:
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
         return found
@@ -395,6 +396,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         raise AssertionError("unreachable")
 
     with_response_schemas(app)
+    from ..web import mount  # the web app's pages, log-in, assets and /docs, on the same app
+    mount(app, store)
     return app
 
 

@@ -66,6 +66,16 @@ users = Table(
     Column("token_hash", Text, nullable=False),            # argon2; the token itself is never kept
     Column("created_at", UTCTime, nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("password_hash", Text, nullable=True),          # argon2; none until `loanbook users passwd`
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),       # SHA-256 of the cookie's value, never the value
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),            # the token every form of the session carries
+    Column("created_at", UTCTime, nullable=False),
+    Column("expires_at", UTCTime, nullable=False),
 )
 
 user_facilities = Table(

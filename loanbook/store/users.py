@@ -1,22 +1,23 @@
-"""Who may do what: users, their role and their facilities, and the tokens they present.
+"""Who may do what: users, their role and their facilities, and the tokens and passwords they present.
 
-A token is shown once, when the user is added; the store keeps only its argon2 hash. A token names its
-user (`lb_<user id>_<secret>`), so checking one costs one row and one argon2 verification; a verified
-token is remembered for a minute (by its SHA-256, never the token), so a busy client is not slowed by
-argon2 on every request while a deactivated user is shut out within that minute.
+A token is shown once, when the user is added (or rotated); the store keeps only its argon2 hash. A token
+names its user (`lb_<user id>_<secret>`), so checking one reads one row; a token verified once is
+remembered (by its SHA-256, never the token) with the hash it matched, so a busy client is not slowed by
+argon2 on every request, yet a rotated token or a revoked user is refused at once: the row read on every
+request no longer holds that hash, or is no longer active. A password (for the web app's log-in) is
+optional and kept as an argon2 hash too.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ..core.cache import KeyedLocks
 from ..core.errors import InputError, Problem
@@ -25,7 +26,7 @@ from .store import NotStored, Store
 
 ROLES = ("agent", "lender", "borrower")
 _HASHER = PasswordHasher()
-_REMEMBER_SECONDS = 60.0
+MIN_PASSWORD = 10  # characters
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def add_user(store: Store, name: str, role: str, facilities: list[str], party: s
     if problems:
         raise InputError(problems)
     user_id = secrets.token_hex(8)
-    token = f"lb_{user_id}_{secrets.token_urlsafe(32)}"
+    token = _new_token(user_id)
     with store.writing() as connection:
         if connection.execute(select(schema.users.c.id).where(schema.users.c.name == name)).first():
             raise InputError([Problem("users add", None, "NAME", f"a user named {name!r} already exists")])
@@ -112,51 +113,108 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
+def _new_token(user_id: str) -> str:
+    return f"lb_{user_id}_{secrets.token_urlsafe(32)}"
+
+
+def user_by_id(connection: Connection, user_id: str) -> tuple[Row, User] | None:
+    """An active user's row and the user, with its facilities; None for a user revoked or unknown."""
+    row = connection.execute(select(schema.users).where(schema.users.c.id == user_id)).first()
+    if row is None or not row.active:
+        return None
+    links = connection.execute(select(schema.user_facilities).where(
+        schema.user_facilities.c.user_id == user_id)).all()
+    return row, User(row.id, row.name, row.role, {link.facility_id: link.party for link in links})
+
+
+def _active_row(connection: Connection, name: str, what: str):
+    row = connection.execute(select(schema.users).where(schema.users.c.name == name)).first()
+    if row is None or not row.active:
+        raise InputError([Problem(what, None, "NAME", f"no active user named {name!r}")])
+    return row
+
+
+def set_password(store: Store, name: str, password: str) -> None:
+    """Set a user's password for the web app's log-in (argon2; the password itself is never kept)."""
+    if len(password) < MIN_PASSWORD or len(password) > 1000 or not password.isprintable():
+        raise InputError([Problem("users passwd", None, "password",
+                                  f"a password is {MIN_PASSWORD} to 1000 printable characters")])
+    with store.writing() as connection:
+        row = _active_row(connection, name, "users passwd")
+        connection.execute(update(schema.users).where(schema.users.c.id == row.id)
+                           .values(password_hash=_HASHER.hash(password)))
+
+
+def revoke(store: Store, name: str) -> None:
+    """Shut a user out at once: its token and password are refused from the next request, its sessions end."""
+    with store.writing() as connection:
+        row = _active_row(connection, name, "users revoke")
+        connection.execute(update(schema.users).where(schema.users.c.id == row.id).values(active=False))
+        connection.execute(delete(schema.web_sessions).where(schema.web_sessions.c.user_id == row.id))
+
+
+def rotate(store: Store, name: str) -> str:
+    """A new token for a user (returned, shown once); the old one is refused from the next request, and the
+    user's web sessions end (one may have been opened with the old token)."""
+    with store.writing() as connection:
+        row = _active_row(connection, name, "users rotate")
+        token = _new_token(row.id)
+        connection.execute(update(schema.users).where(schema.users.c.id == row.id)
+                           .values(token_hash=_HASHER.hash(token)))
+        connection.execute(delete(schema.web_sessions).where(schema.web_sessions.c.user_id == row.id))
+    return token
+
+
+def by_password(store: Store, name: str, password: str) -> User | None:
+    """The user whose name and password these are, or None (unknown, revoked, no password set, or wrong)."""
+    with store.reading() as connection:
+        row = connection.execute(select(schema.users.c.id).where(schema.users.c.name == name)).first()
+        found = user_by_id(connection, row.id) if row is not None else None
+    if found is None or found[0].password_hash is None:
+        _HASHER.hash(password)  # as slow as a wrong password, so timing does not say which names exist
+        return None
+    try:
+        _HASHER.verify(found[0].password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return found[1]
+
+
 class Authenticator:
-    """Token -> User, with verified tokens remembered for a minute."""
+    """Token -> User: one row read per request; argon2 only for a token not seen with the row's hash."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._seen: dict[str, tuple[float, User]] = {}
+        self._seen: dict[str, str] = {}  # the token's SHA-256 -> the argon2 hash it was verified against
         self._lock = threading.Lock()
         self._verifying = KeyedLocks()
 
-    def remembered(self, token: str) -> User | None:
-        """The user of a token verified within the last minute, without touching the store."""
-        with self._lock:
-            seen = self._seen.get(_digest(token))
-        return seen[1] if seen is not None and time.monotonic() - seen[0] < _REMEMBER_SECONDS else None
-
     def user(self, token: str) -> User | None:
-        digest = _digest(token)
-        with self._verifying.hold(digest):  # a token's first requests at once: one argon2 verification
-            remembered = self.remembered(token)
-            if remembered is not None:
-                return remembered
-            user = self._verify(token)
-            if user is not None:
-                with self._lock:
-                    if len(self._seen) > 10_000:
-                        self._seen.clear()
-                    self._seen[digest] = (time.monotonic(), user)
-        return user
-
-    def _verify(self, token: str) -> User | None:
         parts = token.split("_")
         if len(parts) < 3 or parts[0] != "lb" or len(token) > 200:
             return None
-        user_id = parts[1]
         with self.store.reading() as connection:
-            row = connection.execute(select(schema.users).where(schema.users.c.id == user_id)).first()
-            if row is None or not row.active:
-                return None
-            links = connection.execute(select(schema.user_facilities).where(
-                schema.user_facilities.c.user_id == user_id)).all()
-        try:
-            _HASHER.verify(row.token_hash, token)
-        except (VerificationError, InvalidHashError):
+            found = user_by_id(connection, parts[1])
+        if found is None:
             return None
-        return User(row.id, row.name, row.role, {link.facility_id: link.party for link in links})
+        row, user = found
+        digest = _digest(token)
+        with self._lock:
+            if self._seen.get(digest) == row.token_hash:
+                return user
+        with self._verifying.hold(digest):  # a token's first requests at once: one argon2 verification
+            with self._lock:
+                if self._seen.get(digest) == row.token_hash:
+                    return user
+            try:
+                _HASHER.verify(row.token_hash, token)
+            except (VerificationError, InvalidHashError):
+                return None
+            with self._lock:
+                if len(self._seen) > 10_000:
+                    self._seen.clear()
+                self._seen[digest] = row.token_hash
+        return user
 
 
 def borrower_refusals(rows: list) -> str | None:
