@@ -1,0 +1,394 @@
+"""A draft document from a filing, its acceptance into the facility, and its diff with a hand-made document.
+
+`loanbook ingest` writes `drafts/DOC_ID.yaml` (and the cleaned text, `drafts/DOC_ID.txt`) into the facility
+folder. No command computes from a draft: the loader reads `documents/` only. The draft is a document as
+docs/agreement-format.md describes it (operations with their verbatim text and proposed terms, conditions,
+parties), plus what a reviewer needs, under keys `accept` removes: `draft` (where it came from), `clauses`
+(every clause found, with its span and every figure of its text with its span), `proposed` (each proposed
+terms block with the spans it came from) and `unmapped` (each figure no terms block, condition or recital
+used). `loanbook accept DOC_ID` runs the fidelity check on the facility with the draft in it, and writes the
+document into `documents/` only if the check passes: every figure used or declared `not_encoded`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from ..agreement.check import LocatedFigure, fidelity_check, located_figures, passed
+from ..agreement.load import load_agreement
+from ..core.errors import InputError, Problem
+from ..core.files import read_text
+from .grammar import heading, slug
+from .source import Filing, read_filing
+from .structure import Clause, Structure, parse
+from .terms import ClauseText, Facility, Proposal, clause_text, conditions, propose
+
+DRAFTS_DIR = "drafts"
+DRAFT_ONLY = ("draft", "clauses", "proposed", "unmapped")
+_DOC_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
+_AS_OF = re.compile(r"dated\s+as\s+of\s+")
+_NUMBER = re.compile(r"\bNo\.\s*(\d{1,3})\b")
+_RECITED = re.compile(r"(?P<what>(?:[A-Z][\w&'’-]*\s+){0,6}(?:Agreement|Amendment|Guarant(?:y|ies)|Notes?|Letters?|"
+                      r"[Mm]odification\s+letters?))(?:[^.;]{0,60}?)\s+dated\s+(?:as\s+of\s+)?", re.S)
+
+
+@dataclass
+class Draft:
+    doc_id: str
+    text: str  # the cleaned filing text: documents/DOC_ID.txt once accepted
+    document: dict  # the draft's YAML, draft-only keys included
+    operations: list[dict] = field(default_factory=list)
+
+
+def ingest(file: Path, facility_dir: Path, doc_id: str | None) -> Draft:
+    """The draft of `file` for the facility at `facility_dir` (which may not exist yet)."""
+    filing = read_filing(file)
+    doc_id = doc_id or slug(file.stem)
+    if not _DOC_ID.fullmatch(doc_id):
+        raise InputError([Problem(str(file), None, "--id", f"a document id is lower case letters, digits, '.', '-' "
+                                                           f"or '_', got {doc_id!r}")])
+    facility_yaml = _facility_yaml(facility_dir)
+    return build(filing, doc_id, facility_yaml)
+
+
+def _facility_yaml(facility_dir: Path) -> dict:
+    path = facility_dir / "facility.yaml"
+    if not path.exists():
+        return {}
+    loaded = yaml.safe_load(read_text(path))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
+    text = filing.text
+    structure = parse(text, doc_id)
+    preamble = next((c for c in structure.clauses if c.level == "preamble"), None)
+    opening = text[preamble.start:preamble.end] if preamble else text[:2000]
+    as_of = _as_of(opening, preamble.start if preamble else 0)
+    facility = Facility(facility_yaml.get("vocabulary") or {}, list(facility_yaml.get("interpretations") or []),
+                        list(facility_yaml.get("parties") or []), doc_id, as_of)
+    prior = {c.get("id"): c.get("title") for c in facility_yaml.get("clauses_before_record") or []
+             if isinstance(c, dict)}
+    parts = {c.id: c.title for c in structure.clauses if c.level == "part"}
+
+    operations: list[dict] = []
+    proposed: list[dict] = []
+    condition_rows: list[dict] = []
+    clause_rows: list[dict] = []
+    used: list[tuple[int, int]] = []
+    for clause in structure.clauses:
+        piece = _piece(text, clause, prior, parts)
+        found = propose(piece, facility) if clause.level != "preamble" else []
+        for condition in conditions(piece, facility):
+            condition_rows.append({"id": condition.id, "clause": _said_of(clause), "text": condition.text,
+                                   "satisfied_by": condition.satisfied_by})
+            used += condition.spans
+        clause_rows.append(_clause_row(clause, piece))
+        if clause.operation is None and not found:
+            continue
+        operation = _operation(clause, piece, found, prior, structure, doc_id)
+        operations.append(operation)
+        for proposal in found:
+            proposed.append({"clause": operation["clause"], "kind": proposal.block["kind"],
+                             "spans": [list(s) for s in proposal.spans]})
+            used += proposal.spans
+    recitals, recital_spans = _recitals(text, structure)
+    used += recital_spans
+    unmapped = [dict(figure, clause=row["id"]) for row in clause_rows for figure in row["figures"]
+                if not any(s <= figure["span"][0] and figure["span"][1] <= e for s, e in used)]
+
+    number = _NUMBER.search(structure.title)
+    document: dict = {
+        "draft": {"source": Path(filing.path).name, "form": filing.form,
+                  "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                  "note": f"a draft: no command computes from it until `loanbook accept {doc_id}`"},
+        "id": doc_id, "kind": structure.kind}
+    if number and structure.kind == "amendment":
+        document["number"] = int(number.group(1))
+    document["title"] = structure.title or doc_id
+    if as_of is not None:
+        document["as_of"] = as_of
+        document["effective"] = as_of
+    document["text_file"] = f"{doc_id}.txt"
+    document["source"] = Path(filing.path).name
+    parties = _parties(opening + text[structure.body_end:], facility.parties)
+    if parties:
+        document["parties"] = parties
+    if recitals:
+        document["facts"] = [{"statement": f"{r['document']} dated {r['dated'].isoformat()} (recited)",
+                              "source": f"{doc_id} ({r['clause']})"} for r in recitals]
+    if condition_rows:
+        document["conditions"] = condition_rows
+    document["operations"] = operations
+    document["clauses"] = clause_rows
+    document["proposed"] = proposed
+    document["unmapped"] = unmapped
+    return Draft(doc_id, text, document, operations)
+
+
+def _piece(text: str, clause: Clause, prior: dict, parts: dict[str, str]) -> ClauseText:
+    """The text proposers read: an operation's quoted new clause, else the clause's own text."""
+    part_title = parts.get(clause.parent or "", "")
+    if clause.quoted is not None:
+        start, end = clause.quoted
+        first = heading(text[start:end].split("\n", 1)[0].strip())
+        title = first.title if first is not None and first.level == "section" else prior.get(clause.target) or ""
+        return clause_text(clause.target or clause.id, title, text[start:end], start, part_title)
+    return clause_text(clause.id, clause.title, text[clause.start:clause.end], clause.start, part_title)
+
+
+def _clause_row(clause: Clause, piece: ClauseText) -> dict:
+    row: dict = {"id": clause.id, "level": clause.level}
+    if clause.title:
+        row["title"] = clause.title
+    if clause.parent:
+        row["parent"] = clause.parent
+    row["span"] = [clause.start, clause.end]
+    if clause.operation:
+        row["operation"] = {"op": clause.operation, "clause": clause.target, "said": clause.said}
+    row["figures"] = [_figure_row(f, piece.base) for f in piece.figures]
+    return row
+
+
+def _figure_row(located: LocatedFigure, base: int) -> dict:
+    figure = located.figure
+    value = figure.value
+    shown = value.isoformat() if isinstance(value, date) else (None if value is None else str(value))
+    return {"written": figure.written, "kind": figure.kind, "value": shown,
+            "span": [base + located.start, base + located.end]}
+
+
+def _operation(clause: Clause, piece: ClauseText, found: list[Proposal], prior: dict, structure: Structure,
+               doc_id: str) -> dict:
+    said = _said_of(clause)
+    if clause.operation is not None:
+        operation: dict = {"op": clause.operation, "clause": clause.target}
+        operation["title"] = prior.get(clause.target) or clause.said
+        operation["note"] = f"{said} ({clause.said})"
+    else:
+        operation = {"op": "replace" if structure.kind == "amendment" and not clause.id.startswith(doc_id) else "insert",
+                     "clause": clause.id, "title": f"{structure.title}, {said}" + (
+                         f" - {clause.title}" if clause.title else "")}
+        if structure.kind != "amendment":
+            operation["op"] = "insert"
+    if clause.operation != "delete":
+        operation["text"] = piece.body
+    if found:
+        operation["terms"] = [p.block for p in found]
+    assumptions = [a for p in found for a in p.assumptions]
+    if assumptions:
+        operation["assumptions"] = list({a["value"]: a for a in assumptions}.values())
+    return operation
+
+
+def _said_of(clause: Clause) -> str:
+    m = re.search(r"\.([a-z])-(\d+)$", clause.id)
+    if m:
+        return f"{m.group(1).upper()}.{m.group(2)}"
+    return clause.id
+
+
+def _as_of(opening: str, base: int) -> date | None:
+    m = _AS_OF.search(opening)
+    if m is None:
+        return None
+    for located in located_figures(opening[m.end():m.end() + 40]):
+        if located.start == 0 and isinstance(located.figure.value, date):
+            return located.figure.value
+    return None
+
+
+def _parties(text: str, parties: list[dict]) -> list[dict]:
+    """The facility's parties the opening paragraph or the signature blocks name, with the roles they sign in."""
+    flat = " ".join(text.lower().split())
+    found = []
+    for party in parties:
+        name = " ".join(str(party.get("name", "")).lower().split())
+        if name and name in flat:
+            found += [{"party": party["id"], "role": role} for role in party.get("roles") or []
+                      if role in {"debtor", "agent", "lender", "guarantor", "borrower", "parent_borrower"}]
+    return found
+
+
+def _recitals(text: str, structure: Structure) -> tuple[list[dict], list[tuple[int, int]]]:
+    """The documents the filing recites with their dates ("Loan and Security Agreement dated as of December 28,
+    1999"), outside the operations' new text."""
+    recitals, spans = [], []
+    for clause in structure.clauses:
+        if clause.operation is not None or clause.level == "part":
+            continue
+        body = text[clause.start:clause.end]
+        for m in _RECITED.finditer(body):
+            figures = located_figures(body[m.end():m.end() + 40])
+            if figures and figures[0].start == 0 and isinstance(figures[0].figure.value, date):
+                recitals.append({"document": " ".join(m["what"].split()), "dated": figures[0].figure.value,
+                                 "clause": _said_of(clause)})
+                spans.append((clause.start + m.start(), clause.start + m.end() + figures[0].end))
+    return recitals, spans
+
+
+# --- writing, accepting, comparing ---------------------------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data) -> bool:  # a date written twice is written twice, never as &id001 / *id001
+        return True
+
+
+def _text_block(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text_block)
+
+
+def dump(document: dict) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def write_draft(draft: Draft, facility_dir: Path) -> Path:
+    """Writes drafts/DOC_ID.yaml and drafts/DOC_ID.txt (and a scaffold facility.yaml where the folder is new);
+    every file is written whole, beside its place, then moved there."""
+    if not (facility_dir / "facility.yaml").exists():
+        _write(facility_dir / "facility.yaml", dump(scaffold(facility_dir.name, draft)))
+    drafts = facility_dir / DRAFTS_DIR
+    _write(drafts / f"{draft.doc_id}.txt", draft.text)
+    path = drafts / f"{draft.doc_id}.yaml"
+    _write(path, f"# A draft written by `loanbook ingest`: review it, then `loanbook accept {draft.doc_id} "
+                 f"--facility {facility_dir}`.\n" + dump(draft.document))
+    return path
+
+
+def scaffold(name: str, draft: Draft) -> dict:
+    """A facility.yaml for a new folder: the vocabulary is the reviewer's to declare."""
+    as_of = draft.document.get("as_of")
+    end = date(as_of.year + 1, 12, 31) if isinstance(as_of, date) else date.today().replace(month=12, day=31)
+    return {"id": re.sub(r"[^A-Za-z0-9._-]", "-", name) or "facility", "name": draft.document.get("title") or name,
+            "record_end": end, "parties": [], "lenders": [],
+            "vocabulary": {"tranches": [], "collateral": [], "contingents": [], "documents": [], "indices": [],
+                           "measures": []}}
+
+
+def _write(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class AcceptRefused(Exception):
+    """The draft fails the fidelity check: nothing was written."""
+
+    def __init__(self, differences: list[str]):
+        self.differences = differences
+        super().__init__(f"{len(differences)} difference(s); first: {differences[0]}")
+
+
+def accepted_document(draft_yaml: dict) -> dict:
+    return {key: value for key, value in draft_yaml.items() if key not in DRAFT_ONLY}
+
+
+def accept(doc_id: str, facility_dir: Path) -> Path:
+    """The draft checked with the facility and moved into documents/; refused, with every difference, when the
+    check finds one (resolve each in the draft: correct the terms, or declare the figure `not_encoded`)."""
+    draft_path = facility_dir / DRAFTS_DIR / f"{doc_id}.yaml"
+    text_path = facility_dir / DRAFTS_DIR / f"{doc_id}.txt"
+    if not draft_path.exists():
+        raise InputError([Problem(str(draft_path), None, None, f"no draft {doc_id!r}: run `loanbook ingest FILE "
+                                                               f"--facility {facility_dir} --id {doc_id}` first")])
+    target = facility_dir / "documents" / f"{doc_id}.yaml"
+    if target.exists():
+        raise InputError([Problem(str(target), None, None, f"the facility already has a document {doc_id!r}")])
+    loaded = yaml.safe_load(read_text(draft_path))
+    if not isinstance(loaded, dict):
+        raise InputError([Problem(str(draft_path), None, None, "not a draft document (a YAML mapping)")])
+    document = dump(accepted_document(loaded))
+    text = read_text(text_path)
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / facility_dir.name
+        shutil.copytree(facility_dir, trial, ignore=shutil.ignore_patterns(DRAFTS_DIR))
+        (trial / "documents").mkdir(exist_ok=True)
+        (trial / "documents" / f"{doc_id}.yaml").write_text(document, encoding="utf-8")
+        (trial / "documents" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        findings = fidelity_check(load_agreement(trial))
+    if not passed(findings):
+        raise AcceptRefused([f"{f.clause}: {f.message}" for f in findings if f.severity == "difference"])
+    _write(facility_dir / "documents" / f"{doc_id}.txt", text)
+    _write(target, document)
+    draft_path.unlink()
+    text_path.unlink()
+    return target
+
+
+def diff(draft: Draft, hand_made: dict) -> list[str]:
+    """The draft beside the hand-made document of the same id: clause by clause, then term by term."""
+    lines: list[str] = []
+    mine = {op["clause"]: op for op in draft.operations}
+    theirs = {op["clause"]: op for op in hand_made.get("operations") or []}
+    for clause in list(theirs) + [c for c in mine if c not in theirs]:
+        a, b = mine.get(clause), theirs.get(clause)
+        if a is None:
+            lines.append(f"- {clause}: in the hand-made document only")
+            continue
+        if b is None:
+            lines.append(f"+ {clause}: in the draft only ({len(a.get('terms') or [])} terms block(s))")
+            continue
+        same_text = same_words(a.get("text"), b.get("text"))
+        lines.append(f"  {clause}: text {'same' if same_text else 'DIFFERS'}")
+        kinds_b = [t.get("kind") for t in b.get("terms") or []]
+        kinds_a = [t.get("kind") for t in a.get("terms") or []]
+        for block in b.get("terms") or []:
+            match = next((t for t in a.get("terms") or [] if same_terms(t, block)), None)
+            lines.append(f"    {block.get('kind')}: {'same' if match else 'differs' if block.get('kind') in kinds_a else 'missing'}")
+        for kind in kinds_a:
+            if kind not in kinds_b:
+                lines.append(f"    {kind}: in the draft only")
+    return lines
+
+
+def same_words(a: str | None, b: str | None) -> bool:
+    """Two clause texts are the same spacing and line-end hyphenation aside."""
+    def words(s: str | None) -> str:
+        return re.sub(r"-\s+", "-", " ".join((s or "").split()))
+    return words(a) == words(b)
+
+
+_PROSE = {"label", "obligation", "title", "note", "reason"}
+
+
+def same_terms(a: object, b: object) -> bool:
+    """Two terms blocks are the same in every field but prose (labels, obligations' wording): numbers, dates, names
+    and formulas equal, spacing aside."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = (set(a) | set(b)) - _PROSE
+        return all(same_terms(a.get(k), b.get(k)) for k in keys)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_terms(x, y) for x, y in zip(a, b))
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.split()) == " ".join(b.split())
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if a is None or b is None:
+        return a == b
+    return str(a) == str(b)
+
+
+def clause_texts(draft: Draft) -> dict[str, str]:
+    return {op["clause"]: op.get("text", "") for op in draft.operations}
+
+
+def read_draft_filing(path: Path) -> Filing:
+    return read_filing(path)
