@@ -641,7 +641,8 @@ def ingest(file: Path = typer.Argument(..., help="a filing: plain text, HTML or 
            as_json: bool = JsonOpt):
     """Read a filing into a draft document (drafts/DOC_ID.yaml): clauses, operations, figures with their spans,
     proposed terms; nothing computes from it until `loanbook accept`."""
-    from .ingest.draft import diff, ingest as ingest_filing, write_draft
+    from .ingest.draft import diff, write_draft
+    from .ingest.draft import ingest as ingest_filing
 
     def action():
         draft = ingest_filing(file, facility, doc_id)
@@ -675,7 +676,8 @@ def accept(doc_id: str = typer.Argument(..., help="the id of a draft in the faci
            facility: Path = typer.Option(..., "--facility", help="a facility folder"), as_json: bool = JsonOpt):
     """Check a draft with the facility and move it into documents/; refused (exit 1, nothing written) while the
     check finds a difference."""
-    from .ingest.draft import AcceptRefused, accept as accept_draft
+    from .ingest.draft import AcceptRefused
+    from .ingest.draft import accept as accept_draft
 
     def action():
         try:

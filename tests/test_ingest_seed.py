@@ -7,7 +7,7 @@ the same bytes as the seed's text, so the fixture is the example's own copy.
 """
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

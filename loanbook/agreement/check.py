@@ -47,7 +47,7 @@ _SPELLED = rf"(?P<words>{_WORDS})(?:\s*\((?P<digits>\d{{1,4}})\))?"
 _NUMBER = rf"(?:{_SPELLED}|(?<![\d.,])(?P<figure>\d+(?:\.\d+)?)\)?)"
 
 _DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
-# A date written out as a day of a month, as signature blocks do: "1st DAY OF OCTOBER, 2002", "the 15th day of May 2003".
+# A date written out as a day of a month, as signature blocks do: "1st DAY OF OCTOBER, 2002", "15th day of May 2003".
 _DAY_OF_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+day\s+of\s+" + _MONTH + r",?\s+(\d{4})(?!\d)", re.I)
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
 _SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")

@@ -26,6 +26,7 @@ from ..agreement.check import LocatedFigure, fidelity_check, located_figures, pa
 from ..agreement.load import load_agreement
 from ..core.errors import InputError, Problem
 from ..core.files import read_text
+from . import phrasings  # noqa: F401  (registers the proposers)
 from .grammar import heading, slug
 from .source import Filing, read_filing
 from .structure import Clause, Structure, parse
@@ -174,11 +175,13 @@ def _operation(clause: Clause, piece: ClauseText, found: list[Proposal], prior: 
         operation["title"] = prior.get(clause.target) or clause.said
         operation["note"] = f"{said} ({clause.said})"
     else:
-        operation = {"op": "replace" if structure.kind == "amendment" and not clause.id.startswith(doc_id) else "insert",
-                     "clause": clause.id, "title": f"{structure.title}, {said}" + (
-                         f" - {clause.title}" if clause.title else "")}
-        if structure.kind != "amendment":
-            operation["op"] = "insert"
+        restated = structure.kind == "amendment" and not clause.id.startswith(doc_id)  # a conformed copy's clause
+        if restated:
+            title = clause.title
+        else:
+            part = piece.part_title or clause.title
+            title = f"{structure.title}, {said}" + (f" - {part}" if part else "")
+        operation = {"op": "replace" if restated else "insert", "clause": clause.id, "title": title}
     if clause.operation != "delete":
         operation["text"] = piece.body
     if found:
@@ -352,7 +355,8 @@ def diff(draft: Draft, hand_made: dict) -> list[str]:
         kinds_a = [t.get("kind") for t in a.get("terms") or []]
         for block in b.get("terms") or []:
             match = next((t for t in a.get("terms") or [] if same_terms(t, block)), None)
-            lines.append(f"    {block.get('kind')}: {'same' if match else 'differs' if block.get('kind') in kinds_a else 'missing'}")
+            verdict = "same" if match else "differs" if block.get("kind") in kinds_a else "missing"
+            lines.append(f"    {block.get('kind')}: {verdict}")
         for kind in kinds_a:
             if kind not in kinds_b:
                 lines.append(f"    {kind}: in the draft only")

@@ -75,8 +75,9 @@ def _decoded(data: bytes) -> str:
 
 
 def _looks_like_html(path: Path, text: str) -> bool:
-    return path.suffix.lower() in {".htm", ".html"} or bool(
-        re.match(r"\s*(?:<!doctype html|<html\b)", text, re.I)) or len(re.findall(r"<(?:p|div|td|br)\b", text, re.I)) > 3
+    if path.suffix.lower() in {".htm", ".html"} or re.match(r"\s*(?:<!doctype html|<html\b)", text, re.I):
+        return True
+    return len(re.findall(r"<(?:p|div|td|br)\b", text, re.I)) > 3
 
 
 def clean(raw: str) -> str:
