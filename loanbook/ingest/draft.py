@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -37,8 +37,12 @@ DRAFT_ONLY = ("draft", "clauses", "proposed", "unmapped")
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 _AS_OF = re.compile(r"dated\s+as\s+of\s+")
 _NUMBER = re.compile(r"\bNo\.\s*(\d{1,3})\b")
-_RECITED = re.compile(r"(?P<what>(?:[A-Z][\w&'’-]*\s+){0,6}(?:Agreement|Amendment|Guarant(?:y|ies)|Notes?|Letters?|"
-                      r"[Mm]odification\s+letters?))(?:[^.;]{0,60}?)\s+dated\s+(?:as\s+of\s+)?", re.S)
+_LIST_GAP = re.compile(r",?\s+(?:and\s+)?|,\s*")
+_NUMBERED = re.compile(r"\b(?P<kind>Amendment|Modification)s?\s+Nos\.\s*(?P<first>\d+)\s+(?:through|to)\s+"
+                       r"(?P<last>\d+)")
+_DATED = re.compile(r"\bdated\s+(?:as\s+of\s+)?$")
+_RECITED = re.compile(r"(?P<what>(?:[A-Z][\w&'’-]*\s+(?:(?:[A-Z][\w&'’-]*|and|of)\s+){0,5})?"
+                      r"(?:Agreement|Amendments?|Guarant(?:y|ies)|Notes?|[Ll]etters?))\b")
 
 
 @dataclass
@@ -73,7 +77,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     structure = parse(text, doc_id)
     preamble = next((c for c in structure.clauses if c.level == "preamble"), None)
     opening = text[preamble.start:preamble.end] if preamble else text[:2000]
-    as_of = _as_of(opening, preamble.start if preamble else 0)
+    as_of, as_of_span = _as_of(opening, preamble.start if preamble else 0)
     facility = Facility(facility_yaml.get("vocabulary") or {}, list(facility_yaml.get("interpretations") or []),
                         list(facility_yaml.get("parties") or []), doc_id, as_of)
     prior = {c.get("id"): c.get("title") for c in facility_yaml.get("clauses_before_record") or []
@@ -84,7 +88,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     proposed: list[dict] = []
     condition_rows: list[dict] = []
     clause_rows: list[dict] = []
-    used: list[tuple[int, int]] = []
+    used: list[tuple[int, int]] = [as_of_span] if as_of_span else []
     for clause in structure.clauses:
         piece = _piece(text, clause, prior, parts)
         found = propose(piece, facility) if clause.level != "preamble" else []
@@ -101,7 +105,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
             proposed.append({"clause": operation["clause"], "kind": proposal.block["kind"],
                              "spans": [list(s) for s in proposal.spans]})
             used += proposal.spans
-    recitals, recital_spans = _recitals(text, structure)
+    recitals, recital_spans = _recitals(text, structure, as_of_span)
     used += recital_spans
     unmapped = [dict(figure, clause=row["id"]) for row in clause_rows for figure in row["figures"]
                 if not any(s <= figure["span"][0] and figure["span"][1] <= e for s, e in used)]
@@ -199,14 +203,15 @@ def _said_of(clause: Clause) -> str:
     return clause.id
 
 
-def _as_of(opening: str, base: int) -> date | None:
+def _as_of(opening: str, base: int) -> tuple[date | None, tuple[int, int] | None]:
+    """The document's date: the first date after "dated as of" in its opening paragraph, and its span."""
     m = _AS_OF.search(opening)
     if m is None:
-        return None
+        return None, None
     for located in located_figures(opening[m.end():m.end() + 40]):
         if located.start == 0 and isinstance(located.figure.value, date):
-            return located.figure.value
-    return None
+            return located.figure.value, (base + m.end(), base + m.end() + located.end)
+    return None, None
 
 
 def _parties(text: str, parties: list[dict]) -> list[dict]:
@@ -221,20 +226,44 @@ def _parties(text: str, parties: list[dict]) -> list[dict]:
     return found
 
 
-def _recitals(text: str, structure: Structure) -> tuple[list[dict], list[tuple[int, int]]]:
+def _recitals(text: str, structure: Structure, own: tuple[int, int] | None) -> tuple[list[dict], list[tuple[int, int]]]:
     """The documents the filing recites with their dates ("Loan and Security Agreement dated as of December 28,
-    1999"), outside the operations' new text."""
+    1999", "Guaranties dated December 28, 1999"): each date written after "dated", with the nearest document named
+    before it, outside the operations' new text. A list of dates ("Amendment Nos. 1 through 9 thereto dated as of
+    March 30, 2000, ..., and June 20, 2002, respectively") gives one document each, numbered where the names are."""
     recitals, spans = [], []
     for clause in structure.clauses:
         if clause.operation is not None or clause.level == "part":
             continue
         body = text[clause.start:clause.end]
-        for m in _RECITED.finditer(body):
-            figures = located_figures(body[m.end():m.end() + 40])
-            if figures and figures[0].start == 0 and isinstance(figures[0].figure.value, date):
-                recitals.append({"document": " ".join(m["what"].split()), "dated": figures[0].figure.value,
-                                 "clause": _said_of(clause)})
-                spans.append((clause.start + m.start(), clause.start + m.end() + figures[0].end))
+        dates = [f for f in located_figures(body) if isinstance(f.figure.value, date)]
+        n = 0
+        while n < len(dates):
+            located = dates[n]
+            span = (clause.start + located.start, clause.start + located.end)
+            if span == own or not _DATED.search(body, 0, located.start):
+                n += 1
+                continue
+            named = list(_RECITED.finditer(body[max(0, located.start - 160):located.start]))
+            if not named:
+                n += 1
+                continue
+            listed = [located]
+            while n + len(listed) < len(dates) and _LIST_GAP.fullmatch(body, listed[-1].end,
+                                                                      dates[n + len(listed)].start):
+                listed.append(dates[n + len(listed)])
+            what = " ".join(named[-1]["what"].split())
+            numbers = _NUMBERED.search(body, max(0, located.start - 200), located.start)
+            for k, item in enumerate(listed):
+                name = what
+                if len(listed) > 1:
+                    first = int(numbers["first"]) if numbers and int(numbers["last"]) - int(
+                        numbers["first"]) + 1 == len(listed) else None
+                    name = f"{numbers['kind']} No. {first + k}" if first is not None and numbers else \
+                        f"{what} ({k + 1} of {len(listed)})"
+                recitals.append({"document": name, "dated": item.figure.value, "clause": _said_of(clause)})
+                spans.append((clause.start + item.start, clause.start + item.end))
+            n += len(listed)
     return recitals, spans
 
 
@@ -261,7 +290,9 @@ def write_draft(draft: Draft, facility_dir: Path) -> Path:
     """Writes drafts/DOC_ID.yaml and drafts/DOC_ID.txt (and a scaffold facility.yaml where the folder is new);
     every file is written whole, beside its place, then moved there."""
     if not (facility_dir / "facility.yaml").exists():
-        _write(facility_dir / "facility.yaml", dump(scaffold(facility_dir.name, draft)))
+        _write(facility_dir / "facility.yaml", "# A scaffold written by `loanbook ingest`: declare the parties, the "
+               "lenders and the vocabulary (docs/agreement-format.md)\n# before accepting a draft; ingest again "
+               "then, and the draft's terms can name them.\n" + dump(scaffold(facility_dir.name, draft)))
     drafts = facility_dir / DRAFTS_DIR
     _write(drafts / f"{draft.doc_id}.txt", draft.text)
     path = drafts / f"{draft.doc_id}.yaml"
@@ -326,7 +357,11 @@ def accept(doc_id: str, facility_dir: Path) -> Path:
         (trial / "documents").mkdir(exist_ok=True)
         (trial / "documents" / f"{doc_id}.yaml").write_text(document, encoding="utf-8")
         (trial / "documents" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-        findings = fidelity_check(load_agreement(trial))
+        try:
+            findings = fidelity_check(load_agreement(trial))
+        except InputError as exc:  # named as the facility's files, not the trial copy's
+            raise InputError([replace(p, file=p.file.replace(str(trial), str(facility_dir)))
+                              for p in exc.problems]) from None
     if not passed(findings):
         raise AcceptRefused([f"{f.clause}: {f.message}" for f in findings if f.severity == "difference"])
     _write(facility_dir / "documents" / f"{doc_id}.txt", text)

@@ -76,6 +76,8 @@ def heading(line: str) -> Heading | None:
             continue
         number = found.get("number") or found.get("letter") or ""
         title = (found.get("title") or "").strip().rstrip(".").strip()
+        if level == "annex":  # "SCHEDULE A", "EXHIBIT 10.31": the kind of annex leads its title
+            title = f"{found['keyword']} {title}".strip()
         return Heading(level, str(number).strip("()"), title)
     return None
 

@@ -82,30 +82,37 @@ def _looks_like_html(path: Path, text: str) -> bool:
 
 def clean(raw: str) -> str:
     """Page furniture and filing tags out; lines kept as the filing lays them out (tables are read by their
-    columns), the blank lines around a removed page break made one."""
+    columns). Where a page break fell inside a sentence (the line before it ends no sentence, the line after it
+    goes on in lower case) the sentence is joined again; elsewhere the blank lines around it are made one."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").replace("\u00ad", "")
     kept: list[str] = []
     removed_here = False
-    for line in text.replace("\f", "\n").split("\n"):
-        if _FILING_HEADER_LINE.fullmatch(line):
-            removed_here = True
-            continue
-        stripped_tags = _FILING_TAG.sub("", line)
-        if stripped_tags != line and not stripped_tags.strip():
-            removed_here = True
-            continue
-        line = stripped_tags.rstrip()
-        if line.strip() and _PAGE_LINE.fullmatch(line.strip()):
-            removed_here = True
-            continue
-        if not line.strip() and removed_here and (not kept or not kept[-1]):
-            continue  # blank lines around a removed page footer: one is kept
-        if line.strip():
+    for n, page in enumerate(text.split("\f")):
+        removed_here = removed_here or n > 0
+        for line in page.split("\n"):
+            stripped_tags = _FILING_TAG.sub("", line)
+            if _FILING_HEADER_LINE.fullmatch(line) or (stripped_tags != line and not stripped_tags.strip()) or (
+                    line.strip() and _PAGE_LINE.fullmatch(line.strip())):
+                removed_here = True
+                continue
+            line = stripped_tags.rstrip()
+            if not line.strip():
+                if not (removed_here and (not kept or not kept[-1])):
+                    kept.append("")  # blank lines around a removed page footer: one is kept
+                continue
+            if removed_here and _goes_on(kept, line):
+                while kept and not kept[-1]:
+                    kept.pop()
             removed_here = False
-        kept.append(line)
-    text = "\n".join(kept).strip("\n")
-    text = _HYPHENATED.sub("-", text)
-    return text + "\n"
+            kept.append(line)
+    joined = "\n".join(kept).strip("\n")
+    return _HYPHENATED.sub("-", joined) + "\n"
+
+
+def _goes_on(kept: list[str], line: str) -> bool:
+    """A line that carries on the sentence the last kept line left open."""
+    last = next((k for k in reversed(kept) if k.strip()), "")
+    return bool(last) and not re.search(r"[.:;!?\"”’)]\s*$", last) and line.lstrip()[:1].islower()
 
 
 def _pdf_text(path: Path, data: bytes) -> str:

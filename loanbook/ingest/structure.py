@@ -84,8 +84,8 @@ def parse(text: str, doc_id: str) -> Structure:
             if "section" not in open_by_level:
                 continue
             last_letter = letter
-        if found.level == "caps" and (not clauses or not _TITLE_WORDS.search(text[:start]) or len(
-                found.title) < 4):
+        if found.level == "caps" and ((not clauses and preamble is None) or not _TITLE_WORDS.search(text[:start])
+                                      or len(found.title) < 4):
             continue
         clause = _clause(found, start, doc_id, kind, open_by_level, clauses)
         if clause is None:
@@ -149,7 +149,7 @@ def _clause(found: Heading, start: int, doc_id: str, kind: str, open_by_level: d
 
 
 def _annex_kind(found: Heading) -> str:
-    return "schedule" if found.title.lower().startswith("schedule") else "exhibit"
+    return found.title.split()[0].lower()  # schedule | exhibit | annex | appendix
 
 
 def _unique(cid: str, clauses: list[Clause]) -> str:

@@ -108,7 +108,7 @@ class Facility:
 
 
 def flat(words: str) -> str:
-    return " ".join(re.sub(r"[\"“”']", "", words).lower().split())
+    return " ".join(re.sub(r"[\"“”'‘’]", "", words).lower().split())
 
 
 def uncited(label: str) -> str:
@@ -128,7 +128,7 @@ def percent(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
-QUOTE = r"[\"“'‘]"
+QUOTE = r"[\"“'‘’]"
 END_QUOTE = r"[\"”'’]"
 DEFINED = re.compile(rf"\(\s*(?:each,?\s+|individually,?\s+)?(?:an?\s+|the\s+)?{QUOTE}"
                      rf"(?P<term>[A-Z][^\"”'’]{{1,60}}?){END_QUOTE}")
