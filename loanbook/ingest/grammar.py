@@ -30,6 +30,7 @@ PART = pp.Regex(r"[A-Z](?=\.)")("letter") + pp.Literal(".") + pp.Regex(
     r"[A-Z][A-Za-z,'&]+(?: [A-Za-z,'&]+){0,8}\.(?=\s|$)")("title") + _REST("rest")
 PARAGRAPH = pp.Regex(r"\d{1,2}(?=\.\s)")("number") + pp.Literal(".") + pp.Regex(r"\S.*")("rest")
 SUBSECTION = pp.Regex(r"\((?P<letter>[a-z]{1,2})\)(?=\s)")("letter") + pp.Regex(r"\S.*")("rest")
+_TITLED = re.compile(r"(?P<title>[A-Z][A-Za-z ,'&-]{2,70}?)\s?\.(?:\s|$)")
 CAPS_HEADING = pp.Regex(r"[A-Z][A-Z&',]*(?: [A-Z&',]+){0,4}")("title") + pp.StringEnd()
 DEFINITION = pp.Regex(r"[\"“]\s*(?P<term>[A-Z][^\"”\n]{0,100}?)\s*[\"”]\s*(?:\([^)]{0,80}\)\s*)?"
                       r"(?=(?:means|shall mean|has the meaning|shall have the meaning)\b)")
@@ -76,6 +77,9 @@ def heading(line: str) -> Heading | None:
             continue
         number = found.get("number") or found.get("letter") or ""
         title = (found.get("title") or "").strip().rstrip(".").strip()
+        if level in ("paragraph", "subsection"):  # "7. FINANCIAL COVENANTS.", "(c) Default Rate."
+            titled = _TITLED.match(found.get("rest") or "")
+            title = titled["title"].strip() if titled else ""
         if level == "annex":  # "SCHEDULE A", "EXHIBIT 10.31": the kind of annex leads its title
             title = f"{found['keyword']} {title}".strip()
         return Heading(level, str(number).strip("()"), title)

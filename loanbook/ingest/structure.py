@@ -61,6 +61,7 @@ def parse(text: str, doc_id: str) -> Structure:
     last_letter = ""
     pos = 0
     quoted_until = -1
+    after_elision = False  # a subsection right after an excerpt's "[...]" is a clause even if its section is cut
     while pos < body_end:
         line_end = text.find("\n", pos)
         line_end = body_end if line_end == -1 or line_end > body_end else line_end
@@ -72,6 +73,7 @@ def parse(text: str, doc_id: str) -> Structure:
         if line.strip() in _ELISIONS:  # an excerpt's "[...]": the clause before it ends there
             if clauses and clauses[-1].end <= clauses[-1].start:
                 clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
+            after_elision = True
             continue
         following = " ".join(text[pos:pos + 200].split("\n")[:2]) if line.strip() in "“\"" else ""
         found = heading(f"{line.strip()} {following}".strip())
@@ -81,7 +83,7 @@ def parse(text: str, doc_id: str) -> Structure:
             letter = found.number
             if letter in _LETTERED_SKIP and last_letter != chr(ord(letter) - 1):
                 continue
-            if "section" not in open_by_level:
+            if "section" not in open_by_level and not (after_elision or found.title):
                 continue
             last_letter = letter
         if found.level == "caps" and ((not clauses and preamble is None) or not _TITLE_WORDS.search(text[:start])
@@ -90,6 +92,7 @@ def parse(text: str, doc_id: str) -> Structure:
         clause = _clause(found, start, doc_id, kind, open_by_level, clauses)
         if clause is None:
             continue
+        after_elision = False
         if clauses and clauses[-1].end <= clauses[-1].start:
             clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
         clauses.append(clause)
@@ -119,8 +122,9 @@ def _clause(found: Heading, start: int, doc_id: str, kind: str, open_by_level: d
         for lower in ("section", "subsection", "part", "paragraph", "caps"):
             open_by_level.pop(lower, None)
     elif level == "subsection":
-        parent = open_by_level["section"]
-        cid = f"{parent.id}{found.number}"
+        parent = open_by_level.get("section")
+        # a subsection whose section heading the text leaves out (an excerpt) is named by its title, or its letter
+        cid = f"{parent.id}{found.number}" if parent else f"{doc_id}.{slug(found.title) or found.number}"
         open_by_level.pop("subsection", None)
     elif level == "part":
         cid = f"{doc_id}.{found.number.lower()}"
@@ -132,6 +136,11 @@ def _clause(found: Heading, start: int, doc_id: str, kind: str, open_by_level: d
             open_by_level.pop(lower, None)
     elif level == "paragraph":
         parent = open_by_level.get("part") or open_by_level.get("caps")
+        if parent is None and found.title.isupper():  # "7. FINANCIAL COVENANTS.": a section of one number
+            open_by_level.clear()
+            clause = Clause(_unique(f"section-{found.number}", clauses), "section", found.title, start, start)
+            open_by_level["section"] = clause
+            return clause
         if parent is None:
             return None  # a numbered line outside any part: a list inside a clause, not a clause
         cid = f"{parent.id}-{found.number}"
