@@ -52,15 +52,24 @@ def measure(facility: str, doc_id: str) -> dict:
     # the hand-made text as the ingester reads a filing: page numbers and filing tags out (the issue asks it)
     by_id = sum(1 for op in quoted if same_words(by_clause.get(op["clause"]), clean(op["text"])))
     found = sum(1 for op in quoted if any(same_words(text, clean(op["text"])) for text in anywhere))
-    blocks = [(op["clause"], block) for op in hand_made.get("operations") or [] for block in op.get("terms") or []]
-    equal = [(clause, block["kind"]) for clause, block in blocks
-             if any(same_terms(proposed, block) for proposed in mine.get(clause, {}).get("terms") or [])]
+    blocks = [(op, block) for op in hand_made.get("operations") or [] for block in op.get("terms") or []]
+    equal = [(op["clause"], block["kind"]) for op, block in blocks
+             if any(same_terms(proposed, block) for proposed in _same_clause(op, mine).get("terms") or [])]
     proposed = sum(len(op.get("terms") or []) for op in draft.operations)
     return {"facility": facility, "document": doc_id, "clauses": len(quoted), "same_text_by_id": by_id,
             "same_text_anywhere": found, "blocks": len(blocks), "equal": equal, "proposed": proposed,
             "unmapped": len(draft.document["unmapped"]), "figures": sum(len(c["figures"]) for c in
                                                                       draft.document["clauses"]),
             "seconds": min(times)}
+
+
+def _same_clause(hand_made: dict, mine: dict[str, dict]) -> dict:
+    """The draft's operation on the hand-made one's clause: by its id, or, where an excerpt cut the heading that
+    gives the id, the operation whose text is the same."""
+    if hand_made["clause"] in mine:
+        return mine[hand_made["clause"]]
+    text = clean(hand_made.get("text") or "")
+    return next((op for op in mine.values() if text.strip() and same_words(op.get("text"), text)), {})
 
 
 def page(results: list[dict]) -> str:
@@ -77,7 +86,7 @@ def page(results: list[dict]) -> str:
              "proposed | figures unmapped (of all read) | wall time |",
              "|---|---|---|---|---|---|"]
     for r in results:
-        share = f"{len(r['equal'])} of {r['blocks']} ({100 * len(r['equal']) / r['blocks']:.0f}%)" if r["blocks"] else "-"
+        share = f"{len(r['equal'])} of {r['blocks']} ({100 * len(r['equal']) / max(r['blocks'], 1):.0f}%)"
         lines.append(f"| {r['facility']}/{r['document']} | {r['same_text_by_id']} / {r['same_text_anywhere']} of "
                      f"{r['clauses']} | {share} | {r['proposed']} | {r['unmapped']} of {r['figures']} | "
                      f"{r['seconds'] * 1000:.0f} ms |")

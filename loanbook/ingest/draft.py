@@ -27,7 +27,7 @@ from ..agreement.load import load_agreement
 from ..core.errors import InputError, Problem
 from ..core.files import read_text
 from . import phrasings  # noqa: F401  (registers the proposers)
-from .grammar import heading, slug
+from .grammar import heading, slug, snake
 from .source import Filing, read_filing
 from .structure import Clause, Structure, parse
 from .terms import ClauseText, Facility, Proposal, clause_text, conditions, propose
@@ -78,8 +78,9 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     preamble = next((c for c in structure.clauses if c.level == "preamble"), None)
     opening = text[preamble.start:preamble.end] if preamble else text[:2000]
     as_of, as_of_span = _as_of(opening, preamble.start if preamble else 0)
+    defined = frozenset(snake(c.title) for c in structure.clauses if c.level == "definition")
     facility = Facility(facility_yaml.get("vocabulary") or {}, list(facility_yaml.get("interpretations") or []),
-                        list(facility_yaml.get("parties") or []), doc_id, as_of)
+                        list(facility_yaml.get("parties") or []), doc_id, as_of, defined)
     prior = {c.get("id"): c.get("title") for c in facility_yaml.get("clauses_before_record") or []
              if isinstance(c, dict)}
     parts = {c.id: c.title for c in structure.clauses if c.level == "part"}

@@ -16,6 +16,7 @@ from .grammar import Heading, closing_quote, heading, operation, slug
 
 _SIGNATURES = re.compile(r"^[ \t]*(?:agreed to as of\b|in witness whereof\b|by:\s*/s/|\[signature)", re.I | re.M)
 _TITLE_WORDS = re.compile(r"\b(amendment|agreement|modification|waiver|letter)\b", re.I)
+_ALONE = re.compile(r"[“\"]|\([a-z]{1,2}\)|\d{1,3}(?:\.\d{1,3})*\.?")
 _ELISIONS = {"[...]", "[. . .]", "[\u2026]"}
 _LETTERED_SKIP = {"i", "v", "x"}  # (i), (v), (x) open roman lists, not subsections, unless (h), (u), (w) came before
 
@@ -75,7 +76,8 @@ def parse(text: str, doc_id: str) -> Structure:
                 clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
             after_elision = True
             continue
-        following = " ".join(text[pos:pos + 200].split("\n")[:2]) if line.strip() in "“\"" else ""
+        # a heading's number or opening quote alone on its line (a converted HTML filing): read with what follows
+        following = " ".join(text[pos:pos + 200].split("\n")[:2]) if _ALONE.fullmatch(line.strip()) else ""
         found = heading(f"{line.strip()} {following}".strip())
         if found is None or not _starts_paragraph(text, start):
             continue

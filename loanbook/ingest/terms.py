@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..agreement.check import LocatedFigure, located_figures
+from .grammar import snake
 
 Span = tuple[int, int]
 
@@ -69,6 +70,7 @@ class Facility:
     parties: list[dict]
     doc_id: str
     as_of: date | None
+    defined: frozenset[str] = frozenset()  # the names of the figures the document defines ("line_cap")
 
     def entries(self, kind: str) -> list[dict]:
         return [e for e in self.vocabulary.get(kind) or [] if isinstance(e, dict)]
@@ -86,6 +88,22 @@ class Facility:
             label = flat(uncited(str(entry.get("label", ""))))
             if label and (label in said or said in label):
                 return entry
+        return None
+
+    def name(self, words: str) -> str | None:
+        """The name a formula uses for `words`: a tranche's or a contingent kind's figure, a collateral class, a
+        measure or an index (by its name, or by its label), or a figure the document defines; None if none."""
+        wanted = snake(words)
+        for kind in ("tranches", "contingents", "collateral", "measures", "indices"):
+            for entry in self.entries(kind):
+                if wanted in (entry.get("figure"), entry.get("id")):
+                    return str(entry.get("figure") or entry["id"])
+        if wanted in self.defined:
+            return wanted
+        for kind in ("tranches", "contingents", "collateral", "measures", "indices"):
+            for entry in self.entries(kind):
+                if flat(uncited(str(entry.get("label", "")))) == flat(words):
+                    return str(entry.get("figure") or entry["id"])
         return None
 
     def cited(self, kind: str, clause_said: str) -> list[dict]:

@@ -1,15 +1,11 @@
-"""Phrasings of price and term: a pricing grid in a table (a margin over an index by period and loan class), and the
-term's end."""
+"""Phrasings of price and term: a pricing grid in a table (a margin over an index by period and loan class), the
+term's end, and the default rate's margin."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from ..terms import (
-    ClauseText,
-    Facility,
-    Proposal,
-    proposer,
-)
+from ..terms import ClauseText, Facility, Proposal, percent, proposer
 
 # --- a pricing grid in a table: "<from> - <to>   <Index> plus 3.5%   None" under a tranche's heading -----------
 
@@ -75,3 +71,30 @@ def term(clause: ClauseText, facility: Facility) -> list[Proposal]:
         return []
     block = {"kind": "term", "initial_term_end": end, "renewal_term": None, "maturity_obligation": "maturity"}
     return [Proposal(block, [clause.span(m)])]
+
+
+# --- the default rate: "upon the occurrence and during the continuation of an Event of Default ... bear interest at
+# a per annum rate equal to two percentage points above the per annum rate otherwise applicable" -----------------
+
+_DEFAULT = re.compile(r"during\s+the\s+continuation\s+of\s+an?\s+Event\s+of\s+Default.{0,900}?bear\s+interest\s+"
+                      r"at\s+a\s+per\s+annum\s+rate\s+equal\s+to\s+(?P<margin>.{1,40}?)\s+above\s+the\s+per\s+annum\s+rate\s+"
+                      r"otherwise\s+applicable", re.S)
+_ABOVE = re.compile(r"(?P<margin>\S+\s+(?:\(\d+\)\s+)?percentage\s+points?)\s+above\s+the\s+per\s+annum\s+rate\s+"
+                    r"otherwise\s+applicable", re.S)
+
+
+@proposer
+def default_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    m = _DEFAULT.search(clause.body)
+    if m is None:
+        return []
+    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent"
+               and m.start("margin") <= f.start < m.end("margin")]
+    if len(margins) != 1 or not isinstance(margins[0], Decimal):
+        return []
+    spans = [clause.span(m)]
+    for other in _ABOVE.finditer(clause.body, m.end()):  # the same margin on a fee ("the Letter of Credit Fee")
+        if any(f.figure.value == margins[0] for f in clause.figures
+               if other.start("margin") <= f.start < other.end("margin")):
+            spans.append(clause.span(other))
+    return [Proposal({"kind": "default_rate", "margin": percent(margins[0])}, spans)]
