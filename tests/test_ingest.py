@@ -128,6 +128,12 @@ def test_a_new_folder_gets_a_scaffold_and_accept_waits_for_its_vocabulary(tmp_pa
     assert result.exit_code == 0, result.output
     scaffold = yaml.safe_load((folder / "facility.yaml").read_text())
     assert scaffold["id"] == "iec" and scaffold["vocabulary"]["tranches"] == []
+    # the parties the opening paragraph names, with the roles it gives them: "IEC ELECTRONICS CORP. ("IEC" or
+    # "Debtor")", "HSBC BANK USA, as Agent ("Agent")", "GENERAL ELECTRIC CAPITAL CORPORATION ("GE Capital") as
+    # lenders"
+    parties = {p["id"]: p["roles"] for p in scaffold["parties"]}
+    assert parties["iec"] == ["debtor"] and parties["hsbc-bank-usa"] == ["agent"]
+    assert parties["ge-capital"] == ["lender"]
     result = runner.invoke(app, ["accept", "amendment-10", "--facility", str(folder)])
     assert result.exit_code == 2  # the scaffold declares no tranche yet: refused, named as the folder's file
     assert f"{folder}/facility.yaml" in result.output and "vocabulary.tranches" in result.output
@@ -247,3 +253,15 @@ def test_structure_of_an_agreement_with_sections_and_subsections():
         ("loan-agreement.preamble", None), ("article-ii", None), ("section-2.1", "article-ii"),
         ("section-2.1a", "section-2.1"), ("section-2.1b", "section-2.1"), ("section-2.2", "article-ii"),
         ("schedule-a", None)]
+
+
+def test_bad_arguments_are_refused_with_the_field(tmp_path):
+    not_a_folder = tmp_path / "facility.txt"
+    not_a_folder.write_text("x")
+    result = runner.invoke(app, ["ingest", str(MESSY), "--facility", str(not_a_folder)])
+    assert result.exit_code == 2 and "--facility" in result.output and "not a folder" in result.output
+    result = runner.invoke(app, ["ingest", str(MESSY), "--facility", str(tmp_path / "f"), "--id", "../evil"])
+    assert result.exit_code == 2 and "--id" in result.output
+    assert not (tmp_path / "f").exists()
+    result = runner.invoke(app, ["accept", "amendment-12", "--facility", str(SEED)])
+    assert result.exit_code == 2 and "no draft 'amendment-12'" in result.output

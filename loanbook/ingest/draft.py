@@ -26,6 +26,7 @@ from ..agreement.check import LocatedFigure, fidelity_check, located_figures, pa
 from ..agreement.load import load_agreement
 from ..core.errors import InputError, Problem
 from ..core.files import read_text
+from ..core.yamlio import load_yaml
 from . import phrasings  # noqa: F401  (registers the proposers)
 from .grammar import heading, slug, snake
 from .source import Filing, read_filing
@@ -55,6 +56,8 @@ class Draft:
 
 def ingest(file: Path, facility_dir: Path, doc_id: str | None) -> Draft:
     """The draft of `file` for the facility at `facility_dir` (which may not exist yet)."""
+    if facility_dir.exists() and not facility_dir.is_dir():
+        raise InputError([Problem(str(facility_dir), None, "--facility", "not a folder: a facility is a folder")])
     filing = read_filing(file)
     doc_id = doc_id or slug(file.stem)
     if not _DOC_ID.fullmatch(doc_id):
@@ -65,10 +68,11 @@ def ingest(file: Path, facility_dir: Path, doc_id: str | None) -> Draft:
 
 
 def _facility_yaml(facility_dir: Path) -> dict:
+    """The facility's facility.yaml as YAML (read by the project's strict reader), or {} for a new folder."""
     path = facility_dir / "facility.yaml"
     if not path.exists():
         return {}
-    loaded = yaml.safe_load(read_text(path))
+    loaded = load_yaml(path).data
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -303,13 +307,42 @@ def write_draft(draft: Draft, facility_dir: Path) -> Path:
 
 
 def scaffold(name: str, draft: Draft) -> dict:
-    """A facility.yaml for a new folder: the vocabulary is the reviewer's to declare."""
+    """A facility.yaml for a new folder: the parties the opening paragraph names, with the roles it gives them;
+    the vocabulary is the reviewer's to declare."""
     as_of = draft.document.get("as_of")
     end = date(as_of.year + 1, 12, 31) if isinstance(as_of, date) else date.today().replace(month=12, day=31)
+    preamble = next((c for c in draft.document["clauses"] if c["level"] == "preamble"), None)
+    opening = draft.text[preamble["span"][0]:preamble["span"][1]] if preamble else ""
     return {"id": re.sub(r"[^A-Za-z0-9._-]", "-", name) or "facility", "name": draft.document.get("title") or name,
-            "record_end": end, "parties": [], "lenders": [],
+            "record_end": end, "parties": named_parties(opening), "lenders": [],
             "vocabulary": {"tranches": [], "collateral": [], "contingents": [], "documents": [], "indices": [],
                            "measures": []}}
+
+
+_PARTY = re.compile(r"(?P<name>(?:[A-Z][\w.,&'-]*\s+){0,7}[A-Z][\w.&'-]*)\s*,?\s*(?:as\s+(?P<as>[A-Z]\w+)\s*)?"
+                    r"\(\s*(?:the\s+)?[\"“](?P<short>[^\"”]{1,40})[\"”](?:\s+or\s+[\"“](?P<alias>[^\"”]{1,40})[\"”])?\s*\)"
+                    r"(?:\s*,?\s*as\s+(?P<after>lenders?|agent|borrowers?|guarantors?)\b)?")
+_ROLES = {"debtor": "debtor", "borrower": "borrower", "borrowers": "borrower", "agent": "agent", "lender": "lender",
+          "lenders": "lender", "guarantor": "guarantor", "guarantors": "guarantor"}
+
+
+def named_parties(opening: str) -> list[dict]:
+    """The parties an opening paragraph names in capitals with a short name in quotes ("IEC ELECTRONICS CORP.
+    ("IEC" or "Debtor")", "HSBC BANK USA, as Agent ("Agent")"), with the roles it gives them (one party named
+    twice, as agent and as a lender, is one party with both roles)."""
+    flat = " ".join(opening.split())
+    parties: dict[str, dict] = {}
+    for m in _PARTY.finditer(flat):
+        name = m["name"].strip(" ,")
+        if len(name.split()) < 2 and not name.isupper() or re.search(r"\b(?:amendment|agreement)\b", name, re.I):
+            continue
+        party = parties.setdefault(name, {"id": slug(m["short"] if m["short"].lower() not in _ROLES else name),
+                                          "name": name, "roles": []})
+        for word in (m["as"], m["short"], m["alias"], m["after"]):
+            role = _ROLES.get((word or "").lower())
+            if role and role not in party["roles"]:
+                party["roles"].append(role)
+    return list(parties.values())
 
 
 def _write(path: Path, content: str) -> None:
@@ -347,7 +380,7 @@ def accept(doc_id: str, facility_dir: Path) -> Path:
     target = facility_dir / "documents" / f"{doc_id}.yaml"
     if target.exists():
         raise InputError([Problem(str(target), None, None, f"the facility already has a document {doc_id!r}")])
-    loaded = yaml.safe_load(read_text(draft_path))
+    loaded = load_yaml(draft_path).data
     if not isinstance(loaded, dict):
         raise InputError([Problem(str(draft_path), None, None, "not a draft document (a YAML mapping)")])
     document = dump(accepted_document(loaded))
@@ -424,11 +457,3 @@ def same_terms(a: object, b: object) -> bool:
     if a is None or b is None:
         return a == b
     return str(a) == str(b)
-
-
-def clause_texts(draft: Draft) -> dict[str, str]:
-    return {op["clause"]: op.get("text", "") for op in draft.operations}
-
-
-def read_draft_filing(path: Path) -> Filing:
-    return read_filing(path)

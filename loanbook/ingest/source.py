@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..core.errors import InputError, Problem
-from ..core.files import read_bytes
+from ..core.files import MAX_TEXT_BYTES, read_bytes
 
 MAX_FILING_BYTES = 20_000_000
 
@@ -55,6 +55,9 @@ def read_filing(path: Path) -> Filing:
         else:
             form, raw = "text", decoded
     text = clean(raw)
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        raise _refused(path, f"its text is {len(text.encode()):,} bytes; a document's text is at most "
+                             f"{MAX_TEXT_BYTES:,} (split the filing into its documents)")
     if not text.strip():
         raise _refused(path, f"the {form} holds no text (a scanned PDF has no text layer to read)")
     if not (_AGREEMENT_WORDS.search(text) and _OPERATIVE_WORDS.search(text)):

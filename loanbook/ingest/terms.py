@@ -57,10 +57,6 @@ class ClauseText:
         return [f.figure.value for f in self.figures if f.figure.kind == "date" and start <= f.start < end
                 and isinstance(f.figure.value, date)]
 
-    def amounts_in(self, start: int, end: int) -> list[Decimal]:
-        return [f.figure.value for f in self.figures if f.figure.kind == "amount" and start <= f.start < end
-                and isinstance(f.figure.value, Decimal)]
-
 
 @dataclass(frozen=True)
 class Facility:
