@@ -265,3 +265,41 @@ def test_bad_arguments_are_refused_with_the_field(tmp_path):
     assert not (tmp_path / "f").exists()
     result = runner.invoke(app, ["accept", "amendment-12", "--facility", str(SEED)])
     assert result.exit_code == 2 and "no draft 'amendment-12'" in result.output
+
+
+def _terms_of(facility: str, doc_id: str, text_file: str) -> dict[str, list[dict]]:
+    folder = ROOT / "examples" / facility
+    draft = ingest(folder / "documents" / text_file, folder, doc_id)
+    return {op["clause"]: op.get("terms") or [] for op in draft.operations} | {
+        " ".join(op.get("text", "").split())[:30]: op.get("terms") or [] for op in draft.operations}
+
+
+def test_defined_figures_of_the_richey_agreement():
+    """Each as the hand-made document has it (examples/richey-1995), named from the vocabulary of its folder."""
+    terms = _terms_of("richey-1995", "loan-agreement", "loan-agreement.txt")
+    # "LINE A COMMITMENT" means, subject to Sections 2.5 and 2.7, $45,000,000.
+    assert terms["def.line-a-commitment"] == [{"kind": "definitions", "figures": [
+        {"id": "line_a_commitment", "label": "Line A Commitment", "value": "45000000.00"}]}]
+    # "LINE A MATURITY DATE" means December 31, 1999; Section 2.1(a) lends "to, but excluding," that date; the
+    # tranche is the one labelled "Line A Loans"
+    assert terms["def.line-a-maturity-date"] == [{"kind": "term", "initial_term_end": date(1999, 12, 31),
+                                                  "tranches": ["line_a"], "maturity_obligation": "line_a_maturity",
+                                                  "advances": "before_end"}]
+    # "... (rounded upwards, if necessary, to the next 1/100 of 1%) equal to the HIGHER OF (a) the Prime Rate ...
+    # and (b) the Federal Funds Rate ... plus 1/2 of 1%": 1/100 of 1% is 0.01%, 1/2 of 1% is 0.5%
+    assert terms["def.alternate-base-rate"][0]["figures"][0]["value"] == \
+        "round_up(max(prime, federal_funds + 0.5%), 0.01%)"
+
+
+def test_defined_figures_and_the_default_rate_of_the_dnow_amendment():
+    terms = _terms_of("dnow-2022", "second-amendment", "second-amendment.txt")
+    # "the lesser of - the Maximum Revolver Amount, and (b) the sum of the Dollar Equivalent of the Canadian
+    # Borrowing Base (...) plus the US Borrowing Base": a defined figure, a measure and a figure defined by the text
+    assert terms["def.line-cap"][0]["figures"][0]["value"] == \
+        "min(maximum_revolver_amount, canadian_borrowing_base + us_borrowing_base)"
+    # "the sum of - the amount of outstanding US Revolving Loans (...), plus (b) the amount of the US Letter of
+    # Credit Usage": a tranche by its label, a contingent kind by its figure's name
+    assert terms["def.us-revolver-usage"][0]["figures"][0]["value"] == "us_revolving_loans + us_letter_of_credit_usage"
+    # "(c) Default Rate. ... a per annum rate equal to two percentage points above the per annum rate otherwise
+    # applicable": a margin of 2%, its section heading cut by the excerpt, so the clause is named by its title
+    assert terms["second-amendment.default-rate"] == [{"kind": "default_rate", "margin": "2"}]

@@ -84,7 +84,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     as_of, as_of_span = _as_of(opening, preamble.start if preamble else 0)
     defined = frozenset(snake(c.title) for c in structure.clauses if c.level == "definition")
     facility = Facility(facility_yaml.get("vocabulary") or {}, list(facility_yaml.get("interpretations") or []),
-                        list(facility_yaml.get("parties") or []), doc_id, as_of, defined)
+                        list(facility_yaml.get("parties") or []), doc_id, as_of, defined, text)
     prior = {c.get("id"): c.get("title") for c in facility_yaml.get("clauses_before_record") or []
              if isinstance(c, dict)}
     parts = {c.id: c.title for c in structure.clauses if c.level == "part"}

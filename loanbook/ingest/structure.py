@@ -75,6 +75,8 @@ def parse(text: str, doc_id: str) -> Structure:
             if clauses and clauses[-1].end <= clauses[-1].start:
                 clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
             after_elision = True
+            for cut in ("section", "subsection"):  # what follows "[...]" may be of another section
+                open_by_level.pop(cut, None)
             continue
         # a heading's number or opening quote alone on its line (a converted HTML filing): read with what follows
         following = " ".join(text[pos:pos + 200].split("\n")[:2]) if _ALONE.fullmatch(line.strip()) else ""

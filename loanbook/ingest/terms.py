@@ -67,6 +67,7 @@ class Facility:
     doc_id: str
     as_of: date | None
     defined: frozenset[str] = frozenset()  # the names of the figures the document defines ("line_cap")
+    text: str = ""  # the whole document, for a phrase of one clause about another ("to, but excluding, the X")
 
     def entries(self, kind: str) -> list[dict]:
         return [e for e in self.vocabulary.get(kind) or [] if isinstance(e, dict)]

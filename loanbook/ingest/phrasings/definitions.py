@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from ..grammar import snake
-from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, flat, money, proposer, uncited
+from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, flat, money, proposer, uncited
 
 _MONTH_DATE = r"[A-Z][a-z]+\s+\d{1,2},\s+\d{4}"
 _MEANS = rf"^\s*{QUOTE}\s*(?P<term>[^\"”]+?)\s*{END_QUOTE}\s+means\s*,?\s+"
@@ -66,6 +66,8 @@ def maturity(clause: ClauseText, facility: Facility) -> list[Proposal]:
         block |= {"tranches": [tranches[0]["id"]], "maturity_obligation": f"{snake(prefix)}_maturity"}
     else:
         block["renewal_term"] = None
+    if re.search(r"\bto,?\s+but\s+excluding,?\s+the\s+" + W(" ".join(m["term"].split())), facility.text, re.I):
+        block["advances"] = "before_end"  # advances are made "to, but excluding, the X Maturity Date" (another clause)
     return [Proposal(block, [clause.span(m)])]
 
 

@@ -148,25 +148,24 @@ def triggered(clause: ClauseText, facility: Facility) -> list[Proposal]:
 
 # --- a recurring obligation: "... on a weekly basis ..." ------------------------------------------------------
 
-_EVERY = {"daily": 1, "weekly": 7, "bi-weekly": 14, "biweekly": 14}
+_EVERY = {"daily": 1, "weekly": 7, "biweekly": 14}
+_DUTY = re.compile(r"\b(?:communicat|deliver|report|advis|provid|meet|furnish|send)\w*", re.I)
+_ROMAN_ITEM = re.compile(r"\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)")
 _RECURRING = re.compile(r"\bon\s+a\s+(?P<every>daily|weekly|bi-?weekly)\s+basis\b", re.S)
 
 
 @proposer
 def recurring(clause: ClauseText, facility: Facility) -> list[Proposal]:
     m = _RECURRING.search(clause.body)
-    if m is None:
-        return []
-    item_start = max(clause.body.rfind("(", 0, m.start()), 0)
-    item = re.compile(r"\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)").finditer(clause.body, 0, m.start())
-    starts = [i.start() for i in item]
-    item_start = starts[-1] if starts else 0
-    scope = clause.body[item_start:m.end()]
+    if m is None or not _DUTY.search(clause.body, max(0, m.start() - 160), m.start()):
+        return []  # "determined on a daily basis" says how, not that something is owed
+    items = [i.start() for i in _ROMAN_ITEM.finditer(clause.body, 0, m.start())]
+    scope = clause.body[items[-1] if items else 0:m.end()]  # the enumerated item "(iv) ..." it is part of
     defined = [d["term"] for d in DEFINED.finditer(scope)]
     counterparties = [p["id"] for p in facility.parties if flat(str(p.get("name", ""))) in flat(scope)
                       and not set(p.get("roles") or []) & {"debtor", "agent", "lender", "guarantor"}]
     subject = snake(defined[0]) if defined else "counterparty"
-    every = _EVERY[m["every"].lower().replace("-", "")] if m["every"].lower() != "bi-weekly" else 14
+    every = _EVERY[m["every"].lower().replace("-", "")]
     block = {"kind": "recurring_obligation", "id": f"{subject}_updates",
              "obligation": " ".join(clause.body[m.start() - 80 if m.start() > 80 else 0:m.end()].split()),
              "every_days": every, "counterparties": counterparties}
