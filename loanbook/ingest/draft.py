@@ -36,7 +36,7 @@ from .terms import ClauseText, Facility, Proposal, clause_text, conditions, prop
 DRAFTS_DIR = "drafts"
 DRAFT_ONLY = ("draft", "clauses", "proposed", "unmapped")
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
-_AS_OF = re.compile(r"dated\s+as\s+of\s+")
+_AS_OF = re.compile(r"\b(?:dated|entered\s+into|made)\s+(?:and\s+entered\s+into\s+)?as\s+of\s+")
 _NUMBER = re.compile(r"\bNo\.\s*(\d{1,3})\b")
 _LIST_GAP = re.compile(r",?\s+(?:and\s+)?|,\s*")
 _NUMBERED = re.compile(r"\b(?P<kind>Amendment|Modification)s?\s+Nos\.\s*(?P<first>\d+)\s+(?:through|to)\s+"

@@ -10,7 +10,7 @@ clauses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .grammar import Heading, closing_quote, heading, operation, slug
 
@@ -33,7 +33,6 @@ class Clause:
     target: str | None = None  # the clause it names
     said: str | None = None  # as the text names it
     quoted: tuple[int, int] | None = None  # the new clause's text, where the operation quotes it
-    children: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def parse(text: str, doc_id: str) -> Structure:
         if found.level == "caps" and ((not clauses and preamble is None) or not _TITLE_WORDS.search(text[:start])
                                       or len(found.title) < 4):
             continue
-        clause = _clause(found, start, doc_id, kind, open_by_level, clauses)
+        clause = _clause(found, start, doc_id, open_by_level, clauses)
         if clause is None:
             continue
         after_elision = False
@@ -110,8 +109,10 @@ def parse(text: str, doc_id: str) -> Structure:
     return Structure(kind, title, tuple(all_clauses), body_end)
 
 
-def _clause(found: Heading, start: int, doc_id: str, kind: str, open_by_level: dict[str, Clause],
+def _clause(found: Heading, start: int, doc_id: str, open_by_level: dict[str, Clause],
             clauses: list[Clause]) -> Clause | None:
+    """The clause a heading opens, its id from its number and its parent (the open article, section or part);
+    None for a numbered line that is a list inside a clause."""
     level = found.level
     parent: Clause | None = None
     if level == "article":
@@ -154,8 +155,6 @@ def _clause(found: Heading, start: int, doc_id: str, kind: str, open_by_level: d
     if any(c.id == cid for c in clauses):
         cid = _unique(cid, clauses)
     clause = Clause(cid, level, found.title, start, start, parent.id if parent else None)
-    if parent is not None:
-        parent.children.append(cid)
     if level != "definition" and level != "paragraph":
         open_by_level[level] = clause
     return clause
@@ -226,7 +225,7 @@ def _title(text: str) -> str:
             break
     title = " ".join(words)
     if not _TITLE_WORDS.search(title):
-        m = re.search(r"\b(?:this\s+)?((?:[A-Z][A-Za-z.]*\s+){0,4}AMENDMENT\s+TO\s+[A-Z ]+AGREEMENT)\b", text[:4000])
+        m = re.search(r"\b(?:[Tt]his\s+)?((?:[A-Z][A-Za-z.]*\s+){0,4}AMENDMENT\s+TO\s+[A-Z ]+AGREEMENT)\b", text[:4000])
         title = m.group(1) if m else ""
     return title.title().replace(" To ", " to ").replace(" And ", " and ").replace(" Of ", " of ")
 
@@ -242,6 +241,3 @@ def _preamble(text: str, end: int, doc_id: str) -> Clause | None:
         return Clause(f"{doc_id}.preamble", "preamble", "Preamble", start, _trimmed_end(text, start, end))
     return None
 
-
-def clause_text(text: str, clause: Clause) -> str:
-    return text[clause.start:clause.end]
