@@ -95,10 +95,18 @@ def _said(clause: ClauseText) -> str:
     return f"{paragraph.group(1).upper()}.{paragraph.group(2)}" if paragraph else clause.clause_id
 
 
+# A sentence ends at a full stop after a word of two letters or more, before a capital or a quote: not at
+# "S. de R.L.", "Inc. (" or "Section 10.19".
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z]{2}\.)\s+(?=[A-Z\"“])|(?<=[A-Za-z]{2}\.)\s*$")
+
+
 def _sentence(body: str, at: int) -> str:
-    start = max(body.rfind(". ", 0, at) + 2, 0)
-    end = body.find(".", at)
-    words = " ".join(body[start:end if end != -1 else len(body)].split())
+    """The sentence of the clause that holds `at`, spacing made single, its paragraph number left out: the words
+    of an obligation or a condition, as the text gives them."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(body)]
+    start = max([e for e in ends if e <= at], default=0)
+    end = min([e for e in ends if e > at], default=len(body))
+    words = " ".join(body[start:end].split()).rstrip(".")
     return re.sub(r"^\d+\.\s+", "", words)
 
 
@@ -167,7 +175,7 @@ def recurring(clause: ClauseText, facility: Facility) -> list[Proposal]:
     subject = snake(defined[0]) if defined else "counterparty"
     every = _EVERY[m["every"].lower().replace("-", "")]
     block = {"kind": "recurring_obligation", "id": f"{subject}_updates",
-             "obligation": " ".join(clause.body[m.start() - 80 if m.start() > 80 else 0:m.end()].split()),
+             "obligation": " ".join(scope.split()),
              "every_days": every, "counterparties": counterparties}
     return [Proposal(block, [clause.span(m)],
                      [{"value": str(every), "reason": f'"on a {m["every"]} basis" is every {every} days'}])]
