@@ -274,12 +274,19 @@ def _recitals(text: str, structure: Structure, own: tuple[int, int] | None) -> t
 
 # --- writing, accepting, comparing ---------------------------------------------------------------------------
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data) -> bool:  # a date written twice is written twice, never as &id001 / *id001
         return True
 
 
 def _text_block(dumper: yaml.SafeDumper, value: str):
+    """Clause text as a literal block; a date the strict reader gave back as text (accept reads the draft with it)
+    written plain again, as a person writes a date in a facility file."""
+    if _ISO_DATE.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
