@@ -641,17 +641,13 @@ def ingest(file: Path = typer.Argument(..., help="a filing: plain text, HTML or 
            as_json: bool = JsonOpt):
     """Read a filing into a draft document (drafts/DOC_ID.yaml): clauses, operations, figures with their spans,
     proposed terms; nothing computes from it until `loanbook accept`."""
-    from .ingest.draft import diff, write_draft
+    from .ingest.draft import diff_with_hand_made, write_draft
     from .ingest.draft import ingest as ingest_filing
 
     def action():
         draft = ingest_filing(file, facility, doc_id)
         if show_diff:
-            hand_made = facility / "documents" / f"{draft.doc_id}.yaml"
-            if not hand_made.exists():
-                raise BadInput(f"{hand_made}: no hand-made document {draft.doc_id!r} to compare the draft with")
-            from .core.yamlio import load_yaml
-            lines = diff(draft, load_yaml(hand_made).data)
+            lines = diff_with_hand_made(draft, facility)
             if as_json:
                 _emit({"document": draft.doc_id, "diff": lines})
             else:

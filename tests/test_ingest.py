@@ -303,3 +303,9 @@ def test_defined_figures_and_the_default_rate_of_the_dnow_amendment():
     # "(c) Default Rate. ... a per annum rate equal to two percentage points above the per annum rate otherwise
     # applicable": a margin of 2%, its section heading cut by the excerpt, so the clause is named by its title
     assert terms["second-amendment.default-rate"] == [{"kind": "default_rate", "margin": "2"}]
+
+
+def test_diff_without_a_hand_made_document_is_refused(tmp_path):
+    result = runner.invoke(app, ["ingest", str(MESSY), "--facility", str(SEED), "--id", "amendment-12", "--diff"])
+    assert result.exit_code == 2 and "amendment-12.yaml" in result.output and "no hand-made document" in result.output
+    assert not (SEED / "drafts").exists()

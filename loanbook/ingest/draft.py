@@ -412,6 +412,16 @@ def accept(doc_id: str, facility_dir: Path) -> Path:
     return target
 
 
+def diff_with_hand_made(draft: Draft, facility_dir: Path) -> list[str]:
+    """The draft beside the facility's documents/DOC_ID.yaml (refused, naming it, when there is none)."""
+    path = facility_dir / "documents" / f"{draft.doc_id}.yaml"
+    if not path.exists():
+        raise InputError([Problem(str(path), None, "--diff", f"no hand-made document {draft.doc_id!r} to compare "
+                                                             "the draft with")])
+    hand_made = load_yaml(path).data
+    return diff(draft, hand_made if isinstance(hand_made, dict) else {})
+
+
 def diff(draft: Draft, hand_made: dict) -> list[str]:
     """The draft beside the hand-made document of the same id: clause by clause, then term by term."""
     lines: list[str] = []
