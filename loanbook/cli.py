@@ -744,6 +744,69 @@ def import_facility(folders: list[Path] = typer.Argument(..., help="one or more 
 
 
 @app.command()
+def ingest(file: Path = typer.Argument(..., help="a filing: plain text, HTML or PDF (its text layer)"),
+           facility: Path = typer.Option(..., "--facility", help="a facility folder (made, with a scaffold "
+                                                                 "facility.yaml, if it does not exist)"),
+           doc_id: Optional[str] = typer.Option(None, "--id", help="the document's id (default: from the file's name)"),
+           show_diff: bool = typer.Option(False, "--diff", help="compare with the facility's hand-made document of the "
+                                                                "same id instead of writing a draft"),
+           as_json: bool = JsonOpt):
+    """Read a filing into a draft document (drafts/DOC_ID.yaml): clauses, operations, figures with their spans,
+    proposed terms; nothing computes from it until `loanbook accept`."""
+    from .ingest.draft import diff_with_hand_made, write_draft
+    from .ingest.draft import ingest as ingest_filing
+
+    def action():
+        draft = ingest_filing(file, facility, doc_id)
+        if show_diff:
+            lines = diff_with_hand_made(draft, facility)
+            if as_json:
+                _emit({"document": draft.doc_id, "diff": lines})
+            else:
+                for line in lines:
+                    _say(line)
+            return
+        path = write_draft(draft, facility)
+        summary = {"document": draft.doc_id, "draft": str(path), "operations": len(draft.operations),
+                   "clauses": len(draft.document["clauses"]), "terms": len(draft.document["proposed"]),
+                   "unmapped": len(draft.document["unmapped"])}
+        if as_json:
+            _emit(summary)
+            return
+        _say(f"draft {path}: {summary['clauses']} clauses, {summary['operations']} operations, {summary['terms']} "
+             f"terms blocks proposed, {summary['unmapped']} figures unmapped; review it, then `loanbook accept "
+             f"{draft.doc_id} --facility {facility}`")
+    _run(action)
+
+
+@app.command()
+def accept(doc_id: str = typer.Argument(..., help="the id of a draft in the facility's drafts/"),
+           facility: Path = typer.Option(..., "--facility", help="a facility folder"), as_json: bool = JsonOpt):
+    """Check a draft with the facility and move it into documents/; refused (exit 1, nothing written) while the
+    check finds a difference."""
+    from .ingest.draft import AcceptRefused
+    from .ingest.draft import accept as accept_draft
+
+    def action():
+        try:
+            written = accept_draft(doc_id, facility)
+        except AcceptRefused as refused:
+            if as_json:
+                _emit({"accepted": False, "differences": refused.differences})
+            else:
+                for line in refused.differences:
+                    _say(Text("difference ", style="red"), line)
+                _say(f"accept: refused: {len(refused.differences)} difference(s); resolve each in the draft (terms, "
+                     "or not_encoded with a reason) and accept again")
+            raise typer.Exit(1) from None
+        if as_json:
+            _emit({"accepted": True, "document": str(written)})
+        else:
+            _say(f"accepted {doc_id}: {written}")
+    _run(action)
+
+
+@app.command()
 def export(facility_id: str = typer.Argument(..., help="a stored facility's id"),
            folder: Path = typer.Argument(..., help="a new or empty folder")):
     """Write a stored facility back to a folder: its files as imported, events appended since in events.yaml."""

@@ -47,6 +47,8 @@ _SPELLED = rf"(?P<words>{_WORDS})(?:\s*\((?P<digits>\d{{1,4}})\))?"
 _NUMBER = rf"(?:{_SPELLED}|(?<![\d.,])(?P<figure>\d+(?:\.\d+)?)\)?)"
 
 _DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{4})(?!\d)")
+# A date written out as a day of a month, as signature blocks do: "1st DAY OF OCTOBER, 2002", "15th day of May 2003".
+_DAY_OF_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+day\s+of\s+" + _MONTH + r",?\s+(\d{4})(?!\d)", re.I)
 _TRUNCATED_DATE = re.compile(_MONTH + r"\s+(\d{1,2}),\s+(\d{1,3})(?![\d,])")
 _SHORT_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?![\d/])")
 # Day bases: "a year of 360 days", "a 360-day year", "365/366-day year", "365 or 366 day year" (both years of
@@ -148,6 +150,13 @@ def _date(m: re.Match) -> list[tuple[str, object]]:
         return [("impossible_date", None)]
 
 
+def _day_of_month(m: re.Match) -> list[tuple[str, object]]:
+    try:
+        return [("date", date(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))))]
+    except ValueError:
+        return [("impossible_date", None)]
+
+
 def _short_date(m: re.Match) -> list[tuple[str, object]]:
     year = int(m.group(3))
     year = year + (2000 if year < 50 else 1900) if year < 100 else year
@@ -184,6 +193,7 @@ def _amount(m: re.Match) -> list[tuple[str, object]]:
 # (90) days"); the cells of tables after all of them (text_figures), so a cell's % or $ is read as anywhere.
 _READERS: list[Callable[[str], Iterator[_Reading]]] = [
     _readings(_DATE, _date),
+    _readings(_DAY_OF_MONTH, _day_of_month),
     _readings(_TRUNCATED_DATE, lambda m: [("truncated_date", None)]),
     _readings(_SHORT_DATE, _short_date),
     _readings(_YEAR_OF_DAYS, _years),
@@ -339,10 +349,18 @@ def _restatements_joined(text: str, readings: list[_Reading]) -> list[_Reading]:
     return joined
 
 
-def text_figures(text: str) -> list[TextFigure]:
+@dataclass(frozen=True)
+class LocatedFigure:
+    """A figure of a text and where it is written: `text[start:end]` (what `loanbook ingest` records as its span)."""
+    start: int
+    end: int
+    figure: TextFigure
+
+
+def located_figures(text: str) -> list[LocatedFigure]:
     """The amounts, percentages, ratios, thresholds, day counts, counts, day bases, dates and table figures a
-    clause's text states, each once: where two readings overlap, the earlier reader's stands ("ninety (90) days"
-    is one day count, not also a count and "90) days"; "1/2 of 1%" is not also 1%)."""
+    clause's text states, each once and with its place: where two readings overlap, the earlier reader's stands
+    ("ninety (90) days" is one day count, not also a count and "90) days"; "1/2 of 1%" is not also 1%)."""
     taken: list[_Reading] = []
     read = bytearray(len(text))  # 1 where a reading stands
     for reader in [*_READERS, _pipe_tables, _spaced_tables]:
@@ -350,12 +368,17 @@ def text_figures(text: str) -> list[TextFigure]:
             if read.find(1, reading.start, reading.end) == -1:
                 read[reading.start:reading.end] = b"\x01" * (reading.end - reading.start)
                 taken.append(reading)
-    figures: list[TextFigure] = []
+    located: list[LocatedFigure] = []
     for reading in _restatements_joined(text, sorted(taken, key=lambda r: r.start)):
         written = _normal(text[reading.start:reading.end])
-        figures.extend(TextFigure(kind, value, written) for kind, value in reading.figures)
-    return figures
+        located.extend(LocatedFigure(reading.start, reading.end, TextFigure(kind, value, written))
+                       for kind, value in reading.figures)
+    return located
 
+
+def text_figures(text: str) -> list[TextFigure]:
+    """The figures of a text (located_figures), without their places: what the check compares with the terms."""
+    return [located.figure for located in located_figures(text)]
 
 
 def _formula_numbers(node: Node) -> list[Decimal]:

@@ -1,0 +1,100 @@
+"""Phrasings of price and term: a pricing grid in a table (a margin over an index by period and loan class), the
+term's end, and the default rate's margin."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..terms import ClauseText, Facility, Proposal, percent, proposer
+
+# --- a pricing grid in a table: "<from> - <to>   <Index> plus 3.5%   None" under a tranche's heading -----------
+
+_GRID_ROW = re.compile(r"(?m)^[ \t]*(?P<from>\d{1,2}/\d{1,2}/\d{2,4})\s*-\s*(?P<to>\d{1,2}/\d{1,2}/\d{2,4})\s{2,}"
+                       r"(?P<index>[A-Z][\w ]+?)\s+plus\s+(?P<margin>\d+(?:\.\d+)?)\s?%(?P<rest>.*)$")
+_GRID_HEADING = re.compile(r"(?m)^[ \t]*[A-Z]\.\s+(?P<label>[A-Z][A-Z ]+?)\s*$")
+_OPTION = re.compile(r"(?P<name>[A-Z]\w+)\s+Rate\s+Option")
+
+
+@proposer
+def pricing_grid(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    rows, spans, unavailable = [], [], []
+    for m in _GRID_ROW.finditer(clause.body):
+        headings = [h for h in _GRID_HEADING.finditer(clause.body, 0, m.start())]
+        tranche = facility.by_label("tranches", headings[-1]["label"]) if headings else None
+        index = facility.by_label("indices", m["index"])
+        if tranche is None or index is None:
+            return []
+        start, end = clause.dates_in(m.start("from"), m.end("to"))
+        rows.append({"from": start, "to": end, "loan_class": tranche["id"], "index": index["id"],
+                     "margin": m["margin"]})
+        spans.append(clause.span(m))
+        if re.fullmatch(r"\s+None\.?\s*", m["rest"]):
+            header = clause.body.rfind("Option", 0, m.start())
+            options = _OPTION.findall(clause.body[clause.body.rfind("\n", 0, header - 60):header + 6])
+            unavailable += [o.lower() for o in options[1:] if o.lower() not in unavailable]
+    if not rows:
+        return []
+    basis = facility.interpretation(clause.clause_id, lambda v: v in ("actual/360", "actual/365"))
+    years = [f.figure.value for f in clause.figures if f.figure.kind == "day_basis"]
+    if basis is not None:
+        day_basis: object = {"interpretation": basis}
+    elif len(years) == 1:
+        day_basis = f"actual/{years[0]}"
+    else:
+        return []  # no day basis in the text and none in the register: never guessed
+    block = {"kind": "pricing_grid", "day_basis": day_basis, "rows": rows}
+    if unavailable:
+        block["unavailable_options"] = unavailable
+    return [Proposal(block, spans)]
+
+
+# --- the term: "Initial Term: To expire on <date>   Renewal Term: NONE" ----------------------------------------
+
+_TERM = re.compile(r"Initial\s+Term:\s+To\s+expire\s+on\s+(?P<date>\w+\s+\d{1,2},\s+\d{1,4})"
+                   r"(?P<renewal>\s+Renewal\s+Term:"
+                   r"\s+(?P<none>NONE|None))?", re.S)
+
+
+@proposer
+def term(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    m = _TERM.search(clause.body)
+    if m is None:
+        return []
+    dates = clause.dates_in(m.start("date"), m.end("date"))
+    written = " ".join(m["date"].split())
+    resolved = facility.resolving(clause.clause_id, written)
+    if dates:
+        end: object = dates[0]
+    elif resolved:
+        end = {"interpretation": resolved}
+    else:
+        return []
+    block = {"kind": "term", "initial_term_end": end, "renewal_term": None, "maturity_obligation": "maturity"}
+    return [Proposal(block, [clause.span(m)])]
+
+
+# --- the default rate: "upon the occurrence and during the continuation of an Event of Default ... bear interest at
+# a per annum rate equal to two percentage points above the per annum rate otherwise applicable" -----------------
+
+_DEFAULT = re.compile(r"during\s+the\s+continuation\s+of\s+an?\s+Event\s+of\s+Default.{0,900}?bear\s+interest\s+"
+                      r"at\s+a\s+per\s+annum\s+rate\s+equal\s+to\s+(?P<margin>.{1,40}?)\s+above\s+the\s+per\s+annum\s+rate\s+"
+                      r"otherwise\s+applicable", re.S)
+_ABOVE = re.compile(r"(?P<margin>\S+\s+(?:\(\d+\)\s+)?percentage\s+points?)\s+above\s+the\s+per\s+annum\s+rate\s+"
+                    r"otherwise\s+applicable", re.S)
+
+
+@proposer
+def default_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    m = _DEFAULT.search(clause.body)
+    if m is None:
+        return []
+    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent"
+               and m.start("margin") <= f.start < m.end("margin")]
+    if len(margins) != 1 or not isinstance(margins[0], Decimal):
+        return []
+    spans = [clause.span(m)]
+    for other in _ABOVE.finditer(clause.body, m.end()):  # the same margin on a fee ("the Letter of Credit Fee")
+        if any(f.figure.value == margins[0] for f in clause.figures
+               if other.start("margin") <= f.start < other.end("margin")):
+            spans.append(clause.span(other))
+    return [Proposal({"kind": "default_rate", "margin": percent(margins[0])}, spans)]
