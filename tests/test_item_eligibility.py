@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import ONE_SPARK
 from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.kinds_eligibility import Eligibility
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError
-from loanbook.portfolio.engines import missing
 from loanbook.portfolio.item_list import items_from_rows, read_items
 from loanbook.portfolio.items import item_certificate
 
@@ -122,7 +122,7 @@ def test_the_receivables_path_is_unchanged_beside_it():
     assert result.exit_code == 0 and json.loads(result.output)["eligible"] == "1030000.00"
 
 
-@pytest.mark.skipif(missing("spark") is not None, reason="PySpark is not installed")
+@ONE_SPARK
 def test_spark_gives_the_same_certificates():
     for folder, path in ((HOMES, UNITS), (FUND, INVESTORS)):
         assert certificate(folder, path, "spark") == certificate(folder, path)
@@ -252,7 +252,7 @@ def test_a_book_values_each_list_by_its_own_terms(tmp_path):
         ("aging", D("19500000.00"), D("10500000.00"), D("6397500.00"), D("1397500.00"))
 
 
-@pytest.mark.skipif(missing("spark") is not None, reason="PySpark is not installed")
+@ONE_SPARK
 def test_spark_runs_the_book_to_the_same_figures(tmp_path):
     from loanbook.portfolio.run import folder_book, run_portfolio
 

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 from servers import LOANBOOK, serving
 
 from conftest import DNOW, ROOT, SEED
@@ -19,7 +20,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password"}
 
-sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists() or not AXE.exists():  # CI installs both (.ci/run, make setup): there it never skips
     if os.environ.get("LOANBOOK_REQUIRE_POSTGRES"):
         raise RuntimeError(f"the browser tests need {CHROMIUM} (apt-get install chromium) and {AXE} (npm ci)")
