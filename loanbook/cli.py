@@ -953,7 +953,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             pq.write_table(table, out)
         checked = all(r.checked for r in rows)
         if as_json:
-            _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}, checked)
+            found = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}
+            if book is None:
+                found["balances"] = balances_json(rows)
+            _emit(found, checked)
             return
         if not checked:
             _say(Text(f"UNCHECKED: {sum(not r.checked for r in rows):,} facilities fail `loanbook check`: their "
@@ -974,11 +977,22 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         if by_python:
             _say(f"{by_python:,} computed by the Python engine: terms outside exact dataframe arithmetic "
                  "(computed_by in --json and --out says why)")
+        aggregated = sum(1 for r in rows if r.balances == "aggregate")
+        if book is None:
+            _say(f"{aggregated:,} of {len(rows):,} facilities' balances from one aggregate over the store's events; "
+                 f"{len(rows) - aggregated:,} replayed one by one (balances in --json and --out say why)")
         untested = sum(1 for r in rows if r.rules_without_column)
         if untested:
             _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
                  "(rules_without_column in --json and --out names the rules)")
     _run(action)
+
+
+def balances_json(rows) -> dict:
+    """How a store's run read the balances: how many from the aggregate, and each facility replayed, with why."""
+    return {"aggregate": sum(1 for r in rows if r.balances == "aggregate"),
+            "replayed": {r.facility: r.balances.removeprefix("replay (").removesuffix(")")
+                         for r in rows if r.balances != "aggregate"}}
 
 
 def out_row(r) -> dict:
