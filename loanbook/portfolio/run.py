@@ -30,9 +30,9 @@ from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
-from ..core.money import CENT, ZERO, money_str
+from ..core.money import CENT, ZERO, cents, money_str
 from ..engine.facility import Facility
-from ..engine.ledger import Ledger, Reported
+from ..engine.ledger import Ledger, Reported, balances_ledger
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
 from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
@@ -58,7 +58,7 @@ class BookFacility:
     replay: Callable[[], Facility]
     agings: dict[str, Callable[[], bytes]]
     store: Store | None = None
-    balances: Callable[[], Facility] | None = None
+    balances: Ledger | None = None   # the day's balances from the store's aggregate
     why_replayed: str | None = None  # a stored facility the aggregate does not give: why
 
 
@@ -271,13 +271,8 @@ def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
         if why is not None:
             done.append(replace(facility, why_replayed=why))
             continue
-        done.append(replace(facility, balances=_from_balances(facility.agreement, balances.ledgers[facility.id],
-                                                              facility.store.prime)))
+        done.append(replace(facility, balances=balances.ledgers[facility.id]))
     return done
-
-
-def _from_balances(agreement: Agreement, ledger: Ledger, prime) -> Callable[[], Facility]:
-    return lambda: Facility(agreement, (), prime, _ledger=ledger)
 
 
 @dataclass
@@ -306,9 +301,11 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
     row = PortfolioRow(facility.id, facility.agreement.name, aging, collateral, money("gross"), money("eligible"),
                        money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python", balances=replayed)
     try:
-        balances = facility.balances if compiled else None  # the aggregate's, for the compiled figures only
-        aggregate = balances is not None
-        row, replay = _valued(row, (balances or facility.replay)(), day, computed, collateral, aging)
+        aggregate = compiled and facility.balances is not None  # the aggregate's, for the compiled figures only
+        if aggregate:
+            row, replay = _on_balances(row, facility, day, computed, collateral, aging)
+        else:
+            row, replay = _valued(row, facility.replay(), day, computed, collateral, aging)
         if compiled:
             book = replay.book(day)
             replay.require_availability(book)
@@ -338,13 +335,39 @@ def _valued(row: PortfolioRow, replay: Facility, day: date, computed: dict | Non
     """The row with its class's value and source, and the replay with the aging's value reported on the day unless
     the record's report is at least as recent."""
     reported = replay.ledger.on(day).collateral
-    if not (computed and collateral and aging and _aging_wins(reported.get(collateral), aging, day)):
+    value = _aging_value(reported, day, computed, collateral, aging)
+    if value is None or collateral is None or aging is None:
         return _from_record(row, reported), replay
-    report = {"date": day.isoformat(), "type": "borrowing_base_report",
-              "values": {collateral: money_str(Decimal(computed["value"]))},
+    report = {"date": day.isoformat(), "type": "borrowing_base_report", "values": {collateral: money_str(value)},
               "note": f"the value of {aging}, computed in the portfolio run"}
     return (replace(row, source="aging", source_date=aging_day(aging, day)),
             replay.extended(events_from([report], replay.agreement, f"portfolio run: {aging}", prior=replay.events)))
+
+
+def _on_balances(row: PortfolioRow, facility: BookFacility, day: date, computed: dict | None, collateral: str | None,
+                 aging: str | None) -> tuple[PortfolioRow, Facility]:
+    """The same from the store's aggregate: the aging's value goes into the day's balances as the report of the
+    day would put it there (the class's value replaced), without an event to parse and replay."""
+    assert facility.balances is not None and facility.store is not None
+    ledger = facility.balances
+    snap = ledger.on(day)
+    value = _aging_value(snap.collateral, day, computed, collateral, aging)
+    if value is None or collateral is None or aging is None:
+        row = _from_record(row, snap.collateral)
+    else:
+        row = replace(row, source="aging", source_date=aging_day(aging, day))
+        reported = Reported(value, f"the value of {aging}, computed in the portfolio run", day)
+        ledger = balances_ledger(day, snap.loans, snap.repaid, {**snap.collateral, collateral: reported},
+                                 snap.contingents)
+    return row, Facility(facility.agreement, (), facility.store.prime, _ledger=ledger)
+
+
+def _aging_value(reported: dict[str, Reported], day: date, computed: dict | None, collateral: str | None,
+                 aging: str | None) -> Decimal | None:
+    """The aging's value of the class, in cents, where it is the latest information on the day; else None."""
+    if computed and collateral and aging and _aging_wins(reported.get(collateral), aging, day):
+        return cents(Decimal(computed["value"]))
+    return None
 
 
 def _aging_wins(report: Reported | None, aging: str, day: date) -> bool:

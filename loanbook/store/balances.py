@@ -104,19 +104,20 @@ def balances_on(connection: Connection, day: date) -> DayBalances:
         unexpressed[facility] = why
     loans: dict[str, dict[str, Decimal]] = {}
     repaid: dict[str, dict[str, Decimal]] = {}
-    for facility, tranche, principal, repayments, unread in connection.execute(text(
+    for facility, tranche, principal, repayments, unread, repayments_made in connection.execute(text(
             f"WITH moves AS MATERIALIZED (SELECT facility_id, type, {d.name.format(f='loan')} AS loan,"
             f"  {amount} AS amount FROM {rows} e WHERE type IN {_IN(_PRINCIPAL_EVENTS)} AND effective <= :day),"
             f" exact AS MATERIALIZED (SELECT facility_id, type, loan,"
             f"  CASE WHEN {d.plain.format(a='amount')} THEN {d.exact.format(a='amount')} END AS amount FROM moves)"
             f" SELECT facility_id, loan, sum(CASE WHEN type = 'repayment' THEN -amount ELSE amount END),"
-            f" sum(CASE WHEN type = 'repayment' THEN amount ELSE 0 END), count(*) - count(amount)"
-            f" FROM exact GROUP BY facility_id, loan"), on):
+            f" sum(CASE WHEN type = 'repayment' THEN amount ELSE 0 END), count(*) - count(amount),"
+            f" sum(CASE WHEN type = 'repayment' THEN 1 ELSE 0 END) FROM exact GROUP BY facility_id, loan"), on):
         if unread:
             unexpressed.setdefault(facility, "an amount not written plainly")
         if facility not in unexpressed:
             loans.setdefault(facility, {})[tranche] = _exact(principal, d)
-            repaid.setdefault(facility, {})[tranche] = _exact(repayments, d)
+            if repayments_made:  # as the replay: a tranche has repayments to date once one is made
+                repaid.setdefault(facility, {})[tranche] = _exact(repayments, d)
     collateral: dict[str, dict[str, Reported]] = {}
     for facility, name, value, effective, seq in connection.execute(text(
             f"SELECT facility_id, name, value, effective, seq FROM (SELECT e.facility_id, v.key AS name,"
