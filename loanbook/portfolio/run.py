@@ -172,21 +172,23 @@ def latest(names: list[str], day: date) -> str | None:
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items,
-                  unchecked: bool = False, aging_sheet: str | None = None) -> list[PortfolioRow]:
+                  unchecked: bool = False, aging_sheet: str | None = None,
+                  aggregate: bool = True) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
     records are read on every core (`workers`: how many processes; 1 runs them here). `aging_sheet` names the sheet
     of an xlsx `portfolio_aging` (default: the first). A book with a facility that fails `loanbook check` computes
-    nothing (FailsCheck) unless `unchecked`; its rows then say so."""
+    nothing (FailsCheck) unless `unchecked`; its rows then say so. A stored facility's balances on the day come from
+    one aggregate over the store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
     failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
     if failing and not unchecked:
         first = next(iter(failing))
         others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
             if len(failing) > 1 else ""
         raise FailsCheck(f"{first}{others}", failing[first])
-    book = with_balances(book, day)
+    book = with_balances(book, day) if aggregate else book
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
         rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
