@@ -953,7 +953,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             pq.write_table(table, out)
         checked = all(r.checked for r in rows)
         if as_json:
-            found = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}
+            found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}
             if book is None:
                 found["balances"] = balances_json(rows)
             _emit(found, checked)

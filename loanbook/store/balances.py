@@ -152,12 +152,13 @@ def _value_text(d: _Dialect) -> str:
     return "(e.j -> v.fullkey)" if d is _SQLITE else "CAST(v.value AS TEXT)"
 
 
-def _money(value) -> Decimal:
-    """A value as the body gives it (JSON text from the aggregate, or the database's JSON value), read by the
-    parser's own rule for money: the same Decimal the replay holds."""
-    if isinstance(value, str):
-        value = json.loads(value, parse_float=Decimal)
-    return parse_money(value)
+_JSON = json.JSONDecoder(parse_float=Decimal)
+
+
+def _money(value: str) -> Decimal:
+    """A value as the body gives it (its JSON text: a quoted string, or a number's digits), read by the parser's own
+    rule for money: the same Decimal the replay holds."""
+    return parse_money(_JSON.decode(value))
 
 
 def _exact(value, d: _Dialect) -> Decimal:
