@@ -158,6 +158,49 @@ def test_the_seed_s_record_is_replayed_to_the_per_facility_path_s_figures(store)
     assert replace(row, computed_by="") == replace(python, computed_by="")
 
 
+COVENANT = """
+  - op: insert
+    clause: section-7.1
+    title: Fixed Charge Coverage
+    source: synthetic
+    terms:
+      - kind: covenant
+        id: fixed_charge_coverage
+        label: Fixed Charge Coverage Ratio
+        measure: trailing(ebitda, 1) / trailing(fixed_charges, 1)
+        unit: number
+        test: at_least
+        threshold: "1.10"
+        every: month
+        first_test: 2024-01-31
+        certificate: compliance_certificate
+        applies_while: {figure: line_cap, below: "1000.00"}
+"""
+
+
+def test_covenants_read_the_record_on_their_test_dates_so_the_facility_is_replayed(store, tmp_path):
+    """A springing covenant asks whether the line cap was below 1,000.00 on each test date (on 2024-01-31: min(5,000.00,
+    85% x 3,000.00) = 2,550.00, not below), which one day's balances cannot answer: replayed."""
+    folder = folder_with(tmp_path, "covenanted", [
+        {"date": "2024-01-02", "type": "opening_balance", "loan": "revolver", "amount": "1000.00"},
+        {"date": "2024-01-02", "type": "borrowing_base_report", "values": {"accounts": "3000.00"}},
+        {"date": "2024-02-10", "type": "advance", "loan": "revolver", "amount": "1200.00"}])
+    text = (folder / "facility.yaml").read_text().replace("  contingents:", """  documents:
+    - {id: compliance_certificate, label: Compliance Certificate}
+  measures:
+    - {id: ebitda, label: EBITDA of the month, unit: money, period: true}
+    - {id: fixed_charges, label: Fixed Charges of the month, unit: money, period: true}
+  contingents:""")
+    (folder / "facility.yaml").write_text(text)
+    agreement = folder / "documents" / "agreement.yaml"
+    agreement.write_text(agreement.read_text() + COVENANT)
+    store.import_folder(folder, facility_id="covenanted")
+    assert store.balances_on(DAY).unexpressed == {}  # its record alone the aggregate would express
+    [row] = run_portfolio(store_book(store, workers=1), DAY, workers=1)
+    assert row.balances == "replay (its covenant read the record on other days)"
+    assert row_figures(row) == status_figures(store.facility("covenanted"), DAY)
+
+
 def test_a_correction_in_the_record_is_replayed(store, tmp_path):
     """A correction (`supersedes`) changes what came before it: the aggregate leaves such a record to the replay.
     The advance of 500.00 corrected to 50.00: 1,000.00 + 50.00 = 1,050.00 of principal."""
