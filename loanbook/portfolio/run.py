@@ -188,7 +188,7 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
         others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
             if len(failing) > 1 else ""
         raise FailsCheck(f"{first}{others}", failing[first])
-    book = with_balances(book, day) if aggregate else book
+    book = with_balances(book, day) if aggregate and compiled else book  # the aggregate serves compiled figures
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
         rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
