@@ -12,7 +12,8 @@ up to the day, as its replay (`engine/ledger.py`) would leave them:
 
 Every other event type moves something these cannot hold (payments, deliveries, defaults, rates, measures,
 corrections): a record with one is not expressed here, and the caller replays it (`unexpressed` says why). So is
-a record with a principal amount written otherwise than plainly (1500000.00), which the aggregate does not parse.
+a record with a principal amount written otherwise than plainly (1500000.00, not $1,500,000.00): the aggregate sums
+only plain digits.
 The store has checked every record when it was written (each append is replayed with the whole record), so the
 aggregate sums what is already known to replay.
 """
@@ -55,8 +56,9 @@ class _Dialect:
     amount: str
     plain: str
     exact: str
-    values: str   # FROM-clause item: each (key, value as JSON text) of the body's `values` mapping
-    contains: str  # whether the body's text contains {t}
+    values: str      # FROM-clause item v: each key of the body's `values` mapping ...
+    value_text: str  # ... and its value as JSON text (a number's exact digits, or a quoted string)
+    contains: str    # whether the body's text contains {t}
 
 
 _SQLITE = _Dialect(
@@ -70,6 +72,7 @@ _SQLITE = _Dialect(
     exact="CAST(CASE WHEN instr({a}, '.') = 0 THEN {a} || '00' WHEN length({a}) - instr({a}, '.') = 1 "
           "THEN replace({a}, '.', '') || '0' ELSE replace({a}, '.', '') END AS INTEGER)",
     values="json_each(e.j, '$.values') v",
+    value_text="(e.j -> v.fullkey)",
     contains="instr(body, '{t}') > 0",
 )
 _POSTGRESQL = _Dialect(
@@ -80,6 +83,7 @@ _POSTGRESQL = _Dialect(
     plain="({a} ~ '^[0-9]{{1,15}}(\\.[0-9]{{1,2}})?$')",
     exact="CAST({a} AS NUMERIC)",
     values="jsonb_each(e.j -> 'values') v",
+    value_text="CAST(v.value AS TEXT)",
     contains="strpos(body, '{t}') > 0",
 )
 
@@ -121,7 +125,7 @@ def balances_on(connection: Connection, day: date) -> DayBalances:
     collateral: dict[str, dict[str, Reported]] = {}
     for facility, name, value, effective, seq in connection.execute(text(
             f"SELECT facility_id, name, value, effective, seq FROM (SELECT e.facility_id, v.key AS name,"
-            f" {_value_text(d)} AS value, e.effective, e.seq, row_number() OVER (PARTITION BY e.facility_id, v.key"
+            f" {d.value_text} AS value, e.effective, e.seq, row_number() OVER (PARTITION BY e.facility_id, v.key"
             f"  ORDER BY e.effective DESC, e.seq DESC) AS latest"
             f" FROM {rows} e, {d.values} WHERE e.type = 'borrowing_base_report' AND e.effective <= :day) reports"
             f" WHERE latest = 1"), on):
@@ -145,11 +149,6 @@ def balances_on(connection: Connection, day: date) -> DayBalances:
                                          collateral.get(facility, {}), tuple(contingents.get(facility, ())))
                for facility in everyone if facility not in unexpressed}
     return DayBalances(day, ledgers, unexpressed)
-
-
-def _value_text(d: _Dialect) -> str:
-    """A reported value as its JSON text (a number's exact digits, or a quoted string)."""
-    return "(e.j -> v.fullkey)" if d is _SQLITE else "CAST(v.value AS TEXT)"
 
 
 _JSON = json.JSONDecoder(parse_float=Decimal)
