@@ -161,7 +161,8 @@ def main() -> None:
         "figures), and the Python engine's `status` for each facility, in one process.",
         "- Other work on the machine: the share of its CPU that processes other than the benchmark's took during "
         "each run (the machine is shared): a run with a large share is slower than on a free machine, so its wall "
-        "time is an upper bound; CPU time (this process and its workers) is given beside it.", "",
+        "time is an upper bound; CPU time (this process and its workers; not the PostgreSQL server's, where the "
+        "aggregate and the reads run) is given beside it.", "",
     ]
     for kind, runs in results.items():
         design = runs["aggregate"]
