@@ -1319,7 +1319,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         _write_out(result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
-            _emit({"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}, checked)
+            found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}
+            if book is None:
+                found["balances"] = balances_json(rows)
+            _emit(found, checked)
             return
         if not checked:
             _say(Text(f"UNCHECKED: {sum(not r.checked for r in rows):,} facilities fail `loanbook check`: their "
@@ -1341,6 +1344,10 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         if by_python:
             _say(f"{by_python:,} computed by the Python engine: terms outside exact dataframe arithmetic "
                  "(computed_by in --json and --out says why)")
+        aggregated = sum(1 for r in rows if r.balances == "aggregate")
+        if book is None:
+            _say(f"{aggregated:,} of {len(rows):,} facilities' balances from one aggregate over the store's events; "
+                 f"{len(rows) - aggregated:,} replayed one by one (balances in --json and --out say why)")
         untested = sum(1 for r in rows if r.rules_without_column)
         if untested:
             _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
@@ -1359,6 +1366,13 @@ def _book_totals(rows) -> str:
     return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
             f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
             f"{money_human(total('overadvance'))}")
+
+
+def balances_json(rows) -> dict:
+    """How a store's run read the balances: how many from the aggregate, and each facility replayed, with why."""
+    return {"aggregate": sum(1 for r in rows if r.balances == "aggregate"),
+            "replayed": {r.facility: r.balances.removeprefix("replay (").removesuffix(")")
+                         for r in rows if r.balances != "aggregate"}}
 
 
 def out_row(r) -> dict:

@@ -147,6 +147,20 @@ class Ledger:
         return [p for p in self.fee_payments if p.fee == fee and p.date <= day]
 
 
+def balances_ledger(day: date, loans: dict[str, Decimal], repaid: dict[str, Decimal],
+                    collateral: dict[str, Reported], contingents: tuple[Contingent, ...]) -> Ledger:
+    """The ledger of a record of balance events only (opening balances, advances, repayments, borrowing base
+    reports of values, contingents opened and closed), given as its balances at the end of `day` (an aggregate
+    over the record's rows up to that day, `store/balances.py`). For `day` and what is appended on it, it
+    answers as the record's replay does; it holds no other day, and none of the facts such a record has none of
+    (payments, deliveries, defaults, rates). A report appended on `day` continues it as it continues a replay."""
+    work = _Working(loans=dict(loans), repaid=dict(repaid), collateral=dict(collateral),
+                    contingents={c.id: c for c in contingents})
+    ledger = Ledger(snapshots=[work.freeze(day)], days=[day])
+    ledger.tail = _Tail(work, day, None)
+    return ledger
+
+
 def known(events, known_at: datetime | None):
     """The events recorded by a time (an event without a recording time counts from the end of its day, UTC)."""
     if known_at is None:

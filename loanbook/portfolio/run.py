@@ -15,24 +15,27 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..agreement.gate import FailsCheck, outcome
+from ..agreement.kinds_commitments import EventDate
+from ..agreement.kinds_covenants import Covenant
 from ..agreement.kinds_eligibility import Eligibility
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
-from ..core.money import CENT, ZERO, money_str
+from ..core.money import CENT, ZERO, cents, money_str
 from ..engine.facility import Facility
-from ..engine.ledger import Reported
+from ..engine.ledger import Ledger, Reported, balances_ledger
 from ..events.parse import events_from, parse_events
 from ..market import shipped_prime_series
 from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
@@ -44,17 +47,25 @@ from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
 from .workers import Workers, shared
 
+if TYPE_CHECKING:
+    from ..store.store import Store
+
 AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
 
 
 @dataclass(frozen=True)
 class BookFacility:
-    """A facility of the book: its agreement, its record, and the agings it keeps (name -> content)."""
+    """A facility of the book: its agreement, its record, and the agings it keeps (name -> content). A stored
+    facility names its store: the run takes its balances on the day from one aggregate over the store's events
+    (`balances`, set by the run), where its record and terms allow, instead of replaying its record."""
 
     id: str
     agreement: Agreement
     replay: Callable[[], Facility]
     agings: dict[str, Callable[[], bytes]]
+    store: Store | None = None
+    balances: Ledger | None = None   # the day's balances from the store's aggregate
+    why_replayed: str | None = None  # a stored facility the aggregate does not give: why
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,9 @@ class PortfolioRow:
     breaches: tuple[str, ...]
     problem: str | None = None     # why the day's figures could not be computed for this facility
     computed_by: str = "dataframe"  # or "python (why)": terms the compiled expression does not cover
+    # how the day's balances were read: "aggregate" (the store's, for the whole book at once), or "replay (why)";
+    # how, not what: rows compare by their figures
+    balances: str = field(default="replay", compare=False)
     rules_without_column: tuple[str, ...] = ()  # rules on whose aging column was absent: they found nothing
     source: str | None = None      # "aging" or "record": where the class's value came from
     source_date: date | None = None  # the day of that aging, or of the report in force (None: no report yet)
@@ -93,7 +107,7 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
     on every core."""
     folders = sorted(p for p in directory.iterdir() if (p / "facility.yaml").is_file())
     with Workers(folders, workers) as pool:
-        agreements = list(pool.map(_folder_agreement, range(len(folders))))
+        agreements = list(pool.map(_agreement_of, range(len(folders))))
     _one_folder_each(folders, agreements)
     found = []
     for folder, agreement in zip(folders, agreements):
@@ -120,25 +134,18 @@ def _one_folder_each(folders: list[Path], agreements: list[Agreement]) -> None:
         raise InputError(problems)
 
 
-def _folder_agreement(index: int) -> Agreement:
+def _agreement_of(index: int) -> Agreement:
     return load_agreement(shared()[index])
 
 
-def store_book(store, *, workers: int | None = None) -> list[BookFacility]:
-    """Every facility in the store, its agreement read on every core, its replay from the store's cache."""
-    ids = [stored.id for stored in store.facilities()]
-    with Workers([(store, facility_id) for facility_id in ids], workers) as pool:
-        agreements = list(pool.map(_stored_agreement, range(len(ids))))
-    found = []
-    for facility_id, agreement in zip(ids, agreements):
-        found.append(BookFacility(facility_id, agreement, _stored_replay(store, facility_id, agreement),
-                                  _agings(store.files(facility_id))))
-    return found
-
-
-def _stored_agreement(index: int) -> Agreement:
-    store, facility_id = shared()[index]
-    return store.agreement(facility_id)
+def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility]:
+    """Every facility in the store: its files read in one query, its agreement on every core, its replay from the
+    store's cache when the run needs one."""
+    files = list(store.every_facility_files().values())
+    with Workers(files, workers) as pool:
+        agreements = list(pool.map(_agreement_of, range(len(files))))
+    return [BookFacility(stored.name, agreement, _stored_replay(store, stored.name, agreement), _agings(stored),
+                         store=store) for stored, agreement in zip(files, agreements)]
 
 
 def _stored_replay(store, facility_id: str, agreement: Agreement) -> Callable[[], Facility]:
@@ -171,20 +178,23 @@ def latest(names: list[str], day: date) -> str | None:
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items,
-                  unchecked: bool = False, aging_sheet: str | None = None) -> list[PortfolioRow]:
+                  unchecked: bool = False, aging_sheet: str | None = None,
+                  aggregate: bool = True) -> list[PortfolioRow]:
     """Every facility's figures on `day`. The eligibility rules run once over the whole book; each facility's
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
     records are read on every core (`workers`: how many processes; 1 runs them here). `aging_sheet` names the sheet
     of an xlsx `portfolio_aging` (default: the first). A book with a facility that fails `loanbook check` computes
-    nothing (FailsCheck) unless `unchecked`; its rows then say so."""
+    nothing (FailsCheck) unless `unchecked`; its rows then say so. A stored facility's balances on the day come from
+    one aggregate over the store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
     failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
     if failing and not unchecked:
         first = next(iter(failing))
         others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
             if len(failing) > 1 else ""
         raise FailsCheck(f"{first}{others}", failing[first])
+    book = with_balances(book, day) if aggregate and compiled else book  # the aggregate serves compiled figures
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
         rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
@@ -267,6 +277,35 @@ def _items_by_facility(backend, lists: list[Items], listed: dict[str, Eligibilit
     return item_values({name: backend.load(table, f"item_{name}") for name, table in tables.items()})
 
 
+# terms whose rules read the record on days other than the run's: covenants test their figures on each test date;
+# an event date is the day of an event (the first report, the latest delivery), which the day's balances do not keep
+_READ_OTHER_DAYS = (Covenant, EventDate)
+
+
+def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
+    """The book with each stored facility's balances on the day from one aggregate over its store's events (a few
+    queries for the whole book), where its record holds only what the aggregate expresses and its terms read only
+    that day; the others keep their replay, and say why."""
+    stores = {id(f.store): f.store for f in book if f.store is not None}
+    found = {key: store.balances_on(day) for key, store in stores.items()}
+    done = []
+    for facility in book:
+        if facility.store is None:
+            done.append(facility)
+            continue
+        balances = found[id(facility.store)]
+        other_days = [kind.__name__.lower() for kind in _READ_OTHER_DAYS if facility.agreement.has_kind(kind)]
+        why = balances.unexpressed.get(facility.id) or (
+            f"its {', '.join(other_days)} read the record on other days" if other_days else None)
+        if why is None and facility.id not in balances.ledgers:
+            why = "stored after the aggregate was read"
+        if why is not None:
+            done.append(replace(facility, why_replayed=why))
+            continue
+        done.append(replace(facility, balances=balances.ledgers[facility.id]))
+    return done
+
+
 @dataclass
 class _Planned:
     """A facility whose figures the compiled expression gives: its row so far, its plan, its other breaches."""
@@ -289,29 +328,28 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
     recent: planned for the compiled expression, or (where its terms are outside it, or `compiled` is off)
     evaluated by the Python engine."""
     money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
+    replayed = "replay" + (f" ({facility.why_replayed})" if facility.why_replayed else "")
     row = PortfolioRow(facility.id, facility.agreement.name, aging, collateral, money("gross"), money("eligible"),
-                       money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python")
+                       money("value"), ZERO, ZERO, ZERO, None, (), computed_by="python", balances=replayed)
     try:
-        replay = facility.replay()
-        reported = replay.ledger.on(day).collateral
-        if computed and collateral and aging and _aging_wins(reported.get(collateral), aging, day):
-            row = replace(row, source="aging", source_date=aging_day(aging, day))
-            report = {"date": day.isoformat(), "type": "borrowing_base_report",
-                      "values": {collateral: money_str(Decimal(computed["value"]))},
-                      "note": f"the value of {aging}, computed in the portfolio run"}
-            replay = replay.extended(events_from([report], replay.agreement, f"portfolio run: {aging}",
-                                                 prior=replay.events))
+        aggregate = compiled and facility.balances is not None  # the aggregate's, for the compiled figures only
+        if aggregate:
+            row, replay = _on_balances(row, facility, day, computed, collateral, aging)
         else:
-            row = _from_record(row, reported)
+            row, replay = _valued(row, facility.replay(), day, computed, collateral, aging)
         if compiled:
             book = replay.book(day)
             replay.require_availability(book)
             try:
                 shape, constants, inputs = shape_of(plan_of(book))
                 others = tuple(b.rule for b in replay.other_breaches(day))
-                return _Planned(replace(row, computed_by="dataframe"), shape, constants, inputs, others)
+                return _Planned(replace(row, computed_by="dataframe", balances="aggregate" if aggregate else replayed),
+                                shape, constants, inputs, others)
             except NotCompiled as exc:
                 row = replace(row, computed_by=f"python ({exc})")
+            if aggregate:  # `status` reads the whole record (interest, fees, past due): replayed
+                row, replay = _valued(row, facility.replay(), day, computed, collateral, aging)
+                row = replace(row, balances="replay (the Python engine's status reads the whole record)")
         status = replay.status(day)
     except (InputError, RecordError) as exc:
         return replace(row, problem=exc.one_line() if isinstance(exc, InputError) else str(exc))
@@ -321,6 +359,46 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
                    overadvance_limit=sum((o.limit.value for o in status.overadvances), ZERO)
                    if status.overadvances else None,
                    breaches=tuple(sorted({b.rule for b in status.breaches})))
+
+
+def _valued(row: PortfolioRow, replay: Facility, day: date, computed: dict | None, collateral: str | None,
+            aging: str | None) -> tuple[PortfolioRow, Facility]:
+    """The row with its class's value and source, and the replay with the aging's value reported on the day unless
+    the record's report is at least as recent."""
+    reported = replay.ledger.on(day).collateral
+    value = _aging_value(reported, day, computed, collateral, aging)
+    if value is None or collateral is None or aging is None:
+        return _from_record(row, reported), replay
+    report = {"date": day.isoformat(), "type": "borrowing_base_report", "values": {collateral: money_str(value)},
+              "note": f"the value of {aging}, computed in the portfolio run"}
+    return (replace(row, source="aging", source_date=aging_day(aging, day)),
+            replay.extended(events_from([report], replay.agreement, f"portfolio run: {aging}", prior=replay.events)))
+
+
+def _on_balances(row: PortfolioRow, facility: BookFacility, day: date, computed: dict | None, collateral: str | None,
+                 aging: str | None) -> tuple[PortfolioRow, Facility]:
+    """The same from the store's aggregate: the aging's value goes into the day's balances as the report of the
+    day would put it there (the class's value replaced), without an event to parse and replay."""
+    assert facility.balances is not None and facility.store is not None
+    ledger = facility.balances
+    snap = ledger.on(day)
+    value = _aging_value(snap.collateral, day, computed, collateral, aging)
+    if value is None or collateral is None or aging is None:
+        row = _from_record(row, snap.collateral)
+    else:
+        row = replace(row, source="aging", source_date=aging_day(aging, day))
+        reported = Reported(value, f"the value of {aging}, computed in the portfolio run", day)
+        ledger = balances_ledger(day, snap.loans, snap.repaid, {**snap.collateral, collateral: reported},
+                                 snap.contingents)
+    return row, Facility(facility.agreement, (), facility.store.prime, _ledger=ledger)
+
+
+def _aging_value(reported: dict[str, Reported], day: date, computed: dict | None, collateral: str | None,
+                 aging: str | None) -> Decimal | None:
+    """The aging's value of the class, in cents, where it is the latest information on the day; else None."""
+    if computed and collateral and aging and _aging_wins(reported.get(collateral), aging, day):
+        return cents(Decimal(computed["value"]))
+    return None
 
 
 def _aging_wins(report: Reported | None, aging: str, day: date) -> bool:
@@ -371,14 +449,14 @@ RESULT = pa.schema([("facility_id", pa.string()), ("name", pa.string()), ("aging
                     ("value", pa.decimal128(18, 2)), ("borrowing_base", pa.decimal128(18, 2)),
                     ("availability", pa.decimal128(18, 2)), ("overadvance", pa.decimal128(18, 2)),
                     ("overadvance_limit", pa.decimal128(18, 2)), ("breaches", pa.list_(pa.string())),
-                    ("problem", pa.string()), ("computed_by", pa.string()),
+                    ("problem", pa.string()), ("computed_by", pa.string()), ("balances", pa.string()),
                     ("rules_without_column", pa.list_(pa.string())), ("source", pa.string()),
                     ("source_date", pa.date32()), ("checked", pa.bool_())])
 
 
 def result_table(rows: list[PortfolioRow]) -> pa.Table:
     fields = ("facility", "name", "aging", "collateral", "gross", "eligible", "value", "borrowing_base",
-              "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by",
+              "availability", "overadvance", "overadvance_limit", "breaches", "problem", "computed_by", "balances",
               "rules_without_column", "source", "source_date", "checked")
     lists = ("breaches", "rules_without_column")
     return pa.table({column: pa.array([list(getattr(r, f)) if f in lists else getattr(r, f) for r in rows],

@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import Connection, insert, select, update
@@ -34,6 +34,7 @@ from ..engine.facility import Facility
 from ..events.parse import events_from
 from ..market import shipped_prime_series
 from . import schema
+from .balances import DayBalances, balances_on
 from .chain import event_hash, files_hash, sha256
 from .database import connect, default_url, upgrade
 from .errors import NotStored
@@ -234,6 +235,23 @@ class Store:
         with self.reading() as connection:
             self._facility_row(connection, facility_id)
             return StoredFiles(facility_id, self._files(connection, facility_id))
+
+    def every_facility_files(self) -> dict[str, StoredFiles]:
+        """Every facility's files as imported, read in one query (a book at once)."""
+        found: dict[str, dict[str, bytes]] = {}
+        with self.reading(snapshot=True) as connection:
+            for facility_id in connection.execute(select(schema.facilities.c.id)).scalars():
+                found[facility_id] = {}
+            f = schema.facility_files.c
+            for facility_id, path, content in connection.execute(select(f.facility_id, f.path, f.content)):
+                found[facility_id][path] = bytes(content)
+        return {facility_id: StoredFiles(facility_id, files) for facility_id, files in sorted(found.items())}
+
+    def balances_on(self, day: date) -> DayBalances:
+        """Every facility's balances at the end of a day from one aggregate over the events table, where its record
+        allows (`balances.py`)."""
+        with self.reading(snapshot=True) as connection:
+            return balances_on(connection, day)
 
     def event_rows(self, facility_id: str) -> list[EventRow]:
         with self.reading() as connection:
