@@ -10,18 +10,19 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, SEED, copy_of, edit
+from conftest import ACME, DNOW, ROOT, SEED, copy_of, edit
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
 from loanbook.store import schema
 from loanbook.store.users import add_user, revoke, rotate, set_password
 from loanbook.web.auth import safe_target
 
+HARBOR = ROOT / "tests" / "fixtures" / "harbor"
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password", "ge-capital": "lender-password",
              "wells-ops": "wells-password"}
 
@@ -596,3 +597,43 @@ def test_what_if_shows_every_tranche_s_availability_on_dnow(web, store):
     assert "Aggregate Excess Availability 45,750,000.00 35,750,000.00 -10,000,000.00" in words
     cli = cli_json(store, "status", "--facility", "dnow-2022", "--as-of", "2023-05-12")["availabilities"]
     assert [(a["availability"], a["excess_availability"]) for a in cli] == [("25750000.00", "45750000.00")]
+
+
+def test_what_if_shows_each_of_two_tranches_availability(web, store):
+    """tests/fixtures/harbor on 2024-01-02: the Availability Limit is min(Commitment 10,000,000.00, 80% x
+    5,000,000.00 of Eligible Receivables = 4,000,000.00) = 4,000,000.00; Base Rate Loans 1,000,000.00 + Term SOFR
+    Loans 500,000.00 + Letter of Credit Usage 1,000,000.00 = 2,500,000.00 counts against it for each tranche:
+    each availability 1,500,000.00, and Excess Availability the same. A Term SOFR advance of 500,000.00 takes
+    each to 1,000,000.00 (-500,000.00)."""
+    store.import_folder(HARBOR)
+    web.tokens["pier-ops"] = add_user(store, "pier-ops", "agent", ["harbor-2024"])[1]
+    browser = logged_in(web, "pier-ops", token=True)
+    form = browser.get("/book/harbor-2024/what-if").text
+    answer = browser.post("/book/harbor-2024/what-if", data={
+        "csrf": csrf_of(form), "as_of": "2024-01-02",
+        "events": '- {date: 2024-01-02, type: advance, loan: sofr_loans, amount: "500000.00"}\n'})
+    assert answer.status_code == 200, answer.text
+    words = text(answer.text)
+    for figure in ("availability of Base Rate Loans", "availability of Term SOFR Loans", "Excess Availability"):
+        assert f"{figure} 1,500,000.00 1,000,000.00 -500,000.00" in words, figure
+
+
+def test_no_secret_but_the_one_made_opens_a_calendar_feed(store):
+    """Property: whatever text is offered as the secret (edits of the real one among them), only the secret itself
+    opens the user's feed; and only for that user."""
+    from loanbook.store.users import by_calendar_secret, new_calendar_secret
+
+    store.import_folder(SEED)
+    user, _token = add_user(store, "iec-treasury", "borrower", ["iec-2002"])
+    other, _ = add_user(store, "someone-else", "borrower", ["iec-2002"])
+    secret = new_calendar_secret(store, user.id)
+    assert by_calendar_secret(store, user.id, secret) == user
+    assert by_calendar_secret(store, other.id, secret) is None  # another user's feed is not opened by it
+    assert by_calendar_secret(store, other.id, "") is None      # a user with no feed has none to open
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.one_of(st.text(max_size=80), st.builds(lambda i, c: secret[:i] + c + secret[i + 1:],
+                                                     st.integers(0, len(secret) - 1), st.characters())))
+    def offered(attempt):
+        assert (by_calendar_secret(store, user.id, attempt) is not None) == (attempt == secret)
+    offered()

@@ -1,8 +1,9 @@
 """The web app in a real browser: Debian's chromium driven by Playwright, against one `loanbook serve` process on a
 real SQLite store for the module. Log in as the agent, read the seed's figures (the same as the command line's),
-reach a clause's text from a figure, download the certificate's PDF, change the day; the DNOW page's borrowing base; the borrower's request and
-the agent's approval; the 403 page. axe-core (from npm) checks each page for serious or critical accessibility
-problems; screenshots, one at a phone's width, go to test-artifacts/ (gitignored)."""
+reach a clause's text from a figure, download the certificate's PDF, change the day; the DNOW page's borrowing
+base; the borrower's request and the agent's approval; the 403 page. axe-core (from npm) checks each page for
+serious or critical accessibility problems; screenshots, one at a phone's width, go to test-artifacts/
+(gitignored)."""
 import json
 import os
 import subprocess

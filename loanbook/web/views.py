@@ -136,16 +136,16 @@ def document_changes(agreement, document_id: str) -> list[dict]:
 
 
 def _whatif_figures(replay: Facility, day: date) -> dict:
-    """Each revolving tranche's availability, its excess availability where the agreement defines one (under the
-    agreement's label: DNOW's Aggregate Excess Availability) and its overadvance; then fees, payoff, breaches."""
+    """Each revolving tranche's availability; the excess availability where the agreement defines one (one figure
+    of the facility, under the agreement's label: DNOW's Aggregate Excess Availability); each tranche's
+    overadvance; then fees, payoff, breaches."""
     status, fees = out.status_answer(replay, day), out.fees_answer(replay, day)
     label = replay.agreement.vocabulary.label_of
-    figures = {}
-    for a in status["availabilities"]:
-        figures[f"availability of {label('tranches', a['tranche'])}"] = a["availability"]
-        if a["excess_availability"] is not None:
-            figures[replay.explain("excess_availability", day).label or "excess availability"] = (
-                a["excess_availability"])
+    figures = {f"availability of {label('tranches', a['tranche'])}": a["availability"]
+               for a in status["availabilities"]}
+    excess = next((a["excess_availability"] for a in status["availabilities"] if a["excess_availability"]), None)
+    if excess is not None and "excess_availability" in replay.explainable(day):
+        figures[replay.explain("excess_availability", day).label or "excess availability"] = excess
     figures.update({f"overadvance of {label('tranches', o['tranche'])}": o["overadvance"]
                     for o in status["overadvances"]})
     return {**figures, "fees due": fees["total_due"], "fees scheduled": fees["total_scheduled"],
