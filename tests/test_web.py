@@ -10,16 +10,19 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, SEED, copy_of, edit
+from conftest import ACME, DNOW, ROOT, SEED, copy_of, edit
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
+from loanbook.store import schema
 from loanbook.store.users import add_user, revoke, rotate, set_password
 from loanbook.web.auth import safe_target
 
+HARBOR = ROOT / "tests" / "fixtures" / "harbor"
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password", "ge-capital": "lender-password",
              "wells-ops": "wells-password"}
 
@@ -355,7 +358,7 @@ def test_what_if_shows_the_difference_and_writes_nothing(web, store):
         "events": '- {date: 2002-12-31, type: advance, amount: "50000.00"}\n'})
     assert answer.status_code == 200, answer.text
     words = text(answer.text)
-    assert "availability 71,000.00 21,000.00 -50,000.00" in words
+    assert "availability of Advances 71,000.00 21,000.00 -50,000.00" in words
     payoff = re.search(r"payoff ([\d,.]+) ([\d,.]+) ([\d,.-]+)", words)
     assert D(payoff.group(2).replace(",", "")) - D(payoff.group(1).replace(",", "")) == D("50000.00")
     assert store.get("iec-2002").head_hash == head  # nothing written
@@ -463,3 +466,174 @@ def test_a_facility_that_fails_its_check_shows_no_figures(store, tmp_path):
     asked = borrower.post("/book/contradicted/requests", data={"csrf": csrf_of(form), "on": "2002-10-15",
                                                                "amount": "1.00"})
     assert asked.status_code == 409 and store.get("contradicted").events == 27  # nothing recorded
+
+
+# --- documents, the calendar feed -----------------------------------------------------------------------------
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(data)).pages)
+
+
+def test_the_facility_page_offers_its_documents_as_downloads(web):
+    """On 2002-12-31 the seed's availability is 71,000.00: capacity 1,241,000.00 less 1,170,000.00 of advances
+    (as the what-if test works it). The certificate's PDF, made from the same replay as the page, shows it; the
+    statement is the page's month, 2002-12. A borrower of another facility gets the 403 page."""
+    agent = logged_in(web, "hsbc-ops")
+    page = agent.get("/book/iec-2002?as_of=2002-12-31").text
+    assert cell(page, "availability-advances") == "71,000.00"
+    links = re.findall(r'href="(/book/iec-2002/documents/[^"]+)"', page)
+    assert len(links) == 9  # three documents, each as HTML, PDF and xlsx
+    pdf_link = unescape(next(link for link in links if "borrowing-base-certificate.pdf" in link))
+    assert pdf_link == "/book/iec-2002/documents/borrowing-base-certificate.pdf?as_of=2002-12-31"
+    pdf = agent.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == (
+        'attachment; filename="iec-2002-borrowing-base-certificate-2002-12-31.pdf"')
+    assert pdf.content.startswith(b"%PDF")
+    words = pdf_text(pdf.content)
+    assert "Availability" in words and "71,000.00" in words and "1,241,000.00" in words
+    statement = agent.get("/book/iec-2002/documents/statement.xlsx?as_of=2002-12-31")
+    assert statement.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert statement.headers["content-disposition"].endswith('iec-2002-statement-2002-12.xlsx"')
+    compliance = agent.get("/book/iec-2002/documents/compliance-report.html?as_of=2002-12-31")
+    assert compliance.headers["content-type"] == "text/html; charset=utf-8" and "Compliance" in compliance.text
+    assert agent.get("/book/iec-2002/documents/borrowing-base-certificate.doc?as_of=2002-12-31").status_code == 404
+    # the borrower of the seed opens the seed's, not DNOW's (the same 403 as the page)
+    borrower = logged_in(web, "iec-treasury")
+    assert borrower.get("/book/iec-2002/documents/borrowing-base-certificate.pdf?as_of=2002-12-31").status_code == 200
+    refused = borrower.get("/book/dnow-2022/documents/borrowing-base-certificate.pdf?as_of=2023-05-12")
+    assert refused.status_code == 403 and "Not permitted" in refused.text
+    # no session: the log-in first
+    assert client(web).get(pdf_link).status_code == 303
+
+
+def test_a_statement_shows_the_shares_the_reader_may_see(web):
+    """The seed's Lenders are HSBC Bank USA and GE Capital, 50% each: the Agent's statement shows both, GE
+    Capital's lender its own, the borrower neither (as the facility page's Lenders' shares)."""
+    url = "/book/iec-2002/documents/statement.html?as_of=2002-12-31"
+    agent = text(logged_in(web, "hsbc-ops").get(url).text)
+    lender = text(logged_in(web, "ge-capital").get(url).text)
+    borrower = text(logged_in(web, "iec-treasury").get(url).text)
+    assert "HSBC Bank USA 50.00%" in agent and "50.00%" in agent.split("HSBC Bank USA 50.00%")[1]
+    assert "HSBC Bank USA 50.00%" not in lender and "50.00%" in lender.split("Each Lender's share")[1]
+    assert "HSBC Bank USA 50.00%" not in borrower and "none is shown here" in borrower
+
+
+def calendar_url(browser) -> str:
+    form = browser.get("/calendar").text
+    made = browser.post("/calendar", data={"csrf": csrf_of(form)})
+    assert made.status_code == 200, made.text
+    return unescape(re.search(r'id="calendar-url"[^>]*value="([^"]+)"', made.text).group(1))
+
+
+def test_the_calendar_feed_at_a_secret_url(web, store):
+    """The agent's feed holds the seed and DNOW: the seed's deadlines of RULES.md section 6 (Section 10.21 by
+    2002-10-25, Section 10.19 by 2002-10-31) and its maturity 2002-12-31, DNOW's first covenant test 2022-12-31.
+    The borrower's holds the seed only. The URL opens with no cookie; a wrong secret, and the old URL after a new
+    one is made, are 404; the store keeps the secret's SHA-256, never the secret."""
+    from icalendar import Calendar
+
+    agent = logged_in(web, "hsbc-ops")
+    assert "no feed address yet" in text(agent.get("/calendar").text)
+    url = calendar_url(agent)
+    user_id, secret = re.fullmatch(r"http://testserver/calendar/(\w+)/([\w-]+)\.ics", url).groups()
+    anonymous = client(web)  # no cookie
+    answer = anonymous.get(url)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/calendar; charset=utf-8"
+    events = [(c.decoded("dtstart"), str(c["summary"]), str(c["categories"].cats[0]), str(c["uid"]))
+              for c in Calendar.from_ical(answer.content).walk("VEVENT")]
+    seed = {(day, kind) for day, summary, kind, _ in events if summary.startswith("IEC")}
+    assert {(date(2002, 10, 25), "deadline"), (date(2002, 10, 31), "deadline"),
+            (date(2002, 12, 31), "maturity")} <= seed
+    assert any(kind == "covenant_test" and day == date(2022, 12, 31) and "dnow" in uid
+               for day, _, kind, uid in events)
+    with store.reading() as connection:
+        stored = connection.execute(select(schema.users.c.calendar_hash).where(schema.users.c.id == user_id)).scalar()
+    assert stored == hashlib.sha256(secret.encode()).hexdigest() and secret not in stored
+    assert anonymous.get(url.replace(secret, secret[:-1] + ("A" if secret[-1] != "A" else "B"))).status_code == 404
+    assert anonymous.get(f"/calendar/{user_id}/.ics").status_code == 404
+    # the borrower's feed: its own facility only
+    borrower_feed = Calendar.from_ical(anonymous.get(calendar_url(logged_in(web, "iec-treasury"))).content)
+    uids = [str(c["uid"]) for c in borrower_feed.walk("VEVENT")]
+    assert uids and all(uid.endswith(".iec-2002@loanbook") for uid in uids)
+    # a new address: the old one is refused at once
+    assert "You made a feed address on" in text(agent.get("/calendar").text)
+    newer = calendar_url(agent)
+    assert anonymous.get(url).status_code == 404
+    assert anonymous.get(newer).status_code == 200
+    revoke(store, "hsbc-ops")
+    assert anonymous.get(newer).status_code == 404
+
+
+def test_a_calendar_address_is_made_only_with_the_form_s_csrf_token(web):
+    agent = logged_in(web, "hsbc-ops")
+    assert agent.post("/calendar", data={"csrf": "forged"}).status_code == 403
+    assert "no feed address yet" in text(agent.get("/calendar").text)
+
+
+def test_what_if_shows_every_tranche_s_availability_on_dnow(web, store):
+    """DNOW on 2023-05-12 (`explain availability`, `explain excess_availability`):
+    US Availability = min(Maximum Revolver Amount 500,000,000.00 - Canadian Revolver Usage 20,000,000.00,
+    US Borrowing Base 430,750,000.00) - US Revolver Usage 405,000,000.00 = 25,750,000.00;
+    Aggregate Excess Availability = Line Cap min(500,000,000.00, 40,000,000.00 + 430,750,000.00 = 470,750,000.00)
+    - (20,000,000.00 + 405,000,000.00) = 45,750,000.00.
+    A Canadian advance of 10,000,000.00 that day: Canadian Revolver Usage 30,000,000.00, the US capacity stays
+    min(470,000,000.00, 430,750,000.00) = 430,750,000.00, so US availability is unchanged; Aggregate Excess
+    Availability = 470,750,000.00 - 435,000,000.00 = 35,750,000.00, down 10,000,000.00. The page shows both:
+    the first tranche's availability alone would say the advance changed nothing."""
+    browser = logged_in(web, "hsbc-ops")
+    form = browser.get("/book/dnow-2022/what-if").text
+    answer = browser.post("/book/dnow-2022/what-if", data={
+        "csrf": csrf_of(form), "as_of": "2023-05-12",
+        "events": '- {date: 2023-05-12, type: advance, loan: canadian_revolver, amount: "10000000.00"}\n'})
+    assert answer.status_code == 200, answer.text
+    words = text(answer.text)
+    assert ("availability of US Revolving Loans (Swing Loans and Protective Advances included) 25,750,000.00 "
+            "25,750,000.00 0.00") in words
+    assert "Aggregate Excess Availability 45,750,000.00 35,750,000.00 -10,000,000.00" in words
+    cli = cli_json(store, "status", "--facility", "dnow-2022", "--as-of", "2023-05-12")["availabilities"]
+    assert [(a["availability"], a["excess_availability"]) for a in cli] == [("25750000.00", "45750000.00")]
+
+
+def test_what_if_shows_each_of_two_tranches_availability(web, store):
+    """tests/fixtures/harbor on 2024-01-02: the Availability Limit is min(Commitment 10,000,000.00, 80% x
+    5,000,000.00 of Eligible Receivables = 4,000,000.00) = 4,000,000.00; Base Rate Loans 1,000,000.00 + Term SOFR
+    Loans 500,000.00 + Letter of Credit Usage 1,000,000.00 = 2,500,000.00 counts against it for each tranche:
+    each availability 1,500,000.00, and Excess Availability the same. A Term SOFR advance of 500,000.00 takes
+    each to 1,000,000.00 (-500,000.00)."""
+    store.import_folder(HARBOR)
+    web.tokens["pier-ops"] = add_user(store, "pier-ops", "agent", ["harbor-2024"])[1]
+    browser = logged_in(web, "pier-ops", token=True)
+    form = browser.get("/book/harbor-2024/what-if").text
+    answer = browser.post("/book/harbor-2024/what-if", data={
+        "csrf": csrf_of(form), "as_of": "2024-01-02",
+        "events": '- {date: 2024-01-02, type: advance, loan: sofr_loans, amount: "500000.00"}\n'})
+    assert answer.status_code == 200, answer.text
+    words = text(answer.text)
+    for figure in ("availability of Base Rate Loans", "availability of Term SOFR Loans", "Excess Availability"):
+        assert f"{figure} 1,500,000.00 1,000,000.00 -500,000.00" in words, figure
+
+
+def test_no_secret_but_the_one_made_opens_a_calendar_feed(store):
+    """Property: whatever text is offered as the secret (edits of the real one among them), only the secret itself
+    opens the user's feed; and only for that user."""
+    from loanbook.store.users import by_calendar_secret, new_calendar_secret
+
+    store.import_folder(SEED)
+    user, _token = add_user(store, "iec-treasury", "borrower", ["iec-2002"])
+    other, _ = add_user(store, "someone-else", "borrower", ["iec-2002"])
+    secret = new_calendar_secret(store, user.id)
+    assert by_calendar_secret(store, user.id, secret) == user
+    assert by_calendar_secret(store, other.id, secret) is None  # another user's feed is not opened by it
+    assert by_calendar_secret(store, other.id, "") is None      # a user with no feed has none to open
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.one_of(st.text(max_size=80), st.builds(lambda i, c: secret[:i] + c + secret[i + 1:],
+                                                     st.integers(0, len(secret) - 1), st.characters())))
+    def offered(attempt):
+        assert (by_calendar_secret(store, user.id, attempt) is not None) == (attempt == secret)
+    offered()

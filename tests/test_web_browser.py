@@ -1,8 +1,9 @@
 """The web app in a real browser: Debian's chromium driven by Playwright, against one `loanbook serve` process on a
 real SQLite store for the module. Log in as the agent, read the seed's figures (the same as the command line's),
-reach a clause's text from a figure, change the day; the DNOW page's borrowing base; the borrower's request and
-the agent's approval; the 403 page. axe-core (from npm) checks each page for serious or critical accessibility
-problems; screenshots, one at a phone's width, go to test-artifacts/ (gitignored)."""
+reach a clause's text from a figure, download the certificate's PDF, change the day; the DNOW page's borrowing
+base; the borrower's request and the agent's approval; the 403 page. axe-core (from npm) checks each page for
+serious or critical accessibility problems; screenshots, one at a phone's width, go to test-artifacts/
+(gitignored)."""
 import json
 import os
 import subprocess
@@ -108,6 +109,12 @@ def test_the_agent_reads_the_seed_down_to_its_clause(site, page):
     page.wait_for_function("document.querySelector('#chart').getBoundingClientRect().height > 100")
     accessible(page, "facility-iec-2002-2002-10-15")
 
+    with page.expect_download() as downloading:  # the certificate of the page's day, as the browser saves it
+        page.get_by_role("link", name="Borrowing base certificate at the end of 2002-10-15 as PDF").click()
+    download = downloading.value
+    assert download.suggested_filename == "iec-2002-borrowing-base-certificate-2002-10-15.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
     page.locator("#availability-advances a").click()
     page.wait_for_url("**/explain/availability**")
     accessible(page, "explain-availability")
@@ -194,7 +201,7 @@ def test_the_pages_work_at_a_phone_s_width(site, browser):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide at a 390 px viewport"
     accessible(phone, "facility-iec-2002-390px")
-    for path in ("/book", "/book/iec-2002/what-if", "/book/iec-2002/requests", "/book/iec-2002/audit"):
+    for path in ("/book", "/book/iec-2002/what-if", "/book/iec-2002/requests", "/book/iec-2002/audit", "/calendar"):
         phone.goto(f"{base}{path}")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
     phone.context.close()
@@ -219,6 +226,7 @@ def test_every_page_passes_axe(site, page):
                        ("certificates", "/book/iec-2002/certificates"),
                        ("explain-dnow-line", "/book/dnow-2022/explain/us_inventory_line?as_of=2023-05-12"),
                        ("book-filtered", "/book?q=dnow&sort=availability&order=desc"),
+                       ("calendar", "/calendar"),
                        ("unanswerable-day", "/book/dnow-2022?as_of=2024-06-01")):
         page.goto(f"{base}{path}")
         accessible(page, name)
@@ -230,3 +238,7 @@ def test_every_page_passes_axe(site, page):
     comparison.wait_for()
     assert "-50,000.00" in comparison.inner_text()  # 71,000.00 available, 21,000.00 after the advance
     accessible(page, "what-if")
+    page.goto(f"{base}/calendar")
+    page.get_by_role("button", name="Make my feed's address").click()
+    page.locator("#calendar-url").wait_for()
+    accessible(page, "calendar-made")

@@ -128,24 +128,32 @@ def _amount(text: str) -> str:
 
 def facility_calendar(engine, *, stamp: datetime | None = None) -> bytes:
     """The feed's bytes (text/calendar): one all-day event per entry, its UID stable across runs."""
+    return calendar_feed([engine], engine.agreement.name, stamp=stamp)
+
+
+def calendar_feed(engines, name: str, *, stamp: datetime | None = None) -> bytes:
+    """One feed of several facilities (a user's, in the web app): each event's summary names its facility when
+    there is more than one; the UIDs are each facility's own, so an event is the same in either feed."""
     from icalendar import Calendar, Event
 
-    agreement = engine.agreement
     made = stamp or datetime.now(UTC).replace(microsecond=0)
     feed = Calendar()
     feed.add("prodid", "-//loanbook//facility calendar//EN")
     feed.add("version", "2.0")
     feed.add("calscale", "GREGORIAN")
-    feed.add("x-wr-calname", agreement.name)
-    for entry in calendar_entries(engine):
-        event = Event()
-        event.add("uid", entry.uid(agreement.facility_id))
-        event.add("dtstamp", made)
-        event.add("dtstart", entry.day)
-        event.add("dtend", entry.day + timedelta(days=1))
-        event.add("summary", entry.summary)
-        event.add("description", entry.description)
-        event.add("categories", [entry.kind])
-        event.add("transp", "TRANSPARENT")
-        feed.add_component(event)
+    feed.add("x-wr-calname", name)
+    for engine in engines:
+        agreement = engine.agreement
+        prefix = f"{agreement.name}: " if len(engines) > 1 else ""
+        for entry in calendar_entries(engine):
+            event = Event()
+            event.add("uid", entry.uid(agreement.facility_id))
+            event.add("dtstamp", made)
+            event.add("dtstart", entry.day)
+            event.add("dtend", entry.day + timedelta(days=1))
+            event.add("summary", prefix + entry.summary)
+            event.add("description", entry.description)
+            event.add("categories", [entry.kind])
+            event.add("transp", "TRANSPARENT")
+            feed.add_component(event)
     return feed.to_ical()

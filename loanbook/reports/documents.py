@@ -6,6 +6,7 @@ the signature block as the facility's form gives it (`forms` in facility.yaml).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -273,9 +274,11 @@ def _open(snap, kind: str) -> Decimal:
     return sum((c.amount for c in snap.open_contingents(kind)), start=ZERO)
 
 
-def monthly_statement(engine, month: str, *, checked: bool = True) -> Document:
+def monthly_statement(engine, month: str, *, checked: bool = True,
+                      parties: Collection[str] | None = None) -> Document:
     """A month: interest by tranche, the fees falling due, the payments and other movements, balances at the
-    start and the end, and each Lender's share of the month's interest and fees (those not waived)."""
+    start and the end, and each Lender's share of the month's interest and fees (those not waived). `parties`:
+    the Lenders whose shares the reader may see (the web app's lender its own, a borrower none); None, all."""
     agreement = engine.agreement
     first, last = month_bounds(month)
     before = first - timedelta(days=1)
@@ -332,7 +335,12 @@ def monthly_statement(engine, month: str, *, checked: bool = True) -> Document:
         Column("balance"), Column(f"at the end of {before}", "money"), Column(f"at the end of {last}", "money")),
         tuple(balance_rows)),)))
     shares = engine.lender_shares(principal=end.principal, interest=month_interest, fees=month_fees)
-    if shares:
+    hidden = bool(shares) and parties is not None and not any(s.party in parties for s in shares)
+    shares = [s for s in shares if parties is None or s.party in parties]
+    if hidden:
+        sections.append(Section("Each Lender's share", paragraphs=("The Lenders' shares are theirs and the Agent's "
+                                                                   "to see: none is shown here.",)))
+    elif shares:
         share_rows = tuple((party_name(agreement, s.party), s.share, s.amounts["principal"], s.amounts["interest"],
                             s.amounts["fees"], s.assumption or "") for s in shares)
         sections.append(Section("Each Lender's share", tables=(Table(None, (

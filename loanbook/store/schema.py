@@ -67,6 +67,8 @@ users = Table(
     Column("created_at", UTCTime, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("password_hash", Text, nullable=True),          # argon2; none until `loanbook users passwd`
+    Column("calendar_hash", String(64), nullable=True),    # SHA-256 of the calendar feed's secret; none until made
+    Column("calendar_made_at", UTCTime, nullable=True),
 )
 
 web_sessions = Table(

@@ -5,11 +5,12 @@ names its user (`lb_<user id>_<secret>`), so checking one reads one row; a token
 remembered (by its SHA-256, never the token) with the hash it matched, so a busy client is not slowed by
 argon2 on every request, yet a rotated token or a revoked user is refused at once: the row read on every
 request no longer holds that hash, or is no longer active. A password (for the web app's log-in) is
-optional and kept as an argon2 hash too.
+optional and kept as an argon2 hash too. The secret in a user's calendar feed URL is kept as its SHA-256.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -42,11 +43,18 @@ class User:
     def party(self, facility_id: str) -> str | None:
         return self.facilities.get(facility_id)
 
-    def lenders_seen(self, facility_id: str, rows: list[dict]) -> list[dict]:
-        """The Lenders' shares the user may see: the Agent every Lender's, a lender its own, the borrower none
-        (the split is the Lenders' business)."""
+    def parties_seen(self, facility_id: str) -> frozenset[str] | None:
+        """The Lenders whose shares the user may see: the Agent every Lender's (None), a lender its own, the
+        borrower none (the split is the Lenders' business)."""
+        if self.role == "agent":
+            return None
         party = self.party(facility_id)
-        return [row for row in rows if self.role == "agent" or (self.role == "lender" and row["party"] == party)]
+        return frozenset({party} if self.role == "lender" and party else ())
+
+    def lenders_seen(self, facility_id: str, rows: list[dict]) -> list[dict]:
+        """The rows of the Lenders' shares the user may see (`parties_seen`)."""
+        seen = self.parties_seen(facility_id)
+        return [row for row in rows if seen is None or row["party"] in seen]
 
     def shown(self, facility: dict) -> dict:
         """A stored facility as the user may see it: where it was imported from is the Agent's business."""
@@ -163,6 +171,37 @@ def rotate(store: Store, name: str) -> str:
                            .values(token_hash=_HASHER.hash(token)))
         connection.execute(delete(schema.web_sessions).where(schema.web_sessions.c.user_id == row.id))
     return token
+
+
+def new_calendar_secret(store: Store, user_id: str) -> str:
+    """A new secret for the user's calendar feed (returned, shown once); the feed's old URL is refused from the
+    next request. The store keeps the secret's SHA-256 only: a random 256-bit secret needs no slow hash, and a
+    calendar app polling the feed costs one row read."""
+    secret = secrets.token_urlsafe(32)
+    with store.writing() as connection:
+        if user_by_id(connection, user_id) is None:
+            raise InputError([Problem("calendar", None, "user", f"no active user with id {user_id!r}")])
+        connection.execute(update(schema.users).where(schema.users.c.id == user_id)
+                           .values(calendar_hash=_digest(secret), calendar_made_at=datetime.now(UTC)))
+    return secret
+
+
+def calendar_made_at(store: Store, user_id: str) -> datetime | None:
+    """When the user's calendar feed secret was made, or None if it has none."""
+    with store.reading() as connection:
+        return connection.execute(select(schema.users.c.calendar_made_at)
+                                  .where(schema.users.c.id == user_id)).scalar()
+
+
+def by_calendar_secret(store: Store, user_id: str, secret: str) -> User | None:
+    """The active user whose calendar feed this secret opens, or None (unknown, revoked, no feed, or wrong)."""
+    if not secret or len(secret) > 200:
+        return None
+    with store.reading() as connection:
+        found = user_by_id(connection, user_id)
+    if found is None or found[0].calendar_hash is None:
+        return None
+    return found[1] if hmac.compare_digest(found[0].calendar_hash, _digest(secret)) else None
 
 
 def by_password(store: Store, name: str, password: str) -> User | None:

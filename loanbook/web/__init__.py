@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ..store.store import Store
-from . import actions, assets, auth, pages
+from . import actions, assets, auth, calendar, pages
 
 
 def mount(app: FastAPI, store: Store) -> None:
@@ -18,3 +18,4 @@ def mount(app: FastAPI, store: Store) -> None:
     auth.mount(app, store)
     pages.mount(app, store)
     actions.mount(app, store)
+    calendar.mount(app, store)

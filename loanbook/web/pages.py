@@ -15,6 +15,8 @@ from ..agreement.conformed import chain_on, terms_summary
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
 from ..engine.facility import ENGINE_CONTEXT, Facility
+from ..reports.documents import borrowing_base_certificate, compliance_report, monthly_statement
+from ..reports.render import MEDIA_TYPES, RENDERERS, file_name, render
 from ..store import requests as advance_requests
 from ..store.sessions import Session
 from ..store.store import NotStored, Store
@@ -23,6 +25,16 @@ from .auth import may_open, session_dependency
 from .render import NOT_PERMITTED, PageError, page
 
 DateText = Annotated[str | None, Query(max_length=40)]
+
+# The documents the facility page offers, by the name in their link: each built for the page's day (the
+# statement for the day's month), with the Lenders' shares the user may see.
+DOCUMENTS: dict[str, Callable] = {
+    "borrowing-base-certificate": lambda engine, day, checked, _parties: borrowing_base_certificate(
+        engine, day, checked=checked),
+    "compliance-report": lambda engine, day, checked, _parties: compliance_report(engine, day, checked=checked),
+    "statement": lambda engine, day, checked, parties: monthly_statement(
+        engine, day.strftime("%Y-%m"), checked=checked, parties=parties),
+}
 T = TypeVar("T")
 
 
@@ -120,8 +132,26 @@ def mount(app: FastAPI, store: Store) -> None:
             replay, day, lambda rows: session.user.lenders_seen(facility_id, rows)))
         return page(request, "facility.html", {
             "title": replay.agreement.name, "facility_id": facility_id, "agreement": replay.agreement,
-            "day": day.isoformat(), "known_at": known_at or "", "chart": views.chart_json(view["timeline"]),
-            "may": views.who_may(session, facility_id), **view}, session=session)
+            "day": day.isoformat(), "known_at": known_at or "", "unchecked": unchecked,
+            "chart": views.chart_json(view["timeline"]), "may": views.who_may(session, facility_id), **view},
+            session=session)
+
+    @app.get("/book/{facility_id}/documents/{name}", include_in_schema=False)
+    def document_download(facility_id: str, name: str, session: Current, as_of: DateText = None,
+                          known_at: DateText = None, unchecked: bool = False) -> Response:
+        """A document of the facility page's day (the statement of its month) as HTML, PDF or xlsx: rendered
+        from the same replay as the page, offered as a download named by facility, document and day."""
+        kind, _, fmt = name.rpartition(".")
+        if kind not in DOCUMENTS or fmt not in RENDERERS:
+            raise PageError(404, "No such document", f"{name!r}: one of {', '.join(DOCUMENTS)}, as "
+                                                     f"{', '.join(RENDERERS)}")
+        replay = replay_for(session, facility_id, moment_of(known_at), unchecked=unchecked)
+        day = day_of(as_of, "as of") or views.default_day(replay, today())
+        checked = views.gate_problem(replay, facility_id) is None
+        made = computed(lambda: DOCUMENTS[kind](replay, day, checked, session.user.parties_seen(facility_id)))
+        return Response(render(made, fmt), media_type=MEDIA_TYPES[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{file_name(made, fmt)}"',
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
     @app.get("/book/{facility_id}/explain/{figure}", include_in_schema=False)
     def explain(request: Request, facility_id: str, figure: str, session: Current, as_of: DateText = None,

@@ -136,19 +136,30 @@ def document_changes(agreement, document_id: str) -> list[dict]:
 
 
 def _whatif_figures(replay: Facility, day: date) -> dict:
+    """Each revolving tranche's availability; the excess availability where the agreement defines one (one figure
+    of the facility, under the agreement's label: DNOW's Aggregate Excess Availability); each tranche's
+    overadvance; then fees, payoff, breaches."""
     status, fees = out.status_answer(replay, day), out.fees_answer(replay, day)
-    return {"availability": status["availability"], "overadvance": status["overadvance"],
-            "fees due": fees["total_due"], "fees scheduled": fees["total_scheduled"],
+    label = replay.agreement.vocabulary.label_of
+    figures = {f"availability of {label('tranches', a['tranche'])}": a["availability"]
+               for a in status["availabilities"]}
+    excess = next((a["excess_availability"] for a in status["availabilities"] if a["excess_availability"]), None)
+    if excess is not None and "excess_availability" in replay.explainable(day):
+        figures[replay.explain("excess_availability", day).label or "excess availability"] = excess
+    figures.update({f"overadvance of {label('tranches', o['tranche'])}": o["overadvance"]
+                    for o in status["overadvances"]})
+    return {**figures, "fees due": fees["total_due"], "fees scheduled": fees["total_scheduled"],
             "payoff": out.payoff_json(replay.payoff(day))["total"],
             "breaches": [b["message"] for b in status["breaches"]]}
 
 
 def whatif_compare(before: Facility, after: Facility, day: date) -> list[dict]:
-    """The figures a what-if changes, before and after: availability, overadvance, fees, the payoff, breaches."""
+    """The figures a what-if changes, before and after: every tranche's availability and overadvance, fees, the
+    payoff, breaches."""
     old, new = _whatif_figures(before, day), _whatif_figures(after, day)
     rows = []
     for figure, was in old.items():
-        now = new[figure]
+        now = new.get(figure)
         change = (money_str(Decimal(now) - Decimal(was))
                   if isinstance(was, str) and isinstance(now, str) else None)
         rows.append({"figure": figure, "before": was, "after": now, "change": change})
