@@ -684,7 +684,7 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
                                  numeric=frozenset({"days", "principal", "interest"})))
             for line in month["overdue"]:
                 _say(f"  overdue {line['what']} (due {line['due']}) {line['from']} to {line['to']}, {line['days']} "
-                     f"days: {money_human(line['amount'])} at {percent_str(line['rate'])}% ({line['rate_formula']})"
+                     f"day(s): {money_human(line['amount'])} at {percent_str(line['rate'])}% ({line['rate_formula']})"
                      + (f" less {percent_str(line['already_accruing'])}% already accruing"
                         if line["already_accruing"] else "")
                      + f", {line['day_basis']}: {money_human(line['interest'])}")

@@ -33,7 +33,7 @@ from .interest import InterestBook
 from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
-from .overdue import OverdueInterest
+from .overdue import Late, OverdueInterest
 from .pricing import Pricing
 from .results import (
     DECISIONS,
@@ -224,15 +224,16 @@ class Facility:
         """Everything unpaid after the day it fell due, oldest first: fee installments, computed fees, scheduled
         principal, and principal unpaid at maturity. (Interest is past due only where the agreement gives its
         payment dates, which no kind holds yet: it is not listed.)"""
-        return tuple(item for item, _ in self._late_items(day))
+        return tuple(late.item for late in self._late_items(day))
 
-    def _late_items(self, day: date) -> list[tuple[PastDue, str | None]]:
+    def _late_items(self, day: date) -> list[Late]:
         """The past-due amounts of a day, each with the tranche whose principal it is (None: a fee)."""
-        found: list[tuple[PastDue, str | None]] = []
+        found: list[Late] = []
 
-        def late(what: str, amount: Decimal, due: date, clause: str, tranche: str | None = None) -> None:
+        def late(what: str, amount: Decimal, due: date, clause: str, tranche: str | None = None,
+                 matured: bool = False) -> None:
             if amount > ZERO and due < day:
-                found.append((PastDue(what, amount, due, (day - due).days, clause), tranche))
+                found.append(Late(PastDue(what, amount, due, (day - due).days, clause), tranche, matured))
 
         state = self.fees(day)
         if state is not None:
@@ -252,8 +253,8 @@ class Facility:
                          version.clause_id, block.tranche)
         for breach in self.matured_unpaid(day):
             late(f"{breach.tranche} principal at maturity", breach.amount, breach.facts["maturity"],  # type: ignore[arg-type]
-                 breach.clause, breach.tranche)
-        return sorted(found, key=lambda p: (p[0].due, p[0].what))
+                 breach.clause, breach.tranche, matured=True)
+        return sorted(found, key=lambda late: (late.item.due, late.item.what))
 
     def other_breaches(self, day: date) -> list[Breach]:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
@@ -532,12 +533,12 @@ class Facility:
                         if "day_basis" in used else None))
                 inputs.append(Explanation(f"{tranche} interest accrued", accrued,
                                           formula="sum of daily accruals at full precision", inputs=tuple(lines)))
-        lines = self.overdue.lines(through)
-        if lines:
+        overdue = self.overdue.lines(through)
+        if overdue:
             inputs.append(Explanation("interest on overdue amounts", self.overdue.accrued(date.min, through),
                                       formula="each amount unpaid after its due date, from the day after until "
                                               "paid, at the overdue rate less what it already accrues",
-                                      inputs=tuple(line.explanation(self.agreement) for line in lines)))
+                                      inputs=tuple(line.explanation(self.agreement) for line in overdue)))
         paid = self.ledger.on(paid_through or through).interest_paid
         inputs.append(leaf("interest paid", paid, "interest_payment events"))
         return Explanation("interest_accrued_unpaid", self.interest_unpaid(through, paid_through=paid_through),

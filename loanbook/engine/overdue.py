@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from ..agreement.kinds_pricing import DefaultRate
 from ..agreement.model import Agreement, ClauseVersion
@@ -33,7 +34,18 @@ from .results import PastDue
 
 PRECISION = 50  # digits, as the tranches' interest: rounded once, when a total is reported
 
-LateItems = Callable[[date], list[tuple[PastDue, str | None]]]  # a day's past-due amounts, each with its tranche
+
+
+class Late(NamedTuple):
+    """A past-due amount as overdue interest needs it: whose principal it is (None: a fee), and whether it is the
+    tranche's whole principal, unpaid after maturity (its installments then are part of it, not more)."""
+
+    item: PastDue
+    tranche: str | None = None
+    matured: bool = False
+
+
+LateItems = Callable[[date], list[Late]]
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,7 @@ class OverdueInterest:
         # and one paid on a record day was still unpaid the day before
         looks = {d for d in self.ledger.days if first < d <= through}
         looks |= {d - timedelta(days=1) for d in looks} | {through}
-        starts = {item.due + timedelta(days=1) for d in looks for item, _ in self.late_items(d)}
+        starts = {late.item.due + timedelta(days=1) for d in looks for late in self.late_items(d)}
         if not starts:
             return []
         begin = min(starts)
@@ -140,10 +152,13 @@ class OverdueInterest:
         lines: list[OverdueLine] = []
         for i, lo in enumerate(ordered):
             hi = ordered[i + 1] - timedelta(days=1) if i + 1 < len(ordered) else through
-            for item, tranche in self.late_items(lo):
-                line = self._line(item, tranche, lo, hi)
-                if line is not None:
-                    lines.append(line)
+            items = self.late_items(lo)
+            matured = {late.tranche for late in items if late.matured}
+            for late in items:
+                if late.matured or late.tranche not in matured:
+                    line = self._line(late.item, late.tranche, lo, hi)
+                    if line is not None:
+                        lines.append(line)
         return lines
 
     def _line(self, item: PastDue, tranche: str | None, lo: date, hi: date) -> OverdueLine | None:
