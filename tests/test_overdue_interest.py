@@ -189,3 +189,21 @@ def test_paying_on_day_d_stops_the_interest_from_d_on(agreement, late, asked):
     assert overdue(late, on) == expected
     if late < 60:
         assert overdue(late + 1, on + timedelta(days=1)) >= overdue(late, on)
+
+
+def test_the_monthly_statement_and_the_export_list_it(agreement):
+    """The monthly statement's interest table and the interest export (--out) carry the overdue line, at the 2%
+    it adds over what the installment already accrues."""
+    from loanbook.reports.documents import monthly_statement
+    from loanbook.reports.rows import interest_table
+
+    engine = facility(agreement, record())
+    [interest] = [s for s in monthly_statement(engine, "2024-04").sections if s.heading == "Interest"]
+    rows = interest.tables[0].rows
+    overdue = [r for r in rows if str(r[0]).startswith("Overdue: term_loan principal installment")]
+    assert [(r[1], r[2], r[3], r[4], r[5], r[7]) for r in overdue] == [
+        (date(2024, 4, 1), date(2024, 4, 9), 9, D("100000.00"), D("2.00"), D("50"))]
+    assert rows[-1][-1] == D("7800.00")  # "Interest for the month"
+    table = interest_table(engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))).to_pylist()
+    assert [(r["tranche"], r["rate"], r["interest"]) for r in table][-1] == (
+        "overdue: term_loan principal installment (due 2024-03-31)", D("2.00"), D("50.00"))
