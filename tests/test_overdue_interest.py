@@ -207,3 +207,17 @@ def test_the_monthly_statement_and_the_export_list_it(agreement):
     table = interest_table(engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))).to_pylist()
     assert [(r["tranche"], r["rate"], r["interest"]) for r in table][-1] == (
         "overdue: term_loan principal installment (due 2024-03-31)", D("2.00"), D("50.00"))
+
+
+def test_a_rate_in_lieu_charges_the_difference_on_overdue_principal(tmp_path):
+    """Written as a rate ("at Prime + 5%", 13.50%, in lieu of the 10.00%): the March installment bears the 3.50%
+    between them, 100,000.00 x 3.5% x 9 / 360 = 87.50, on the Term Loan's day basis; with the fee's 50.00 (the
+    clause names a tranche: the fee keeps the other clause's 12%), 137.50 on 2024-04-15."""
+    folder = copy_of(OVERDUE, tmp_path)
+    edit(folder / DOC, '{kind: default_rate, margin: "2", tranches: [term_loan], overdue: true}',
+         "{kind: default_rate, rate: prime + 5%, tranches: [term_loan], overdue: true}")
+    engine = facility(load_agreement(folder), record())
+    assert engine.overdue_interest(date(2024, 4, 15)) == D("137.50")
+    [line] = engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))[0]["overdue"]
+    assert (line["rate"], line["already_accruing"], line["interest"]) == (D("13.50"), D("10.00"), D("87.5"))
+    assert line["rate_formula"] == "prime + 5% on overdue amounts, in lieu of prime + 1.5%"

@@ -8,8 +8,8 @@ its end, so a payment on day d stops the interest from d on (the convention of e
   The clause raises it to the tranche's rate otherwise applicable plus the margin (or to the clause's rate), so
   the overdue line is the difference: what the amount bears at the overdue rate less what it already bears (none
   while an Event of Default or the after-maturity default rate already charges it), on the tranche's day basis.
-- An overdue fee bears nothing of its own: it bears the clause's `rate` on the clause's `day_basis`. A clause that
-  gives only a margin has no rate for a fee, and charges none.
+- An overdue fee bears nothing of its own: it bears the `rate` of a clause naming no tranche, on the clause's
+  `day_basis`. A clause that gives only a margin, or names tranches, has no rate for a fee, and charges none.
 
 The past-due amounts and the rates change only on the record's days, on rate boundaries and on the day after a
 due date, so the history is cut into segments over which both are constant, each a line with its arithmetic.
@@ -33,7 +33,7 @@ from .pricing import Pricing
 from .results import PastDue
 
 PRECISION = 50  # digits, as the tranches' interest: rounded once, when a total is reported
-
+MAX_KEPT = 4096  # days whose past-due amounts (and lines through which) are kept
 
 
 class Late(NamedTuple):
@@ -110,9 +110,10 @@ class OverdueInterest:
     def __init__(self, agreement: Agreement, ledger: Ledger, pricing: Pricing, book_of: Callable[[date], DayView],
                  late_items: LateItems):
         self.agreement, self.ledger, self.pricing, self.book_of = agreement, ledger, pricing, book_of
-        self.late_items = late_items
+        self._late_items = late_items
         self.clauses = [(v, b) for v, b in agreement.all_terms(DefaultRate) if b.overdue]
         self._lines: dict[date, list[OverdueLine]] = {}
+        self._late: dict[date, list[Late]] = {}
 
     @property
     def active(self) -> bool:
@@ -124,8 +125,18 @@ class OverdueInterest:
         if not self.active:
             return []
         if through not in self._lines:
+            if len(self._lines) >= MAX_KEPT:
+                self._lines.clear()
             self._lines[through] = self._build(through)
         return self._lines[through]
+
+    def late_items(self, day: date) -> list[Late]:
+        """The day's past-due amounts (asked once a day: every statement month and status day reads them)."""
+        if day not in self._late:
+            if len(self._late) >= MAX_KEPT:
+                self._late.clear()
+            self._late[day] = self._late_items(day)
+        return self._late[day]
 
     def accrued(self, start: date, end: date) -> Decimal:
         """Overdue interest accrued on the days from start to end inclusive, at full precision."""
@@ -168,7 +179,7 @@ class OverdueInterest:
                 continue
             if tranche is not None and (not block.tranches or tranche in block.tranches):
                 return self._principal(item, tranche, version, block, lo, hi)
-            if tranche is None and block.rate is not None:
+            if tranche is None and block.rate is not None and not block.tranches:
                 assert block.day_basis is not None
                 value, text, inputs = self.book_of(lo).quantity(block.rate, version, f"overdue rate of {item.what}")
                 return OverdueLine(item.what, item.due, lo, hi, item.amount, value * HUNDRED, ZERO,
