@@ -166,7 +166,8 @@ def test_an_overdue_rate_without_a_day_basis_is_refused(tmp_path):
     with pytest.raises(InputError) as caught:
         load_agreement(folder)
     message = str(caught.value)
-    assert "loan-agreement.yaml" in message and "day_basis" in message
+    assert "loan-agreement.yaml" in message and "(line 50)" in message and "terms.1" in message
+    assert "needs day_basis" in message
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
