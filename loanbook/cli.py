@@ -429,6 +429,8 @@ def _print_status(engine: Facility, s) -> None:
                  [f"overadvance limit{of}", money_human(o.limit.value)]]
     if s.interest_accrued_unpaid is not None:
         rows.append(["interest accrued and unpaid", money_human(s.interest_accrued_unpaid)])
+    if s.overdue_interest is not None:
+        rows.append(["  of which accrued on overdue amounts", money_human(s.overdue_interest)])
 
     rows.append(["expenses unpaid", money_human(s.expenses_unpaid)])
     console.print(_table(f"{engine.agreement.name} at the end of {s.as_of}", ["figure", "amount"], rows,
@@ -680,6 +682,12 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
             console.print(_table(f"Interest {month['month']} ({month['from']} to {month['to']})",
                                  ["tranche", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,
                                  numeric=frozenset({"days", "principal", "interest"})))
+            for line in month["overdue"]:
+                _say(f"  overdue {line['what']} (due {line['due']}) {line['from']} to {line['to']}, {line['days']} "
+                     f"day(s): {money_human(line['amount'])} at {percent_str(line['rate'])}% ({line['rate_formula']})"
+                     + (f" less {percent_str(line['already_accruing'])}% already accruing"
+                        if line["already_accruing"] else "")
+                     + f", {line['day_basis']}: {money_human(line['interest'])}")
             _say(f"  interest {money_human(month['interest'])}  paid {money_human(month['paid'])}  "
                  f"unpaid at month end {money_human(month['unpaid_at_end'])}")
     _run(action)

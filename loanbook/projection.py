@@ -72,6 +72,7 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
         "loans": plain(s.loans),
         "contingents": plain(s.contingents),
         "interest_accrued_unpaid": plain(s.interest_accrued_unpaid),
+        "overdue_interest": plain(s.overdue_interest),
         "expenses_unpaid": plain(s.expenses_unpaid),
         "breaches": [breach_json(b) for b in s.breaches],
         "past_due": plain(list(s.past_due)),
@@ -287,7 +288,10 @@ def interest_json(start: date, end: date, priced: bool, months: list[dict]) -> d
         return {**plain(row), "rate": percent_str(row["rate"]) if row["rate"] is not None else None,
                 "interest": str(row["interest"])}
     return {"from": start.isoformat(), "to": end.isoformat(), "priced": priced,
-            "months": [{**plain({k: v for k, v in m.items() if k != "classes"}),
+            "months": [{**plain({k: v for k, v in m.items() if k not in ("classes", "overdue")}),
+                        "overdue": [{**plain(r), "rate": percent_str(r["rate"]),
+                                     "already_accruing": percent_str(r["already_accruing"]),
+                                     "interest": str(r["interest"])} for r in m.get("overdue", ())],
                         "classes": {t: {"interest": money_str(c["interest"]), "lines": [line(r) for r in c["lines"]]}
                                     for t, c in m["classes"].items()}} for m in months]}
 

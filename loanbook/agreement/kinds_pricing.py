@@ -292,7 +292,10 @@ class DefaultRate(Strict):
     """While an Event of Default continues: a margin added to the rate of the tranches (all, if none named)
     ("two percentage points above the rate otherwise applicable"), or a rate that replaces it ("in lieu of"
     the rate otherwise applicable); and the same for the computed fees named in `fees` (a letter of credit
-    fee "increased to two percentage points above")."""
+    fee "increased to two percentage points above"). With `overdue`, also on each amount not paid when due
+    ("any amount not paid when due shall bear interest at the Default Rate"): overdue principal of the
+    tranches at their rate plus the margin (or at the rate), and, where a rate is given for no tranche in
+    particular, overdue fees at it."""
 
     kind: Literal["default_rate"]
     margin: Rate | None = None
@@ -300,12 +303,23 @@ class DefaultRate(Strict):
     tranches: tuple[Name, ...] = ()
     fees: tuple[Name, ...] = Field(default=(), description="computed fees whose rate the default raises (or "
                                                            "replaces); none: no fee")
+    overdue: Flag = Field(default=False, description="the rate applies, too, to each amount not paid when due, "
+                                                     "from the day after it fell due until paid, default or not")
+    day_basis: DayBasis | None = Field(default=None, description="with overdue and rate, naming no tranche: the day "
+                                                                 "basis of the interest on overdue fees")
 
     @model_validator(mode="after")
     def _margin_or_rate(self):
         if (self.margin is None) == (self.rate is None):
             raise ValueError("a default rate gives a margin (added to the rate otherwise applicable) or a rate (in "
                              "lieu of it), one of the two")
+        for_fees = self.overdue and self.rate is not None and not self.tranches
+        if for_fees and self.day_basis is None:
+            raise ValueError("an overdue rate for every amount (overdue: true with rate, naming no tranche) needs "
+                             "day_basis: the basis of the interest on overdue fees, which have none of their own")
+        if self.day_basis is not None and not for_fees:
+            raise ValueError("day_basis is the basis of overdue fees' interest: give it only with overdue: true "
+                             "and rate, naming no tranche (a tranche's overdue principal takes the tranche's)")
         return self
 
 

@@ -94,6 +94,7 @@ class StatusOut(Checked):
     loans: dict[str, Money]
     contingents: dict[str, Money]
     interest_accrued_unpaid: Money | None
+    overdue_interest: Money | None = None
     expenses_unpaid: Money
     breaches: list[Breach]
     past_due: list[dict[str, Any]]

@@ -33,6 +33,7 @@ from .interest import InterestBook
 from .ledger import Ledger, corrects, effective, known, ordered, replay
 from .levels import LevelBook
 from .obligations import amortization_on, conditions_on, covenant_obligation, obligations_on
+from .overdue import Late, OverdueInterest
 from .pricing import Pricing
 from .results import (
     DECISIONS,
@@ -81,6 +82,7 @@ class Facility:
         self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
         self.charges = Charges(agreement, self.ledger, self.book)
         self.covenants = Covenants(agreement, self.ledger, self.book)
+        self.overdue = OverdueInterest(agreement, self.ledger, self.pricing, self.book, self._late_items)
         self._check_history()
 
     @pinned
@@ -143,10 +145,19 @@ class Facility:
         return DayView(graph, self.ledger.on(day), indices=self.indices, levels=self.levels)
 
     def _accrued_through(self, through: date) -> Decimal | None:
-        if not self.interest.priced:
+        """The loans' interest and the interest on overdue amounts, at full precision; None when neither is
+        priced."""
+        if not self.interest.priced and not self.overdue.active:
             return None
         first = self.interest.first_day()
-        return ZERO if first is None else self.interest.accrued_total(first, through)
+        loans = ZERO if first is None or not self.interest.priced else self.interest.accrued_total(first, through)
+        return loans + self.overdue.accrued(date.min, through)
+
+    @pinned
+    def overdue_interest(self, through: date) -> Decimal | None:
+        """Interest accrued on overdue amounts through a day (a part of the interest accrued), rounded half-up to
+        the cent; None when the agreement charges none."""
+        return cents(self.overdue.accrued(date.min, through)) if self.overdue.active else None
 
     @pinned
     def interest_unpaid(self, through: date, *, paid_through: date | None = None) -> Decimal | None:
@@ -176,7 +187,8 @@ class Facility:
             pending_conditions=tuple(c for c in conditions_on(self.agreement, self.ledger, day) if c.status == "open"),
             interpretations=tuple(interpretation_ref(self.agreement, i.id) for i in self.agreement.register.items),
             lenders=self.lender_shares(principal=snap.principal, interest=unpaid or ZERO, fees=self._fees_owed(day)),
-            past_due=self.past_due(day), springing=self.springing(day), unmatched=self.unmatched(day))
+            past_due=self.past_due(day), springing=self.springing(day), unmatched=self.unmatched(day),
+            overdue_interest=self.overdue_interest(day))
 
     @pinned
     def springing(self, day: date):
@@ -212,11 +224,16 @@ class Facility:
         """Everything unpaid after the day it fell due, oldest first: fee installments, computed fees, scheduled
         principal, and principal unpaid at maturity. (Interest is past due only where the agreement gives its
         payment dates, which no kind holds yet: it is not listed.)"""
-        found: list[PastDue] = []
+        return tuple(late.item for late in self._late_items(day))
 
-        def late(what: str, amount: Decimal, due: date, clause: str) -> None:
+    def _late_items(self, day: date) -> list[Late]:
+        """The past-due amounts of a day, each with the tranche whose principal it is (None: a fee)."""
+        found: list[Late] = []
+
+        def late(what: str, amount: Decimal, due: date, clause: str, tranche: str | None = None,
+                 matured: bool = False) -> None:
             if amount > ZERO and due < day:
-                found.append(PastDue(what, amount, due, (day - due).days, clause))
+                found.append(Late(PastDue(what, amount, due, (day - due).days, clause), tranche, matured))
 
         state = self.fees(day)
         if state is not None:
@@ -233,11 +250,11 @@ class Facility:
             for _, breach in amortization_on(self.agreement, block, version, self.ledger, day):
                 if breach is not None:
                     late(f"{block.tranche} principal installment", breach.amount, breach.facts["due"],  # type: ignore[arg-type]
-                         version.clause_id)
+                         version.clause_id, block.tranche)
         for breach in self.matured_unpaid(day):
             late(f"{breach.tranche} principal at maturity", breach.amount, breach.facts["maturity"],  # type: ignore[arg-type]
-                 breach.clause)
-        return tuple(sorted(found, key=lambda p: (p.due, p.what)))
+                 breach.clause, breach.tranche, matured=True)
+        return sorted(found, key=lambda late: (late.item.due, late.item.what))
 
     def other_breaches(self, day: date) -> list[Breach]:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
@@ -379,7 +396,7 @@ class Facility:
     def interest_statement(self, start: date, end: date) -> list[dict]:
         """Per month: per tranche the periods of constant balance and rate, days and interest. A facility
         whose terms price nothing has no statement (an empty list), never a zero rate."""
-        if not self.interest.priced:
+        if not self.interest.priced and not self.overdue.active:
             return []
         months = []
         cursor = start
@@ -400,8 +417,11 @@ class Facility:
                 total = self.interest.accrued(tranche, cursor, last)
                 classes[tranche] = {"lines": lines, "interest": cents(total)}
             paid = [p for p in self.ledger.interest_payments if cursor <= p.date <= last]
+            overdue = [part.row() for line in self.overdue.lines(last) if (part := line.clipped(cursor, last))]
             months.append({"month": cursor.strftime("%Y-%m"), "from": cursor, "to": last, "classes": classes,
-                           "interest": cents(self.interest.accrued_total(cursor, last)),
+                           "overdue": overdue,
+                           "interest": cents(self.interest.accrued_total(cursor, last)
+                                             + self.overdue.accrued(cursor, last)),
                            "paid": sum((p.amount for p in paid), start=ZERO),
                            "unpaid_at_end": self.interest_unpaid(last)})
             cursor = last + timedelta(days=1)
@@ -490,11 +510,11 @@ class Facility:
         return Explanation("fees_due", total, formula=" + ".join(x.figure for x in inputs), inputs=tuple(inputs))
 
     def _explain_interest(self, through: date, paid_through: date | None = None) -> Explanation:
-        if not self.interest.priced:
+        if not self.interest.priced and not self.overdue.active:
             return leaf("interest_accrued_unpaid", ZERO, "the agreement has no pricing clause")
         first = self.interest.first_day()
         inputs = []
-        if first is not None and through >= first:
+        if first is not None and through >= first and self.interest.priced:
             for tranche in self.interest.tranches:
                 accrued = self.interest.accrued(tranche, first, through)  # raises, naming the day, if unpriced
                 lines = []
@@ -513,6 +533,12 @@ class Facility:
                         if "day_basis" in used else None))
                 inputs.append(Explanation(f"{tranche} interest accrued", accrued,
                                           formula="sum of daily accruals at full precision", inputs=tuple(lines)))
+        overdue = self.overdue.lines(through)
+        if overdue:
+            inputs.append(Explanation("interest on overdue amounts", self.overdue.accrued(date.min, through),
+                                      formula="each amount unpaid after its due date, from the day after until "
+                                              "paid, at the overdue rate less what it already accrues",
+                                      inputs=tuple(line.explanation(self.agreement) for line in overdue)))
         paid = self.ledger.on(paid_through or through).interest_paid
         inputs.append(leaf("interest paid", paid, "interest_payment events"))
         return Explanation("interest_accrued_unpaid", self.interest_unpaid(through, paid_through=paid_through),

@@ -113,6 +113,25 @@ class Pricing:
         value, text, inputs = self.book_of(day).quantity(rule, version, f"rate of {tranche} after maturity")
         return Rate(value * HUNDRED, last.basis, version, f"{text} (after maturity on {end})", inputs)
 
+    def otherwise(self, tranche: str, day: date) -> Rate:
+        """The rate otherwise applicable: the tranche's rate on the day as if no Event of Default continued (and,
+        after maturity, without the default margin the term may add), the rate an overdue margin adds to."""
+        matured = self.matured(tranche, day)
+        if matured is None:
+            return self._base(tranche, day)
+        version, term = matured
+        end = term.initial_term_end
+        if term.after_maturity is None:
+            try:
+                return self._base(tranche, day)
+            except RecordError:
+                last = self._base(tranche, day, priced_on=end)
+                return replace(last, formula=f"{last.formula} (the pricing of {end}, assumed after maturity)")
+        if term.after_maturity == "default_rate":
+            last = self._base(tranche, day, priced_on=end)
+            return replace(last, formula=f"{last.formula} (the pricing of {end}, after maturity)")
+        return self._after_maturity(tranche, day, version, term)
+
     def rate_within_term(self, tranche: str, day: date) -> Rate:
         """The pricing in force on the day, with the default margin while an Event of Default continues."""
         base = self._base(tranche, day)

@@ -103,6 +103,7 @@ class Status:
     past_due: tuple[PastDue, ...] = ()
     springing: tuple[SpringingInForce, ...] = ()  # springing covenants in force on the day
     unmatched: tuple[Unmatched, ...] = ()
+    overdue_interest: Decimal | None = None       # accrued on overdue amounts (a part of interest_accrued_unpaid)
 
 
 @dataclass(frozen=True)

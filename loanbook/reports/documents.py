@@ -294,6 +294,9 @@ def monthly_statement(engine, month: str, *, checked: bool = True,
                              line["principal"], line["rate"], line["day_basis"], line["interest"]))
             rows.append((f"{tranche_label(agreement, tranche)}: interest for the month", None, None, None, None,
                          None, None, part["interest"]))
+        for o in data.get("overdue", ()):  # interest on overdue amounts, at what it adds to what they accrue
+            rows.append((f"Overdue: {o['what']} (due {o['due']})", o["from"], o["to"], o["days"], o["amount"],
+                         o["rate"] - o["already_accruing"], o["day_basis"], o["interest"]))
         month_interest = data["interest"]
         rows.append(("Interest for the month", None, None, None, None, None, None, data["interest"]))
         sections.append(Section("Interest", tables=(Table(None, (

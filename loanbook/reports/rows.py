@@ -72,8 +72,14 @@ def timeline_table(days: list[dict]) -> pa.Table:
 
 
 def interest_table(months: list[dict]) -> pa.Table:
+    """A row per line of the loans' interest, then per line of interest on overdue amounts (its rate: the rate
+    charged on top of what the amount already accrues)."""
     rows = [{"month": m["month"], "tranche": tranche, **line}
             for m in months for tranche, data in m["classes"].items() for line in data["lines"]]
+    rows += [{"month": m["month"], "tranche": f"overdue: {o['what']} (due {o['due']})", "from": o["from"],
+              "to": o["to"], "days": o["days"], "principal": o["amount"], "rate": o["rate"] - o["already_accruing"],
+              "rate_formula": o["rate_formula"], "day_basis": o["day_basis"], "interest": o["interest"]}
+             for m in months for o in m.get("overdue", ())]
     return _table([("month", pa.string()), ("tranche", pa.string()), ("from", pa.date32()), ("to", pa.date32()),
                    ("days", pa.int32()), ("principal", MONEY), ("rate", RATE), ("rate_formula", pa.string()),
                    ("day_basis", pa.string()), ("interest", MONEY)], rows)
