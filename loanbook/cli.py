@@ -72,21 +72,29 @@ def _run(action: Callable[[], None]) -> None:
 
 def _out_format(out: Optional[Path]) -> None:
     """Refuse an --out whose extension names no format, before anything is computed."""
-    from .reports.exports import UnknownFormat, out_format
-
     if out is not None:
+        from .reports.exports import UnknownFormat, out_format
+
         try:
             out_format(out)
         except UnknownFormat as exc:
             raise BadInput(str(exc)) from None
 
 
-def _write_out(table, out: Optional[Path]) -> None:
-    from .reports.exports import UnknownFormat, write_table
+def _rows():
+    """reports/rows.py, which builds the commands' tables for --out (it loads pyarrow: only when a file is asked)."""
+    from .reports import rows
 
+    return rows
+
+
+def _write_out(build, out: Optional[Path]) -> None:
+    """A command's rows written to --out FILE; `build` makes the table (pyarrow loads only when a file is asked)."""
     if out is not None:
+        from .reports.exports import UnknownFormat, write_table
+
         try:
-            write_table(table, out)
+            write_table(build(), out)
         except UnknownFormat as exc:
             raise BadInput(str(exc)) from None
 
@@ -380,7 +388,6 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
            as_json: bool = JsonOpt):
     """The facility at the end of a day: borrowing base, availability, overadvance, loans, breaches."""
     from . import projection as out
-    from .reports.rows import status_table
 
     def action():
         day = _day(as_of, "--as-of")
@@ -388,7 +395,7 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         result = engine.status(day)
-        _write_out(status_table(result), out_file)
+        _write_out(lambda: _rows().status_table(result), out_file)
         explanations = out.status_explanations(engine, result) if explain else None
         if as_json:
             _emit(out.status_json(result, explanations=explanations), checked)
@@ -499,7 +506,6 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
     """Fees: each computed charge (unused line, letter of credit, termination) and each installment of an
     installment fee, with its due date and status."""
     from . import projection as out
-    from .reports.rows import fees_table
 
     def action():
         day = _day(as_of, "--as-of")
@@ -507,7 +513,7 @@ def fees(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of")
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         state, charges = engine.fees(day), engine.charges_on(day)
-        _write_out(fees_table(state, charges, day), out_file)
+        _write_out(lambda: _rows().fees_table(state, charges, day), out_file)
         if as_json:
             _emit(out.fees_json(state, day, charges, engine.charges_credit(day)), checked)
             return
@@ -575,7 +581,6 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
               out_file: Optional[Path] = OutOpt, as_json: bool = JsonOpt):
     """Financial covenants: each test date's measure against its threshold, and its status."""
     from . import projection as out
-    from .reports.rows import covenants_table
 
     def action():
         day = _day(as_of, "--as-of")
@@ -583,7 +588,7 @@ def covenants(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         results = engine.covenant_tests(day)
-        _write_out(covenants_table(results, day), out_file)
+        _write_out(lambda: _rows().covenants_table(results, day), out_file)
         if as_json:
             _emit(out.covenants_answer(engine, day), checked)
             return
@@ -657,7 +662,6 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     """The interest statement for a period, month by month and tranche by tranche."""
     from . import projection as out
     from .engine.facility import MAX_STATEMENT_MONTHS
-    from .reports.rows import interest_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_STATEMENT_MONTHS * 31)
@@ -665,7 +669,7 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         months = engine.interest_statement(lo, hi)
-        _write_out(interest_table(months), out_file)
+        _write_out(lambda: _rows().interest_table(months), out_file)
         if as_json:
             _emit(out.interest_json(lo, hi, engine.interest.priced, months), checked)
             return
@@ -702,7 +706,6 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
     """One row a day: capacity, usage, availability, overadvance and its limit; breach days marked."""
     from . import projection as out
     from .engine.facility import MAX_TIMELINE_DAYS
-    from .reports.rows import timeline_table
 
     def action():
         lo, hi = _period(start, end, max_days=MAX_TIMELINE_DAYS)
@@ -710,7 +713,7 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         rows = engine.timeline(lo, hi)
-        _write_out(timeline_table(rows), out_file)
+        _write_out(lambda: _rows().timeline_table(rows), out_file)
         if as_json:
             _emit(out.timeline_json(lo, hi, rows), checked)
             return
@@ -1324,7 +1327,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              workers=workers, progress=lambda items: _progress(items, "facilities", quiet=as_json,
                                                               total=len(facilities)),
                              unchecked=unchecked)
-        _write_out(result_table(rows), out)
+        _write_out(lambda: result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
             found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}

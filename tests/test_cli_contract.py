@@ -171,3 +171,25 @@ def test_bad_arguments(args, expected):
 def test_bad_facility_folder(tmp_path):
     result = runner.invoke(app, ["check", "--facility", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no such facility folder" in result.stderr
+
+
+# What a cold `loanbook status` on a folder must not load: the store, the book's engines, the documents, the server
+# (each adds tenths of a second to every command; docs/performance.md, cold start).
+NOT_FOR_STATUS = ("alembic", "sqlalchemy", "QuantLib", "pandas", "pyarrow", "ibis", "duckdb", "pyspark", "fastapi",
+                  "jinja2", "reportlab", "icalendar", "openpyxl", "pyparsing", "pypdf")
+
+
+def test_status_on_a_folder_imports_only_what_it_uses():
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from loanbook.cli import main\n"
+             "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
+             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stderr.split())
+    assert json.loads(done.stdout)["availability"] == "0.00"  # the command answered (see test_status_keys_and_figures)
+    assert loaded.isdisjoint(NOT_FOR_STATUS), sorted(loaded & set(NOT_FOR_STATUS))
