@@ -309,6 +309,10 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
         if format not in ("markdown", "html"):
             raise BadInput(f"--format is markdown or html, got {format!r}")
         agreement = _agreement(facility, readings, _moment(known_at))
+        if any(d.conditions_gate for d in agreement.documents):
+            # an amendment that waits for its conditions is in force from the day the record meets them
+            # (engine/gating.py): the agreement as amended is the one the record puts in force
+            agreement = _replayed(facility, None, readings, known_at, unchecked=True, as_json=True)[0].agreement
         if as_json:
             _emit(out.plain({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
                                                           "effective": d.effective, "text_status": d.text_status}

@@ -124,3 +124,28 @@ def test_interest_follows_the_gate_too(tmp_path):
     day = book.interest.accrued("advances", date(2024, 4, 19), date(2024, 4, 19))
     after = book.interest.accrued("advances", date(2024, 4, 20), date(2024, 4, 20))
     assert (round(day, 4), round(after, 4)) == (D("143.8356"), D("130.1370"))
+
+
+def test_the_conformed_copy_is_the_agreement_the_record_puts_in_force(tmp_path):
+    """`conformed` shows Schedule Item 1 as the Loan Agreement wrote it until the Secretary's Certificate is
+    delivered; once it is (2024-04-20), as Amendment No. 1 wrote it, from 2024-04-01 (I-2 read retroactively)."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from loanbook.cli import app
+
+    def item_1_on(day: str, *rows: dict) -> str:
+        folder = tmp_path / f"gated-{day}-{len(rows)}"
+        shutil.copytree(FOLDER, folder)
+        with (folder / "events.yaml").open("a") as events:
+            events.writelines(f"- {json.dumps(row)}\n" for row in rows)  # JSON is YAML: an event a line
+        result = CliRunner().invoke(app, ["conformed", "--facility", str(folder), "--as-of", day, "--json"])
+        assert result.exit_code == 0, result.output
+        [item] = [c for c in json.loads(result.stdout)["clauses"] if c["clause"] == "schedule.item-1"]
+        return item["document"]
+
+    assert item_1_on("2024-04-15", REPORT, EXECUTED) == "loan-agreement"
+    assert item_1_on("2024-04-15", REPORT, EXECUTED, CERTIFICATE) == "amendment-1"
+    assert item_1_on("2024-03-31", REPORT, EXECUTED, CERTIFICATE) == "loan-agreement"
