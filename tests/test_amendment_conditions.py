@@ -149,3 +149,23 @@ def test_the_conformed_copy_is_the_agreement_the_record_puts_in_force(tmp_path):
     assert item_1_on("2024-04-15", REPORT, EXECUTED) == "loan-agreement"
     assert item_1_on("2024-04-15", REPORT, EXECUTED, CERTIFICATE) == "amendment-1"
     assert item_1_on("2024-03-31", REPORT, EXECUTED, CERTIFICATE) == "loan-agreement"
+
+
+def test_the_book_reads_the_agreement_the_record_puts_in_force(tmp_path):
+    """The portfolio run picks each facility's eligibility terms from the agreement in force on its record, not as
+    written: Schedule Item 1 is the Loan Agreement's until the Secretary's Certificate is delivered."""
+    import json
+    import shutil
+
+    from loanbook.portfolio.run import folder_book, in_force
+
+    def item_1(*rows: dict) -> str:
+        book_dir = tmp_path / f"book-{len(rows)}"
+        shutil.copytree(FOLDER, book_dir / "gated")
+        with (book_dir / "gated" / "events.yaml").open("a") as events:
+            events.writelines(f"- {json.dumps(row)}\n" for row in rows)
+        [facility] = folder_book(book_dir, workers=1)
+        return in_force(facility).clause_on("schedule.item-1", date(2024, 4, 15)).document_id
+
+    assert item_1(REPORT, EXECUTED) == "loan-agreement"
+    assert item_1(REPORT, EXECUTED, CERTIFICATE) == "amendment-1"

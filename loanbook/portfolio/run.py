@@ -203,12 +203,20 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
 
 
+def in_force(facility: BookFacility) -> Agreement:
+    """The agreement the facility's record puts in force: as written, unless an amendment waits for its conditions
+    precedent (engine/gating.py), which only the record's replay says."""
+    if any(d.conditions_gate for d in facility.agreement.documents):
+        return facility.replay().agreement
+    return facility.agreement
+
+
 def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, aging_sheet: str | None,
          compiled: bool, workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     listed: dict[str, Eligibility] = {}  # facilities whose class is valued from another item list
     for facility in book:
-        found = facility.agreement.terms_in_force(Eligibility, day)
+        found = in_force(facility).terms_in_force(Eligibility, day)
         if len(found) == 1 and found[0][1].items is not None:
             listed[facility.id] = found[0][1]
         elif len(found) == 1:
