@@ -53,26 +53,31 @@ def aging_bytes(path: Path | str) -> bytes:
 
 def aging_from_bytes(data: bytes, name: str, *, portfolio: bool = False, sheet: str | None = None) -> pa.Table:
     """An aging from its content (a file, or a file the store keeps); its kind from the name's suffix."""
+    table, name = table_from_bytes(data, name, sheet=sheet, what="an aging file")
+    return normalize(table, name, portfolio=portfolio)
+
+
+def table_from_bytes(data: bytes, name: str, *, sheet: str | None, what: str) -> tuple[pa.Table, str]:
+    """A CSV, xlsx or Parquet file's table, by the name's suffix, and the name problems give it (an xlsx's with the
+    sheet read: a workbook whose first sheet is a cover page is said to be one). `what` names the file in a
+    refusal ("an aging file")."""
     suffix = Path(name).suffix.lower()
     if sheet is not None and suffix != ".xlsx":
         raise InputError([Problem(name, None, None, f"a sheet is named ({sheet!r}), but only an xlsx workbook "
                                                     "has sheets")])
     if suffix == ".csv":
-        table = read_csv_text(data, name)
-    elif suffix == ".xlsx":
+        return read_csv_text(data, name), name
+    if suffix == ".xlsx":
         table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
-        # which sheet was read: a workbook whose first sheet is a cover page is said to be one
-        name = f"{name} (sheet {title!r}, the first)" if sheet is None else f"{name} (sheet {title!r})"
-    elif suffix == ".parquet":
+        return table, f"{name} (sheet {title!r}, the first)" if sheet is None else f"{name} (sheet {title!r})"
+    if suffix == ".parquet":
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(pa.BufferReader(data))
+            return pq.read_table(pa.BufferReader(data)), name
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError([Problem(name, None, None, f"not a readable Parquet file: {exc}")]) from None
-    else:
-        raise InputError([Problem(name, None, None, "an aging file is .csv, .xlsx or .parquet")])
-    return normalize(table, name, portfolio=portfolio)
+    raise InputError([Problem(name, None, None, f"{what} is .csv, .xlsx or .parquet")])
 
 
 def invoices_from_rows(rows: list[dict], *, source: str = "rows") -> pa.Table:

@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 from ..agreement.kinds_eligibility import Eligibility
 from ..core.errors import InputError, Problem
 from .aging import (
-    MAX_AGING_BYTES,
     MONEY,
     aging_bytes,
     column_key,
@@ -30,10 +29,9 @@ from .aging import (
     flag_column,
     money_column,
     problem_rows,
-    read_csv_text,
+    table_from_bytes,
     text_column,
 )
-from .xlsx import read_sheet
 
 ITEMS = pa.schema([("facility_id", pa.string()), ("item_id", pa.string()), ("category", pa.string()),
                    ("group_id", pa.string()), ("amount", MONEY)])
@@ -72,24 +70,7 @@ def read_items(path: Path | str, terms: Eligibility, facility_id: str, *, sheet:
 
 def items_from_bytes(data: bytes, name: str, terms: Eligibility, facility_id: str, *,
                      sheet: str | None = None) -> Items:
-    suffix = Path(name).suffix.lower()
-    if sheet is not None and suffix != ".xlsx":
-        raise InputError([Problem(name, None, None, f"a sheet is named ({sheet!r}), but only an xlsx workbook "
-                                                    "has sheets")])
-    if suffix == ".csv":
-        table = read_csv_text(data, name)
-    elif suffix == ".xlsx":
-        table, title = read_sheet(data, name, sheet, limit=MAX_AGING_BYTES)
-        name = f"{name} (sheet {title!r})"
-    elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(pa.BufferReader(data))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError([Problem(name, None, None, f"not a readable Parquet file: {exc}")]) from None
-    else:
-        raise InputError([Problem(name, None, None, "an item list is .csv, .xlsx or .parquet")])
+    table, name = table_from_bytes(data, name, sheet=sheet, what="an item list")
     return normalize_items(table, name, terms, facility_id)
 
 

@@ -32,7 +32,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _table(table: Table, styles: dict, width: float) -> PdfTable:
+def _table(table: Table, styles: dict, width: float) -> PdfTable:  # float-ok: a page width in points
     head = [_p(c.name, styles["head"]) for c in table.columns]
     body = []
     for i, row in enumerate(table.rows):
