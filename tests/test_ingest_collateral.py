@@ -2,6 +2,8 @@
 the test in other words, numbers and order than the examples', each block worked by hand; and the near-misses
 they refuse: a class the vocabulary lacks, a line without its rate, two limbs of a lesser-of on different classes,
 a limit nobody defines, a percentage without its base."""
+from datetime import date
+
 from loanbook.ingest.phrasings.limits import availability_below_lesser, availability_limbs, overadvance_share
 from loanbook.ingest.phrasings.lines import borrowing_base_lines
 from loanbook.ingest.terms import Facility, clause_text
@@ -200,3 +202,58 @@ def test_an_overadvance_up_to_a_share_of_a_maximum():
 
 def test_an_overadvance_percentage_without_its_base_proposes_nothing():
     assert _over(OVER.replace("7.5% of the Facility Limit", "7.5%")) == []
+
+
+INSTALLMENTS = """"Installment Amount" means, with respect to each Installment Date, the amount set forth below opposite
+that Installment Date or opposite the period during which such Installment Date occurs:
+
+      January 31, 2021 through April 30, 2021        $250,000
+      May 31, 2021                                   $400,000
+      June 30, 2021 and July 31, 2021              $1,050,000
+"""
+DATES = """"Installment Date" means January 31, 2021 and each Monthly Payment Date thereafter through and including
+the Term Loan Maturity Date.
+
+"Term Loan Maturity Date" means July 31, 2021.
+
+"Term Loan Commitment" means $3,500,000.
+"""
+
+
+def _installments(table: str = INSTALLMENTS, dates: str = DATES):
+    from loanbook.ingest.phrasings.amortization import installments
+
+    vocabulary = {"tranches": [{"id": "term", "label": "Term Loan", "type": "term", "figure": "term_loans"}]}
+    text = table + "\n" + dates
+    facility = Facility(vocabulary, [], [], "loan-agreement", None, frozenset(), text)
+    return installments(clause_text("def.installment-amount", "", table, 0), facility)
+
+
+def test_installments_from_a_table_by_date_and_period():
+    [proposal] = _installments()
+    # monthly from January 31, 2021 (month ends stay month ends) to the Term Loan Maturity Date, July 31, 2021: the
+    # period row gives January, February, March and April; 4 x 250,000 + 400,000 + 2 x 1,050,000 = 3,500,000, the
+    # Term Loan Commitment
+    assert proposal.block == {"kind": "amortization", "id": "term_amortization", "tranche": "term", "installments": [
+        {"due": date(2021, 1, 31), "amount": "250000.00"}, {"due": date(2021, 2, 28), "amount": "250000.00"},
+        {"due": date(2021, 3, 31), "amount": "250000.00"}, {"due": date(2021, 4, 30), "amount": "250000.00"},
+        {"due": date(2021, 5, 31), "amount": "400000.00"}, {"due": date(2021, 6, 30), "amount": "1050000.00"},
+        {"due": date(2021, 7, 31), "amount": "1050000.00"}]}
+    # the dates inside the period, which the text does not write, are assumptions for the reviewer
+    assert [a["value"] for a in proposal.assumptions] == ["2021-02-28", "2021-03-31"]
+
+
+def test_installments_that_do_not_repay_the_commitment_propose_nothing():
+    assert _installments(dates=DATES.replace("$3,500,000", "$3,600,000")) == []
+
+
+def test_a_table_date_off_the_payment_dates_proposes_nothing():
+    assert _installments(INSTALLMENTS.replace("May 31, 2021", "May 15, 2021")) == []
+
+
+def test_a_period_not_written_with_through_proposes_nothing():
+    assert _installments(INSTALLMENTS.replace("2021 through April", "2021 until April")) == []
+
+
+def test_installments_without_the_payment_dates_defined_propose_nothing():
+    assert _installments(dates=DATES.replace("Monthly Payment Date", "Payment Date as the Agent sets")) == []
