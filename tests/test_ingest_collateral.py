@@ -257,3 +257,32 @@ def test_a_period_not_written_with_through_proposes_nothing():
 
 def test_installments_without_the_payment_dates_defined_propose_nothing():
     assert _installments(dates=DATES.replace("Monthly Payment Date", "Payment Date as the Agent sets")) == []
+
+
+REPORT = """(c) not later than twenty (20) days after the end of each calendar month, commencing with the month ending
+March 31, 2024, a Borrowing Base Certificate signed by a Responsible Officer of the Company;
+"""
+
+
+def _reporting(text: str = REPORT) -> list[dict]:
+    from loanbook.ingest.phrasings.reporting import reporting
+
+    vocabulary = {"documents": [{"id": "borrowing_base_certificate", "label": "Borrowing Base Certificate (Exhibit B)"},
+                                {"id": "compliance_certificate", "label": "Compliance Certificate (Exhibit C)"}]}
+    facility = Facility(vocabulary, [], [], "credit-agreement", None, frozenset(), text)
+    return [p.block for p in reporting(clause_text("section-5.2c", "", text, 0), facility)]
+
+
+def test_a_document_due_days_after_each_period():
+    # "twenty (20) days after the end of each calendar month, commencing with the month ending March 31, 2024":
+    # monthly from 2024-03-31, due 20 days after; the document by its label's words
+    assert _reporting() == [{"kind": "reporting", "id": "borrowing_base_certificates",
+                             "document": "borrowing_base_certificate", "every": "month",
+                             "first_period_end": date(2024, 3, 31), "due_days_after": 20,
+                             "label": "Borrowing Base Certificate"}]
+
+
+def test_reporting_without_its_first_period_or_its_document_proposes_nothing():
+    assert _reporting(REPORT.replace("commencing with the month ending\nMarch 31, 2024, ", "")) == []
+    assert _reporting(REPORT.replace("Borrowing Base Certificate", "Inventory Appraisal")) == []
+    assert _reporting(REPORT.replace("March 31, 2024", "March 15, 2024")) == []  # no month ends on the 15th
