@@ -286,3 +286,41 @@ def test_reporting_without_its_first_period_or_its_document_proposes_nothing():
     assert _reporting(REPORT.replace("commencing with the month ending\nMarch 31, 2024, ", "")) == []
     assert _reporting(REPORT.replace("Borrowing Base Certificate", "Inventory Appraisal")) == []
     assert _reporting(REPORT.replace("March 31, 2024", "March 15, 2024")) == []  # no month ends on the 15th
+
+
+def _defined(text: str, defined: tuple[str, ...]) -> list[dict]:
+    from loanbook.ingest.phrasings.differences import advance_rate_reserve, difference
+
+    clause = clause_text("def.x", "", text, 0)
+    facility = _facility(defined)
+    return [p.block for p in difference(clause, facility) + advance_rate_reserve(clause, facility)]
+
+
+def test_a_defined_difference_and_the_excess_availability():
+    text = '"Net Availability" means (a) the Facility Limit, minus (b) the sum of Domestic Usage plus Foreign Usage.'
+    defined = ("net_availability", "facility_limit", "domestic_usage", "foreign_usage")
+    assert _defined(text, defined) == [{"kind": "definitions", "figures": [
+        {"id": "net_availability", "label": "Net Availability",
+         "value": "facility_limit - (domestic_usage + foreign_usage)"}]}]
+    assert _defined(text.replace("Foreign Usage", "Bank Product Exposure"), defined) == []
+    # the one excess availability the document defines is the figure the status reports as such; its proviso is
+    # the reviewer's (its 25% stays unmapped)
+    text = ('"Total Excess Availability" means (a) the Borrowing Limit, minus (b) the Total Usage; provided, however, '
+            'that no more than 25% of it shall come from Foreign Usage.')
+    assert _defined(text, ("total_excess_availability", "borrowing_limit", "total_usage")) == [
+        {"kind": "definitions", "figures": [{"id": "excess_availability", "label": "Total Excess Availability",
+                                             "value": "borrowing_limit - total_usage"}]}]
+
+
+RESERVE = ('"Shrink Reserve" means an amount sufficient to reduce the advance rate against Eligible Receivables by 2 '
+           'percentage points for each percentage point by which Dilution is in excess of 4.5%.')
+
+
+def test_a_reserve_that_lowers_the_advance_rate_by_an_excess():
+    # 2 points of advance rate for each point of Dilution above 4.5%, on every class whose label has the words
+    # "Eligible Receivables" (domestic and foreign, not the raw materials): 2 x (dilution - 4.5%) x their value
+    assert _defined(RESERVE, ()) == [{"kind": "definitions", "figures": [
+        {"id": "shrink_reserve", "label": "Shrink Reserve",
+         "value": "max(0, dilution - 4.5%) * 2 * (eligible_domestic_receivables + eligible_foreign_receivables)"}]}]
+    assert _defined(RESERVE.replace("Eligible Receivables", "Eligible Consigned Goods"), ()) == []
+    assert _defined(RESERVE.replace("Dilution", "Rent Reserves"), ()) == []  # a money measure is no rate

@@ -1,3 +1,14 @@
 """The phrasings `loanbook ingest` knows, one module per family of clause kinds; importing this package registers
 every proposer (terms.proposer) and every reader of conditions."""
-from . import amortization, capacity, definitions, fees, limits, lines, obligations, pricing, reporting  # noqa: F401
+from . import (  # noqa: F401
+    amortization,
+    capacity,
+    definitions,
+    differences,
+    fees,
+    limits,
+    lines,
+    obligations,
+    pricing,
+    reporting,
+)
