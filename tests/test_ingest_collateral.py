@@ -324,3 +324,67 @@ def test_a_reserve_that_lowers_the_advance_rate_by_an_excess():
          "value": "max(0, dilution - 4.5%) * 2 * (eligible_domestic_receivables + eligible_foreign_receivables)"}]}]
     assert _defined(RESERVE.replace("Eligible Receivables", "Eligible Consigned Goods"), ()) == []
     assert _defined(RESERVE.replace("Dilution", "Rent Reserves"), ()) == []  # a money measure is no rate
+
+
+def test_the_threshold_an_event_of_a_figure_falling_below_defines():
+    from loanbook.ingest.phrasings.covenants import trigger_threshold
+
+    text = ('"Liquidity Event" means if at any time Excess Availability falls below the lesser of (i) 12.5% of the '
+            'Borrowing Limit, and (ii) $7,500,000.')
+
+    def proposed(words: str) -> list[dict]:
+        clause = clause_text("def.liquidity-event", "", words, 0)
+        return [p.block for p in trigger_threshold(clause, _facility(("excess_availability", "borrowing_limit")))]
+
+    # the event is no figure: its threshold is, min(12.5% x the limit, 7,500,000)
+    assert proposed(text) == [{"kind": "definitions", "figures": [
+        {"id": "liquidity_threshold", "label": "Liquidity Event threshold", "value": "min(12.5% * borrowing_limit, "
+                                                                                      "7500000)"}]}]
+    assert proposed(text.replace("Borrowing Limit", "Aggregate Cap")) == []
+
+
+COVENANT = """6.3 MINIMUM INTEREST COVERAGE. Permit the Interest Coverage Ratio, as of March 31, 2025 and the last day
+of each Fiscal Quarter thereafter, to be less than the ratio set forth below opposite the period during which such
+date occurs (each as reported in the Compliance Certificate):
+
+            March 31, 2025 through December 31, 2025        1.50 to 1.00
+            March 31, 2026 and thereafter                   1.75 to 1.00
+"""
+
+
+def _covenant(text: str = COVENANT):
+    from loanbook.ingest.phrasings.covenants import covenant
+
+    vocabulary = {"measures": [{"id": "interest_coverage", "label": "Interest Coverage Ratio (four quarters)",
+                                "unit": "number"},
+                               {"id": "leverage", "label": "Leverage Ratio", "unit": "number"}],
+                  "documents": [{"id": "compliance_certificate", "label": "Compliance Certificate (Exhibit C)"}]}
+    facility = Facility(vocabulary, [], [], "credit-agreement", None, frozenset(), text)
+    return covenant(clause_text("section-6.3", "", text, 0), facility)
+
+
+def test_a_covenant_by_period_from_a_table():
+    [proposal] = _covenant()
+    # "Permit ... to be less than": at least; quarterly from March 31, 2025; 1.50 through December 31, 2025, then
+    # 1.75 from March 31, 2026 (the next quarter end); ratios written to two places are compared at two places
+    assert proposal.block == {
+        "kind": "covenant", "id": "interest_coverage_covenant", "label": "Interest Coverage Ratio",
+        "measure": "interest_coverage", "test": "at_least",
+        "threshold": {"schedule": [{"from": date(2025, 3, 31), "to": date(2025, 12, 31), "value": "1.50"},
+                                   {"from": date(2026, 3, 31), "value": "1.75"}]},
+        "every": "quarter", "first_test": date(2025, 3, 31), "certificate": "compliance_certificate", "round_to": 2}
+    assert [a["value"] for a in proposal.assumptions] == ["2"]
+
+
+def test_a_covenant_at_most_one_ratio():
+    text = ("6.4 LEVERAGE. Permit the Leverage Ratio, as of June 30, 2025 and the last day of each Fiscal Month "
+            "thereafter, to be greater than 3.25 to 1.00 (as reported in the Compliance Certificate).")
+    [proposal] = _covenant(text)
+    assert (proposal.block["test"], proposal.block["threshold"], proposal.block["every"]) == ("at_most", "3.25",
+                                                                                              "month")
+
+
+def test_a_covenant_table_with_a_gap_or_without_its_certificate_proposes_nothing():
+    assert _covenant(COVENANT.replace("March 31, 2026 and", "June 30, 2026 and")) == []  # March 2026 in no row
+    assert _covenant(COVENANT.replace(" (each as reported in the Compliance Certificate)", "")) == []
+    assert _covenant(COVENANT.replace("Interest Coverage Ratio", "Debt Service Coverage Ratio")) == []

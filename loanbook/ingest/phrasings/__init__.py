@@ -3,6 +3,7 @@ every proposer (terms.proposer) and every reader of conditions."""
 from . import (  # noqa: F401
     amortization,
     capacity,
+    covenants,
     definitions,
     differences,
     fees,
