@@ -106,12 +106,25 @@ GAPS = """## What the numbers say
   Background recites (not terms of the Agreement).
 - The goal for the other examples, at least 60% of their terms blocks proposed exactly, is not met. What is
   proposed exactly: defined amounts, sums and lesser-ofs of declared names, a rate rounded up from the higher of
-  two indices, maturity dates (with "to, but excluding" from another clause), the default rate. Not proposed:
-  the grids whose level a measure sets (`level_grid`: Applicable Margin, Unused Line Fee Percentage, Pricing),
-  computed fees, covenants, reporting, the DNOW and Richey borrowing bases, availability and overadvance, and
-  interest rates. Their hand-made blocks carry knowledge from beyond the clause (a day basis from another
-  section, the figures a measure is computed from, a first reporting period or a closing date assumed, ids a
-  person chose): their figures are listed as unmapped for the reviewer, never guessed.
+  two indices, maturity dates (with "to, but excluding" from another clause); a borrowing base of lines (a class
+  by its label's words, lesser-of lines, reserves), availability below the lesser of limits, an overadvance up
+  to a share of a maximum, installments from a table by payment date, a report due days after each period, a
+  defined excess availability, a reserve by a measure's excess and a trigger's threshold. Not proposed: the grids
+  whose level a measure sets (`level_grid`: Applicable Margin, Unused Line Fee Percentage, Pricing), computed
+  fees and interest rates; DNOW's default rate is proposed with its margin, but not the Letter of Credit Fee the
+  hand-made block also raises (`fees`), so it is not equal. Their hand-made blocks carry knowledge from beyond
+  the clause (a day basis from another section, the figures a measure is computed from, a first reporting period
+  or a closing date assumed, ids a person chose): their figures are listed as unmapped for the reviewer, never
+  guessed.
+- Of collateral, covenants and reporting, what is not equal and why: DNOW's US Borrowing Base is proposed with
+  every line, rate and reserve of the hand-made block, but its inventory line is named from its class
+  (`us_finished_goods_line`, as every other line is) where the hand-made one says `us_inventory_line`. DNOW's
+  Section 7 covenant springs in a "Covenant Testing Period" the excerpt does not define, and names no
+  certificate; its quarterly certificates are a Restricted Payment proviso's, which the hand-made document takes
+  the Compliance Certificate to share: neither is proposed. Richey's covenants test measures defined in clauses
+  the excerpt leaves out (Fixed Charge Coverage Ratio, Cash Flow Leverage) and name no certificate, and Section
+  7.1(a)'s monthly statements are no document of the vocabulary (the hand-made block reads the Compliance
+  Certificate from Section 7.2, not quoted): none is proposed.
 - The DNOW and Richey texts are excerpts made for the examples ("[...]" marks what they leave out, and some
   section headings are among what is left out), so some clauses cannot be given the hand-made id (a subsection
   whose section heading is cut is named by its title), though their text is found; the hand-made texts keep the

@@ -388,3 +388,106 @@ def test_a_covenant_table_with_a_gap_or_without_its_certificate_proposes_nothing
     assert _covenant(COVENANT.replace("March 31, 2026 and", "June 30, 2026 and")) == []  # March 2026 in no row
     assert _covenant(COVENANT.replace(" (each as reported in the Compliance Certificate)", "")) == []
     assert _covenant(COVENANT.replace("Interest Coverage Ratio", "Debt Service Coverage Ratio")) == []
+
+
+def _examples(facility: str, doc_id: str):
+    from conftest import ROOT
+    from loanbook.ingest.draft import ingest
+
+    folder = ROOT / "examples" / facility
+    return folder, ingest(folder / "documents" / f"{doc_id}.txt", folder, doc_id)
+
+
+def test_the_richey_borrowing_base_availability_installments_and_pricing_certificates():
+    """As the hand-made document has them, read from the agreement's own words and its folder's vocabulary."""
+    _, draft = _examples("richey-1995", "loan-agreement")
+    terms = {(op["clause"], t["kind"]): t for op in draft.operations for t in op.get("terms") or []}
+    # "SUM OF: (a) 85% of Eligible Receivables; PLUS (b) 50% of Eligible Inventory": the status reports a figure
+    # "borrowing_base" itself, so the defined term's figure is borrowing_base_total
+    base = terms[("def.borrowing-base", "borrowing_base")]
+    assert (base["id"], [(line["collateral"], line["rate"]) for line in base["lines"]]) == (
+        "borrowing_base_total", [("eligible_receivables", "85"), ("eligible_inventory", "50")])
+    # Section 2.1(a): "the SUM OF (i) ... the Line A Notes PLUS (ii) ... Line A Letters of Credit exceeding the
+    # LESSER OF (A) the Borrowing Base ... and (B) the Line A Commitment"
+    assert terms[("loan-agreement.a", "availability")] == {
+        "kind": "availability", "tranche": "line_a", "capacity": "min(borrowing_base_total, line_a_commitment)",
+        "usage": "line_a_loans + line_a_letters_of_credit"}
+    # quarterly (the "Quarterly Payment Date" of the Amortization Date) from March 31, 1997 to the Line B Maturity
+    # Date, June 30, 1999: 1,500,000 + 3 x 2,000,000 + 4 x 2,500,000 + 2 x 6,250,000 = 30,000,000, the Line B
+    # Commitment
+    installments = terms[("def.amortization-amount", "amortization")]["installments"]
+    assert [(i["due"].isoformat(), i["amount"]) for i in installments] == [
+        ("1997-03-31", "1500000.00"), ("1997-06-30", "2000000.00"), ("1997-09-30", "2000000.00"),
+        ("1997-12-31", "2000000.00"), ("1998-03-31", "2500000.00"), ("1998-06-30", "2500000.00"),
+        ("1998-09-30", "2500000.00"), ("1998-12-31", "2500000.00"), ("1999-03-31", "6250000.00"),
+        ("1999-06-30", "6250000.00")]
+    # "within 45 days after the end of each Fiscal Quarter (commencing as of June 30, 1996), a Pricing Certificate"
+    report = terms[("loan-agreement.d", "reporting")]
+    assert (report["document"], report["every"], report["first_period_end"], report["due_days_after"]) == (
+        "pricing_certificate", "quarter", date(1996, 6, 30), 45)
+    # the covenants' measures are defined in clauses the excerpt leaves out, and no clause quoted names their
+    # certificate: none is proposed
+    assert not [key for key in terms if key[1] == "covenant"]
+
+
+def test_the_dnow_limits_and_reserves():
+    _, draft = _examples("dnow-2022", "second-amendment")
+    terms = {(op["clause"], t["kind"]): t for op in draft.operations for t in op.get("terms") or []}
+    # Section 2.1(a)(ii): both limbs take off the US Letter of Credit Usage and the US Swing Loans (US Revolving
+    # Loans, the tranche's label says): with the loans, the US Revolver Usage the document defines; the first limb
+    # also takes off the Canadian Revolver Usage, which makes the capacity the register's I-1 reads
+    assert terms[("section-2.1", "availability")] == {"kind": "availability", "tranche": "us_revolver",
+                                                      "capacity": {"interpretation": "I-1"},
+                                                      "usage": "us_revolver_usage"}
+    over = next(t for (clause, kind), t in terms.items() if kind == "overadvance")
+    assert over == {"kind": "overadvance", "tranche": "us_revolver", "measured_against": "us_borrowing_base",
+                    "cap": "10% * maximum_revolver_amount",
+                    "total_ceiling": "maximum_revolver_amount - canadian_revolver_usage", "discretionary": True}
+    values = {f["id"]: f["value"] for (_, kind), t in terms.items() if kind == "definitions" for f in t["figures"]}
+    assert values["excess_availability"] == "line_cap - (canadian_revolver_usage + us_revolver_usage)"
+    assert values["us_dilution_reserve"] == "max(0, us_dilution - 5%) * (us_rated_accounts + us_other_accounts)"
+    assert values["covenant_trigger_threshold"] == "max(10% * line_cap, 40000000)"
+    base = terms[("def.us-borrowing-base", "borrowing_base")]
+    assert [(line["collateral"], line["rate"]) for line in base["lines"]] == [
+        ("us_rated_accounts", "90"), ("us_other_accounts", "85"),
+        ("us_finished_goods", "min(70%, 85% * net_recovery_percentage)"), ("us_cash", "100")]
+    assert [r["amount"] for r in base["reserves"]] == [
+        "us_dilution_reserve", "receivable_reserves + bank_product_reserves + inventory_reserves + other_reserves"]
+    # Section 7 springs in a "Covenant Testing Period", which neither the excerpt nor the vocabulary defines: no
+    # covenant is proposed
+    assert not [key for key in terms if key[1] == "covenant"]
+
+
+def test_the_proposed_blocks_pass_the_check_in_place_of_the_hand_made_ones(tmp_path):
+    """Each block of these kinds the draft proposes, put in place of the hand-made block of its clause and kind (with
+    the draft's assumptions), leaves the facility passing `loanbook check`."""
+    import shutil
+
+    import yaml
+
+    from loanbook.agreement.check import fidelity_check, passed
+    from loanbook.agreement.load import load_agreement
+    from loanbook.ingest.draft import same_words
+    from loanbook.ingest.source import clean
+
+    kinds = {"borrowing_base", "availability", "overadvance", "amortization", "reporting", "definitions"}
+    for facility, doc_id in (("dnow-2022", "second-amendment"), ("richey-1995", "loan-agreement")):
+        folder, draft = _examples(facility, doc_id)
+        copy = tmp_path / facility
+        shutil.copytree(folder, copy)
+        hand_made = yaml.safe_load((folder / "documents" / f"{doc_id}.yaml").read_text())
+        replaced = 0
+        for op in hand_made["operations"]:
+            mine = next((o for o in draft.operations if o["clause"] == op["clause"]
+                         or same_words(o.get("text"), clean(op.get("text") or ""))), {})
+            for n, block in enumerate(op.get("terms") or []):
+                proposed = [t for t in mine.get("terms") or [] if t["kind"] == block["kind"] in kinds]
+                if len(proposed) == 1:
+                    op["terms"][n] = proposed[0]
+                    op["assumptions"] = (op.get("assumptions") or []) + (mine.get("assumptions") or [])
+                    replaced += 1
+        (copy / "documents" / f"{doc_id}.yaml").write_text(yaml.safe_dump(hand_made, sort_keys=False,
+                                                                           allow_unicode=True))
+        assert replaced >= 4, facility
+        findings = fidelity_check(load_agreement(copy))
+        assert passed(findings), [f.message for f in findings if f.severity == "difference"]
