@@ -48,9 +48,10 @@ BASE = """"ELIGIBLE BORROWING AMOUNT" means, at any time, the sum of:
 """
 
 
-def _base(text: str) -> list[dict]:
+def _base(text: str, elsewhere: str = "") -> list[dict]:
     clause = clause_text("def.eligible-borrowing-amount", "Eligible Borrowing Amount", text, 0)
-    return [p.block for p in borrowing_base_lines(clause, _facility(defined=("dilution_reserve",)))]
+    facility = _facility(defined=("dilution_reserve",), text=text + elsewhere)
+    return [p.block for p in borrowing_base_lines(clause, facility)]
 
 
 def test_a_borrowing_base_of_lines_less_reserves():
@@ -81,6 +82,15 @@ def test_a_borrowing_base_of_lines_less_reserves():
 def _flat(text: str, start: str, end: str) -> str:
     flat = " ".join(text.split())
     return flat[flat.index(start):flat.index(end) + len(end)]
+
+
+def test_a_reserve_taken_off_whole_only_where_it_lowers_the_rate_of_those_lines():
+    reserve = ('\n"Dilution Reserve" means an amount sufficient to reduce the advance rate against Eligible {} by 1 '
+               'percentage point for each percentage point by which Dilution is in excess of 5%.\n')
+    # defined on both kinds of receivables, the lines (a) and (c) it is taken off: the whole reserve, once
+    assert _base(BASE, reserve.format("Receivables"))[0]["reserves"][0]["amount"] == "dilution_reserve"
+    # defined on the domestic receivables alone, yet taken off the foreign line too: not read as its whole
+    assert _base(BASE, reserve.format("Domestic Receivables")) == []
 
 
 def test_a_borrowing_base_with_a_class_the_vocabulary_lacks_proposes_nothing():

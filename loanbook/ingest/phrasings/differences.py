@@ -20,11 +20,27 @@ from .naming import named, words
 _MEANS = rf"^\s*{QUOTE}\s*(?P<term>[^\"”]{{2,60}}?)\s*{END_QUOTE}\s+means,?\s+"
 _DIFFERENCE = re.compile(_MEANS + r"(?:\(a\)\s+)?(?P<minuend>[^,;]{2,80}?),?\s+minus\s+(?:\(b\)\s+)?"
                                   r"(?P<subtrahend>[^;]{2,200}?)(?=;\s+provided\b|\.\s*$)", re.S | re.I)
-_REDUCE = re.compile(_MEANS + r"(?:as\s+of\s+any\s+date\s+of\s+determination,\s+)?an\s+amount,?\s+(?:without\s+"
-                     r"duplication\s+of\s+any\s+other\s+reserve,\s+)?" + W("sufficient to reduce the advance rate")
-                     + r"\s+against\s+(?P<what>[^.]{2,120}?)\s+by\s+(?P<points>\S+)\s+percentage\s+points?\s+"
-                     + W("for each percentage point by which") + r"\s+(?P<measure>[A-Z][^.]{1,60}?)\s+is\s+in\s+"
-                     r"excess\s+of\s+(?P<level>\d+(?:\.\d+)?)\s?%\s*\.\s*$", re.S)
+_REDUCING = (rf"{QUOTE}\s*(?P<term>[^\"”]{{2,60}}?)\s*{END_QUOTE}\s+means,?\s+(?:as\s+of\s+any\s+date\s+of\s+"
+             r"determination,\s+)?an\s+amount,?\s+(?:without\s+duplication\s+of\s+any\s+other\s+reserve,\s+)?"
+             + W("sufficient to reduce the advance rate") + r"\s+against\s+(?P<what>[^.]{2,120}?)\s+by\s+"
+             r"(?P<points>\S+)\s+percentage\s+points?\s+" + W("for each percentage point by which")
+             + r"\s+(?P<measure>[A-Z][^.]{1,60}?)\s+is\s+in\s+excess\s+of\s+(?P<level>\d+(?:\.\d+)?)\s?%\s*\.")
+_REDUCE = re.compile(r"^\s*" + _REDUCING + r"\s*$", re.S)
+
+
+def _against(facility: Facility, what: str) -> list[dict]:
+    """The classes whose labels have every word of `what` ("Eligible Accounts of US Loan Parties")."""
+    said = words(what)
+    return [c for c in facility.entries("collateral") if said <= words(uncited(str(c.get("label", ""))))]
+
+
+def reserve_against(facility: Facility, term: str) -> list[str] | None:
+    """The classes a reserve the document defines as lowering an advance rate lowers it against; None where the
+    document defines it otherwise, or not at all."""
+    for m in re.finditer(_REDUCING, facility.text, re.S):
+        if " ".join(m["term"].split()).lower() == " ".join(term.split()).lower():
+            return [str(c["id"]) for c in _against(facility, m["what"])]
+    return None
 
 
 def _name(facility: Facility, phrase: str) -> str | None:
@@ -59,8 +75,7 @@ def advance_rate_reserve(clause: ClauseText, facility: Facility) -> list[Proposa
     m = _REDUCE.match(clause.body)
     if m is None:
         return []
-    said = words(m["what"])
-    classes = [c for c in facility.entries("collateral") if said <= words(uncited(str(c.get("label", ""))))]
+    classes = _against(facility, m["what"])
     measure = named(facility, "measures", m["measure"])
     points = [f.figure.value for f in clause.figures if f.figure.kind == "percent"
               and m.start("points") <= f.start < m.end("points")]

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from ..grammar import snake
 from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, percent, proposer
+from .differences import reserve_against
 from .naming import named, term_name, words
 
 _DEFINES = re.compile(rf"^\s*{QUOTE}\s*(?P<term>[^\"”]{{2,60}}?)\s*{END_QUOTE}\s+means\b(?P<intro>[^:]{{0,300}}?)"
@@ -53,7 +54,7 @@ def borrowing_base_lines(clause: ClauseText, facility: Facility) -> list[Proposa
         return []
     lines: list[dict] = []
     reserves: list[dict] = []
-    within: dict[str, str] = {}  # a reserve deducted within lines: its figure -> its words
+    within: dict[str, tuple[str, str, list[str]]] = {}  # a reserve taken off within lines: figure -> words, classes
     sign = "plus"
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else body_end
@@ -70,12 +71,13 @@ def borrowing_base_lines(clause: ClauseText, facility: Facility) -> list[Proposa
                 name = facility.name(less["name"])
                 if name is None:
                     return []
-                within.setdefault(name, _flat(less["less"]))
                 text = text[:less.start()]
             line = _line(text, facility)
             if line is None:
                 return []
             lines.append(line)
+            if less is not None and name is not None:
+                within.setdefault(name, (_flat(less["less"]), less["name"], []))[2].append(str(line["collateral"]))
         else:
             deduction = _reserves(text, facility)
             if deduction is None:
@@ -87,8 +89,12 @@ def borrowing_base_lines(clause: ClauseText, facility: Facility) -> list[Proposa
     term = _flat(m["term"])
     block: dict = {"kind": "borrowing_base", "id": term_name(term), "label": term.title() if term.isupper() else term,
                    "lines": lines}
+    for _said, term_words, classes in within.values():
+        against = reserve_against(facility, term_words)
+        if against is not None and sorted(against) != sorted(classes):
+            return []  # the reserve lowers the rate on other classes than the lines it is taken off: not its whole
     deductions = [{"id": f"{name}_deduction", "label": f"less {said} (in each line it is attributable to: the "
-                   "parts add up to it, taken off once)", "amount": name} for name, said in within.items()]
+                   "parts add up to it, taken off once)", "amount": name} for name, (said, _, _) in within.items()]
     if deductions or reserves:
         block["reserves"] = deductions + reserves
     return [Proposal(block, [clause.span((m.start(), body_end))])]
