@@ -117,14 +117,16 @@ def availability_below_lesser(clause: ClauseText, facility: Facility) -> list[Pr
 
 
 def _located(body: str, flat_words: str) -> tuple[int, int]:
-    """Where in the clause's own text a passage of its flattened text runs: from its first words to its last
-    (what the flattening left out between them is in the span), or the whole clause."""
+    """Where in the clause's own text a passage of its flattened text runs, from its first words to its last, or
+    the whole clause. Flattening only takes text out, so the passage ends no sooner than its flattened length
+    after its start: the first place its last words end past that is its end."""
     said = flat_words.split()
     start = re.search(W(" ".join(re.escape(w) for w in said[:4])), body)
-    ends = list(re.finditer(W(" ".join(re.escape(w) for w in said[-3:])), body))
-    if start is None or not ends or ends[-1].end() <= start.start():
+    if start is None:
         return (0, len(body))
-    return (start.start(), ends[-1].end())
+    last = re.compile(W(" ".join(re.escape(w) for w in said[-3:])))
+    end = next((e for e in last.finditer(body, start.start()) if e.end() >= start.start() + len(flat_words)), None)
+    return (start.start(), end.end()) if end is not None else (0, len(body))
 
 
 # --- "make revolving loans ("X") ... not to exceed the lesser of ... (1) <limit>, less the sum of ..." ----------
