@@ -183,6 +183,8 @@ def test_availability_from_limbs_each_less_the_usage():
 
 def test_availability_limbs_with_an_unknown_deduction_propose_nothing():
     assert _limbs(LIMBS.replace("the Foreign Loans at such time", "the Bank Product Exposure at such time")) == []
+    # words of the tranche's label ("Domestic") in a name that is not its loans name nothing
+    assert _limbs(LIMBS.replace("the Foreign Loans at such time", "the Domestic Bank Products at such time")) == []
 
 
 OVER = """(ii) The Agent may, but is not obligated to, continue to make Domestic Loans notwithstanding that an

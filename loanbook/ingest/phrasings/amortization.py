@@ -19,7 +19,7 @@ from decimal import Decimal
 from ...agreement.check import located_figures
 from ...core.periods import add_months
 from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, money, proposer
-from .naming import named
+from .naming import tranche_named
 
 _AMOUNTS = re.compile(rf"^\s*{QUOTE}\s*(?P<term>[^\"”]{{2,60}}?)\s*{END_QUOTE}\s+means,?\s+"
                       rf"{W('with respect to each')}\s+"
@@ -46,7 +46,7 @@ def installments(clause: ClauseText, facility: Facility) -> list[Proposal]:
         return []
     maturity = _definition(facility, " ".join(runs["last"].split()), rf"(?P<date>{_MONTH_DATE})")
     prefix = re.sub(r"\s+Maturity\s+Date$", "", " ".join(runs["last"].split()))
-    tranche = named(facility, "tranches", prefix, ignore=frozenset({"loan", "advance", "note"}))
+    tranche = tranche_named(facility, prefix)
     if maturity is None or tranche is None or tranche.get("type") != "term":
         return []
     first, last = _date(runs["first"]), _date(maturity["date"])

@@ -20,9 +20,8 @@ from decimal import Decimal
 
 from ..terms import ClauseText, Facility, Proposal, W, percent, proposer, uncited
 from .definitions import _operands
-from .naming import defined_figure, named, words
+from .naming import defined_figure, named, tranche_named, words
 
-_TRANCHE_WORDS = frozenset({"loan", "advance", "note", "indebtedness", "revolving"})
 _NESTED = r"\((?![A-Za-z0-9]{1,4}\))(?!\s*[\"“])[^()]*(?:\([^()]*\)[^()]*)*\)"  # but "(A)", "(iv)", ("X")
 
 
@@ -37,7 +36,7 @@ def _flat(text: str) -> str:
 
 
 def _tranche(facility: Facility, phrase: str) -> dict | None:
-    entry = named(facility, "tranches", phrase, ignore=_TRANCHE_WORDS)
+    entry = tranche_named(facility, phrase)
     return entry if entry is not None and entry.get("type") == "revolving" else None
 
 
@@ -62,7 +61,7 @@ def _usage(facility: Facility, tranche: dict, phrase: str) -> str | None:
     name = facility.name(cleaned)
     if name is not None:
         return name
-    if named(facility, "tranches", cleaned, ignore=_TRANCHE_WORDS) is tranche or _part_of_tranche(tranche, cleaned):
+    if tranche_named(facility, cleaned) is tranche or _part_of_tranche(tranche, cleaned):
         return str(tranche["figure"])
     return None
 

@@ -60,6 +60,19 @@ def named(facility: Facility, kind: str, phrase: str, ignore: frozenset[str] | s
     return holding[0] if len(holding) == 1 else None
 
 
+_LOAN_WORDS = frozenset({"loan", "advance", "note", "indebtedness", "revolving"})
+
+
+def tranche_named(facility: Facility, phrase: str) -> dict | None:
+    """The one tranche the phrase names: its label's words (its parenthesis aside) and the phrase's are the same,
+    the words for loans aside ("Line A Notes" and "Line A Loans (revolving)"; "US Revolving Loans" and "US
+    Revolving Loans (Swing Loans ... included)", but not "US Swing Loans")."""
+    said = words(phrase) - _LOAN_WORDS
+    found = [t for t in facility.entries("tranches")
+             if words(uncited(str(t.get("label", "")))) - _LOAN_WORDS == said]
+    return found[0] if len(found) == 1 else None
+
+
 def figure_name(name: str) -> str:
     """The figure a defined term gives its formula's readers: its own name, unless the status reports a figure of
     that name itself ("Borrowing Base" is then borrowing_base_total, the total of its lines)."""
