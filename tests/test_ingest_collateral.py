@@ -135,6 +135,15 @@ def test_availability_below_the_lesser_of_two_limits():
                                 "usage": "revolving_loans + standby_letters_of_credit"}]
 
 
+def test_availability_of_the_loans_alone():
+    text = ("2.3 Limit. The Revolving Credit Loans outstanding at any time shall not exceed the lesser of (a) the "
+            "Revolving Commitment and (b) the Borrowing Base.")
+    # no usage but the tranche's own loans: the block leaves `usage` to its default
+    assert _lesser(text) == [{"kind": "availability", "tranche": "revolver",
+                              "capacity": "min(revolving_commitment, borrowing_base_total)"}]
+    assert _lesser(text.replace("(b) the Borrowing Base", "(b) 85% of the Borrowing Base")) == []
+
+
 def test_availability_with_a_limit_nobody_defines_proposes_nothing():
     assert _lesser(LESSER, defined=("borrowing_base",)) == []
 

@@ -95,24 +95,32 @@ _ROMAN = re.compile(r"\(\s*(?:i|ii|iii|iv|v)\s*\)\s+")
 _LETTERED = re.compile(r"\(\s*[A-Za-z]\s*\)\s+")
 
 
+_OUTSTANDING_BELOW = re.compile(r"(?P<loans>[A-Z][\w ]{2,40}?(?:Loans|Advances))\s+outstanding\s+(?:at\s+any\s+"
+                                r"(?:one\s+)?time\s+)?(?:shall|may)\s+not\s+exceed\s+the\s+lesser\s+of\s+"
+                                r"(?P<limits>.+?)\.(?:\s|$)", re.S)
+
+
 @proposer
 def availability_below_lesser(clause: ClauseText, facility: Facility) -> list[Proposal]:
     text = _flat(clause.body)
     m = _SUM_BELOW_LESSER.search(text)
     make = _MAKE.search(text, 0, m.start()) if m else None
-    tranche = _tranche(facility, make["loans"]) if make else None
-    if m is None or tranche is None:
+    alone = _OUTSTANDING_BELOW.search(text) if m is None else None  # "<Loans> outstanding shall not exceed ..."
+    tranche = _tranche(facility, make["loans"] if make else alone["loans"] if alone else "")
+    found = m or alone
+    if found is None or tranche is None:
         return []
-    items = [i for i in re.split(r"\s+plus\s+", _ROMAN.sub("", m["usage"]), flags=re.I) if i.strip()]
-    limits = [i for i in re.split(r",?\s+and\s+(?=\(\s*[A-Za-z]\s*\))", m["limits"]) if i.strip()]
+    items = [i for i in re.split(r"\s+plus\s+", _ROMAN.sub("", m["usage"]), flags=re.I) if i.strip()] if m else []
+    limits = [i for i in re.split(r",?\s+and\s+(?=\(\s*[A-Za-z]\s*\))", found["limits"]) if i.strip()]
     usage = [_usage(facility, tranche, item) for item in items]
     capacity = [defined_figure(facility, _LETTERED.sub("", limit)) for limit in limits]
-    if len(items) < 1 or len(limits) < 2 or None in usage or None in capacity:
+    if (m and not items) or len(limits) < 2 or None in usage or None in capacity:
         return []
     block = {"kind": "availability", "tranche": tranche["id"],
-             "capacity": _capacity(clause, facility, f"min({', '.join(c for c in capacity if c)})"),
-             "usage": " + ".join(u for u in usage if u)}
-    return [Proposal(block, [clause.span(_located(clause.body, m.group(0)))])]
+             "capacity": _capacity(clause, facility, f"min({', '.join(c for c in capacity if c)})")}
+    if usage:  # else the tranche's loans alone, the default
+        block["usage"] = " + ".join(u for u in usage if u)
+    return [Proposal(block, [clause.span(_located(clause.body, found.group(0)))])]
 
 
 def _located(body: str, flat_words: str) -> tuple[int, int]:
