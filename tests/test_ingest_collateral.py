@@ -512,3 +512,13 @@ def test_the_proposed_blocks_pass_the_check_in_place_of_the_hand_made_ones(tmp_p
         assert replaced >= 4, facility
         findings = fidelity_check(load_agreement(copy))
         assert passed(findings), [f.message for f in findings if f.severity == "difference"]
+
+
+def test_a_covenant_maintained_from_a_period_end():
+    text = ("6.5 The Company will maintain, as of the last day of each fiscal quarter ending on or after September 30, "
+            "2025, a Leverage Ratio of not more than 3.50 to 1.00, as reported in the Compliance Certificate.")
+    [proposal] = _covenant(text)
+    assert {k: proposal.block[k] for k in ("measure", "test", "threshold", "every", "first_test", "round_to")} == {
+        "measure": "leverage", "test": "at_most", "threshold": "3.50", "every": "quarter",
+        "first_test": date(2025, 9, 30), "round_to": 2}
+    assert _covenant(text.replace("September 30", "September 15")) == []  # no quarter ends on the 15th

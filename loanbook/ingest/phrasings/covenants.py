@@ -65,8 +65,13 @@ def trigger_threshold(clause: ClauseText, facility: Facility) -> list[Proposal]:
 
 _PERMIT = re.compile(r"Permit\s+(?:the\s+)?(?P<measure>[A-Z][\w ]{2,60}?),\s+as\s+of\s+(?P<first>[A-Z][a-z]+\s+\d{1,2},"
                      r"\s+\d{4})\s+and\s+the\s+last\s+day\s+of\s+each\s+(?:fiscal\s+)?(?P<every>month|quarter|year)\s+"
-                     r"thereafter,\s+to\s+be\s+(?P<direction>less|greater)\s+than\s+(?P<rest>.{0,200}?)(?=[.:;])",
+                     r"thereafter,\s+to\s+be\s+(?P<direction>less|greater)\s+than\s+(?P<rest>.{0,200}?)(?=[.:;](?:\s|$))",
                      re.S | re.I)
+_MAINTAIN = re.compile(r"maintain,?\s+as\s+of\s+the\s+last\s+day\s+of\s+each\s+(?:fiscal\s+)?"
+                       r"(?P<every>month|quarter|year)\s+ending\s+on\s+or\s+after\s+(?P<first>[A-Z][a-z]+\s+\d{1,2},\s+\d{4}),\s+an?\s+"
+                       r"(?P<measure>[A-Z][\w ]{2,60}?)\s+of\s+(?P<direction>at\s+least|not\s+less\s+than|at\s+most|"
+                       r"not\s+more\s+than|not\s+greater\s+than)\s+(?P<rest>.{0,200}?)(?=[.:;,](?:\s|$))", re.S | re.I)
+_AT_LEAST = {"less", "at least", "not less than"}  # "Permit ... to be less than" forbids what "at least" requires
 _BY_TABLE = re.compile(W("the ratio set forth below opposite the period during which such date occurs"))
 _REPORTED = re.compile(r"as\s+(?:reported|shown|set\s+forth)\s+(?:in|on)\s+(?:the|each)\s+"
                        r"(?P<document>[A-Z][\w ]{2,60}?Certificate)")
@@ -74,7 +79,7 @@ _REPORTED = re.compile(r"as\s+(?:reported|shown|set\s+forth)\s+(?:in|on)\s+(?:th
 
 @proposer
 def covenant(clause: ClauseText, facility: Facility) -> list[Proposal]:
-    m = _PERMIT.search(clause.body)
+    m = _PERMIT.search(clause.body) or _MAINTAIN.search(clause.body)
     reported = _REPORTED.search(clause.body)
     if m is None or reported is None:
         return []
@@ -82,8 +87,9 @@ def covenant(clause: ClauseText, facility: Facility) -> list[Proposal]:
     certificate = named(facility, "documents", reported["document"])
     first = clause.dates_in(m.start("first"), m.end("first"))
     every = m["every"].lower()
-    if measure is None or measure.get("unit") != "number" or certificate is None or len(first) != 1:
-        return []
+    if measure is None or measure.get("unit") != "number" or certificate is None or len(first) != 1 \
+            or date.fromordinal(first[0].toordinal() + 1).day != 1:
+        return []  # a test date that ends no month: the periods it starts are not the text's
     threshold: dict | str | None
     if _BY_TABLE.match(m["rest"]):
         threshold = _schedule(clause, m.end(), first[0], MONTHS[every])
@@ -96,7 +102,8 @@ def covenant(clause: ClauseText, facility: Facility) -> list[Proposal]:
         return []
     places = {len(_ratio(w).partition(".")[2]) for w in written}
     block: dict = {"kind": "covenant", "id": f"{measure['id']}_covenant", "label": " ".join(m["measure"].split()),
-                   "measure": measure["id"], "test": "at_least" if m["direction"].lower() == "less" else "at_most",
+                   "measure": measure["id"],
+                   "test": "at_least" if " ".join(m["direction"].lower().split()) in _AT_LEAST else "at_most",
                    "threshold": threshold, "every": every, "first_test": first[0], "certificate": certificate["id"]}
     assumptions = []
     if len(places) == 1:
