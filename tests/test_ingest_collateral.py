@@ -522,3 +522,72 @@ def test_a_covenant_maintained_from_a_period_end():
         "measure": "leverage", "test": "at_most", "threshold": "3.50", "every": "quarter",
         "first_test": date(2025, 9, 30), "round_to": 2}
     assert _covenant(text.replace("September 30", "September 15")) == []  # no quarter ends on the 15th
+
+
+FILING = """LOAN AGREEMENT
+
+This Loan Agreement is dated as of March 1, 2024 between Harbor Supply Co. and River Bank, as Agent, who agree as
+follows:
+
+"BORROWING BASE" means, as of any date of determination, the sum of:
+
+     (a)  80% of Eligible Receivables; plus
+
+     (b)  40% of Eligible Inventory.
+
+"REVOLVING COMMITMENT" means $5,000,000.
+
+2.1 Revolving Loans. The Bank shall make Revolving Loans to the Borrower in amounts that do not cause the sum of
+(i) the outstanding principal amount of the Revolving Loans plus (ii) the undrawn amount of Letters of Credit to
+exceed the lesser of (a) the Borrowing Base then in effect and (b) the Revolving Commitment then in effect.
+
+5.1 Reports. Within thirty (30) days after the end of each month, commencing with the month ending March 31,
+2024, a Borrowing Base Certificate.
+"""
+FACILITY = {
+    "id": "river-2024", "name": "Harbor Supply Co. (River Bank, Agent)", "record_end": "2024-12-31",
+    "parties": [{"id": "harbor", "name": "Harbor Supply Co.", "roles": ["borrower"]},
+                {"id": "river", "name": "River Bank", "roles": ["agent", "lender"]}],
+    "lenders": [{"party": "river", "share": "100"}],
+    "vocabulary": {
+        "tranches": [{"id": "revolver", "label": "Revolving Loans", "type": "revolving", "figure": "revolving_loans"}],
+        "collateral": [{"id": "eligible_receivables", "label": "Eligible Receivables"},
+                       {"id": "eligible_inventory", "label": "Eligible Inventory"}],
+        "contingents": [{"id": "letter_of_credit", "label": "Letters of Credit", "figure": "letters_of_credit"}],
+        "documents": [{"id": "borrowing_base_certificate", "label": "Borrowing Base Certificate"}]},
+}
+EVENTS = """- {date: 2024-03-04, type: borrowing_base_report,
+   values: {eligible_receivables: "1000000.00", eligible_inventory: "500000.00"}}
+- {date: 2024-03-05, type: advance, loan: revolver, amount: "300000.00"}
+- {date: 2024-03-05, type: contingent_issued, kind: letter_of_credit, id: LC-1, amount: "100000.00"}
+"""
+
+
+def test_a_filing_ingested_accepted_and_computed(tmp_path):
+    """A loan agreement of its own: every figure of its clauses used by the terms proposed, so `accept` takes the
+    draft as it is, and the facility computes from it."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from loanbook.cli import app
+
+    runner = CliRunner()
+    folder = tmp_path / "river"
+    folder.mkdir()
+    (folder / "facility.yaml").write_text(yaml.safe_dump(FACILITY, sort_keys=False))
+    (folder / "events.yaml").write_text(EVENTS)
+    filing = tmp_path / "loan-agreement.txt"
+    filing.write_text(FILING)
+    result = runner.invoke(app, ["ingest", str(filing), "--facility", str(folder), "--id", "loan-agreement"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["accept", "loan-agreement", "--facility", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["status", "--facility", str(folder), "--as-of", "2024-03-06", "--json"])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    # 80% x 1,000,000 + 40% x 500,000 = 1,000,000; the lesser of it and 5,000,000 is 1,000,000; less the loans
+    # (300,000) and the letter of credit (100,000): 600,000
+    assert status["borrowing_base_total"] == "1000000.00"
+    assert status["availability"] == "600000.00"
