@@ -130,7 +130,8 @@ def _line(text: str, facility: Facility) -> dict | None:
         rate = f"min({', '.join(rates)})"
     if collateral is None:
         return None
-    return {"id": f"{re.sub(r'^eligible_', '', str(collateral['id']))}_line", "label": text,
+    label = _flat(_PARENTHESES.sub(" ", text)).replace(" ,", ",")  # the line's words, its asides left out
+    return {"id": f"{re.sub(r'^eligible_', '', str(collateral['id']))}_line", "label": label,
             "collateral": collateral["id"], "rate": rate}
 
 
