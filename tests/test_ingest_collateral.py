@@ -63,9 +63,9 @@ def test_a_borrowing_base_of_lines_less_reserves():
              "collateral": "eligible_domestic_receivables", "rate": "80"},
             # (b) the lesser of 60% of cost and 90% of the appraised percentage, of the same class
             {"id": "raw_materials_line",
-             "label": "the lesser of the product of 60% multiplied by the value of Eligible Raw Materials at such time, "
-                      "and the product of 90% multiplied by the Appraised Liquidation Percentage most recently "
-                      "reported, multiplied by the value of Eligible Raw Materials at such time",
+             "label": "the lesser of the product of 60% multiplied by the value of Eligible Raw Materials at such "
+                      "time, and the product of 90% multiplied by the Appraised Liquidation Percentage most "
+                      "recently reported, multiplied by the value of Eligible Raw Materials at such time",
              "collateral": "raw_materials", "rate": "min(60%, 90% * appraised_liquidation)"},
             # (c) the class whose label says "Foreign": its parenthesis "(in Dollars)" is no word the text must have
             {"id": "foreign_receivables_line", "label": "75% of Eligible Foreign Receivables",
@@ -80,6 +80,15 @@ def test_a_borrowing_base_of_lines_less_reserves():
             {"id": "lender_reserves", "label": "the aggregate amount of Rent Reserves and Availability Reserves, in "
                                                "each case if any, established by Lender",
              "amount": "rent_reserves + availability_reserves"}]}]
+
+
+def test_a_reserve_taken_off_whole_only_where_it_lowers_the_rate_of_those_lines():
+    reserve = ('\n"Dilution Reserve" means an amount sufficient to reduce the advance rate against Eligible {} by 1 '
+               'percentage point for each percentage point by which Dilution is in excess of 5%.\n')
+    # defined on both kinds of receivables, the lines (a) and (c) it is taken off: the whole reserve, once
+    assert _base(BASE, reserve.format("Receivables"))[0]["reserves"][0]["amount"] == "dilution_reserve"
+    # defined on the domestic receivables alone, yet taken off the foreign line too: not read as its whole
+    assert _base(BASE, reserve.format("Domestic Receivables")) == []
 
 
 def test_a_borrowing_base_with_a_class_the_vocabulary_lacks_proposes_nothing():
