@@ -4,7 +4,8 @@
   the sum of (i) <loans> plus (ii) <letters of credit> exceeding the lesser of (A) <limit> and (B) <limit>", or
   "make revolving loans ("<Tranche>") ... not to exceed the lesser of ... (1) <limit>, less the sum of (w) <usage>,
   plus (x) ..., and (1) <limit>, less the sum of ...": what every limit subtracts is the usage; what one limit
-  alone subtracts is part of that limit;
+  alone subtracts is part of that limit; or "<Tranche> outstanding at any time shall not exceed the lesser of (a)
+  <limit> and (b) <limit>", the tranche's loans alone;
 - an overadvance as a share of a maximum: "notwithstanding that an Overadvance exists ..., so long as (A) with
   respect to any such <Tranche>, (i) ... the outstanding <usage> does not exceed the <base> by more than 10% of the
   <maximum>, and (ii) ... the sum of the outstanding <usage> and the <other usage> does not exceed the <maximum>".
@@ -93,8 +94,6 @@ _SUM_BELOW_LESSER = re.compile(r"(?:result\s+in|cause)\s+the\s+sum\s+of\s+(?P<us
                                r"the\s+lesser\s+of\s+(?P<limits>.+?)\.(?:\s|$)", re.S | re.I)
 _ROMAN = re.compile(r"\(\s*(?:i|ii|iii|iv|v)\s*\)\s+")
 _LETTERED = re.compile(r"\(\s*[A-Za-z]\s*\)\s+")
-
-
 _OUTSTANDING_BELOW = re.compile(r"(?P<loans>[A-Z][\w ]{2,40}?(?:Loans|Advances))\s+outstanding\s+(?:at\s+any\s+"
                                 r"(?:one\s+)?time\s+)?(?:shall|may)\s+not\s+exceed\s+the\s+lesser\s+of\s+"
                                 r"(?P<limits>.+?)\.(?:\s|$)", re.S)
