@@ -106,7 +106,8 @@ GAPS = """## What the numbers say
   Background recites (not terms of the Agreement).
 - The goal for the other examples, at least 60% of their terms blocks proposed exactly, is not met. What is
   proposed exactly: defined amounts, sums and lesser-ofs of declared names, a rate rounded up from the higher of
-  two indices, maturity dates (with "to, but excluding" from another clause), the default rate. Not proposed:
+  two indices, maturity dates (with "to, but excluding" from another clause), the default rate (with the fee it
+  raises, where the filing defines that fee). Not proposed:
   the grids whose level a measure sets (`level_grid`: Applicable Margin, Unused Line Fee Percentage, Pricing),
   computed fees, covenants, reporting, the DNOW and Richey borrowing bases, availability and overadvance, and
   interest rates. Their hand-made blocks carry knowledge from beyond the clause (a day basis from another
