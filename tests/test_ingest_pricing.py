@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.terms import Facility, clause_text, propose
 
@@ -40,3 +42,132 @@ def test_a_default_margin_raises_the_fee_the_filing_defines():
 def test_a_default_margin_on_a_fee_the_filing_does_not_define_proposes_nothing():
     # the fee's defining clause is not in the filing: which fee is raised cannot be named, so nothing is proposed
     assert _proposed(DEFAULT_CLAUSE) == []
+
+
+# --- a grid of levels in a table ---------------------------------------------------------------------------------
+
+GRID_VOCABULARY = {
+    "measures": [{"id": "senior_leverage", "label": "Senior Leverage Ratio (quarterly)", "unit": "number",
+                  "period": True},
+                 {"id": "line_usage", "label": "Line Usage (% of the Revolving Commitment)", "unit": "percent",
+                  "period": True},
+                 {"id": "cash_on_hand", "label": "Cash on Hand", "unit": "money"}],
+    "documents": [{"id": "officer_certificate", "label": "Officer's Certificate (Exhibit D)"},
+                  {"id": "usage_report", "label": "Usage Report"}],
+}
+
+PIPE_GRID = """"Applicable Rate" means the rate per annum set forth below opposite the Senior Leverage Ratio shown in
+the most recent Officer's Certificate, each change to be effective on the third Business Day after delivery of
+that certificate; provided, that for the period from March 1, 2024 through and including June 30, 2024, the
+Applicable Rate shall be set at Level 2; and provided further, that while an Event of Default is continuing, the
+Applicable Rate shall be set at Level 3:
+
+| Level | Senior Leverage Ratio | Term Benchmark Spread (the "Benchmark Spread") | Unused Fee (bps) |
+| --- | --- | --- | --- |
+| 1 | less than 1.75 to 1.00 | 1.60% | 20 |
+| 2 | greater than or equal to 1.75 to 1.00 but less than 2.50 to 1.00 | 1.85% | 25 |
+| 3 | greater than or equal to 2.50 to 1.00 | 2.10% | 30 |
+"""
+
+
+def test_a_grid_in_a_pipe_table_with_its_bounds_in_words():
+    blocks = _proposed(PIPE_GRID, "def.applicable-rate", vocabulary=GRID_VOCABULARY)
+    # the header "Senior Leverage Ratio" is the measure so labelled; the one document the clause names is the
+    # Officer's Certificate; "less than 1.75" is an upper bound 1.75 that does not hold 1.75 (the default),
+    # "greater than or equal to 1.75" a lower bound that does (the default), so 1.75 is in level 2 and 2.50 in
+    # level 3 and every ratio is in one level. "(the "Benchmark Spread")" names the first column, in percent
+    # ("1.60%"); the second's header says basis points ("bps"); "the third Business Day after delivery" is 3
+    # business days; March 1 to June 30, 2024 is level 2; an Event of Default is level 3.
+    assert blocks == [{
+        "kind": "level_grid", "id": "rate_level", "label": "Applicable Rate level", "measure": "senior_leverage",
+        "certificate": "officer_certificate",
+        "levels": [{"level": "1", "upper": "1.75"}, {"level": "2", "lower": "1.75", "upper": "2.50"},
+                   {"level": "3", "lower": "2.50"}],
+        "values": [{"id": "benchmark_spread", "label": "Benchmark Spread", "by_level": {"1": "1.60", "2": "1.85",
+                                                                                       "3": "2.10"}},
+                   {"id": "unused_fee", "label": "Unused Fee", "basis_points": True,
+                    "by_level": {"1": "20", "2": "25", "3": "30"}}],
+        "takes_effect": "business_days_after_delivery", "business_days": 3,
+        "forced": [{"level": "2", "from": date(2024, 3, 1), "to": date(2024, 6, 30)}],
+        "while_default": "3"}]
+
+
+SPACED_GRID = """"Applicable Usage Fee Rate" means the percentage set forth below opposite the Line Usage for the
+quarter then ended, as shown in the Usage Report, which percentage shall take effect on the first day of the
+calendar quarter following its delivery:
+
+              Tier         Line Usage                                 Usage Fee Rate
+              ----         ----------                                 --------------
+               A           < 40% of the Revolving Commitment          0.30% per annum
+               B           > 40% of the Revolving Commitment and      0.20% per annum
+                           < 70% of the Revolving Commitment
+               C           > 70% of the Revolving Commitment          0.15% per annum
+
+If the Borrower fails to deliver the Usage Report when due, Tier A shall apply from the day after it was due until it
+is delivered.
+"""
+
+USAGE_LEVELS = {
+    "id": "I-7", "clause": "def.applicable-usage-fee-rate", "in_force": "at_the_lower_tier",
+    "readings": [
+        {"id": "at_the_lower_tier", "value": [{"level": "A", "upper": "40", "upper_inclusive": True},
+                                              {"level": "B", "lower": "40", "lower_inclusive": False,
+                                               "upper": "70", "upper_inclusive": True},
+                                              {"level": "C", "lower": "70", "lower_inclusive": False}]},
+        {"id": "at_the_higher_tier", "value": [{"level": "A", "upper": "40"}, {"level": "B", "lower": "40",
+                                                                               "upper": "70"},
+                                               {"level": "C", "lower": "70"}]}]}
+
+
+def test_a_grid_drawn_with_spaces_whose_printed_bounds_leave_a_gap_takes_the_register_s_levels():
+    # "< 40%" and "> 40%" leave 40% in no tier: the register's interpretation of the clause gives the levels
+    blocks = _proposed(SPACED_GRID, "def.applicable-usage-fee-rate", vocabulary=GRID_VOCABULARY,
+                       interpretations=[USAGE_LEVELS])
+    # the bounds column's header "Line Usage" is the measure in percent whose label says "% of the Revolving
+    # Commitment", as each bound does; the Tier B row runs over two lines; "0.30% per annum" is 0.30%; "the first
+    # day of the calendar quarter following its delivery" is next_quarter_after_delivery; "fails to deliver ...
+    # Tier A shall apply from the day after it was due" is Tier A from the day after the due date
+    assert blocks == [{
+        "kind": "level_grid", "id": "usage_fee_rate_level", "label": "Applicable Usage Fee Rate level",
+        "measure": "line_usage", "certificate": "usage_report", "levels": {"interpretation": "I-7"},
+        "values": [{"id": "usage_fee_rate", "label": "Usage Fee Rate",
+                    "by_level": {"A": "0.30", "B": "0.20", "C": "0.15"}}],
+        "takes_effect": "next_quarter_after_delivery", "while_late": {"level": "A", "starts": "day_after_due"}}]
+
+
+def test_a_gap_the_register_does_not_settle_proposes_nothing():
+    # the same grid without the interpretation: 40% and 70% are in no tier, which the kind refuses
+    assert _proposed(SPACED_GRID, "def.applicable-usage-fee-rate", vocabulary=GRID_VOCABULARY) == []
+
+
+@pytest.mark.parametrize("change", [
+    ("| 2 | greater than", "| 4 | greater than"),  # levels 1, 4, 3: a level missing from the sequence
+    ("| 1.85% | 25 |", "| 1.85% |"),  # a row with a cell fewer: the columns do not line up
+    ("| 20 |", "| 20 bps |"),  # a value in basis points under a header that already says so: still read ...
+    ("less than 1.75 to 1.00 |", "less than 1.75 |"),  # ... and a ratio written bare is still a ratio
+    ("| 2.10% |", "| 2.10 |"),  # a value without its unit in a column whose header gives none
+    ("greater than or equal to 2.50 to 1.00", "greater than or equal to 25%"),  # a percentage on a ratio measure
+    ("Officer's Certificate, each", "Officer's Certificate or Usage Report, each"),  # two certificates named
+    ("the third Business Day after delivery", "a date the Agent chooses"),  # no rule of when a level takes effect
+])
+def test_near_misses_of_the_pipe_grid(change):
+    old, new = change
+    assert old in PIPE_GRID
+    blocks = _proposed(PIPE_GRID.replace(old, new), "def.applicable-rate", vocabulary=GRID_VOCABULARY)
+    readable = new in ("| 20 bps |", "less than 1.75 |")
+    assert (blocks != []) is readable
+
+
+def test_a_percentage_of_something_the_measure_is_not_proposes_nothing():
+    text = SPACED_GRID.replace("> 70% of the Revolving Commitment ", "> 70% of the Borrowing Base      ")
+    assert _proposed(text, "def.applicable-usage-fee-rate", vocabulary=GRID_VOCABULARY,
+                     interpretations=[USAGE_LEVELS]) == []
+
+
+def test_a_spaced_row_out_of_its_columns_proposes_nothing():
+    # row C's bound and value written with one space between them: one chunk across two columns
+    text = SPACED_GRID.replace("> 70% of the Revolving Commitment          0.15%",
+                               "> 70% of the Revolving Commitment 0.15%")
+    assert text != SPACED_GRID
+    assert _proposed(text, "def.applicable-usage-fee-rate", vocabulary=GRID_VOCABULARY,
+                     interpretations=[USAGE_LEVELS]) == []
