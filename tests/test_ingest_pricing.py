@@ -171,3 +171,61 @@ def test_a_spaced_row_out_of_its_columns_proposes_nothing():
     assert text != SPACED_GRID
     assert _proposed(text, "def.applicable-usage-fee-rate", vocabulary=GRID_VOCABULARY,
                      interpretations=[USAGE_LEVELS]) == []
+
+
+# --- a fee computed on a daily amount ------------------------------------------------------------------------------
+
+FEE_VOCABULARY = {
+    "tranches": [{"id": "revolver", "label": "Revolving Loans", "type": "revolving", "figure": "revolving_loans"}],
+    "contingents": [{"id": "standby_lc", "label": "Standby Letters of Credit (Aggregate Effective Amount)",
+                     "figure": "standby_letters_of_credit"}],
+}
+FACILITY_FEE = ("(c) Facility Fee. The Borrower shall pay to the Lender a facility fee (the \"Facility Fee\") equal to "
+                "0.375% per annum times the average daily amount by which the Revolving Commitment exceeds the sum of "
+                "(a) the outstanding Revolving Loans plus (b) the Aggregate Effective Amount of all Standby Letters of "
+                "Credit, payable monthly in arrears on the last day of each calendar month.")
+COMMITMENT = "\"Revolving Commitment\" means $20,000,000."
+COMPUTATION = ("2.9 Computation. Interest on the Revolving Loans shall be computed on the basis of a year of 365 or "
+               "366 days, as the case may be; all fees hereunder shall be computed on the basis of a 360-day year, "
+               "for the actual number of days elapsed.")
+
+
+def _fee_filing(*clauses: str) -> str:
+    return "\n\n".join(clauses)
+
+
+def test_a_computed_fee_with_its_day_basis_from_the_clause_on_computation():
+    text = _fee_filing(COMMITMENT, FACILITY_FEE, COMPUTATION)
+    [proposal] = [p for p in propose(clause_text("section-2.5c", "", FACILITY_FEE, text.index(FACILITY_FEE)),
+                                     _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    # "0.375% per annum times the average daily amount by which the Revolving Commitment exceeds the sum of (a) the
+    # outstanding Revolving Loans plus (b) the Aggregate Effective Amount of all Standby Letters of Credit": the
+    # defined Revolving Commitment less the tranche's and the contingent kind's figures; "payable monthly in
+    # arrears on the last day of each calendar month"; "all fees ... a 360-day year" in Section 2.9, cited as an
+    # assumption (the clause itself does not write it); from the document's date (2024-01-02), assumed too
+    assert proposal.block == {"kind": "computed_fee", "id": "facility_fee", "label": "Facility Fee",
+                              "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
+                              "rate": "0.375", "day_basis": "actual/360", "every": "month",
+                              "accrues_from": date(2024, 1, 2), "due": "last_day"}
+    assert [a["value"] for a in proposal.assumptions] == ["2024-01-02", "360"]
+
+
+@pytest.mark.parametrize("change", [
+    (COMPUTATION, ""),  # no day basis anywhere in the filing
+    ("all fees hereunder shall be computed on the basis of a 360-day year", "all fees hereunder shall be computed on "
+     "the basis of a 360-day year; the Facility Fee shall be computed on the basis of a 365-day year; and other fees "
+     "on the basis of a 360-day year"),  # ... read both ways: no, the fee named wins (365)
+    ("(b) the Aggregate Effective Amount of all Standby Letters of Credit", "(b) the Swingline Exposure"),  # unnamed
+    ("payable monthly in arrears on the last day of each calendar month", "payable in arrears on each Fee Date"),
+    ("equal to 0.375% per annum times the average daily amount by which", "equal to 0.375% per annum of"),
+])
+def test_near_misses_of_the_computed_fee(change):
+    old, new = change
+    text = _fee_filing(COMMITMENT, FACILITY_FEE, COMPUTATION).replace(old, new)
+    fee = FACILITY_FEE.replace(old, new)
+    blocks = [p.block for p in propose(clause_text("section-2.5c", "", fee, text.index(fee)),
+                                       _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    if "365-day year; and" in new:  # the stretch that names the Facility Fee gives its basis
+        assert [b["day_basis"] for b in blocks] == ["actual/365"]
+    else:
+        assert blocks == []

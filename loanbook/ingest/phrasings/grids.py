@@ -291,3 +291,28 @@ def _levels_interpretation(facility: Facility, clause_id: str, known: set[str]) 
 
 def _late_starts(sentence: str) -> str:
     return next((rule for rule, pattern in _LATE_STARTS if pattern.search(sentence)), "day_after_due")
+
+
+# --- the names of what a grid or a definition gives, for the clauses that use them ----------------------------------
+
+_TERM_DEFINED = re.compile(rf"\(\s*(?:the\s+|each,?\s+|an?\s+)?{QUOTE}\s*(?P<a>[A-Z][^\"”]{{0,80}}?)\s*{END_QUOTE}"
+                           rf"|{QUOTE}\s*(?P<b>[A-Z][^\"”\n]{{0,80}}?)\s*{END_QUOTE}\s+(?:means|shall\s+mean)\b")
+
+
+def _plain(words: str) -> str:
+    return flat(re.sub(r"-\s+", "-", words))
+
+
+def figure_of(words: str, facility: Facility) -> str | None:
+    """The name a formula uses for a figure the text speaks of ("the Applicable Commitment Fee Rate", "the US Base
+    Rate"): the vocabulary's or a defined figure's name, else a term the filing defines, named as a grid names its
+    column ("Applicable" left out); None for words that are neither."""
+    words = re.sub(r"^the\s+", "", " ".join(words.split()), flags=re.I)
+    named = facility.name(words)
+    if named is not None:
+        return named
+    wanted = _plain(words)
+    for m in _TERM_DEFINED.finditer(facility.text):
+        if _plain(m["a"] or m["b"]) == wanted:
+            return snake(re.sub(r"^applicable\s+", "", re.sub(r"-\s+", "-", words), flags=re.I))
+    return None
