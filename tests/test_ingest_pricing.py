@@ -229,3 +229,48 @@ def test_near_misses_of_the_computed_fee(change):
         assert [b["day_basis"] for b in blocks] == ["actual/365"]
     else:
         assert blocks == []
+
+
+# --- a tranche's interest rate ------------------------------------------------------------------------------------
+
+RATE_VOCABULARY = FEE_VOCABULARY | {"indices": [{"id": "term_sofr", "label": "Term SOFR Rate", "series": "file",
+                                                 "file": "rates/term_sofr.yaml"}]}
+SPREAD = "\"Applicable Spread\" means 2.25% per annum."
+RATE_CLAUSE = ("(a) Revolving Loans. Each Revolving Loan shall bear interest at a rate per annum equal to the Term "
+               "SOFR Rate plus the Applicable Spread, payable monthly in arrears.")
+
+
+def _rates(clause: str, *others: str) -> list:
+    text = "\n\n".join((SPREAD, clause) + others)
+    return [p for p in propose(clause_text("section-2.4a", "", clause, text.index(clause)),
+                               _facility(text, vocabulary=RATE_VOCABULARY)) if p.block["kind"] == "interest_rate"]
+
+
+def test_a_tranche_s_rate_with_the_day_basis_the_filing_states_for_its_loans():
+    # "Each Revolving Loan" is the tranche labelled "Revolving Loans"; the Term SOFR Rate is the index so labelled;
+    # "Applicable Spread" is defined, named as a grid names its column ("Applicable" left out); "Interest on the
+    # Revolving Loans ... a year of 365 or 366 days" (Section 2.9) is actual/actual, cited as two assumptions
+    [proposal] = _rates(RATE_CLAUSE, COMPUTATION)
+    assert proposal.block == {"kind": "interest_rate", "tranche": "revolver", "rate": "term_sofr + spread",
+                              "day_basis": "actual/actual"}
+    assert [a["value"] for a in proposal.assumptions] == ["365", "366"]
+
+
+def test_a_margin_written_as_a_percentage():
+    # "plus 1.75%": the margin is the constant 1.75%
+    [proposal] = _rates(RATE_CLAUSE.replace("the Applicable Spread", "1.75%"), COMPUTATION)
+    assert proposal.block["rate"] == "term_sofr + 1.75%"
+
+
+@pytest.mark.parametrize("clause, others", [
+    (RATE_CLAUSE, ()),  # no day basis in the filing
+    (RATE_CLAUSE.replace("Each Revolving Loan", "Each Swingline Loan"), (COMPUTATION,)),  # no such tranche
+    (RATE_CLAUSE.replace("the Applicable Spread", "the Applicable Premium"), (COMPUTATION,)),  # an undefined margin
+    (RATE_CLAUSE + " If the relevant Revolving Loan is a Base Rate Loan, it shall bear interest at a rate per annum "
+     "equal to the Base Rate plus the Applicable Spread.", (COMPUTATION,)),  # two rate options for one tranche
+    (RATE_CLAUSE, ("Interest shall be computed on the basis of a 360-day year; provided that interest computed by "
+                   "reference to the Term SOFR Rate shall be computed on the basis of a 365-day year, and interest "
+                   "on the Revolving Loans on the basis of a 360-day year.",)),  # two bases said of these loans
+])
+def test_near_misses_of_the_interest_rate(clause, others):
+    assert _rates(clause, *others) == []

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..daybasis import assumption, for_interest
 from ..grammar import snake
-from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, percent, proposer
+from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, flat, percent, proposer, uncited
+from .grids import figure_of
 
 # --- a pricing grid in a table: "<from> - <to>   <Index> plus 3.5%   None" under a tranche's heading -----------
 
@@ -119,3 +121,38 @@ def _defines(text: str, term: str) -> bool:
     """The filing defines `term`: "(the "Letter of Credit Fee")", or a definition "Letter of Credit Fee" means."""
     quoted = rf"{QUOTE}\s*{W(term)}\s*{END_QUOTE}"
     return bool(re.search(rf"\(\s*(?:the\s+)?{quoted}\s*\)|{quoted}\s+(?:means|shall\s+mean)\b", text))
+
+
+# --- a tranche's rate: "Each Revolving Loan shall bear interest at a rate per annum equal to the Term SOFR Rate plus
+# the Applicable Spread", on the day basis the filing states for it -------------------------------------------------
+
+_BEARS = re.compile(r"(?:\b(?i:all|each|the|any)\s+)?(?:outstanding\s+)?"
+                    r"(?P<loans>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Loans?)"
+                    r"\s+shall\s+bear\s+interest\s+at\s+a\s+(?:fluctuating\s+)?(?:rate\s+per\s+annum|per\s+annum\s+"
+                    r"rate|rate)\s+equal\s+to\s+(?:the\s+)?(?P<a>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+(?:plus|PLUS)\s+"
+                    r"(?:the\s+)?(?P<b>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\d+(?:\.\d+)?\s?%|[a-z]+(?:\s+and\s+[\w-]+)?"
+                    r"\s+percent(?:age\s+points?)?)(?=\s*(?:per\s+annum)?\s*[.,;])", re.S)
+_OPTIONS = re.compile(r"shall\s+bear\s+interest\s+as\s+follows|\bif\s+the\s+relevant\b|\bat\s+the\s+option\s+of\b",
+                      re.I)
+
+
+@proposer
+def interest_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    found = list(_BEARS.finditer(clause.body))
+    if len(found) != 1 or _OPTIONS.search(clause.body):
+        return []  # two rates, or a rate per option: which loans bear which is not one tranche's rate
+    m = found[0]
+    loans = " ".join(m["loans"].split())
+    tranches = [t for t in facility.entries("tranches") if re.sub(r"s$", "", flat(uncited(str(t.get("label", "")))))
+                == re.sub(r"s$", "", flat(loans))]
+    index = figure_of(m["a"], facility)
+    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent" and m.start("b") <= f.start <
+               m.end("b")]
+    margin = f"{percent(margins[0])}%" if len(margins) == 1 and isinstance(margins[0], Decimal) else \
+        None if margins or re.search(r"\d", m["b"]) else figure_of(m["b"], facility)
+    basis = for_interest(facility.text, [loans, m["a"], m["b"]])
+    if len(tranches) != 1 or index is None or margin is None or basis is None:
+        return []
+    block = {"kind": "interest_rate", "tranche": tranches[0]["id"], "rate": f"{index} + {margin}",
+             "day_basis": basis.basis}
+    return [Proposal(block, [clause.span(m)], assumption(basis, clause.base, clause.base + len(clause.body)))]
