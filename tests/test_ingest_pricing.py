@@ -2,12 +2,19 @@
 each expected block is worked by hand from the text beside it, and each near-miss proposes nothing."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from conftest import ROOT
+from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.terms import Facility, clause_text, propose
+
+runner = CliRunner()
 
 
 def _facility(text: str, vocabulary: dict | None = None, interpretations: list | None = None) -> Facility:
@@ -62,7 +69,7 @@ that certificate; provided, that for the period from March 1, 2024 through and i
 Applicable Rate shall be set at Level 2; and provided further, that while an Event of Default is continuing, the
 Applicable Rate shall be set at Level 3:
 
-| Level | Senior Leverage Ratio | Term Benchmark Spread (the "Benchmark Spread") | Unused Fee (bps) |
+| Level | Senior Leverage Ratio | Spread (the "Benchmark Spread") | Fee in bps (the "Unused Fee Rate") |
 | --- | --- | --- | --- |
 | 1 | less than 1.75 to 1.00 | 1.60% | 20 |
 | 2 | greater than or equal to 1.75 to 1.00 but less than 2.50 to 1.00 | 1.85% | 25 |
@@ -85,7 +92,7 @@ def test_a_grid_in_a_pipe_table_with_its_bounds_in_words():
                    {"level": "3", "lower": "2.50"}],
         "values": [{"id": "benchmark_spread", "label": "Benchmark Spread", "by_level": {"1": "1.60", "2": "1.85",
                                                                                        "3": "2.10"}},
-                   {"id": "unused_fee", "label": "Unused Fee", "basis_points": True,
+                   {"id": "unused_fee_rate", "label": "Unused Fee Rate", "basis_points": True,
                     "by_level": {"1": "20", "2": "25", "3": "30"}}],
         "takes_effect": "business_days_after_delivery", "business_days": 3,
         "forced": [{"level": "2", "from": date(2024, 3, 1), "to": date(2024, 6, 30)}],
@@ -274,3 +281,50 @@ def test_a_margin_written_as_a_percentage():
 ])
 def test_near_misses_of_the_interest_rate(clause, others):
     assert _rates(clause, *others) == []
+
+
+# --- an agreement priced by a grid, ingested, accepted and checked -----------------------------------------------
+
+PRICED = ROOT / "tests" / "fixtures" / "ingest" / "priced"
+
+
+def test_a_priced_agreement_is_proposed_accepted_and_passes_the_check(tmp_path):
+    """tests/fixtures/ingest/priced: a grid, a rate on its column, an unused fee on its other column, a letter of
+    credit fee and a default rate that raises it, and a clause on computation. Every block is proposed, the draft is
+    accepted as it is (the check finds each figure of each clause used, the day bases cited as assumptions), and the
+    accepted terms are the ones worked by hand below."""
+    folder = tmp_path / "priced"
+    folder.mkdir()
+    shutil.copy(PRICED / "facility.yaml", folder / "facility.yaml")
+    result = runner.invoke(app, ["ingest", str(PRICED / "agreement.txt"), "--facility", str(folder), "--id",
+                                 "loan-agreement"])
+    assert result.exit_code == 0, result.output
+    # the unmapped figures are the clause on computation's (365, 366, 360): that clause carries no terms of its own
+    assert "3 figures unmapped" in result.output
+    result = runner.invoke(app, ["accept", "loan-agreement", "--facility", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", "--facility", str(folder)])
+    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
+    accepted = yaml.safe_load((folder / "documents" / "loan-agreement.yaml").read_text())
+    terms = {op["clause"]: op["terms"] for op in accepted["operations"]}
+    assert terms["def.revolving-commitment"][0]["figures"][0]["value"] == "20000000.00"
+    assert terms["def.applicable-rate"][0]["levels"] == [
+        {"level": "1", "upper": "1.75"}, {"level": "2", "lower": "1.75", "upper": "2.50"},
+        {"level": "3", "lower": "2.50"}]
+    # "Each Revolving Loan ... the Prime Rate plus the Benchmark Spread"; Section 2.9: "Interest on the Revolving
+    # Loans ... a year of 365 or 366 days"
+    assert terms["section-2.4"] == [{"kind": "interest_rate", "tranche": "revolver", "rate": "prime + benchmark_spread",
+                                     "day_basis": "actual/actual"}]
+    # "the Unused Fee Rate per annum times the average daily amount by which the Revolving Commitment exceeds the sum
+    # of (a) the outstanding Revolving Loans plus (b) the Aggregate Effective Amount of all Standby Letters of Credit,
+    # payable quarterly in arrears on the first day of each quarter"; "all fees ... a 360-day year"; from the
+    # agreement's date, January 2, 2024
+    assert terms["section-2.5"] == [{
+        "kind": "computed_fee", "id": "unused_line_fee", "label": "Unused Line Fee",
+        "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)", "rate": "unused_fee_rate",
+        "day_basis": "actual/360", "every": "quarter", "accrues_from": date(2024, 1, 2), "due": "first_day_after"}]
+    # "2.00% per annum times the average daily amount of the Standby Letters of Credit"
+    assert terms["section-2.6"][0]["base"] == "standby_letters_of_credit" and terms["section-2.6"][0]["rate"] == "2"
+    # "two percentage points above ..., and the Letter of Credit Fee shall be increased to two percentage points
+    # above ...": the fee Section 2.6 defines
+    assert terms["section-2.7"] == [{"kind": "default_rate", "margin": "2", "fees": ["letter_of_credit_fee"]}]

@@ -63,7 +63,8 @@ _EFFECTIVE = [
     ("on_delivery", re.compile(r"(?:effective\s+)?(?:on|as\s+of)\s+the\s+date\s+of\s+(?:its\s+|such\s+)?delivery|"
                                r"upon\s+(?:its\s+|such\s+)?delivery", re.I)),
 ]
-_WORD_DAYS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)} | {
+_WORD_DAYS_CARDINAL = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+_WORD_DAYS = _WORD_DAYS_CARDINAL | {
     w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), start=1)}
 _LEVEL_CITED = (rf"(?:row\s+styled\s+)?{QUOTE}?\s*(?:Pricing\s+)?(?:Level|Tier|Category)\s+"
                 r"(?P<level>[IVX]{1,5}|\d{1,2}|[A-F])\b")
@@ -136,6 +137,7 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
     reading = _levels_interpretation(facility, clause.clause_id, known)
     block["levels"] = {"interpretation": reading[0]} if reading else levels
     block["values"] = values
+    assumed = takes.pop("assumed", None)
     block.update(takes)
     spans = [clause.span((table.start, table.end))]
     forced = []
@@ -159,7 +161,7 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
         LevelGrid.model_validate(block | {"levels": reading[1]} if reading else block)
     except ValidationError:
         return None
-    return Proposal(block, spans)
+    return Proposal(block, spans, [assumed] if assumed else [])
 
 
 def _level_name(cell: str) -> str | None:
@@ -266,7 +268,12 @@ def _takes_effect(body: str) -> dict | None:
         days = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", m["days"].lower())
         if not days.isdigit() and days not in _WORD_DAYS:
             return None
-        return {"takes_effect": rule, "business_days": int(days) if days.isdigit() else _WORD_DAYS[days]}
+        count = int(days) if days.isdigit() else _WORD_DAYS[days]
+        said = {"takes_effect": rule, "business_days": count}
+        if days != m["days"].lower() or days in _WORD_DAYS and days not in _WORD_DAYS_CARDINAL:
+            said["assumed"] = {"value": str(count), "reason": f'"{" ".join(m.group(0).split())}": the day is counted '
+                                                              f'as {count} Business Days after delivery'}
+        return said
     return {"takes_effect": rule}
 
 
