@@ -326,5 +326,70 @@ def test_a_priced_agreement_is_proposed_accepted_and_passes_the_check(tmp_path):
     # "2.00% per annum times the average daily amount of the Standby Letters of Credit"
     assert terms["section-2.6"][0]["base"] == "standby_letters_of_credit" and terms["section-2.6"][0]["rate"] == "2"
     # "two percentage points above ..., and the Letter of Credit Fee shall be increased to two percentage points
-    # above ...": the fee Section 2.6 defines
-    assert terms["section-2.7"] == [{"kind": "default_rate", "margin": "2", "fees": ["letter_of_credit_fee"]}]
+    # above ...": the fee Section 2.6 defines; "the Revolving Loans" are the tranche so labelled
+    assert terms["section-2.7"] == [{"kind": "default_rate", "margin": "2", "tranches": ["revolver"],
+                                     "fees": ["letter_of_credit_fee"]}]
+
+
+# --- the default rate's other shapes --------------------------------------------------------------------------
+
+DEFAULT_VOCABULARY = {"tranches": [{"id": "prime_loans", "label": "Prime Rate Loans", "type": "revolving"},
+                                   {"id": "sofr_loans", "label": "SOFR Loans", "type": "revolving"},
+                                   {"id": "term_loan", "label": "Term Loan", "type": "term"}],
+                      "indices": [{"id": "prime", "label": "Prime Rate", "series": "events"}]}
+LC_FEE = "(d) L/C Fee. The Borrower shall pay the Agent a fee (the \"L/C Fee\") on each standby letter of credit."
+
+
+def _defaults(clause: str, *others: str) -> list[dict]:
+    text = "\n\n".join(others + (clause,))
+    return [p.block for p in propose(clause_text("section-2.8", "", clause, text.index(clause)),
+                                     _facility(text, vocabulary=DEFAULT_VOCABULARY))
+            if p.block["kind"] == "default_rate"]
+
+
+def test_a_rate_in_lieu_for_one_tranche_and_a_margin_for_another_that_raises_a_fee():
+    clause = ("2.8 Default Interest. While an Event of Default exists, (i) each SOFR Loan shall bear interest at "
+              "3.5% per annum above the rate otherwise applicable, (ii) each Prime Rate Loan shall bear interest, in "
+              "lieu of the rate otherwise applicable, at a rate per annum equal to the Prime Rate plus 6%, and (iii) "
+              "the L/C Fee shall be increased by 3.5% per annum.")
+    # (i) a margin of 3.5 on the tranche labelled "SOFR Loans"; (ii) in lieu: the Prime Rate index plus 6%, on
+    # "Prime Rate Loans"; (iii) the fee clause (d) defines, raised by the same 3.5: it joins (i)
+    assert _defaults(clause, LC_FEE) == [
+        {"kind": "default_rate", "margin": "3.5", "tranches": ["sofr_loans"], "fees": ["l_c_fee"]},
+        {"kind": "default_rate", "rate": "prime + 6%", "tranches": ["prime_loans"]}]
+
+
+def test_overdue_amounts_of_a_tranche_and_of_fees():
+    clause = ("7. Overdue Amounts. If any installment of principal of the Term Loan is not paid when due, it shall "
+              "thereafter bear interest at a rate per annum equal to 3% above the rate otherwise applicable to it. If "
+              "any fee or other amount payable hereunder is not paid when due, it shall thereafter bear interest at "
+              "the Prime Rate plus 4.25% per annum, computed on the basis of a 365-day year, until paid.")
+    # the Term Loan's overdue principal at 3% above its rate; any other overdue amount at prime + 4.25% on a year
+    # of 365 days (a fee has no day basis of its own, so the clause must give one)
+    assert _defaults(clause) == [
+        {"kind": "default_rate", "margin": "3", "tranches": ["term_loan"], "overdue": True},
+        {"kind": "default_rate", "rate": "prime + 4.25%", "overdue": True, "day_basis": "actual/365"}]
+
+
+@pytest.mark.parametrize("clause", [
+    # an overdue fee's rate without a day basis: the interest on it cannot be computed
+    "If any fee is not paid when due, it shall thereafter bear interest at the Prime Rate plus 4.25% per annum.",
+    # a fee raised by a margin no item gives
+    "While an Event of Default exists, each SOFR Loan shall bear interest at 2% per annum above the rate otherwise "
+    "applicable, and the L/C Fee shall be increased by 1% per annum.",
+    # loans the vocabulary does not name
+    "While an Event of Default exists, each Swingline Loan shall bear interest at 2% per annum above the rate "
+    "otherwise applicable.",
+    # a rate in lieu written as something that is neither a percentage nor an index plus one
+    "While an Event of Default exists, each SOFR Loan shall bear interest, in lieu of the rate otherwise applicable, "
+    "at a rate per annum equal to the highest lawful rate.",
+])
+def test_near_misses_of_the_default_rate(clause):
+    assert _defaults(clause, LC_FEE) == []
+
+
+def test_an_ordinary_rate_beside_an_event_of_default_is_no_default_rate():
+    # "bears interest at the Prime Rate plus 1%" says nothing of the rate otherwise applicable
+    clause = ("Each Prime Rate Loan bears interest at the Prime Rate plus 1% per annum; no Event of Default changes "
+              "that rate.")
+    assert _defaults(clause) == []

@@ -6,8 +6,7 @@ import re
 from decimal import Decimal
 
 from ..daybasis import assumption, for_interest
-from ..grammar import snake
-from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, flat, percent, proposer, uncited
+from ..terms import ClauseText, Facility, Proposal, flat, percent, proposer, uncited
 from .grids import figure_of
 
 # --- a pricing grid in a table: "<from> - <to>   <Index> plus 3.5%   None" under a tranche's heading -----------
@@ -74,53 +73,6 @@ def term(clause: ClauseText, facility: Facility) -> list[Proposal]:
         return []
     block = {"kind": "term", "initial_term_end": end, "renewal_term": None, "maturity_obligation": "maturity"}
     return [Proposal(block, [clause.span(m)])]
-
-
-# --- the default rate: "upon the occurrence and during the continuation of an Event of Default ... bear interest at
-# a per annum rate equal to two percentage points above the per annum rate otherwise applicable" -----------------
-
-_DEFAULT = re.compile(r"[Dd]uring\s+the\s+continuation\s+of\s+an?\s+Event\s+of\s+Default.{0,900}?bear\s+interest\s+"
-                      r"at\s+a\s+per\s+annum\s+rate\s+equal\s+to\s+(?P<margin>.{1,40}?)\s+above\s+the\s+per\s+annum\s+rate\s+"
-                      r"otherwise\s+applicable", re.S)
-_ABOVE = re.compile(r"(?P<margin>\S+\s+(?:\(\d+\)\s+)?percentage\s+points?)\s+above\s+the\s+per\s+annum\s+rate\s+"
-                    r"otherwise\s+applicable", re.S)
-
-
-@proposer
-def default_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
-    m = _DEFAULT.search(clause.body)
-    if m is None:
-        return []
-    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent"
-               and m.start("margin") <= f.start < m.end("margin")]
-    if len(margins) != 1 or not isinstance(margins[0], Decimal):
-        return []
-    spans = [clause.span(m)]
-    fees: list[str] = []
-    for other in _ABOVE.finditer(clause.body, m.end()):  # the same margin on a fee ("the Letter of Credit Fee")
-        if not any(f.figure.value == margins[0] for f in clause.figures
-                   if other.start("margin") <= f.start < other.end("margin")):
-            continue
-        raised = _RAISED_FEE.search(clause.body[max(0, other.start() - 120):other.start()])
-        if raised is None or not _defines(facility.text, raised["fee"]):
-            return []  # a margin raised on something the text names no fee of: never guessed
-        fees.append(snake(raised["fee"]))
-        spans.append(clause.span(other))
-    block: dict = {"kind": "default_rate", "margin": percent(margins[0])}
-    if fees:
-        block["fees"] = fees
-    return [Proposal(block, spans)]
-
-
-# "(B) the Letter of Credit Fee shall be increased to": the fee a default raises, which the filing defines
-_RAISED_FEE = re.compile(r"\bthe\s+(?P<fee>[A-Z][\w/-]*(?:\s+(?:of|for|on|[A-Z][\w/-]*))*\s+Fee)\s+"
-                         r"shall\s+be\s+increased\s+(?:to|by)\s+$")
-
-
-def _defines(text: str, term: str) -> bool:
-    """The filing defines `term`: "(the "Letter of Credit Fee")", or a definition "Letter of Credit Fee" means."""
-    quoted = rf"{QUOTE}\s*{W(term)}\s*{END_QUOTE}"
-    return bool(re.search(rf"\(\s*(?:the\s+)?{quoted}\s*\)|{quoted}\s+(?:means|shall\s+mean)\b", text))
 
 
 # --- a tranche's rate: "Each Revolving Loan shall bear interest at a rate per annum equal to the Term SOFR Rate plus
