@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
+from loanbook.ingest.draft import ingest, same_terms
 from loanbook.ingest.terms import Facility, clause_text, propose
 
 runner = CliRunner()
@@ -393,3 +394,31 @@ def test_an_ordinary_rate_beside_an_event_of_default_is_no_default_rate():
     clause = ("Each Prime Rate Loan bears interest at the Prime Rate plus 1% per annum; no Event of Default changes "
               "that rate.")
     assert _defaults(clause) == []
+
+
+# --- a fixture written for the engine's tests, not for the ingester: tests/fixtures/harbor ------------------------
+
+HARBOR = ROOT / "tests" / "fixtures" / "harbor"
+
+
+def test_the_harbor_agreement_s_rates_as_its_hand_made_document_has_them():
+    """Harbor's text was written for the engine's tests, in its own words: what the ingester proposes for its rates
+    is what the hand-made document says, and what it cannot read it leaves."""
+    draft = ingest(HARBOR / "documents" / "credit-agreement.txt", HARBOR, "credit-agreement")
+    hand_made = yaml.safe_load((HARBOR / "documents" / "credit-agreement.yaml").read_text())
+    theirs = {op["clause"]: op.get("terms") or [] for op in hand_made["operations"]}
+    mine = {op["clause"]: op.get("terms") or [] for op in draft.operations}
+    # 2.2: "Each Term SOFR Loan shall bear interest at Term SOFR plus 2.50%, computed on the basis of a year of 360
+    # days": the tranche labelled "Term SOFR Loans", the index term_sofr, 2.50%, actual/360 from the clause itself
+    assert mine["section-2.2"] == [{"kind": "interest_rate", "tranche": "sofr_loans", "rate": "term_sofr + 2.50%",
+                                    "day_basis": "actual/360"}]
+    assert same_terms(mine["section-2.2"], theirs["section-2.2"])
+    # 2.3: "(a) each Base Rate Loan shall bear interest, in lieu of the rate otherwise applicable, at a rate per annum
+    # equal to 12%, (b) each Term SOFR Loan shall bear interest at 2% per annum above the rate otherwise applicable,
+    # and (c) the Letter of Credit Fee shall be increased by 2% per annum": the fee 3.2 charges by that name
+    assert mine["section-2.3"] == theirs["section-2.3"] == [
+        {"kind": "default_rate", "rate": "12%", "tranches": ["base_rate_loans"]},
+        {"kind": "default_rate", "margin": "2", "tranches": ["sofr_loans"], "fees": ["letter_of_credit_fee"]}]
+    # 2.1: "Each Base Rate Loan shall bear interest at the Base Rate plus 1.00%", the Base Rate the greatest of a
+    # prong on a year of 360 days and one on a year of 365: one day basis cannot be said, so no rate is proposed
+    assert not [b for b in mine.get("section-2.1", []) if b["kind"] == "interest_rate"]

@@ -58,23 +58,27 @@ def for_fees(text: str, fee: str) -> DayBasis | None:
 
 
 def for_interest(text: str, rate_words: list[str]) -> DayBasis | None:
-    """The day basis of interest at a rate made of `rate_words` ("US Base Rate", "Base Rate Margin"): a stretch
-    naming one of them, else one speaking of interest in general, unless another stretch speaks of interest at a
-    rate whose name is part of one of them ("the Base Rate" beside "US Base Rate"): then which applies is unsaid."""
-    def names(stretch: str) -> bool:
-        return any(flat(w) in flat(stretch) for w in rate_words)
-    def general(stretch: str) -> bool:
-        return bool(re.search(r"\binterest\b", stretch, re.I)) and _rate_named(stretch) is None
-    near = [r for d in stated(text) for r in [_rate_named(d.said)] if r and any(flat(r) in flat(w) for w in rate_words)]
-    if near and not any(names(d.said) for d in stated(text)):
+    """The day basis of interest on loans at a rate, `rate_words` naming them ("US Revolving Loans", "US Base Rate",
+    "Base Rate Margin"): the stretches that name one of them, if any, all saying the same (a rate defined with a
+    day basis for each of its prongs says two, and is left unanswered); else the stretches that speak of interest
+    in general, unless another speaks of interest at a rate whose name is part of one of them ("the Base Rate"
+    beside "US Base Rate"): then which applies is unsaid."""
+    every = stated(text)
+    named = [d for d in every if any(flat(w) in flat(d.said) for w in rate_words)]
+    if named:
+        return named[0] if len({d.basis for d in named}) == 1 else None
+    near = [r for d in every for r in [_rate_named(d.said)] if r and any(flat(r) in flat(w) for w in rate_words)]
+    if near:
         return None
-    return _one(text, [lambda s: names(s) and bool(re.search(r"\binterest\b", s, re.I)), general])
+    general = [d for d in every if re.search(r"\binterest\b", d.said, re.I) and _rate_named(d.said) is None]
+    return general[0] if general and len({d.basis for d in general}) == 1 else None
 
 
 def _rate_named(stretch: str) -> str | None:
-    """The rate a stretch is about ("interest computed by reference to the Base Rate"), if it names one."""
-    m = re.search(r"\b(?:by\s+reference\s+to|on|based\s+on|at)\s+(?:the\s+)?(?P<rate>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
-                  r"\s+(?:Rate|Loans?))\b", stretch)
+    """The rate or the loans a stretch is about ("interest computed by reference to the Base Rate", "Each Term SOFR
+    Loan shall bear interest ..."), if it names one."""
+    m = re.search(r"\b(?:by\s+reference\s+to|on|based\s+on|at|[Ee]ach|[Aa]ll|[Aa]ny)\s+(?:the\s+)?"
+                  r"(?P<rate>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Rate|Loans?))\b", stretch)
     return m["rate"] if m else None
 
 

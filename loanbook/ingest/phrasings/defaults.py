@@ -19,7 +19,7 @@ from ..grammar import snake
 from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, flat, percent, proposer, uncited
 from .grids import figure_of
 
-_BEARS = re.compile(r"\b(?:shall\s+(?:thereafter\s+)?bear|bears)\s+interest\b", re.I)
+_BEARS = re.compile(r"\b(?:shall\s+(?:thereafter\s+)?)?bears?\s+interest\b", re.I)
 _ITEM_START = re.compile(r"\([A-Za-z]{1,3}\)\s+|;\s+|\.\s+(?=[A-Z])|,\s+(?:and\s+)?(?=\([A-Za-z]{1,3}\)\s)")
 _ITEM_END = re.compile(r",?\s+(?:and\s+)?\([A-Za-z]{1,3}\)\s|;\s|\.\s+(?=[A-Z])|\.\s*$")
 _EVENT_OF_DEFAULT = re.compile(r"Event\s+of\s+Default", re.I)

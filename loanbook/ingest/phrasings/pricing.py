@@ -80,8 +80,8 @@ def term(clause: ClauseText, facility: Facility) -> list[Proposal]:
 
 _BEARS = re.compile(r"(?:\b(?i:all|each|the|any)\s+)?(?:outstanding\s+)?"
                     r"(?P<loans>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Loans?)"
-                    r"\s+shall\s+bear\s+interest\s+at\s+a\s+(?:fluctuating\s+)?(?:rate\s+per\s+annum|per\s+annum\s+"
-                    r"rate|rate)\s+equal\s+to\s+(?:the\s+)?(?P<a>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+(?:plus|PLUS)\s+"
+                    r"\s+(?:shall\s+bear|bears?)\s+interest\s+at\s+(?:a\s+(?:fluctuating\s+)?(?:rate\s+per\s+annum|"
+                    r"per\s+annum\s+rate|rate)\s+equal\s+to\s+)?(?:the\s+)?(?P<a>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+(?:plus|PLUS)\s+"
                     r"(?:the\s+)?(?P<b>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\d+(?:\.\d+)?\s?%|[a-z]+(?:\s+and\s+[\w-]+)?"
                     r"\s+percent(?:age\s+points?)?)(?=\s*(?:per\s+annum)?\s*[.,;])", re.S)
 _OPTIONS = re.compile(r"shall\s+bear\s+interest\s+as\s+follows|\bif\s+the\s+relevant\b|\bat\s+the\s+option\s+of\b",
