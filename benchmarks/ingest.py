@@ -113,6 +113,20 @@ GAPS = """## What the numbers say
   interest rates. Their hand-made blocks carry knowledge from beyond the clause (a day basis from another
   section, the figures a measure is computed from, a first reporting period or a closing date assumed, ids a
   person chose): their figures are listed as unmapped for the reviewer, never guessed.
+- Pricing and fees: the ingester reads a grid of levels in a table (`level_grid`), a tranche's rate
+  (`interest_rate`), a fee on a daily amount (`computed_fee`) and the default rate's shapes (a margin or a rate in
+  lieu, per tranche or for all loans, on overdue amounts, the fee it raises), each day basis from the clause or
+  from the filing's clause on computation (tests/test_ingest_pricing.py: texts in other words, their near-misses,
+  and an agreement of them ingested, accepted as drafted and passing `loanbook check`; tests/fixtures/harbor,
+  written for the engine, gets its rate and default rates as hand-made). On the examples they propose DNOW's
+  default rate with the fee it raises, and leave the rest out: the excerpts omit what those blocks rest on (the
+  day bases, DNOW Section 2.6(e) and Richey Section 3.9; the Letter of Credit Fee's due day, DNOW 2.6(d); Richey's
+  Pricing Period and Quarterly Payment Date; the First Amendment Effective Date of DNOW's forced levels); DNOW's
+  grids name no certificate ("the certified calculation ... pursuant to Section 5.1", "as determined by Agent");
+  DNOW 2.6(a) gives each loan type its own rate; some bases are no name of the vocabulary ("the US Revolver
+  Commitments", "the Line A Notes", "the Letter of Credit Usage"); Richey's grid has its columns in four other
+  definitions; and some ids are a person's choice (`pricing_level`, `sofr_margin` for the Non-Base Rate Margin,
+  `abr_margin`).
 - The DNOW and Richey texts are excerpts made for the examples ("[...]" marks what they leave out, and some
   section headings are among what is left out), so some clauses cannot be given the hand-made id (a subsection
   whose section heading is cut is named by its title), though their text is found; the hand-made texts keep the
