@@ -422,3 +422,27 @@ def test_the_harbor_agreement_s_rates_as_its_hand_made_document_has_them():
     # 2.1: "Each Base Rate Loan shall bear interest at the Base Rate plus 1.00%", the Base Rate the greatest of a
     # prong on a year of 360 days and one on a year of 365: one day basis cannot be said, so no rate is proposed
     assert not [b for b in mine.get("section-2.1", []) if b["kind"] == "interest_rate"]
+
+
+def test_a_fee_at_a_rate_on_an_amount_with_its_own_date_basis_and_quarters():
+    fee = ("(e) The Borrower shall pay a commitment fee of 0.30% per annum on the average daily amount by which the "
+           "Revolving Commitment exceeds the Revolving Loans and the Standby Letters of Credit outstanding, from "
+           "February 1, 2024, computed on the basis of a year of 360 days, payable quarterly in arrears on the last "
+           "day of each January, April, July and October.")
+    text = _fee_filing(COMMITMENT, fee)
+    [proposal] = [p for p in propose(clause_text("section-2.5e", "", fee, text.index(fee)),
+                                     _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    # "exceeds the Revolving Loans and the Standby Letters of Credit outstanding": the commitment less both; quarters
+    # that end on the last day of January, April, July and October, due that day; from the date the clause writes,
+    # on the year of 360 days it writes: nothing assumed
+    assert proposal.block == {"kind": "computed_fee", "id": "commitment_fee", "label": "Commitment Fee",
+                              "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
+                              "rate": "0.30", "day_basis": "actual/360", "every": "quarter",
+                              "quarter_ends": ["january", "april", "july", "october"],
+                              "accrues_from": date(2024, 2, 1), "due": "last_day"}
+    assert proposal.assumptions == []
+    # months that are not three apart are no quarters: nothing is proposed
+    odd = fee.replace("January, April, July and October", "January, March, July and October")
+    text = _fee_filing(COMMITMENT, odd)
+    assert not [p for p in propose(clause_text("section-2.5e", "", odd, text.index(odd)),
+                                   _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]

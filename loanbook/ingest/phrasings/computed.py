@@ -24,21 +24,26 @@ from .grids import figure_of
 
 _FEE = re.compile(rf"\b(?:an?)\s+(?P<words>(?:[A-Za-z/-]+\s+){{0,5}}fee)\s*(?:\(\s*(?:the\s+)?{QUOTE}\s*"
                   rf"(?P<defined>[A-Z][^\"”]{{0,60}}?Fee)\s*{END_QUOTE}\s*\)\s*)?(?P<between>.{{0,300}}?)"
-                  r"\b(?:equal\s+to|at\s+a\s+per\s+annum\s+rate\s+equal\s+to|at\s+the\s+rate\s+of)\s+(?P<rate>.{1,80}?)"
-                  r"\s+(?:per\s+annum\s+)?times\s+(?:the\s+times\s+)?(?P<base>.{1,500}?)"
-                  r"(?P<end>\.\s|\.$|,\s+(?:which|payable|due)\b)",
+                  r"\b(?:equal\s+to|at\s+a\s+per\s+annum\s+rate\s+equal\s+to|at\s+the\s+rate\s+of|of)\s+"
+                  r"(?P<rate>.{1,80}?)\s+(?:per\s+annum\s+)?(?:times\s+(?:the\s+times\s+)?|on\s+)(?P<base>.{1,500}?)"
+                  r"(?P<end>\.\s|\.$|,\s+(?:which|payable|due|from|computed|monthly|quarterly)\b)",
                   re.S | re.I)
 _EXCEEDS = re.compile(r"^(?:the\s+)?average\s+(?:daily\s+)?amount\s+by\s+which\s+(?P<a>.+?)\s+exceeds\s+"
-                      r"the\s+sum\s+of\s+(?P<rest>.+)$", re.S | re.I)
+                      r"(?:the\s+sum\s+of\s+)?(?P<rest>.+)$", re.S | re.I)
 _LESS = re.compile(r"^(?:the\s+)?result\s+of\s+(?:\(i\)\s+)?(?P<a>.+?),?\s+less\s+(?:-\s+|\(ii\)\s+)?the\s+sum\s+of\s+"
                    r"(?P<rest>.+)$", re.S | re.I)
-_AMOUNT_OF = re.compile(r"^(?:the\s+)?average\s+(?:daily\s+)?(?:amount|balance)\s+of\s+(?P<a>.+)$", re.S | re.I)
+_AMOUNT_OF = re.compile(r"^(?:the\s+)?average\s+(?:daily\s+)?(?:(?:amount|balance)\s+of\s+)?(?P<a>.+)$", re.S | re.I)
 _PLUS = re.compile(r",?\s+(?:plus|and)\s+(?=\([a-z]\)|-\s|the\b|[A-Z])", re.I)
 _DURING = re.compile(r"\s+(?:during|in\s+respect\s+of|for\s+the)\b.*$", re.S | re.I)
 
-_DUE = re.compile(r"payable\s*,?\s+(?:(?P<every>quarterly|monthly)\s+)?(?:in\s+arrears\s*,?\s+)?on\s+(?:the\s+)?"
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DUE = re.compile(r"(?:payable\s*,?\s+(?:(?P<every>quarterly|monthly)\s+)?|(?P<every2>quarterly|monthly)\s+)"
+                  r"(?:in\s+arrears\s*,?\s+)?on\s+(?:the\s+)?"
                   r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?(?:fiscal\s+)?"
-                  r"(?:quarter|month)|each\s+(?P<date_term>[A-Z]\w+(?:\s+[A-Z]\w+)*\s+Date))", re.S | re.I)
+                  r"(?:quarter|month|(?P<months>(?:[A-Z][a-z]+,?\s+){3}and\s+[A-Z][a-z]+))|"
+                  r"each\s+(?P<date_term>[A-Z]\w+(?:\s+[A-Z]\w+)*\s+Date))", re.S | re.I)
+_FROM_DATE = re.compile(r"\bfrom\s+(?:and\s+(?:after|including)\s+)?(?P<date>[A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
 _CLOSING = re.compile(r"\bfrom\s+and\s+(?:after|including)\s+the\s+Closing\s+Date", re.I)
 
 
@@ -119,18 +124,34 @@ def _due(body: str, facility: Facility) -> dict | None:
         if definition is None:
             return None  # a payment date the filing does not define: not guessed
         on = " ".join(definition["on"].split()).lower()
-    every = "quarter" if "quarter" in on else "month"
-    if m["every"] and m["every"].lower() != {"quarter": "quarterly", "month": "monthly"}[every]:
+    said_every = (m["every"] or m["every2"] or "").lower()
+    every = "quarter" if "quarter" in on or m["months"] else "month"
+    if said_every and said_every != {"quarter": "quarterly", "month": "monthly"}[every]:
         return None
     due = "last_day" if on.startswith("last") else "first_business_day_after" if "business" in on else \
         "first_day_after"
-    return {"every": every, "due": due}
+    found: dict = {"every": every, "due": due}
+    if m["months"]:  # "on the first day of each March, June, September and December": quarters ending before
+        named = [w.lower() for w in re.findall(r"[A-Z][a-z]+", m["months"])]
+        if any(w not in _MONTHS for w in named):
+            return None
+        ends = [_MONTHS[(_MONTHS.index(w) - (0 if due == "last_day" else 1)) % 12] for w in named]
+        order = sorted(_MONTHS.index(e) for e in ends)
+        if len(order) != 4 or any(b - a != 3 for a, b in zip(order, order[1:])):
+            return None
+        if order != [2, 5, 8, 11]:  # calendar quarters need no quarter_ends
+            found["quarter_ends"] = [_MONTHS[i] for i in order]
+    return found
 
 
 def _accrues_from(body: str, facility: Facility) -> tuple[date | None, list[dict]]:
     """A Closing Date the filing defines as a date, where the clause runs from it and it is not before this
     document; otherwise this document's date: a clause version charges nothing before it is in force."""
     assert facility.as_of is not None
+    written = _FROM_DATE.search(body)
+    if written is not None:  # "from January 2, 2024"
+        dates = [f.figure.value for f in located_figures(written["date"]) if isinstance(f.figure.value, date)]
+        return (dates[0], []) if dates else (None, [])
     if _CLOSING.search(body):
         defined = re.search(rf"{QUOTE}\s*Closing\s+Date\s*{END_QUOTE}\s+means\s+(?P<date>[A-Z][a-z]+\s+\d{{1,2}},\s+"
                             r"\d{4})", facility.text)
