@@ -13,6 +13,7 @@ from conftest import ROOT
 from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.draft import ingest, same_terms
+from loanbook.ingest.tables import tables
 from loanbook.ingest.terms import Facility, clause_text, propose
 
 runner = CliRunner()
@@ -446,3 +447,19 @@ def test_a_fee_at_a_rate_on_an_amount_with_its_own_date_basis_and_quarters():
     text = _fee_filing(COMMITMENT, odd)
     assert not [p for p in propose(clause_text("section-2.5e", "", odd, text.index(odd)),
                                    _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+
+
+def test_a_table_drawn_with_spaces_whose_rows_run_over_two_lines():
+    """Richey's Applicable Pricing Level: the header on one line, a rule of dashes, and rows II and III whose bounds
+    run over two lines, read as one cell each."""
+    text = (ROOT / "examples" / "richey-1995" / "documents" / "loan-agreement.txt").read_text()
+    [table] = [t for t in tables(text) if t.header == ["Pricing Level", "Cash Flow Leverage"]]
+    assert table.aligned
+    assert [[cell.text for cell in row] for row in table.rows] == [
+        ["I", "Equal to or greater than 4.00 to 1.00"],
+        ["II", "Less than 4.00 to 1.00 and equal to or greater than 3.00 to 1.00"],
+        ["III", "Less than 3.00 to 1.00 and equal to or greater than 2.00 to 1.00"],
+        ["IV", "Less than 2.00 to 1.00;"]]
+    # each cell's span is where the text writes its first and last words
+    assert text[table.rows[1][1].start:].startswith("Less than 4.00")
+    assert text[:table.rows[1][1].end].endswith("greater than 3.00 to 1.00")
