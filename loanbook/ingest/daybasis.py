@@ -63,6 +63,7 @@ def for_interest(text: str, rate_words: list[str]) -> DayBasis | None:
     day basis for each of its prongs says two, and is left unanswered); else the stretches that speak of interest
     in general, unless another speaks of interest at a rate whose name is part of one of them ("the Base Rate"
     beside "US Base Rate"): then which applies is unsaid."""
+    rate_words = [w for w in rate_words if not re.search(r"\d", w)]  # a margin of 2.50% names nothing
     every = stated(text)
     named = [d for d in every if any(flat(w) in flat(d.said) for w in rate_words)]
     if named:
