@@ -106,16 +106,14 @@ GAPS = """## What the numbers say
   Background recites (not terms of the Agreement).
 - The goal for the other examples, at least 60% of their terms blocks proposed exactly, is not met. What is
   proposed exactly: defined amounts, sums and lesser-ofs of declared names, a rate rounded up from the higher of
-  two indices, maturity dates (with "to, but excluding" from another clause); a borrowing base of lines (a class
-  by its label's words, lesser-of lines, reserves), availability below the lesser of limits, an overadvance up
-  to a share of a maximum, installments from a table by payment date, a report due days after each period, a
-  defined excess availability, a reserve by a measure's excess and a trigger's threshold. Not proposed: the grids
-  whose level a measure sets (`level_grid`: Applicable Margin, Unused Line Fee Percentage, Pricing), computed
-  fees and interest rates; DNOW's default rate is proposed with its margin, but not the Letter of Credit Fee the
-  hand-made block also raises (`fees`), so it is not equal. Their hand-made blocks carry knowledge from beyond
-  the clause (a day basis from another section, the figures a measure is computed from, a first reporting period
-  or a closing date assumed, ids a person chose): their figures are listed as unmapped for the reviewer, never
-  guessed.
+  two indices, maturity dates (with "to, but excluding" from another clause), the default rate (with the fee it
+  raises, where the filing defines that fee); a borrowing base of lines (a class by its label's words, lesser-of
+  lines, reserves), availability below the lesser of limits, an overadvance up to a share of a maximum,
+  installments from a table by payment date, a report due days after each period, a defined excess availability,
+  a reserve by a measure's excess and a trigger's threshold. Their hand-made blocks that are not proposed carry
+  knowledge from beyond the clause (a day basis from another section, the figures a measure is computed from, a
+  first reporting period or a closing date assumed, ids a person chose): their figures are listed as unmapped for
+  the reviewer, never guessed.
 - Of collateral, covenants and reporting, what is not equal and why: DNOW's US Borrowing Base is proposed with
   every line, rate and reserve of the hand-made block, but its inventory line is named from its class
   (`us_finished_goods_line`, as every other line is) where the hand-made one says `us_inventory_line`. DNOW's
@@ -125,6 +123,20 @@ GAPS = """## What the numbers say
   the excerpt leaves out (Fixed Charge Coverage Ratio, Cash Flow Leverage) and name no certificate, and Section
   7.1(a)'s monthly statements are no document of the vocabulary (the hand-made block reads the Compliance
   Certificate from Section 7.2, not quoted): none is proposed.
+- Pricing and fees: the ingester reads a grid of levels in a table (`level_grid`), a tranche's rate
+  (`interest_rate`), a fee on a daily amount (`computed_fee`) and the default rate's shapes (a margin or a rate in
+  lieu, per tranche or for all loans, on overdue amounts, the fee it raises), each day basis from the clause or
+  from the filing's clause on computation (tests/test_ingest_pricing.py: texts in other words, their near-misses,
+  and an agreement of them ingested, accepted as drafted and passing `loanbook check`; tests/fixtures/harbor,
+  written for the engine, gets its rate and default rates as hand-made). On the examples they propose DNOW's
+  default rate with the fee it raises, and leave the rest out: the excerpts omit what those blocks rest on (the
+  day bases, DNOW Section 2.6(e) and Richey Section 3.9; the Letter of Credit Fee's due day, DNOW 2.6(d); Richey's
+  Pricing Period and Quarterly Payment Date; the First Amendment Effective Date of DNOW's forced levels); DNOW's
+  grids name no certificate ("the certified calculation ... pursuant to Section 5.1", "as determined by Agent");
+  DNOW 2.6(a) gives each loan type its own rate; some bases are no name of the vocabulary ("the US Revolver
+  Commitments", "the Line A Notes", "the Letter of Credit Usage"); Richey's grid has its columns in four other
+  definitions; and some ids are a person's choice (`pricing_level`, `sofr_margin` for the Non-Base Rate Margin,
+  `abr_margin`).
 - The DNOW and Richey texts are excerpts made for the examples ("[...]" marks what they leave out, and some
   section headings are among what is left out), so some clauses cannot be given the hand-made id (a subsection
   whose section heading is cut is named by its title), though their text is found; the hand-made texts keep the

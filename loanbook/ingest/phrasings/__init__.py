@@ -3,10 +3,13 @@ every proposer (terms.proposer) and every reader of conditions."""
 from . import (  # noqa: F401
     amortization,
     capacity,
+    computed,
     covenants,
+    defaults,
     definitions,
     differences,
     fees,
+    grids,
     limits,
     lines,
     obligations,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..terms import ClauseText, Facility, Proposal, percent, proposer
+from ..daybasis import assumption, for_interest
+from ..terms import ClauseText, Facility, Proposal, flat, percent, proposer, uncited
+from .grids import figure_of
 
 # --- a pricing grid in a table: "<from> - <to>   <Index> plus 3.5%   None" under a tranche's heading -----------
 
@@ -73,28 +75,36 @@ def term(clause: ClauseText, facility: Facility) -> list[Proposal]:
     return [Proposal(block, [clause.span(m)])]
 
 
-# --- the default rate: "upon the occurrence and during the continuation of an Event of Default ... bear interest at
-# a per annum rate equal to two percentage points above the per annum rate otherwise applicable" -----------------
+# --- a tranche's rate: "Each Revolving Loan shall bear interest at a rate per annum equal to the Term SOFR Rate plus
+# the Applicable Spread", on the day basis the filing states for it -------------------------------------------------
 
-_DEFAULT = re.compile(r"during\s+the\s+continuation\s+of\s+an?\s+Event\s+of\s+Default.{0,900}?bear\s+interest\s+"
-                      r"at\s+a\s+per\s+annum\s+rate\s+equal\s+to\s+(?P<margin>.{1,40}?)\s+above\s+the\s+per\s+annum\s+rate\s+"
-                      r"otherwise\s+applicable", re.S)
-_ABOVE = re.compile(r"(?P<margin>\S+\s+(?:\(\d+\)\s+)?percentage\s+points?)\s+above\s+the\s+per\s+annum\s+rate\s+"
-                    r"otherwise\s+applicable", re.S)
+_BEARS = re.compile(r"(?:\b(?i:all|each|the|any)\s+)?(?:outstanding\s+)?"
+                    r"(?P<loans>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Loans?)"
+                    r"\s+(?:shall\s+bear|bears?)\s+interest\s+at\s+(?:a\s+(?:fluctuating\s+)?(?:rate\s+per\s+annum|"
+                    r"per\s+annum\s+rate|rate)\s+equal\s+to\s+)?(?:the\s+)?(?P<a>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+(?:plus|PLUS)\s+"
+                    r"(?:the\s+)?(?P<b>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\d+(?:\.\d+)?\s?%|[a-z]+(?:\s+and\s+[\w-]+)?"
+                    r"\s+percent(?:age\s+points?)?)(?=\s*(?:per\s+annum)?\s*[.,;])", re.S)
+_OPTIONS = re.compile(r"shall\s+bear\s+interest\s+as\s+follows|\bif\s+the\s+relevant\b|\bat\s+the\s+option\s+of\b",
+                      re.I)
 
 
 @proposer
-def default_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
-    m = _DEFAULT.search(clause.body)
-    if m is None:
+def interest_rate(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    found = list(_BEARS.finditer(clause.body))
+    if len(found) != 1 or _OPTIONS.search(clause.body):
+        return []  # two rates, or a rate per option: which loans bear which is not one tranche's rate
+    m = found[0]
+    loans = " ".join(m["loans"].split())
+    tranches = [t for t in facility.entries("tranches") if re.sub(r"s$", "", flat(uncited(str(t.get("label", "")))))
+                == re.sub(r"s$", "", flat(loans))]
+    index = figure_of(m["a"], facility)
+    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent" and m.start("b") <= f.start <
+               m.end("b")]
+    margin = f"{percent(margins[0])}%" if len(margins) == 1 and isinstance(margins[0], Decimal) else \
+        None if margins or re.search(r"\d", m["b"]) else figure_of(m["b"], facility)
+    basis = for_interest(facility.text, [loans, m["a"], m["b"]])
+    if len(tranches) != 1 or index is None or margin is None or basis is None:
         return []
-    margins = [f.figure.value for f in clause.figures if f.figure.kind == "percent"
-               and m.start("margin") <= f.start < m.end("margin")]
-    if len(margins) != 1 or not isinstance(margins[0], Decimal):
-        return []
-    spans = [clause.span(m)]
-    for other in _ABOVE.finditer(clause.body, m.end()):  # the same margin on a fee ("the Letter of Credit Fee")
-        if any(f.figure.value == margins[0] for f in clause.figures
-               if other.start("margin") <= f.start < other.end("margin")):
-            spans.append(clause.span(other))
-    return [Proposal({"kind": "default_rate", "margin": percent(margins[0])}, spans)]
+    block = {"kind": "interest_rate", "tranche": tranches[0]["id"], "rate": f"{index} + {margin}",
+             "day_basis": basis.basis}
+    return [Proposal(block, [clause.span(m)], assumption(basis, clause.base, clause.base + len(clause.body)))]

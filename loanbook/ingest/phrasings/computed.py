@@ -1,0 +1,164 @@
+"""A fee computed on a daily amount (`computed_fee`): 'a commitment fee equal to the Applicable Commitment Fee Rate
+per annum times the average daily amount by which the Line A Commitment exceeds the sum of (a) ... plus (b) ...,
+payable quarterly in arrears on the first day of each quarter'.
+
+Read: the fee's name (the term it defines, or its words), its rate (a percentage, or a figure the vocabulary or the
+filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing),
+its period and due day (the words of the clause, or the definition of the payment date it names), its day basis
+(daybasis.py: the clause's own, or the filing's clause on computation, cited as an assumption) and the day it
+accrues from (a Closing Date the filing defines as a date, else this document's date, an assumption). A fee without
+one of them is not proposed: a base the vocabulary does not name, a rate without its base, no day basis.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from ...agreement.check import located_figures
+from ..daybasis import assumption, for_fees
+from ..grammar import snake
+from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, percent, proposer
+from .definitions import _operand_words
+from .grids import figure_of
+
+_FEE = re.compile(rf"\b(?:an?)\s+(?P<words>(?:[A-Za-z/-]+\s+){{0,5}}fee)\s*(?:\(\s*(?:the\s+)?{QUOTE}\s*"
+                  rf"(?P<defined>[A-Z][^\"”]{{0,60}}?Fee)\s*{END_QUOTE}\s*\)\s*)?(?P<between>.{{0,300}}?)"
+                  r"\b(?:equal\s+to|at\s+a\s+per\s+annum\s+rate\s+equal\s+to|at\s+the\s+rate\s+of|of)\s+"
+                  r"(?P<rate>.{1,80}?)\s+(?:per\s+annum\s+)?(?:times\s+(?:the\s+times\s+)?|on\s+)(?P<base>.{1,500}?)"
+                  r"(?P<end>\.\s|\.$|,\s+(?:which|payable|due|from|computed|monthly|quarterly)\b)",
+                  re.S | re.I)
+_EXCEEDS = re.compile(r"^(?:the\s+)?average\s+(?:daily\s+)?amount\s+by\s+which\s+(?P<a>.+?)\s+exceeds\s+"
+                      r"(?:the\s+sum\s+of\s+)?(?P<rest>.+)$", re.S | re.I)
+_LESS = re.compile(r"^(?:the\s+)?result\s+of\s+(?:\(i\)\s+)?(?P<a>.+?),?\s+less\s+(?:-\s+|\(ii\)\s+)?the\s+sum\s+of\s+"
+                   r"(?P<rest>.+)$", re.S | re.I)
+_AMOUNT_OF = re.compile(r"^(?:the\s+)?average\s+(?:daily\s+)?(?:(?:amount|balance)\s+of\s+)?(?P<a>.+)$", re.S | re.I)
+_PLUS = re.compile(r",?\s+(?:plus|and)\s+(?=\([a-z]\)|-\s|the\b|[A-Z])", re.I)
+_DURING = re.compile(r"\s+(?:during|in\s+respect\s+of|for\s+the)\b.*$", re.S | re.I)
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DUE = re.compile(r"(?:payable\s*,?\s+(?:(?P<every>quarterly|monthly)\s+)?|(?P<every2>quarterly|monthly)\s+)"
+                  r"(?:in\s+arrears\s*,?\s+)?on\s+(?:the\s+)?"
+                  r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?(?:fiscal\s+)?"
+                  r"(?:quarter|month|(?P<months>(?:[A-Z][a-z]+,?\s+){3}and\s+[A-Z][a-z]+))|"
+                  r"each\s+(?P<date_term>[A-Z]\w+(?:\s+[A-Z]\w+)*\s+Date))", re.S | re.I)
+_FROM_DATE = re.compile(r"\bfrom\s+(?:and\s+(?:after|including)\s+)?(?P<date>[A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
+_CLOSING = re.compile(r"\bfrom\s+and\s+(?:after|including)\s+the\s+Closing\s+Date", re.I)
+
+
+@proposer
+def computed_fee(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    m = _FEE.search(clause.body)
+    if m is None:
+        return []
+    name = " ".join(m["defined"].split()) if m["defined"] else " ".join(m["words"].split()).title()
+    rate = _rate(clause, m, facility)
+    base = _base(m["base"], facility)
+    due = _due(clause.body, facility)
+    basis = for_fees(facility.text, name)
+    if rate is None or base is None or due is None or basis is None or facility.as_of is None:
+        return []
+    accrues, assumed = _accrues_from(clause.body, facility)
+    if accrues is None:
+        return []
+    block = {"kind": "computed_fee", "id": snake(name), "label": name, "base": base, "rate": rate,
+             "day_basis": basis.basis} | due | {"accrues_from": accrues}
+    block = {k: block[k] for k in ("kind", "id", "label", "base", "rate", "day_basis", "every", "quarter_ends",
+                                   "accrues_from", "due") if k in block}
+    start = clause.base
+    return [Proposal(block, [clause.span(m)], assumed + assumption(basis, start, start + len(clause.body)))]
+
+
+def _rate(clause: ClauseText, m: re.Match, facility: Facility) -> str | None:
+    said = m["rate"]
+    figures = [f.figure.value for f in clause.figures if f.figure.kind == "percent" and m.start("rate") <= f.start <
+               m.end("rate")]
+    if figures:
+        return percent(figures[0]) if len(figures) == 1 and isinstance(figures[0], Decimal) else None
+    return None if re.search(r"\d", said) else figure_of(said, facility)
+
+
+def _base(said: str, facility: Facility) -> str | None:
+    words = " ".join(said.split())
+    for pattern in (_EXCEEDS, _LESS):
+        m = pattern.match(words)
+        if m:
+            first = _name(m["a"], facility)
+            parts = [_name(_DURING.sub("", re.sub(r"^\s*(?:\([a-z]\)|-)\s*", "", part)), facility)
+                     for part in _PLUS.split(m["rest"])]
+            if first is None or len(parts) < 2 or None in parts:
+                return None
+            return f"{first} - ({' + '.join(p for p in parts if p)})"
+    m = _AMOUNT_OF.match(words)
+    return _name(_DURING.sub("", m["a"]), facility) if m else None
+
+
+def _name(words: str, facility: Facility) -> str | None:
+    """A figure's name from the words of an operand ("the Average US Revolver Usage (without ...)" -> the defined
+    US Revolver Usage; "the Aggregate Effective Amount of all Line A Letters of Credit outstanding" -> the contingent
+    kind's figure)."""
+    said = _operand_words(words)
+    said = re.sub(r"^(?:aggregate\s+(?:principal\s+)?amount\s+of\s+(?:the\s+|all\s+)?|average\s+daily\s+|"
+                  r"average\s+)", "", said, flags=re.I)
+    said = re.sub(r"\s+outstanding$", "", said)
+    named = figure_of(said, facility)
+    if named is None:
+        effective = re.match(r"^Aggregate\s+Effective\s+Amount\s+of\s+(?:all\s+)?(?P<what>.+)$", said)
+        if effective:
+            kinds = [c for c in facility.entries("contingents") if str(c.get("label", "")).lower().startswith(
+                effective["what"].lower()) and "aggregate effective amount" in str(c.get("label", "")).lower()]
+            named = str(kinds[0].get("figure") or kinds[0]["id"]) if len(kinds) == 1 else None
+    return named
+
+
+def _due(body: str, facility: Facility) -> dict | None:
+    m = _DUE.search(body)
+    if m is None:
+        return None
+    on = " ".join(m["on"].split()).lower()
+    if m["date_term"]:
+        definition = re.search(rf"{QUOTE}\s*{W(m['date_term'])}\s*{END_QUOTE}\s+means\s+(?:each\s+|the\s+)?"
+                               r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?"
+                               r"(?:quarter|month))", facility.text, re.I)
+        if definition is None:
+            return None  # a payment date the filing does not define: not guessed
+        on = " ".join(definition["on"].split()).lower()
+    said_every = (m["every"] or m["every2"] or "").lower()
+    every = "quarter" if "quarter" in on or m["months"] else "month"
+    if said_every and said_every != {"quarter": "quarterly", "month": "monthly"}[every]:
+        return None
+    due = "last_day" if on.startswith("last") else "first_business_day_after" if "business" in on else \
+        "first_day_after"
+    found: dict = {"every": every, "due": due}
+    if m["months"]:  # "on the first day of each March, June, September and December": quarters ending before
+        named = [w.lower() for w in re.findall(r"[A-Z][a-z]+", m["months"])]
+        if any(w not in _MONTHS for w in named):
+            return None
+        ends = [_MONTHS[(_MONTHS.index(w) - (0 if due == "last_day" else 1)) % 12] for w in named]
+        order = sorted(_MONTHS.index(e) for e in ends)
+        if len(order) != 4 or any(b - a != 3 for a, b in zip(order, order[1:])):
+            return None
+        if order != [2, 5, 8, 11]:  # calendar quarters need no quarter_ends
+            found["quarter_ends"] = [_MONTHS[i] for i in order]
+    return found
+
+
+def _accrues_from(body: str, facility: Facility) -> tuple[date | None, list[dict]]:
+    """A Closing Date the filing defines as a date, where the clause runs from it and it is not before this
+    document; otherwise this document's date: a clause version charges nothing before it is in force."""
+    assert facility.as_of is not None
+    written = _FROM_DATE.search(body)
+    if written is not None:  # "from January 2, 2024"
+        dates = [f.figure.value for f in located_figures(written["date"]) if isinstance(f.figure.value, date)]
+        return (dates[0], []) if dates else (None, [])
+    if _CLOSING.search(body):
+        defined = re.search(rf"{QUOTE}\s*Closing\s+Date\s*{END_QUOTE}\s+means\s+(?P<date>[A-Z][a-z]+\s+\d{{1,2}},\s+"
+                            r"\d{4})", facility.text)
+        if defined:
+            dates = [f.figure.value for f in located_figures(defined["date"]) if isinstance(f.figure.value, date)]
+            if dates and dates[0] >= facility.as_of:
+                return dates[0], []
+    return facility.as_of, [{"value": facility.as_of.isoformat(),
+                             "reason": "the fee accrues from this document's date, when the clause as it states "
+                                       "it comes into force"}]
