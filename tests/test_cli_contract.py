@@ -235,3 +235,27 @@ def test_the_command_line_starts_without_the_cycle_collector_and_works_with_it()
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["availability"] == "0.00"
     assert done.stderr.split() == ["[True]", "True"]
+
+
+@pytest.mark.parametrize("args", [
+    ("status", "--facility", str(SEED), "--as-of", "2002-10-15", "--json"),
+    ("status", "--facility", str(SEED), "--bogus"),
+    ("status", "--help"),
+    ("report", "bogus"),
+    ("statu", "--facility", str(SEED)),
+])
+def test_the_command_line_answers_as_the_whole_app_does(args):
+    """`loanbook NAME ...` builds only the command (or group) NAME (cli._app_for): what it prints and its exit
+    status are the whole app's."""
+    import os
+    import subprocess
+    import sys
+
+    answers = []
+    for probe in ("from loanbook.cli import app\napp(prog_name='loanbook')\n",
+                  "import sys\nfrom loanbook.cli import main\nsys.argv[0] = 'loanbook'\nmain()\n"):
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "100"})
+        answers.append((done.returncode, done.stdout, done.stderr))
+    assert answers[0] == answers[1]
+    assert answers[0][1] or answers[0][2]  # something was said
