@@ -1419,7 +1419,7 @@ def started() -> None:
 def _app_for(args: list[str]) -> typer.Typer:
     """The app typer is to build for these arguments: only the command (or group of commands) they start with.
     Typer builds every command of an app, reading each one's parameters from its signature, before it parses a
-    word: a twentieth of a cold start. Arguments that start with no command's name (none, an option, a misspelt
+    word: about 5% of a cold start. Arguments that start with no command's name (none, an option, a misspelt
     name) get the whole app, its help and its suggestions."""
     name = args[0] if args else ""
     commands = [c for c in app.registered_commands
@@ -1444,8 +1444,8 @@ def main() -> None:
         print("loanbook: the input is nested too deeply", file=sys.stderr)
         sys.exit(2)
     finally:
-        # The interpreter's exit looks for cycles among every object left, modules and classes too: a tenth of a
-        # cold start, for memory the process hands back at once. Frozen, they are left alone.
+        # The interpreter's exit looks for cycles among every object left, modules and classes too: most of what
+        # loanbook/__main__.py saves, for memory the process hands back at once. Frozen, they are left alone.
         gc.freeze()
 
 
