@@ -1429,12 +1429,13 @@ def _app_for(args: list[str]) -> typer.Typer:
         return app
     narrowed = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     narrowed.registered_commands, narrowed.registered_groups = commands, groups
-    narrowed.callback()(_commands)  # a group of commands still, as the whole app is: `loanbook NAME ...`
+    narrowed.callback()(_group)
     return narrowed
 
 
-def _commands() -> None:
-    """loanbook: the loan agreement as amended, and its figures as of any date."""
+def _group() -> None:
+    """Nothing: a callback keeps the narrowed app a group of commands, as the whole app is (`loanbook NAME ...`);
+    typer runs an app of one command and no callback as that command itself."""
 
 
 def main() -> None:
