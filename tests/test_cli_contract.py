@@ -193,3 +193,69 @@ def test_status_on_a_folder_imports_only_what_it_uses():
     loaded = set(done.stderr.split())
     assert json.loads(done.stdout)["availability"] == "0.00"  # the command answered (see test_status_keys_and_figures)
     assert loaded.isdisjoint(NOT_FOR_STATUS), sorted(loaded & set(NOT_FOR_STATUS))
+
+
+def test_status_builds_the_validators_of_the_kinds_the_facility_uses_only():
+    """Terms and events are validated by their own kind's model, built on first use: a kind the seed does not use
+    (a covenant, a flat fee, a prime rate event) and the union of every kind are never built by a status."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from loanbook.cli import main\n"
+             "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
+             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+             "from loanbook.agreement import kinds, kinds_covenants, kinds_fees\n"
+             "from loanbook.events import types\n"
+             "built = lambda model: model.__pydantic_complete__\n"
+             "print(built(kinds.BorrowingBase), built(types.Advance), built(kinds_covenants.Covenant),\n"
+             "      built(kinds_fees.FlatFee), built(types.PrimeRate), kinds._every_kind.cache_info().currsize,\n"
+             "      file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.split() == ["True", "True", "False", "False", "False", "0"]
+
+
+def test_the_command_line_starts_without_the_cycle_collector_and_works_with_it():
+    """`loanbook` pauses the cycle collector while it starts (loanbook/__main__.py); the command's work runs with
+    it on, and what start-up made is frozen."""
+    import subprocess
+    import sys
+
+    probe = ("import gc, sys\n"
+             "from loanbook import cli\n"
+             "from loanbook.__main__ import main\n"
+             "load, seen = cli.load_agreement, []\n"
+             "def spy(*args):\n    seen.append(gc.isenabled())\n    return load(*args)\n"
+             "cli.load_agreement = spy\n"
+             "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
+             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+             "print(seen, gc.get_freeze_count() > 0, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["availability"] == "0.00"
+    assert done.stderr.split() == ["[True]", "True"]
+
+
+@pytest.mark.parametrize("args", [
+    ("status", "--facility", str(SEED), "--as-of", "2002-10-15", "--json"),
+    ("status", "--facility", str(SEED), "--bogus"),
+    ("status", "--help"),
+    ("report", "bogus"),
+    ("statu", "--facility", str(SEED)),
+])
+def test_the_command_line_answers_as_the_whole_app_does(args):
+    """`loanbook NAME ...` builds only the command (or group) NAME (cli._app_for): what it prints and its exit
+    status are the whole app's."""
+    import os
+    import subprocess
+    import sys
+
+    answers = []
+    for probe in ("from loanbook.cli import app\napp(prog_name='loanbook')\n",
+                  "import sys\nfrom loanbook.cli import main\nsys.argv[0] = 'loanbook'\nmain()\n"):
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "COLUMNS": "100"})
+        answers.append((done.returncode, done.stdout, done.stderr))
+    assert answers[0] == answers[1]
+    assert answers[0][1] or answers[0][2]  # something was said

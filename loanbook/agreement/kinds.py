@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Literal, Union
 
 from pydantic import (
@@ -17,6 +18,8 @@ from pydantic import (
     BeforeValidator,
     Field,
     PlainSerializer,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -419,6 +422,32 @@ TermsBlock = Annotated[
 def kind_name(kind: type[BaseModel]) -> str:
     """The `kind` a block of this class is written with ("pricing_grid")."""
     return typing.get_args(kind.model_fields["kind"].annotation)[0]
+
+
+_BY_KIND: dict[str, type[BaseModel]] = {kind_name(model): model
+                                         for model in typing.get_args(typing.get_args(TermsBlock)[0])}
+
+
+@cache
+def _every_kind() -> TypeAdapter:
+    return TypeAdapter(tuple[TermsBlock, ...])
+
+
+def validate_terms(blocks: object) -> tuple:
+    """A list of terms blocks, each validated by its own kind's model: only the kinds a facility uses are built
+    (building every kind's validator was a seventh of a cold `loanbook status`). A block that names no kind, or
+    one that fails, is validated again by the union of every kind, so that the ValidationError reads exactly as it
+    always has."""
+    if isinstance(blocks, list):
+        models = [_BY_KIND.get(block["kind"]) if isinstance(block, dict) and isinstance(block.get("kind"), str)
+                  else None for block in blocks]
+        if all(models):
+            try:
+                return tuple(model.model_validate(block)  # type: ignore[union-attr]
+                             for model, block in zip(models, blocks))
+            except ValidationError:
+                pass
+    return _every_kind().validate_python(blocks)
 
 
 KINDS = ("definitions", "borrowing_base", "availability", "overadvance", "pricing_grid", "installment_schedule",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, ValidationError
 
 from ..core.errors import InputError, Problem
 from ..core.files import MAX_YAML_BYTES, FacilityFiles, Folder, relative
@@ -20,7 +20,7 @@ from ..core.types import FacilityId, IsoDate, Strict, Text, Timestamp, pydantic_
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
 from .interpretations import Interpretation, Reading, Register, substitute
-from .kinds import TermsBlock
+from .kinds import validate_terms
 from .model import (
     Agreement,
     Assumption,
@@ -181,7 +181,6 @@ class DocumentFile(Strict):
     operations: tuple[OperationFile, ...] = ()
 
 
-_TERMS = TypeAdapter(tuple[TermsBlock, ...])
 _CONDITION_EVENTS = {"amendment_executed", "document_delivered"}
 
 
@@ -467,7 +466,7 @@ def _terms(path: str, located: Located, index: int, op: OperationFile, register:
                                 f"refers to interpretation {exc.args[0]!r}, which the register does not have"))
         return (), ()
     try:
-        blocks = _TERMS.validate_python(substituted)
+        blocks = validate_terms(substituted)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, str(path), label=label, located=located, base_path=base,
                                           field_prefix="terms"))
@@ -479,7 +478,7 @@ def _terms(path: str, located: Located, index: int, op: OperationFile, register:
                 continue
             alternative, _ = substitute(op.terms, register.choose(interpretation_id, reading.id))
             try:
-                _TERMS.validate_python(alternative)
+                validate_terms(alternative)
             except ValidationError as exc:
                 for problem in pydantic_problems(exc, str(path), label=label, located=located, base_path=base,
                                                  field_prefix="terms"):

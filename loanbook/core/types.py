@@ -34,10 +34,13 @@ Flag = StrictBool  # true or false, never "yes", "off" or 1
 
 
 class Strict(BaseModel):
-    """Immutable, and a misspelt or unknown field is an error rather than silently ignored."""
+    """Immutable, and a misspelt or unknown field is an error rather than silently ignored.
+
+    Its validator is built when first used, not when the class is defined: a command pays only for the kinds of
+    terms and events its facility has (the cold start of `loanbook status`, docs/performance.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True,
-                              hide_input_in_errors=True)
+                              hide_input_in_errors=True, defer_build=True)
 
 
 def pydantic_problems(exc, file: str, *, label: str | None = None, located=None, base_path: tuple = (),

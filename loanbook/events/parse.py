@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem
@@ -14,9 +14,7 @@ from ..core.money import parse_money, parse_number, parse_percent, shown
 from ..core.types import pydantic_problems
 from ..core.yamlio import load_yaml
 from . import types as ev
-from .types import EVENT_TYPES, Event
-
-_EVENT = TypeAdapter(Event)
+from .types import EVENT_MODELS, EVENT_TYPES
 
 
 def parse_rating(value: object, *, what: str = "rating", allow_negative: bool = True) -> str:
@@ -81,8 +79,8 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             continue
         key = keys.next(raw)
         try:
-            event = _EVENT.validate_python({**raw, "source_file": source, "seq": index + first - 1, "line": line,
-                                            "key": key})
+            event = EVENT_MODELS[raw["type"]].model_validate({**raw, "source_file": source, "seq": index + first - 1,
+                                                              "line": line, "key": key})
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -266,4 +266,8 @@ EVENT_TYPES = ("opening_balance", "borrowing_base_report", "advance", "repayment
                "expense_payment", "refinanced", "paid_in_full", "sale_closed", "default_declared", "default_ended",
                "terminated", "commitment_reduced", "accelerated", "voided")
 register_tags(*EVENT_TYPES)
+# each type's model, to validate an event by its own type's model only: a union of every type is built whole on
+# first use, every type's validator at once (the cold start of `loanbook status`, docs/performance.md)
+EVENT_MODELS: dict[str, type[EventBase]] = {get_args(model.model_fields["type"].annotation)[0]: model
+                                            for model in get_args(get_args(Event)[0])}
 MeasureValue = Decimal

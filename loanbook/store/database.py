@@ -9,8 +9,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_data_dir
-
 if TYPE_CHECKING:  # SQLAlchemy and Alembic load with the store, not with every command
     from alembic.config import Config
     from sqlalchemy import Engine
@@ -21,7 +19,12 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def default_url() -> str:
     if os.environ.get("LOANBOOK_DATABASE_URL"):
         return os.environ["LOANBOOK_DATABASE_URL"]
-    path = Path(os.environ.get("LOANBOOK_DB") or Path(user_data_dir("loanbook")) / "loanbook.db")
+    if os.environ.get("LOANBOOK_DB"):
+        path = Path(os.environ["LOANBOOK_DB"])
+    else:
+        from platformdirs import user_data_dir  # imported here: a command on a folder never asks where the store is
+
+        path = Path(user_data_dir("loanbook")) / "loanbook.db"
     return f"sqlite:///{path.expanduser().resolve()}"
 
 
