@@ -315,11 +315,28 @@ def figure_of(words: str, facility: Facility) -> str | None:
     Rate"): the vocabulary's or a defined figure's name, else a term the filing defines, named as a grid names its
     column ("Applicable" left out); None for words that are neither."""
     words = re.sub(r"^the\s+", "", " ".join(words.split()), flags=re.I)
+    as_column = snake(re.sub(r"^applicable\s+", "", re.sub(r"-\s+", "-", words), flags=re.I))
+    if _by_level(words, facility.text):
+        return as_column  # a grid's column defined on its own: named as the grid names it
     named = facility.name(words)
     if named is not None:
         return named
     wanted = _plain(words)
     for m in _TERM_DEFINED.finditer(facility.text):
         if _plain(m["a"] or m["b"]) == wanted:
-            return snake(re.sub(r"^applicable\s+", "", re.sub(r"-\s+", "-", words), flags=re.I))
+            return as_column
     return None
+
+
+def _words(words: str) -> str:
+    return r"\s+".join(re.escape(w) for w in words.split())
+
+
+def _by_level(words: str, text: str) -> bool:
+    """Whether the filing defines `words` as the value set forth opposite a level ('"Applicable Commitment Fee
+    Rate" means, for each Pricing Period, the rate set forth below ... opposite the Applicable Pricing Level'): a
+    grid's column, though its definition is a clause of its own."""
+    m = re.search(rf"{QUOTE}\s*{_words(words)}\s*{END_QUOTE}\s+(?:means|shall\s+mean)\b(?P<said>[^.]{{0,300}})",
+                  text, re.I)
+    return m is not None and re.search(r"\bset\s+forth\s+below\b[^.]*\bopposite\s+the\s+(?:applicable\s+)?"
+                                       r"(?:pricing\s+)?level\b", m["said"], re.I) is not None
