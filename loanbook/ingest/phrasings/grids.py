@@ -15,10 +15,12 @@ overlap between levels, a column without a level's value, a table whose columns 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
+from ...agreement.check import located_figures
 from ...agreement.kinds_pricing import LevelGrid
 from ..grammar import snake
 from ..tables import Table, tables
@@ -126,6 +128,10 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
         return None
     takes = _takes_effect(clause.body)
     certificate = _certificate(facility, clause.body)
+    determination = _determination(facility, clause.body, measure)
+    if certificate is None and determination is not None:  # the measure is the Agent's to determine, not reported
+        certificate = determination
+        takes = {"takes_effect": "on_delivery"} if takes is None and _REDETERMINED.search(clause.body) else takes
     if takes is None or certificate is None:
         return None
     base = re.sub(r"^applicable\s+", "", term, flags=re.I)
@@ -141,8 +147,13 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
     block.update(takes)
     spans = [clause.span((table.start, table.end))]
     forced = []
+    defined_dates: list[dict] = []
     for m in _FORCED.finditer(clause.body):  # a window from a date the filing does not give is left out
         start, end = clause.dates_in(m.start("from"), m.end("from")), clause.dates_in(m.start("to"), m.end("to"))
+        if not start:
+            day = defined_date(m["from"], facility.text)
+            start = [day[0]] if day else []
+            defined_dates += [day[1]] if day else []
         if m["level"] in known and len(start) == 1 and len(end) == 1:
             forced.append({"level": m["level"], "from": start[0], "to": end[0]})
             spans.append(clause.span(m))
@@ -161,7 +172,7 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
         LevelGrid.model_validate(block | {"levels": reading[1]} if reading else block)
     except ValidationError:
         return None
-    return Proposal(block, spans, [assumed] if assumed else [])
+    return Proposal(block, spans, ([assumed] if assumed else []) + defined_dates)
 
 
 def _level_name(cell: str) -> str | None:
@@ -281,6 +292,39 @@ def _certificate(facility: Facility, body: str) -> str | None:
     said = flat(body)
     named = [d["id"] for d in facility.entries("documents") if flat(uncited(str(d.get("label", "")))) in said]
     return named[0] if len(named) == 1 else None
+
+
+_DETERMINED_BY = re.compile(r"\bas\s+determined\s+by\s+(?:the\s+)?(?P<who>Agent|Lender|Bank)\b")
+_REDETERMINED = re.compile(r"\bre-?determined\s+on\s+the\s+first\s+(?:date|day)\s+of\s+each\s+(?:calendar\s+)?"
+                           r"(?:quarter|month)\s+by\s+(?:the\s+)?(?:Agent|Lender|Bank)\b")
+
+
+def _determination(facility: Facility, body: str, measure: dict) -> str | None:
+    """Where the measure is "as determined by Agent", no borrower's certificate reports it: the document of the
+    vocabulary that is the Agent's determination of that measure ("the Agent's determination of Average Revolver
+    Usage for the quarter"), if there is exactly one."""
+    said = _DETERMINED_BY.search(body)
+    if said is None:
+        return None
+    of = flat(uncited(str(measure.get("label", ""))))
+    named = [d["id"] for d in facility.entries("documents") for label in [flat(str(d.get("label", "")))]
+             if re.match(rf"(?:the\s+)?{said['who'].lower()}s?\s+determination\s+of\s+", label) and of in label]
+    return named[0] if len(named) == 1 else None
+
+
+def defined_date(words: str, text: str) -> tuple[date, dict] | None:
+    """The date a term the filing defines as one stands for ("the First Amendment Effective Date", defined '"First
+    Amendment Effective Date" means December 14, 2021.'), with the assumption that cites the definition."""
+    term = re.sub(r"^the\s+", "", " ".join(words.split()))
+    if not re.fullmatch(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Date", term):
+        return None
+    m = re.search(rf"{QUOTE}\s*{_words(term)}\s*{END_QUOTE}\s+means\s+(?P<date>[A-Z][a-z]+\s+\d{{1,2}},\s+\d{{4}})\.",
+                  text)
+    days = [f.figure.value for f in located_figures(m["date"]) if isinstance(f.figure.value, date)] if m else []
+    if len(days) != 1:
+        return None
+    return days[0], {"value": days[0].isoformat(), "reason": f'"{term}" means {" ".join(m["date"].split())} (its '  # type: ignore[index]
+                                                             f'definition)'}
 
 
 def _levels_interpretation(facility: Facility, clause_id: str, known: set[str]) -> tuple[str, list] | None:
