@@ -5,15 +5,22 @@ facility already records under its own id. Each text is written in other words a
 each expected block is worked by hand in the comments."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from conftest import ROOT
+from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.draft import _as_recorded
 from loanbook.ingest.phrasings.grids import figure_of
 from loanbook.ingest.structure import parse
 from loanbook.ingest.terms import Facility, clause_text, propose
+
+runner = CliRunner()
 
 
 def _facility(text: str, vocabulary: dict | None = None, interpretations: list | None = None,
@@ -232,3 +239,44 @@ def test_a_restated_definition_takes_the_id_the_facility_records_it_by():
     assert _as_recorded(fee, prior).id == "def.fee-percentage"
     assert _as_recorded(base, prior).id == base.id == "def.borrowing-base"  # no recorded clause of that title
     assert _as_recorded(fee, prior | {"def.fee-pct": "Definition of Applicable Fee Percentage"}).id == fee.id  # two
+
+
+# --- an agreement of them, ingested, accepted as drafted and checked -------------------------------------------------
+
+ELSEWHERE = ROOT / "tests" / "fixtures" / "ingest" / "elsewhere"
+
+
+def test_an_agreement_priced_from_other_clauses_is_proposed_accepted_and_passes_the_check(tmp_path):
+    """tests/fixtures/ingest/elsewhere: a grid the Agent determines, forced from the Effective Date; a Reference Rate
+    the highest of the Prime Rate plus 0.50% and a Minimum Rate defined apart; a rate on it; an unused fee on the
+    loans the Revolving Notes evidence, due on each Fee Payment Date. Every block is proposed, accepted as drafted
+    (the check finds each figure used, the dates and rates from other clauses cited as assumptions)."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    shutil.copy(ELSEWHERE / "facility.yaml", folder / "facility.yaml")
+    result = runner.invoke(app, ["ingest", str(ELSEWHERE / "agreement.txt"), "--facility", str(folder), "--id",
+                                 "loan-agreement"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["accept", "loan-agreement", "--facility", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", "--facility", str(folder)])
+    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
+    accepted = yaml.safe_load((folder / "documents" / "loan-agreement.yaml").read_text())
+    terms = {op["clause"]: op["terms"] for op in accepted["operations"]}
+    # "at least 40%" / "less than 40%"; 0.20% and 0.30%; from the Effective Date (January 2, 2024) to March 31, 2024
+    # and while an Event of Default continues, Tier B; the Agent's determination, effective when made
+    [grid] = terms["def.applicable-unused-fee-rate"]
+    assert (grid["certificate"], grid["takes_effect"], grid["values"][0]["by_level"], grid["forced"]) == (
+        "agent_usage_notice", "on_delivery", {"A": "0.20", "B": "0.30"},
+        [{"level": "B", "from": date(2024, 1, 2), "to": date(2024, 3, 31)}])
+    # (a) the Prime Rate plus 0.50%, (b) the Minimum Rate, 4.50% by its definition
+    assert terms["def.reference-rate"][0]["figures"][0]["value"] == "max(prime + 0.50%, 4.50%)"
+    assert terms["section-2.4"] == [{"kind": "interest_rate", "tranche": "revolver", "rate": "reference_rate + 1.25%",
+                                     "day_basis": "actual/actual"}]
+    # the Revolving Notes evidence the Revolving Advances, which make up the Revolving Loans; each Fee Payment Date
+    # ends a quarter in January, April, July and October; "all fees ... a 360-day year"; from January 2, 2024
+    assert terms["section-2.5"] == [{
+        "kind": "computed_fee", "id": "unused_fee", "label": "Unused Fee",
+        "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)", "rate": "unused_fee_rate",
+        "day_basis": "actual/360", "every": "quarter", "quarter_ends": ["january", "april", "july", "october"],
+        "accrues_from": date(2024, 1, 2), "due": "last_day"}]

@@ -377,10 +377,14 @@ def _words(words: str) -> str:
 
 
 def _by_level(words: str, text: str) -> bool:
-    """Whether the filing defines `words` as the value set forth opposite a level ('"Applicable Commitment Fee
-    Rate" means, for each Pricing Period, the rate set forth below ... opposite the Applicable Pricing Level'): a
-    grid's column, though its definition is a clause of its own."""
+    """Whether the filing defines `words` as the value a level gives ('"Applicable Commitment Fee Rate" means, for
+    each Pricing Period, the rate set forth below ... opposite the Applicable Pricing Level', '... the applicable
+    percentage set forth in the following table that corresponds to the Average Revolver Usage'): a grid's column,
+    named as the grid names it though the filing defines the term."""
     m = re.search(rf"{QUOTE}\s*{_words(words)}\s*{END_QUOTE}\s+(?:means|shall\s+mean)\b(?P<said>[^.]{{0,300}})",
                   text, re.I)
-    return m is not None and re.search(r"\bset\s+forth\s+below\b[^.]*\bopposite\s+the\s+(?:applicable\s+)?"
-                                       r"(?:pricing\s+)?level\b", m["said"], re.I) is not None
+    return m is not None and _GIVEN_BY_LEVEL.search(m["said"]) is not None
+
+
+_GIVEN_BY_LEVEL = re.compile(r"\bset\s+forth\s+(?:below\b[^.]*\bopposite\s+the\s+(?:applicable\s+)?"
+                             r"(?:pricing\s+)?level\b|in\s+the\s+following\s+table\s+that\s+corresponds\s+to\b)", re.I)
