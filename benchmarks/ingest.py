@@ -142,13 +142,13 @@ GAPS = """## What the numbers say
   their certificate and rounding given by Sections 7.2 and 1.4; and Section 7.1(a)'s monthly statements are no
   document of the vocabulary (the Compliance Certificate comes with them by Section 7.2), with a first Fiscal
   Month (four or five weeks "ending on or about" the month's end) the hand-made block assumes.
-- Structure: the clauses found with the same text grow with the quoted sections (DNOW 16 of 25 by id, 24
-  anywhere; Richey 17 of 24 by id, 22 anywhere). Found only elsewhere are subsections whose section heading the
-  excerpt cuts (named by their titles: "second-amendment.unused-line-fee", "loan-agreement.f") and DNOW's Section
-  7 (drafted as "section-7-2"); not found are three clauses the hand-made documents cut or join otherwise (DNOW's
-  quarterly deliveries, a sentence of a proviso; Richey's Amortization Amount and its pricing definitions, joined
-  as one clause). The hand-made texts keep the page numbers and filing tags inside their clauses, which the
-  comparison, like the ingester, leaves out.
+- Structure: the clauses found with the same text grow with the quoted sections (DNOW 17 of 25 by id, 24
+  anywhere; Richey 17 of 24 by id, 22 anywhere; DNOW's "7. FINANCIAL COVENANTS." is now drafted as
+  `section-7`, not `section-7-2`). Found only elsewhere are subsections whose section heading the excerpt cuts
+  (named by their titles: "second-amendment.unused-line-fee", "loan-agreement.f"); not found are three clauses
+  the hand-made documents cut or join otherwise (DNOW's quarterly deliveries, a sentence of a proviso; Richey's
+  Amortization Amount and its pricing definitions, joined as one clause). The hand-made texts keep the page
+  numbers and filing tags inside their clauses, which the comparison, like the ingester, leaves out.
 - Wall time is one ingest of the file, from its bytes to the draft in memory (the best of three), on a machine
   shared with other work: the times are noisy.
 """
