@@ -3,11 +3,12 @@ per annum times the average daily amount by which the Line A Commitment exceeds 
 payable quarterly in arrears on the first day of each quarter'.
 
 Read: the fee's name (the term it defines, or its words), its rate (a percentage, or a figure the vocabulary or the
-filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing),
-its period and due day (the words of the clause, or the definition of the payment date it names), its day basis
-(daybasis.py: the clause's own, or the filing's clause on computation, cited as an assumption) and the day it
-accrues from (a Closing Date the filing defines as a date, else this document's date, an assumption). A fee without
-one of them is not proposed: a base the vocabulary does not name, a rate without its base, no day basis.
+filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing, or
+the loans the notes it names evidence), its period and due day (the words of the clause, or the definition of the
+payment date it names: a day of each quarter, or four quarter ends), its day basis (daybasis.py: the clause's own,
+or the filing's clause on computation, cited as an assumption) and the day it accrues from (a Closing Date the
+filing defines as a date, else this document's date, an assumption). A fee without one of them is not proposed: a
+base the vocabulary does not name, a rate without its base, no day basis.
 """
 from __future__ import annotations
 

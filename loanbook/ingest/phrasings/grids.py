@@ -1,16 +1,18 @@
 """A grid of levels in a table: '"Applicable Margin" means ... the margin set forth in the following table that
 corresponds to the <measure>' over rows "Level | <bounds of the measure> | <a value a column>" (`level_grid`).
 
-Read from the clause alone: the levels (their names, consecutive: I, II, III or 1, 2, 3), each level's bounds as
-the words or symbols say ("equal to or greater than 4.00 to 1.00" is a lower bound that holds 4.00, "> 2.25:1.00"
-one that does not, "less than 35%" an upper bound that does not), the measure (the bounds column's header, a
-measure of the vocabulary by its label, reported by a certificate), the columns (each named by the term its header
-defines, or by its header, "Applicable" left out: the column is the value that applies), their values in percent
-or basis points as the text writes them, the certificate (the one document of the vocabulary the clause names),
-when a reported level takes effect, and the levels an Event of Default or a late certificate forces. Where the
-register has an interpretation of the clause whose readings give the levels, the levels name it. What cannot be
-read is left out (a forced window from a date the filing does not give); a grid the kind would refuse (a gap or an
-overlap between levels, a column without a level's value, a table whose columns do not line up) proposes nothing.
+Read from the clause: the levels (their names, consecutive: I, II, III or 1, 2, 3), each level's bounds as the
+words or symbols say ("equal to or greater than 4.00 to 1.00" is a lower bound that holds 4.00, "> 2.25:1.00" one
+that does not, "less than 35%" an upper bound that does not), the measure (the bounds column's header, a measure of
+the vocabulary by its label, reported by a certificate), the columns (each named by the term its header defines, or
+by its header, "Applicable" left out: the column is the value that applies), their values in percent or basis
+points as the text writes them, the certificate (the one document of the vocabulary the clause names; for a measure
+"as determined by Agent", the Agent's determination of it, which applies when made), when a reported level takes
+effect, and the levels an Event of Default or a late certificate forces. A forced window may start on a date a term
+stands for, read from the term's definition elsewhere in the filing. Where the register has an interpretation of
+the clause whose readings give the levels, the levels name it. What cannot be read is left out (a forced window from
+a date the filing does not give); a grid the kind would refuse (a gap or an overlap between levels, a column without
+a level's value, a table whose columns do not line up) proposes nothing.
 """
 from __future__ import annotations
 
