@@ -312,3 +312,12 @@ def test_diff_without_a_hand_made_document_is_refused(tmp_path):
     result = runner.invoke(app, ["ingest", str(MESSY), "--facility", str(SEED), "--id", "amendment-12", "--diff"])
     assert result.exit_code == 2 and "amendment-12.yaml" in result.output and "no hand-made document" in result.output
     assert not (SEED / "drafts").exists()
+
+
+def test_a_section_of_one_number_keeps_its_number_as_its_id():
+    """"9. NEGATIVE COVENANTS." in capitals outside any part is Section 9: "section-9", and "-2" only for a second
+    Section 9."""
+    from loanbook.ingest.structure import parse
+    text = ("Excerpts of an agreement.\n\n[...]\n\n9. NEGATIVE COVENANTS.\n\nThe Borrower shall not merge.\n\n[...]\n\n"
+            "9. NEGATIVE COVENANTS.\n\nThe Borrower shall not sell its assets.\n")
+    assert [c.id for c in parse(text, "doc").clauses if c.level == "section"] == ["section-9", "section-9-2"]

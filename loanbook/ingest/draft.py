@@ -95,6 +95,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     clause_rows: list[dict] = []
     used: list[tuple[int, int]] = [as_of_span] if as_of_span else []
     for clause in structure.clauses:
+        clause = _as_recorded(clause, prior)
         piece = _piece(text, clause, prior, parts)
         found = propose(piece, facility) if clause.level != "preamble" else []
         for condition in conditions(piece, facility):
@@ -142,6 +143,17 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     document["proposed"] = proposed
     document["unmapped"] = unmapped
     return Draft(doc_id, text, document, operations)
+
+
+def _as_recorded(clause: Clause, prior: dict) -> Clause:
+    """A definition under the id the facility already records it by: the clause before the record titled
+    "Definition of <its term>" (the facility's "def.unused-line-fee-percentage" for "Applicable Unused Line Fee
+    Percentage"), where no clause has the id its term gives; otherwise the clause as parsed."""
+    if clause.level != "definition" or clause.id in prior:
+        return clause
+    said = " ".join(f"definition of {clause.title}".lower().split())
+    ids = [i for i, title in prior.items() if " ".join(str(title or "").lower().split()) == said]
+    return replace(clause, id=ids[0]) if len(ids) == 1 else clause
 
 
 def _piece(text: str, clause: Clause, prior: dict, parts: dict[str, str]) -> ClauseText:

@@ -143,7 +143,9 @@ def _clause(found: Heading, start: int, doc_id: str, open_by_level: dict[str, Cl
         parent = open_by_level.get("part") or open_by_level.get("caps")
         if parent is None and found.title.isupper():  # "7. FINANCIAL COVENANTS.": a section of one number
             open_by_level.clear()
-            clause = Clause(_unique(f"section-{found.number}", clauses), "section", found.title, start, start)
+            cid = f"section-{found.number}"
+            clause = Clause(_unique(cid, clauses) if any(c.id == cid for c in clauses) else cid, "section",
+                            found.title, start, start)
             open_by_level["section"] = clause
             return clause
         if parent is None:

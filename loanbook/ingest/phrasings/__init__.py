@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     definitions,
     differences,
     fees,
+    greatest,
     grids,
     limits,
     lines,

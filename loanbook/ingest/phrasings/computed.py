@@ -3,11 +3,12 @@ per annum times the average daily amount by which the Line A Commitment exceeds 
 payable quarterly in arrears on the first day of each quarter'.
 
 Read: the fee's name (the term it defines, or its words), its rate (a percentage, or a figure the vocabulary or the
-filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing),
-its period and due day (the words of the clause, or the definition of the payment date it names), its day basis
-(daybasis.py: the clause's own, or the filing's clause on computation, cited as an assumption) and the day it
-accrues from (a Closing Date the filing defines as a date, else this document's date, an assumption). A fee without
-one of them is not proposed: a base the vocabulary does not name, a rate without its base, no day basis.
+filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing, or
+the loans the notes it names evidence), its period and due day (the words of the clause, or the definition of the
+payment date it names: a day of each quarter, or four quarter ends), its day basis (daybasis.py: the clause's own,
+or the filing's clause on computation, cited as an assumption) and the day it accrues from (a Closing Date the
+filing defines as a date, else this document's date, an assumption). A fee without one of them is not proposed: a
+base the vocabulary does not name, a rate without its base, no day basis.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ _DURING = re.compile(r"\s+(?:during|in\s+respect\s+of|for\s+the)\b.*$", re.S | r
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
+_LAST_DAY = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February (index 1) is refused: 28 or 29
 _DUE = re.compile(r"(?:payable\s*,?\s+(?:(?P<every>quarterly|monthly)\s+)?|(?P<every2>quarterly|monthly)\s+)"
                   r"(?:in\s+arrears\s*,?\s+)?on\s+(?:the\s+)?"
                   r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?(?:fiscal\s+)?"
@@ -103,12 +105,35 @@ def _name(words: str, facility: Facility) -> str | None:
                   r"average\s+)", "", said, flags=re.I)
     said = re.sub(r"\s+outstanding$", "", said)
     named = figure_of(said, facility)
+    notes = re.match(r"^(?:aggregate\s+)?(?:principal\s+)?(?:outstanding\s+)?Indebtedness\s+evidenced\s+by\s+"
+                     r"(?:the\s+)?(?P<notes>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Notes)$", said)
+    if named is None and notes:
+        named = _evidenced(notes["notes"], facility)
     if named is None:
         effective = re.match(r"^Aggregate\s+Effective\s+Amount\s+of\s+(?:all\s+)?(?P<what>.+)$", said)
         if effective:
             kinds = [c for c in facility.entries("contingents") if str(c.get("label", "")).lower().startswith(
                 effective["what"].lower()) and "aggregate effective amount" in str(c.get("label", "")).lower()]
             named = str(kinds[0].get("figure") or kinds[0]["id"]) if len(kinds) == 1 else None
+    return named
+
+
+def _evidenced(notes: str, facility: Facility) -> str | None:
+    """The loans a filing's notes evidence: "The Line A Advances made by each Bank shall be evidenced by that Bank's
+    Line A Note" gives the Line A Advances; advances are named as the loans they make up where the filing defines a
+    Loan as "the aggregate of the Advances" made together (the Line A Loans)."""
+    note = re.sub(r"s$", "", notes)
+    said = [m["what"] for m in re.finditer(rf"\b(?:the\s+)?(?P<what>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)\s+(?:made\s+by\s+"
+                                          rf"each\s+\w+\s+)?shall\s+be\s+evidenced\s+by\s+(?:that\s+\w+['’]s\s+|"
+                                          rf"its\s+|the\s+)?{W(note)}s?\b", facility.text)]
+    if len(set(said)) != 1:
+        return None  # no sentence says what the notes evidence, or two say different things
+    what = " ".join(said[0].split())
+    named = figure_of(what, facility)
+    made_of = re.search(rf"{QUOTE}\s*LOANS?\s*{END_QUOTE}\s+means\s+the\s+aggregate\s+of\s+the\s+Advances\b",
+                        facility.text, re.I)
+    if named is None and made_of and what.endswith("Advances"):
+        named = figure_of(what[:-len("Advances")] + "Loans", facility)
     return named
 
 
@@ -122,7 +147,7 @@ def _due(body: str, facility: Facility) -> dict | None:
                                r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?"
                                r"(?:quarter|month))", facility.text, re.I)
         if definition is None:
-            return None  # a payment date the filing does not define: not guessed
+            return _dates_due(m, facility)  # a payment date defined as four days of the year, or not at all
         on = " ".join(definition["on"].split()).lower()
     said_every = (m["every"] or m["every2"] or "").lower()
     every = "quarter" if "quarter" in on or m["months"] else "month"
@@ -141,6 +166,32 @@ def _due(body: str, facility: Facility) -> dict | None:
             return None
         if order != [2, 5, 8, 11]:  # calendar quarters need no quarter_ends
             found["quarter_ends"] = [_MONTHS[i] for i in order]
+    return found
+
+
+def _dates_due(m: re.Match, facility: Facility) -> dict | None:
+    """A payment date the filing defines as four days of the year ('"Quarterly Payment Date" means each December 31,
+    March 31, June 30 and September 30'): due on the last day of each quarter where each is its month's last day and
+    they are three months apart; the quarters end in those months. Anything else (a first or a middle day, February's
+    end, months not three apart) is not read."""
+    definition = re.search(rf"{QUOTE}\s*(?i:{W(m['date_term'])})\s*{END_QUOTE}\s+means\s+each\s+"
+                           r"(?P<days>(?:[A-Z][a-z]+\s+\d{1,2},?\s+){3}and\s+[A-Z][a-z]+\s+\d{1,2})(?P<after>[^\n]?)",
+                           facility.text)
+    if definition is None or definition["after"] not in (".", ";", ""):
+        return None
+    days = re.findall(r"([A-Z][a-z]+)\s+(\d{1,2})", definition["days"])
+    months = [_MONTHS.index(d[0].lower()) if d[0].lower() in _MONTHS else -1 for d in days]
+    if -1 in months or 1 in months or any(int(day) != _LAST_DAY[month] for month, (_, day) in zip(months, days)):
+        return None
+    order = sorted(months)
+    if len(set(order)) != 4 or any(b - a != 3 for a, b in zip(order, order[1:])):
+        return None
+    said_every = (m["every"] or m["every2"] or "quarterly").lower()
+    if said_every != "quarterly":
+        return None
+    found: dict = {"every": "quarter", "due": "last_day"}
+    if order != [2, 5, 8, 11]:
+        found["quarter_ends"] = [_MONTHS[i] for i in order]
     return found
 
 

@@ -1,24 +1,28 @@
 """A grid of levels in a table: '"Applicable Margin" means ... the margin set forth in the following table that
 corresponds to the <measure>' over rows "Level | <bounds of the measure> | <a value a column>" (`level_grid`).
 
-Read from the clause alone: the levels (their names, consecutive: I, II, III or 1, 2, 3), each level's bounds as
-the words or symbols say ("equal to or greater than 4.00 to 1.00" is a lower bound that holds 4.00, "> 2.25:1.00"
-one that does not, "less than 35%" an upper bound that does not), the measure (the bounds column's header, a
-measure of the vocabulary by its label, reported by a certificate), the columns (each named by the term its header
-defines, or by its header, "Applicable" left out: the column is the value that applies), their values in percent
-or basis points as the text writes them, the certificate (the one document of the vocabulary the clause names),
-when a reported level takes effect, and the levels an Event of Default or a late certificate forces. Where the
-register has an interpretation of the clause whose readings give the levels, the levels name it. What cannot be
-read is left out (a forced window from a date the filing does not give); a grid the kind would refuse (a gap or an
-overlap between levels, a column without a level's value, a table whose columns do not line up) proposes nothing.
+Read from the clause: the levels (their names, consecutive: I, II, III or 1, 2, 3), each level's bounds as the
+words or symbols say ("equal to or greater than 4.00 to 1.00" is a lower bound that holds 4.00, "> 2.25:1.00" one
+that does not, "less than 35%" an upper bound that does not), the measure (the bounds column's header, a measure of
+the vocabulary by its label, reported by a certificate), the columns (each named by the term its header defines, or
+by its header, "Applicable" left out: the column is the value that applies), their values in percent or basis
+points as the text writes them, the certificate (the one document of the vocabulary the clause names; for a measure
+"as determined by Agent", the Agent's determination of it, which applies when made), when a reported level takes
+effect, and the levels an Event of Default or a late certificate forces. A forced window may start on a date a term
+stands for, read from the term's definition elsewhere in the filing. Where the register has an interpretation of
+the clause whose readings give the levels, the levels name it. What cannot be read is left out (a forced window from
+a date the filing does not give); a grid the kind would refuse (a gap or an overlap between levels, a column without
+a level's value, a table whose columns do not line up) proposes nothing.
 """
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
+from ...agreement.check import located_figures
 from ...agreement.kinds_pricing import LevelGrid
 from ..grammar import snake
 from ..tables import Table, tables
@@ -126,6 +130,10 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
         return None
     takes = _takes_effect(clause.body)
     certificate = _certificate(facility, clause.body)
+    determination = _determination(facility, clause.body, measure)
+    if certificate is None and determination is not None:  # the measure is the Agent's to determine, not reported
+        certificate = determination
+        takes = {"takes_effect": "on_delivery"} if takes is None and _REDETERMINED.search(clause.body) else takes
     if takes is None or certificate is None:
         return None
     base = re.sub(r"^applicable\s+", "", term, flags=re.I)
@@ -141,8 +149,13 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
     block.update(takes)
     spans = [clause.span((table.start, table.end))]
     forced = []
+    defined_dates: list[dict] = []
     for m in _FORCED.finditer(clause.body):  # a window from a date the filing does not give is left out
         start, end = clause.dates_in(m.start("from"), m.end("from")), clause.dates_in(m.start("to"), m.end("to"))
+        if not start:
+            day = defined_date(m["from"], facility.text)
+            start = [day[0]] if day else []
+            defined_dates += [day[1]] if day else []
         if m["level"] in known and len(start) == 1 and len(end) == 1:
             forced.append({"level": m["level"], "from": start[0], "to": end[0]})
             spans.append(clause.span(m))
@@ -161,7 +174,7 @@ def _grid(clause: ClauseText, facility: Facility, term: str, table: Table) -> Pr
         LevelGrid.model_validate(block | {"levels": reading[1]} if reading else block)
     except ValidationError:
         return None
-    return Proposal(block, spans, [assumed] if assumed else [])
+    return Proposal(block, spans, ([assumed] if assumed else []) + defined_dates)
 
 
 def _level_name(cell: str) -> str | None:
@@ -283,6 +296,39 @@ def _certificate(facility: Facility, body: str) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+_DETERMINED_BY = re.compile(r"\bas\s+determined\s+by\s+(?:the\s+)?(?P<who>Agent|Lender|Bank)\b")
+_REDETERMINED = re.compile(r"\bre-?determined\s+on\s+the\s+first\s+(?:date|day)\s+of\s+each\s+(?:calendar\s+)?"
+                           r"(?:quarter|month)\s+by\s+(?:the\s+)?(?:Agent|Lender|Bank)\b")
+
+
+def _determination(facility: Facility, body: str, measure: dict) -> str | None:
+    """Where the measure is "as determined by Agent", no borrower's certificate reports it: the document of the
+    vocabulary that is the Agent's determination of that measure ("the Agent's determination of Average Revolver
+    Usage for the quarter"), if there is exactly one."""
+    said = _DETERMINED_BY.search(body)
+    if said is None:
+        return None
+    of = flat(uncited(str(measure.get("label", ""))))
+    named = [d["id"] for d in facility.entries("documents") for label in [flat(str(d.get("label", "")))]
+             if re.match(rf"(?:the\s+)?{said['who'].lower()}s?\s+determination\s+of\s+", label) and of in label]
+    return named[0] if len(named) == 1 else None
+
+
+def defined_date(words: str, text: str) -> tuple[date, dict] | None:
+    """The date a term the filing defines as one stands for ("the First Amendment Effective Date", defined '"First
+    Amendment Effective Date" means December 14, 2021.'), with the assumption that cites the definition."""
+    term = re.sub(r"^the\s+", "", " ".join(words.split()))
+    if not re.fullmatch(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Date", term):
+        return None
+    m = re.search(rf"{QUOTE}\s*{_words(term)}\s*{END_QUOTE}\s+means\s+(?P<date>[A-Z][a-z]+\s+\d{{1,2}},\s+\d{{4}})\.",
+                  text)
+    days = [f.figure.value for f in located_figures(m["date"]) if isinstance(f.figure.value, date)] if m else []
+    if len(days) != 1:
+        return None
+    return days[0], {"value": days[0].isoformat(), "reason": f'"{term}" means {" ".join(m["date"].split())} (its '  # type: ignore[index]
+                                                             f'definition)'}
+
+
 def _levels_interpretation(facility: Facility, clause_id: str, known: set[str]) -> tuple[str, list] | None:
     """The register's interpretation of the clause whose readings each give the levels (all of them, by name),
     with the reading in force: it settles bounds the text leaves open."""
@@ -315,11 +361,32 @@ def figure_of(words: str, facility: Facility) -> str | None:
     Rate"): the vocabulary's or a defined figure's name, else a term the filing defines, named as a grid names its
     column ("Applicable" left out); None for words that are neither."""
     words = re.sub(r"^the\s+", "", " ".join(words.split()), flags=re.I)
+    as_column = snake(re.sub(r"^applicable\s+", "", re.sub(r"-\s+", "-", words), flags=re.I))
+    if _by_level(words, facility.text):
+        return as_column  # a grid's column defined on its own: named as the grid names it
     named = facility.name(words)
     if named is not None:
         return named
     wanted = _plain(words)
     for m in _TERM_DEFINED.finditer(facility.text):
         if _plain(m["a"] or m["b"]) == wanted:
-            return snake(re.sub(r"^applicable\s+", "", re.sub(r"-\s+", "-", words), flags=re.I))
+            return as_column
     return None
+
+
+def _words(words: str) -> str:
+    return r"\s+".join(re.escape(w) for w in words.split())
+
+
+def _by_level(words: str, text: str) -> bool:
+    """Whether the filing defines `words` as the value a level gives ('"Applicable Commitment Fee Rate" means, for
+    each Pricing Period, the rate set forth below ... opposite the Applicable Pricing Level', '... the applicable
+    percentage set forth in the following table that corresponds to the Average Revolver Usage'): a grid's column,
+    named as the grid names it though the filing defines the term."""
+    m = re.search(rf"{QUOTE}\s*{_words(words)}\s*{END_QUOTE}\s+(?:means|shall\s+mean)\b(?P<said>[^.]{{0,300}})",
+                  text, re.I)
+    return m is not None and _GIVEN_BY_LEVEL.search(m["said"]) is not None
+
+
+_GIVEN_BY_LEVEL = re.compile(r"\bset\s+forth\s+(?:below\b[^.]*\bopposite\s+the\s+(?:applicable\s+)?"
+                             r"(?:pricing\s+)?level\b|in\s+the\s+following\s+table\s+that\s+corresponds\s+to\b)", re.I)
