@@ -182,7 +182,11 @@ def decision_json(d: Decision) -> dict:
             "reason_codes": [r.code for r in d.reasons]}
 
 
-def reason_text(r: Reason) -> str:
+def reason_text(r: Reason | str) -> str:
+    """A reason in words; a str is a sentence already (an advance request stored before reasons were kept as
+    codes)."""
+    if isinstance(r, str):
+        return r
     f = r.facts
 
     def money(name: str) -> str:
@@ -223,6 +227,15 @@ def reason_text(r: Reason) -> str:
     if r.code == "not_revolving":
         return f"{f['tranche']} is not a revolving tranche with an availability clause"
     return r.code
+
+
+def conflict_text(exc: Exception) -> str:
+    """A request the store cannot decide as asked, in words: an approval the record no longer allows names the
+    engine's reasons."""
+    reasons = getattr(exc, "reasons", None)
+    if reasons is None:
+        return str(exc)
+    return "the record no longer allows this advance: " + "; ".join(reason_text(r) for r in reasons)
 
 
 # --- fees, obligations, payoff ---------------------------------------------------------------------
@@ -384,7 +397,8 @@ def event_row_json(row) -> dict:
 def advance_request_json(r) -> dict:
     return {"id": r.id, "facility": r.facility, "tranche": r.tranche, "on": r.day.isoformat(),
             "amount": money_str(r.amount), "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
-            "judgement": r.judgement, "reasons": list(r.reasons), "status": r.status, "decided_by": r.decided_by,
+            "judgement": r.judgement, "reasons": [reason_text(x) for x in r.reasons], "status": r.status,
+            "decided_by": r.decided_by,
             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}
 
 

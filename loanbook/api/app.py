@@ -122,7 +122,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(Conflict)
     def _conflict(_request, exc: Conflict):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"detail": out.conflict_text(exc)}, status_code=409)
 
     # --- who is asking ----------------------------------------------------------------------------------
 

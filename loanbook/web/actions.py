@@ -99,7 +99,7 @@ def mount(app: FastAPI, store: Store) -> None:
             computed(lambda: advance_requests.decide(store, facility_id, request_id, approve=decision == "approve",
                                                      by=session.user.name))
         except (Conflict, NoSuchRequest) as exc:
-            return requests_page(request, session, facility_id, problem=str(exc), status=409)
+            return requests_page(request, session, facility_id, problem=out.conflict_text(exc), status=409)
         return RedirectResponse(f"/book/{facility_id}/requests?shown={request_id}", status_code=303)
 
     def whatif_page(request: Request, session: Session, facility_id: str, text: str, as_of: str,
