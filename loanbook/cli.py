@@ -312,7 +312,8 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
         if any(d.conditions_gate for d in agreement.documents):
             # an amendment that waits for its conditions is in force from the day the record meets them
             # (engine/gating.py): the agreement as amended is the one the record puts in force
-            agreement = _replayed(facility, None, readings, known_at, unchecked=True, as_json=True)[0].agreement
+            replay = _replayed(facility, None, readings, known_at, unchecked=True, as_json=True)[0]
+            agreement = replay.history_checked().agreement  # a history the engine refuses is refused here too
         if as_json:
             _emit(out.plain({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
                                                           "effective": d.effective, "text_status": d.text_status}
@@ -1085,7 +1086,7 @@ def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
     def action():
         engine, _ = _facility(facility, events, readings, known_at,
                               with_events=with_events, unchecked=unchecked, as_json=True)
-        sys.stdout.write(facility_calendar(engine).decode("utf-8"))
+        sys.stdout.write(facility_calendar(engine.history_checked()).decode("utf-8"))  # its dates: the record's
     _run(action)
 
 
