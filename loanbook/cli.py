@@ -682,23 +682,21 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
             rows = []
-            for tranche, data in month["classes"].items():
-                for line in data["lines"]:
-                    rows.append([tranche, line["from"].isoformat(), line["to"].isoformat(), str(line["days"]),
-                                 money_human(line["principal"]),
-                                 f"{percent_str(line['rate'])}% ({line['rate_formula']})",
-                                 line["day_basis"], money_human(line["interest"])])
-            console.print(_table(f"Interest {month['month']} ({month['from']} to {month['to']})",
+            for tranche, data in month.classes.items():
+                for line in data.lines:
+                    rows.append([tranche, line.start.isoformat(), line.end.isoformat(), str(line.days),
+                                 money_human(line.principal), f"{percent_str(line.rate)}% ({line.rate_formula})",
+                                 line.day_basis, money_human(line.interest)])
+            console.print(_table(f"Interest {month.month} ({month.start} to {month.end})",
                                  ["tranche", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,
                                  numeric=frozenset({"days", "principal", "interest"})))
-            for line in month["overdue"]:
-                _say(f"  overdue {line['what']} (due {line['due']}) {line['from']} to {line['to']}, {line['days']} "
-                     f"day(s): {money_human(line['amount'])} at {percent_str(line['rate'])}% ({line['rate_formula']})"
-                     + (f" less {percent_str(line['already_accruing'])}% already accruing"
-                        if line["already_accruing"] else "")
-                     + f", {line['day_basis']}: {money_human(line['interest'])}")
-            _say(f"  interest {money_human(month['interest'])}  paid {money_human(month['paid'])}  "
-                 f"unpaid at month end {money_human(month['unpaid_at_end'])}")
+            for o in month.overdue:
+                _say(f"  overdue {o.what} (due {o.due}) {o.start} to {o.end}, {o.days} "
+                     f"day(s): {money_human(o.amount)} at {percent_str(o.rate)}% ({o.rate_formula})"
+                     + (f" less {percent_str(o.already_accruing)}% already accruing" if o.already_accruing else "")
+                     + f", {o.day_basis}: {money_human(o.interest)}")
+            _say(f"  interest {money_human(month.interest)}  paid {money_human(month.paid)}  "
+                 f"unpaid at month end {money_human(month.unpaid_at_end)}")
     _run(action)
 
 
@@ -725,9 +723,9 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],
-                             [[r["date"].isoformat(), money(r["capacity"]), money(r["usage"]),
-                               money(r["availability"]), money(r["overadvance"]), money(r["overadvance_limit"]),
-                               ", ".join(r["breaches"])] for r in rows],
+                             [[r.day.isoformat(), money(r.capacity), money(r.usage), money(r.availability),
+                               money(r.overadvance), money(r.overadvance_limit), ", ".join(r.breaches)]
+                              for r in rows],
                              numeric=frozenset({"capacity", "outstanding", "availability", "overadvance", "limit"})))
     _run(action)
 

@@ -22,12 +22,16 @@ from .engine.results import (
     Breach,
     Decision,
     Figure,
+    InterestLine,
+    InterestMonth,
     Obligation,
     OveradvanceResult,
+    OverdueInterestLine,
     Payoff,
     Reason,
     SpringingInForce,
     Status,
+    TimelineDay,
 )
 
 _FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
@@ -295,18 +299,30 @@ def covenant_sentence(r: TestResult) -> str:
     return f"{sentence} ({r.detail})"
 
 
-def interest_json(start: date, end: date, priced: bool, months: list[dict]) -> dict:
-    """The interest statement; each line's rate is a percentage and keeps its precision."""
-    def line(row: dict) -> dict:
-        return {**plain(row), "rate": percent_str(row["rate"]) if row["rate"] is not None else None,
-                "interest": str(row["interest"])}
+def interest_json(start: date, end: date, priced: bool, months: Sequence[InterestMonth]) -> dict:
+    """The interest statement; each line's rate is a percentage and keeps its precision, and its interest its full
+    precision (the month's total is in cents)."""
     return {"from": start.isoformat(), "to": end.isoformat(), "priced": priced,
-            "months": [{**plain({k: v for k, v in m.items() if k not in ("classes", "overdue")}),
-                        "overdue": [{**plain(r), "rate": percent_str(r["rate"]),
-                                     "already_accruing": percent_str(r["already_accruing"]),
-                                     "interest": str(r["interest"])} for r in m.get("overdue", ())],
-                        "classes": {t: {"interest": money_str(c["interest"]), "lines": [line(r) for r in c["lines"]]}
-                                    for t, c in m["classes"].items()}} for m in months]}
+            "months": [{"month": m.month, "from": m.start.isoformat(), "to": m.end.isoformat(),
+                        "interest": money_str(m.interest), "paid": money_str(m.paid),
+                        "unpaid_at_end": plain(m.unpaid_at_end),
+                        "overdue": [_overdue_line_json(r) for r in m.overdue],
+                        "classes": {t: {"interest": money_str(c.interest),
+                                        "lines": [_interest_line_json(x) for x in c.lines]}
+                                    for t, c in m.classes.items()}} for m in months]}
+
+
+def _interest_line_json(x: InterestLine) -> dict:
+    return {"from": x.start.isoformat(), "to": x.end.isoformat(), "days": x.days, "principal": money_str(x.principal),
+            "rate": percent_str(x.rate) if x.rate is not None else None, "rate_formula": x.rate_formula,
+            "day_basis": x.day_basis, "interest": str(x.interest)}
+
+
+def _overdue_line_json(r: OverdueInterestLine) -> dict:
+    return {"what": r.what, "due": r.due.isoformat(), "from": r.start.isoformat(), "to": r.end.isoformat(),
+            "days": r.days, "amount": money_str(r.amount), "rate": percent_str(r.rate),
+            "already_accruing": percent_str(r.already_accruing), "rate_formula": r.rate_formula,
+            "day_basis": r.day_basis, "clause": r.clause, "interest": str(r.interest)}
 
 
 def obligation_json(o: Obligation) -> dict:
@@ -344,8 +360,12 @@ def timeline_answer(engine, start: date, end: date) -> dict:
     return timeline_json(start, end, engine.timeline(start, end))
 
 
-def timeline_json(start: date, end: date, days: list[dict]) -> dict:
-    return plain({"from": start, "to": end, "days": days})
+def timeline_json(start: date, end: date, days: Sequence[TimelineDay]) -> dict:
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "days": [{"date": d.day.isoformat(), "capacity": plain(d.capacity), "usage": plain(d.usage),
+                      "availability": plain(d.availability), "overadvance": plain(d.overadvance),
+                      "overadvance_limit": plain(d.overadvance_limit), "loans": plain(d.loans), "breach": d.breach,
+                      "breaches": list(d.breaches)} for d in days]}
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:

@@ -110,8 +110,8 @@ def test_prime_change_mid_period(seed):
     # 11/7-11/30: 24 days x 1,000,000 x (4.25 + 3.5)% / 360 = 5,166.666...
     # November: 1,375 + 5,166.67 = 6,541.67
     month = engine.interest_statement(date(2002, 11, 1), date(2002, 11, 30))[0]
-    assert month["interest"] == D("6541.67")
-    assert [line["rate"] for line in month["classes"]["advances"]["lines"]] == [D("8.25"), D("7.75")]
+    assert month.interest == D("6541.67")
+    assert [line.rate for line in month.classes["advances"].lines] == [D("8.25"), D("7.75")]
 
 
 def test_repayment_day_does_not_accrue(seed):

@@ -8,11 +8,13 @@ from decimal import Decimal
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.money import money_human, money_str, number_str, percent_str
 
+Value = Decimal | date | str  # what an explained figure is: an amount, rate or number, a day, or words (grades)
+
 
 @dataclass(frozen=True)
 class Explanation:
     figure: str
-    value: object
+    value: Value
     formula: str | None = None
     inputs: tuple[Explanation, ...] = ()
     clause: dict | None = None
@@ -87,11 +89,11 @@ def interpretation_ref(agreement: Agreement, interpretation_id: str) -> dict:
     return {"id": item.id, "reading": reading.id, "text": reading.text, "why": " ".join(item.why.split())}
 
 
-def leaf(figure: str, value: object, source: str | None = None, unit: str = "money") -> Explanation:
+def leaf(figure: str, value: Value, source: str | None = None, unit: str = "money") -> Explanation:
     return Explanation(figure, value, source=source, unit=unit)
 
 
-def _json_value(value: object, unit: str = "money"):
+def _json_value(value: Value, unit: str = "money") -> str:
     if isinstance(value, Decimal):
         return {"percent": percent_str, "number": number_str}.get(unit, money_str)(value)
     if isinstance(value, date):
@@ -99,7 +101,7 @@ def _json_value(value: object, unit: str = "money"):
     return value
 
 
-def _human_value(value: object, unit: str = "money") -> str:
+def _human_value(value: Value, unit: str = "money") -> str:
     if isinstance(value, Decimal):
         if unit == "percent":
             return f"{percent_str(value)}%"

@@ -46,12 +46,16 @@ from .results import (
     REFUSED,
     Breach,
     Decision,
+    InterestLine,
+    InterestMonth,
     LenderShare,
     Obligation,
     PastDue,
     Payoff,
     Reason,
     Status,
+    TimelineDay,
+    TrancheMonth,
     Unmatched,
 )
 
@@ -480,7 +484,7 @@ class Facility:
     # --- statements and series -------------------------------------------------------------------
 
     @answer
-    def interest_statement(self, start: date, end: date) -> list[dict]:
+    def interest_statement(self, start: date, end: date) -> list[InterestMonth]:
         """Per month: per tranche the periods of constant balance and rate, days and interest. A facility
         whose terms price nothing has no statement (an empty list), never a zero rate."""
         if not self.interest.priced and not self.overdue.active:
@@ -498,24 +502,22 @@ class Facility:
                         continue
                     amount = self.interest.accrued(tranche, lo, hi)
                     rate = segment.rate
-                    lines.append({"from": lo, "to": hi, "days": (hi - lo).days + 1, "principal": segment.principal,
-                                  "rate": rate.rate if rate else None, "rate_formula": rate.formula if rate else None,
-                                  "day_basis": rate.basis if rate else None, "interest": amount})
+                    lines.append(InterestLine(lo, hi, (hi - lo).days + 1, segment.principal,
+                                              rate.rate if rate else None, rate.formula if rate else None,
+                                              rate.basis if rate else None, amount))
                 total = self.interest.accrued(tranche, cursor, last)
-                classes[tranche] = {"lines": lines, "interest": cents(total)}
+                classes[tranche] = TrancheMonth(tuple(lines), cents(total))
             paid = [p for p in self.ledger.interest_payments if cursor <= p.date <= last]
-            overdue = [part.row() for line in self.overdue.lines(last) if (part := line.clipped(cursor, last))]
-            months.append({"month": cursor.strftime("%Y-%m"), "from": cursor, "to": last, "classes": classes,
-                           "overdue": overdue,
-                           "interest": cents(self.interest.accrued_total(cursor, last)
-                                             + self.overdue.accrued(cursor, last)),
-                           "paid": sum((p.amount for p in paid), start=ZERO),
-                           "unpaid_at_end": self.interest_unpaid(last)})
+            overdue = tuple(part.row() for line in self.overdue.lines(last) if (part := line.clipped(cursor, last)))
+            months.append(InterestMonth(
+                cursor.strftime("%Y-%m"), cursor, last, classes, overdue,
+                interest=cents(self.interest.accrued_total(cursor, last) + self.overdue.accrued(cursor, last)),
+                paid=sum((p.amount for p in paid), start=ZERO), unpaid_at_end=self.interest_unpaid(last)))
             cursor = last + timedelta(days=1)
         return months
 
     @answer
-    def timeline(self, start: date, end: date) -> list[dict]:
+    def timeline(self, start: date, end: date) -> list[TimelineDay]:
         """One row a day: each revolving tranche's capacity, usage and availability, the overadvance and its
         limit, and the breaches of the day."""
         rows = []
@@ -527,13 +529,12 @@ class Facility:
             found = breaches(book)
             first = avail[0] if avail else None
             oa = over[0] if over else None
-            rows.append({"date": day, "capacity": first.capacity if first else None,
-                         "usage": first.usage if first else None,
-                         "availability": first.availability.value if first else None,
-                         "overadvance": oa.overadvance.value if oa else None,
-                         "overadvance_limit": oa.limit.value if oa else None,
-                         "loans": {t: book.snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
-                         "breach": bool(found), "breaches": [b.rule for b in found]})
+            rows.append(TimelineDay(
+                day, capacity=first.capacity if first else None, usage=first.usage if first else None,
+                availability=first.availability.value if first else None,
+                overadvance=oa.overadvance.value if oa else None, overadvance_limit=oa.limit.value if oa else None,
+                loans={t: book.snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
+                breaches=tuple(b.rule for b in found)))
             day += timedelta(days=1)
         return rows
 

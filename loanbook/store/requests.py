@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, insert, select, update
 
 from ..engine.facility import Facility
-from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY, Reason
+from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY, Reason, ReasonFact
 from . import schema
 from .errors import Conflict, NoLongerAllowed
 from .store import Store
@@ -162,19 +162,20 @@ def reasons_from(text: str) -> tuple[Reason | str, ...]:
                  for item in json.loads(text))
 
 
-def _fact_json(name: str, value: object) -> object:
+def _fact_json(name: str, value: ReasonFact) -> object:
     if isinstance(value, Decimal):
         return {"decimal": str(value)}
     if isinstance(value, date):
         return {"date": value.isoformat()}
-    if value is None or isinstance(value, (str, bool, int)):
+    if isinstance(value, (str, bool)):
         return value
     raise TypeError(f"a reason's fact {name!r} is a {type(value).__name__}, which the store does not keep")
 
 
-def _fact_value(value: object) -> object:
+def _fact_value(value: object) -> ReasonFact:
     if isinstance(value, dict):
         if "decimal" in value:
             return Decimal(value["decimal"])
         return date.fromisoformat(value["date"])
+    assert isinstance(value, (str, bool)), value  # what _fact_json writes untagged
     return value
