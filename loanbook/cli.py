@@ -487,8 +487,11 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             value = parse_money(amount, what="--amount")
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        if value <= 0:
-            raise BadInput(f"--amount must be more than zero, got {amount!r}")
+        from .engine.availability import amount_problem
+
+        problem = amount_problem(value)
+        if problem:  # the engine's rule, named by the option that broke it
+            raise BadInput(f"--amount {problem}, got {amount!r}")
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         decision = engine.advance(day, value, tranche)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from conftest import DNOW, RICHEY, SEED, flat, folder_facility
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
-from loanbook.core.errors import InputError
+from loanbook.core.errors import InputError, RecordError
 from loanbook.engine.results import Reason
 from loanbook.projection import advance_request_json, conflict_text, reason_text
 from loanbook.store import schema
@@ -473,3 +473,13 @@ def test_an_approval_the_record_no_longer_allows_names_the_reasons_in_words(stor
         "the record no longer allows this advance: overadvance after the request 255,500.00 exceeds the "
         "overadvance limit 250,000.00")
     assert request(store, "iec-2002", asked.id).status == "pending"
+
+
+def test_a_request_of_nothing_is_refused_before_it_is_judged(store):
+    """The engine refuses an advance of zero as input (the CLI's --amount 0 and the API's amount say so too): no
+    request is kept, no advance of 0.00 recorded."""
+    store.import_folder(SEED)
+    events = len(store.event_rows("iec-2002"))
+    with pytest.raises(RecordError, match="an advance's amount must be more than zero, got 0.00"):
+        submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("0.00"), tranche=None, by="b")
+    assert requests(store, "iec-2002") == [] and len(store.event_rows("iec-2002")) == events

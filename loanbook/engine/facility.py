@@ -24,7 +24,16 @@ from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
 from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
-from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
+from .availability import (
+    amount_problem,
+    availabilities,
+    blocks,
+    borrowing_bases,
+    breaches,
+    decide,
+    figure,
+    overadvances,
+)
 from .charges import Charges
 from .collateral import cash_collateral
 from .commitments import reduction_problems
@@ -375,7 +384,11 @@ class Facility:
     @answer
     def advance(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
         """The decision on a request to advance `amount` on `day`, against the state at the end of that day
-        (RULES.md section 3: what the borrower may ask for on that day)."""
+        (RULES.md section 3: what the borrower may ask for on that day). An amount of zero or less is asked for
+        by no one: refused as input, never judged."""
+        problem = amount_problem(amount)
+        if problem:
+            raise RecordError(f"an advance's amount {problem}, got {amount}")
         tranche = self._tranche_of_request(tranche)
         book = self.book(day)
         self.require_availability(book)
