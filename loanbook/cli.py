@@ -679,9 +679,9 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         months = engine.interest_statement(lo, hi)
         _write_out(lambda: _rows().interest_table(months), out_file)
         if as_json:
-            _emit(out.interest_json(lo, hi, engine.interest.priced, months), checked)
+            _emit(out.interest_json(lo, hi, engine.priced, months), checked)
             return
-        if not engine.interest.priced:
+        if not engine.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
             rows = []

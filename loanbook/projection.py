@@ -353,7 +353,7 @@ def covenants_answer(engine, day: date) -> dict:
 
 
 def interest_answer(engine, start: date, end: date) -> dict:
-    return interest_json(start, end, engine.interest.priced, engine.interest_statement(start, end))
+    return interest_json(start, end, engine.priced, engine.interest_statement(start, end))
 
 
 def timeline_answer(engine, start: date, end: date) -> dict:

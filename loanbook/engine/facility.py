@@ -157,6 +157,12 @@ class Facility:
     def overdue(self) -> OverdueInterest:
         return OverdueInterest(self.agreement, self.ledger, self.pricing, self.book, self._late_items)
 
+    @property
+    def priced(self) -> bool:
+        """Whether the agreement prices its loans at all (a folder may leave pricing out): an interest statement
+        says so rather than show a zero rate."""
+        return self.pricing.priced
+
     def history_checked(self) -> Facility:
         """This facility, once its history is checked (the check runs once; every answer asks for it first). A
         writer calls it to refuse a history before keeping it. A refused history is refused again each time."""
