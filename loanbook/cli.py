@@ -635,8 +635,8 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             rows.append(["to close (total and cash collateral)", money_human(result.to_close)])
         console.print(_table(f"Payoff on {day}", ["part", "amount"], rows, numeric=frozenset({"amount"})))
         for item in result.would_waive:
-            _say(f"Paying in full on {day} waives the {item['component']} installment of "
-                 f"{money_human(item['amount'])} due {item['due']}")
+            _say(f"Paying in full on {day} waives the {item.component} installment of "
+                 f"{money_human(item.amount)} due {item.due}")
     _run(action)
 
 

@@ -257,7 +257,7 @@ def test_payoff(seed):
         D("360000.00"), D("2557.50"), D("40000.00"), D("1000.00"))
     assert p.total == D("403557.50")
     # paying in full on 11/1 waives 11/15, 11/27, 12/16, 12/31: 15,000 + 25,000 + 30,000 + 40,000
-    assert sum(w["amount"] for w in p.would_waive) == D("110000.00")
+    assert sum(w.amount for w in p.would_waive) == D("110000.00")
 
 
 # --- bad histories ---------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from .results import (
     TimelineDay,
     TrancheMonth,
     Unmatched,
+    WaivedInstallment,
 )
 
 _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
@@ -471,10 +472,10 @@ class Facility:
         """What paying in full on `day` takes, and what it would waive (an earlier Full Payment stands)."""
         snap = self.ledger.on(day)
         interest = self.interest_unpaid(day - timedelta(days=1), paid_through=day)
-        would_waive: tuple[dict, ...] = ()
+        would_waive: tuple[WaivedInstallment, ...] = ()
         ordinary, if_paid = self.fees(day), self.fees(day, full_payment_day=day)
         if ordinary and if_paid:
-            would_waive = tuple({"component": s.component, "due": s.due, "amount": s.amount}
+            would_waive = tuple(WaivedInstallment(s.component, s.due, s.amount)
                                 for s, o in zip(if_paid.installments, ordinary.installments)
                                 if s.status == "waived" and o.status != "waived")
         fees = self._fees_owed(day, payoff=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .collateral import CollateralPart
 from .explain import Explanation
 
 BreachFact = Decimal | date | str | dict[str, Decimal]  # an amount, a day, a name, or amounts by tranche
@@ -184,10 +185,19 @@ class Payoff:
     fees: Decimal
     expenses: Decimal
     total: Decimal                  # what paying in full takes (CONTRACT.md): loans, interest, fees, expenses
-    would_waive: tuple[dict, ...]
+    would_waive: tuple[WaivedInstallment, ...]
     cash_collateral: Decimal = Decimal(0)   # cash for the contingent obligations still open
     to_close: Decimal = Decimal(0)          # total + cash_collateral: what closing the facility takes
-    collateral: tuple = ()                  # CollateralPart by contingent kind
+    collateral: tuple[CollateralPart, ...] = ()  # by contingent kind
+
+
+@dataclass(frozen=True)
+class WaivedInstallment:
+    """An installment of a fee that paying in full on the payoff's day would waive."""
+
+    component: str
+    due: date
+    amount: Decimal
 
 
 @dataclass(frozen=True)
