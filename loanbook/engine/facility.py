@@ -74,6 +74,7 @@ MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
 MAX_GRAPHS = 4096            # days whose figure graph a facility keeps
 _UNCHECKED, _CHECKING, _CHECKED = "unchecked", "checking", "checked"  # a facility's history check
+_BOOKS = ("indices", "levels", "pricing", "interest", "charges", "covenants", "overdue")  # in the order they are built
 
 
 def pinned(method):
@@ -203,9 +204,8 @@ class Facility:
         applied, so two payments that each look fine cannot together pay more than is owed. Every book is built
         first, in the order construction built them before they were lazy, so a history that one of them refuses
         gives the error it always gave."""
-        for built in (self.indices, self.levels, self.pricing, self.interest, self.charges, self.covenants,
-                      self.overdue):
-            assert built is not None
+        for name in _BOOKS:
+            getattr(self, name)
         problems = reduction_problems(self.agreement, self.ledger, self.book)
         if problems:
             raise InputError(problems)
