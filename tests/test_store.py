@@ -483,3 +483,18 @@ def test_a_request_of_nothing_is_refused_before_it_is_judged(store):
     with pytest.raises(RecordError, match="an advance's amount must be more than zero, got 0.00"):
         submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("0.00"), tranche=None, by="b")
     assert requests(store, "iec-2002") == [] and len(store.event_rows("iec-2002")) == events
+
+
+def test_a_request_reads_back_the_engines_reasons_in_their_order(store):
+    """50,000.00 more on 2002-10-15 makes the overadvance 243,000 + 50,000 = 293,000.00, over the limit 250,000.00:
+    declined. The reason read back is the engine's, its facts in the engine's order (the words list the limit's
+    parts in that order), so the request shows the very words the decision gives."""
+    store.import_folder(SEED)
+    decision = store.facility("iec-2002").advance_to_record(date(2002, 10, 15), D("50000.00"))
+    asked = submit(store, "iec-2002", day=date(2002, 10, 15), amount=D("50000.00"), tranche=None, by="b")
+    kept = request(store, "iec-2002", asked.id).reasons
+    assert kept == decision.reasons
+    assert [list(r.facts) for r in kept] == [list(r.facts) for r in decision.reasons]  # type: ignore[union-attr]
+    words = advance_request_json(asked)["reasons"]
+    assert words == [reason_text(r) for r in decision.reasons]
+    assert words[0].startswith("overadvance after the request 293,000.00 exceeds the overadvance limit 250,000.00 (")

@@ -152,8 +152,9 @@ def _request(row) -> AdvanceRequest:
 # the very value the engine gave (a Decimal with its digits, a date), and the words made from it are the same.
 
 def reasons_text(reasons: tuple[Reason, ...]) -> str:
+    """The facts in the engine's order: the words list some of them in that order."""
     return json.dumps([{"code": r.code, "facts": {name: _fact_json(name, value) for name, value in r.facts.items()}}
-                       for r in reasons], sort_keys=True)
+                       for r in reasons])
 
 
 def reasons_from(text: str) -> tuple[Reason | str, ...]:
