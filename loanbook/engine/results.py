@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from .collateral import CollateralPart
-from .explain import Explanation
+from .explain import Explanation, InterpretationRef
 
 BreachFact = Decimal | date | str | dict[str, Decimal]  # an amount, a day, a name, or amounts by tranche
 ReasonFact = Decimal | date | str | bool                # an amount, a day, a name, or a yes/no (discretionary)
@@ -102,7 +102,7 @@ class Status:
     expenses_unpaid: Decimal
     breaches: tuple[Breach, ...]
     pending_conditions: tuple[ConditionState, ...]
-    interpretations: tuple[dict, ...]
+    interpretations: tuple[InterpretationRef, ...]
     lenders: tuple[LenderShare, ...]
     past_due: tuple[PastDue, ...] = ()
     springing: tuple[SpringingInForce, ...] = ()  # springing covenants in force on the day
