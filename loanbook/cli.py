@@ -314,7 +314,8 @@ def conformed(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as
         if any(d.conditions_gate for d in agreement.documents):
             # an amendment that waits for its conditions is in force from the day the record meets them
             # (engine/gating.py): the agreement as amended is the one the record puts in force
-            agreement = _replayed(facility, None, readings, known_at, unchecked=True, as_json=True)[0].agreement
+            replay = _replayed(facility, None, readings, known_at, unchecked=True, as_json=True)[0]
+            agreement = replay.history_checked().agreement  # a history the engine refuses is refused here too
         if as_json:
             _emit(out.plain({"as_of": day, "documents": [{"id": d.id, "title": d.title, "as_of": d.as_of,
                                                           "effective": d.effective, "text_status": d.text_status}
@@ -488,8 +489,11 @@ def advance(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             value = parse_money(amount, what="--amount")
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        if value <= 0:
-            raise BadInput(f"--amount must be more than zero, got {amount!r}")
+        from .engine.availability import amount_problem
+
+        problem = amount_problem(value)
+        if problem:  # the engine's rule, named by the option that broke it
+            raise BadInput(f"--amount {problem}, got {amount!r}")
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
         decision = engine.advance(day, value, tranche)
@@ -633,8 +637,8 @@ def payoff(facility: Path = FacilityOpt, on: str = typer.Option(..., "--on"),
             rows.append(["to close (total and cash collateral)", money_human(result.to_close)])
         console.print(_table(f"Payoff on {day}", ["part", "amount"], rows, numeric=frozenset({"amount"})))
         for item in result.would_waive:
-            _say(f"Paying in full on {day} waives the {item['component']} installment of "
-                 f"{money_human(item['amount'])} due {item['due']}")
+            _say(f"Paying in full on {day} waives the {item.component} installment of "
+                 f"{money_human(item.amount)} due {item.due}")
     _run(action)
 
 
@@ -677,29 +681,27 @@ def interest(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         months = engine.interest_statement(lo, hi)
         _write_out(lambda: _rows().interest_table(months), out_file)
         if as_json:
-            _emit(out.interest_json(lo, hi, engine.interest.priced, months), checked)
+            _emit(out.interest_json(lo, hi, engine.priced, months), checked)
             return
-        if not engine.interest.priced:
+        if not engine.priced:
             _say("This facility has no pricing clause in the record: no interest is stated.")
         for month in months:
             rows = []
-            for tranche, data in month["classes"].items():
-                for line in data["lines"]:
-                    rows.append([tranche, line["from"].isoformat(), line["to"].isoformat(), str(line["days"]),
-                                 money_human(line["principal"]),
-                                 f"{percent_str(line['rate'])}% ({line['rate_formula']})",
-                                 line["day_basis"], money_human(line["interest"])])
-            console.print(_table(f"Interest {month['month']} ({month['from']} to {month['to']})",
+            for tranche, data in month.classes.items():
+                for line in data.lines:
+                    rows.append([tranche, line.start.isoformat(), line.end.isoformat(), str(line.days),
+                                 money_human(line.principal), f"{percent_str(line.rate)}% ({line.rate_formula})",
+                                 line.day_basis, money_human(line.interest)])
+            console.print(_table(f"Interest {month.month} ({month.start} to {month.end})",
                                  ["tranche", "from", "to", "days", "principal", "rate", "basis", "interest"], rows,
                                  numeric=frozenset({"days", "principal", "interest"})))
-            for line in month["overdue"]:
-                _say(f"  overdue {line['what']} (due {line['due']}) {line['from']} to {line['to']}, {line['days']} "
-                     f"day(s): {money_human(line['amount'])} at {percent_str(line['rate'])}% ({line['rate_formula']})"
-                     + (f" less {percent_str(line['already_accruing'])}% already accruing"
-                        if line["already_accruing"] else "")
-                     + f", {line['day_basis']}: {money_human(line['interest'])}")
-            _say(f"  interest {money_human(month['interest'])}  paid {money_human(month['paid'])}  "
-                 f"unpaid at month end {money_human(month['unpaid_at_end'])}")
+            for o in month.overdue:
+                _say(f"  overdue {o.what} (due {o.due}) {o.start} to {o.end}, {o.days} "
+                     f"day(s): {money_human(o.amount)} at {percent_str(o.rate)}% ({o.rate_formula})"
+                     + (f" less {percent_str(o.already_accruing)}% already accruing" if o.already_accruing else "")
+                     + f", {o.day_basis}: {money_human(o.interest)}")
+            _say(f"  interest {money_human(month.interest)}  paid {money_human(month.paid)}  "
+                 f"unpaid at month end {money_human(month.unpaid_at_end)}")
     _run(action)
 
 
@@ -726,9 +728,9 @@ def timeline(facility: Path = FacilityOpt, start: str = typer.Option(..., "--fro
         money = lambda v: "" if v is None else money_human(v)  # noqa: E731
         console.print(_table(f"Timeline {lo} to {hi}", ["date", "capacity", "outstanding", "availability",
                                                          "overadvance", "limit", "breach"],
-                             [[r["date"].isoformat(), money(r["capacity"]), money(r["usage"]),
-                               money(r["availability"]), money(r["overadvance"]), money(r["overadvance_limit"]),
-                               ", ".join(r["breaches"])] for r in rows],
+                             [[r.day.isoformat(), money(r.capacity), money(r.usage), money(r.availability),
+                               money(r.overadvance), money(r.overadvance_limit), ", ".join(r.breaches)]
+                              for r in rows],
                              numeric=frozenset({"capacity", "outstanding", "availability", "overadvance", "limit"})))
     _run(action)
 
@@ -1088,7 +1090,7 @@ def calendar(facility: Path = FacilityOpt, events: Optional[Path] = EventsOpt,
     def action():
         engine, _ = _facility(facility, events, readings, known_at,
                               with_events=with_events, unchecked=unchecked, as_json=True)
-        sys.stdout.write(facility_calendar(engine).decode("utf-8"))
+        sys.stdout.write(facility_calendar(engine.history_checked()).decode("utf-8"))  # its dates: the record's
     _run(action)
 
 

@@ -22,12 +22,16 @@ from .engine.results import (
     Breach,
     Decision,
     Figure,
+    InterestLine,
+    InterestMonth,
     Obligation,
     OveradvanceResult,
+    OverdueInterestLine,
     Payoff,
     Reason,
     SpringingInForce,
     Status,
+    TimelineDay,
 )
 
 _FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
@@ -182,7 +186,11 @@ def decision_json(d: Decision) -> dict:
             "reason_codes": [r.code for r in d.reasons]}
 
 
-def reason_text(r: Reason) -> str:
+def reason_text(r: Reason | str) -> str:
+    """A reason in words; a str is a sentence already (an advance request stored before reasons were kept as
+    codes)."""
+    if isinstance(r, str):
+        return r
     f = r.facts
 
     def money(name: str) -> str:
@@ -223,6 +231,15 @@ def reason_text(r: Reason) -> str:
     if r.code == "not_revolving":
         return f"{f['tranche']} is not a revolving tranche with an availability clause"
     return r.code
+
+
+def conflict_text(exc: Exception) -> str:
+    """A request the store cannot decide as asked, in words: an approval the record no longer allows names the
+    engine's reasons."""
+    reasons = getattr(exc, "reasons", None)
+    if reasons is None:
+        return str(exc)
+    return "the record no longer allows this advance: " + "; ".join(reason_text(r) for r in reasons)
 
 
 # --- fees, obligations, payoff ---------------------------------------------------------------------
@@ -282,18 +299,30 @@ def covenant_sentence(r: TestResult) -> str:
     return f"{sentence} ({r.detail})"
 
 
-def interest_json(start: date, end: date, priced: bool, months: list[dict]) -> dict:
-    """The interest statement; each line's rate is a percentage and keeps its precision."""
-    def line(row: dict) -> dict:
-        return {**plain(row), "rate": percent_str(row["rate"]) if row["rate"] is not None else None,
-                "interest": str(row["interest"])}
+def interest_json(start: date, end: date, priced: bool, months: Sequence[InterestMonth]) -> dict:
+    """The interest statement; each line's rate is a percentage and keeps its precision, and its interest its full
+    precision (the month's total is in cents)."""
     return {"from": start.isoformat(), "to": end.isoformat(), "priced": priced,
-            "months": [{**plain({k: v for k, v in m.items() if k not in ("classes", "overdue")}),
-                        "overdue": [{**plain(r), "rate": percent_str(r["rate"]),
-                                     "already_accruing": percent_str(r["already_accruing"]),
-                                     "interest": str(r["interest"])} for r in m.get("overdue", ())],
-                        "classes": {t: {"interest": money_str(c["interest"]), "lines": [line(r) for r in c["lines"]]}
-                                    for t, c in m["classes"].items()}} for m in months]}
+            "months": [{"month": m.month, "from": m.start.isoformat(), "to": m.end.isoformat(),
+                        "interest": money_str(m.interest), "paid": money_str(m.paid),
+                        "unpaid_at_end": plain(m.unpaid_at_end),
+                        "overdue": [_overdue_line_json(r) for r in m.overdue],
+                        "classes": {t: {"interest": money_str(c.interest),
+                                        "lines": [_interest_line_json(x) for x in c.lines]}
+                                    for t, c in m.classes.items()}} for m in months]}
+
+
+def _interest_line_json(x: InterestLine) -> dict:
+    return {"from": x.start.isoformat(), "to": x.end.isoformat(), "days": x.days, "principal": money_str(x.principal),
+            "rate": percent_str(x.rate) if x.rate is not None else None, "rate_formula": x.rate_formula,
+            "day_basis": x.day_basis, "interest": str(x.interest)}
+
+
+def _overdue_line_json(r: OverdueInterestLine) -> dict:
+    return {"what": r.what, "due": r.due.isoformat(), "from": r.start.isoformat(), "to": r.end.isoformat(),
+            "days": r.days, "amount": money_str(r.amount), "rate": percent_str(r.rate),
+            "already_accruing": percent_str(r.already_accruing), "rate_formula": r.rate_formula,
+            "day_basis": r.day_basis, "clause": r.clause, "interest": str(r.interest)}
 
 
 def obligation_json(o: Obligation) -> dict:
@@ -324,15 +353,19 @@ def covenants_answer(engine, day: date) -> dict:
 
 
 def interest_answer(engine, start: date, end: date) -> dict:
-    return interest_json(start, end, engine.interest.priced, engine.interest_statement(start, end))
+    return interest_json(start, end, engine.priced, engine.interest_statement(start, end))
 
 
 def timeline_answer(engine, start: date, end: date) -> dict:
     return timeline_json(start, end, engine.timeline(start, end))
 
 
-def timeline_json(start: date, end: date, days: list[dict]) -> dict:
-    return plain({"from": start, "to": end, "days": days})
+def timeline_json(start: date, end: date, days: Sequence[TimelineDay]) -> dict:
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "days": [{"date": d.day.isoformat(), "capacity": plain(d.capacity), "usage": plain(d.usage),
+                      "availability": plain(d.availability), "overadvance": plain(d.overadvance),
+                      "overadvance_limit": plain(d.overadvance_limit), "loans": plain(d.loans), "breach": d.breach,
+                      "breaches": list(d.breaches)} for d in days]}
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:
@@ -384,7 +417,8 @@ def event_row_json(row) -> dict:
 def advance_request_json(r) -> dict:
     return {"id": r.id, "facility": r.facility, "tranche": r.tranche, "on": r.day.isoformat(),
             "amount": money_str(r.amount), "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
-            "judgement": r.judgement, "reasons": list(r.reasons), "status": r.status, "decided_by": r.decided_by,
+            "judgement": r.judgement, "reasons": [reason_text(x) for x in r.reasons], "status": r.status,
+            "decided_by": r.decided_by,
             "decided_at": r.decided_at.isoformat() if r.decided_at else None, "event_key": r.event_key}
 
 

@@ -112,7 +112,9 @@ def make_events(agreement, rows: list[dict]) -> tuple:
 
 
 def facility(agreement, rows: list[dict], known_at=None) -> Facility:
-    return Facility(agreement, make_events(agreement, rows), shipped_prime_series(), known_at=known_at)
+    """The facility on those events, its history checked (a history the engine refuses is refused here)."""
+    built = Facility(agreement, make_events(agreement, rows), shipped_prime_series(), known_at=known_at)
+    return built.history_checked()
 
 
 def folder_facility(folder: Path, agreement) -> Facility:

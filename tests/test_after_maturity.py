@@ -32,21 +32,21 @@ def acme(tmp_path, term: str = TERM, *, default_rate: bool = False):
 def january(engine):
     """The Advances' statement line from 2025-01-01 to 2025-01-10."""
     [month] = engine.interest_statement(JAN_1, JAN_10)
-    [line] = month["classes"]["advances"]["lines"]
+    [line] = month.classes["advances"].lines
     return line
 
 
 def test_silent_agreement_takes_the_last_days_pricing_and_says_it_is_assumed(tmp_path):
     line = january(acme(tmp_path))
     # Prime 7.50% + 2.0% = 9.50%; 500,000.00 x 9.50% x 10 / 365 = 1,301.369863 -> 1,301.37
-    assert (line["rate"], line["days"], line["interest"].quantize(D("0.01"))) == (D("9.50"), 10, D("1301.37"))
-    assert "assumed after maturity" in line["rate_formula"]
+    assert (line.rate, line.days, line.interest.quantize(D("0.01"))) == (D("9.50"), 10, D("1301.37"))
+    assert "assumed after maturity" in line.rate_formula
 
 
 def test_last_rate_is_the_last_days_pricing_as_the_agreement_says(tmp_path):
     line = january(acme(tmp_path, "      - {kind: term, initial_term_end: 2024-12-31, after_maturity: last_rate}"))
-    assert line["interest"].quantize(D("0.01")) == D("1301.37")  # as above: 9.50% on 10 days over 365
-    assert "after maturity" in line["rate_formula"] and "assumed" not in line["rate_formula"]
+    assert line.interest.quantize(D("0.01")) == D("1301.37")  # as above: 9.50% on 10 days over 365
+    assert "after maturity" in line.rate_formula and "assumed" not in line.rate_formula
 
 
 def test_default_rate_adds_the_default_margin_after_maturity(tmp_path):
@@ -54,7 +54,7 @@ def test_default_rate_adds_the_default_margin_after_maturity(tmp_path):
                   default_rate=True)
     line = january(engine)
     # 7.50% + 2.0% + 2% default margin = 11.50%; 500,000.00 x 11.50% x 10 / 365 = 1,575.342466 -> 1,575.34
-    assert (line["rate"], line["interest"].quantize(D("0.01"))) == (D("11.50"), D("1575.34"))
+    assert (line.rate, line.interest.quantize(D("0.01"))) == (D("11.50"), D("1575.34"))
     # within the term, no Event of Default: the contract rate, 8.50% + 2.0% = 10.50%
     assert engine.pricing.rate("advances", date(2024, 12, 31)).rate == D("10.50")
 
@@ -62,7 +62,7 @@ def test_default_rate_adds_the_default_margin_after_maturity(tmp_path):
 def test_a_rate_of_its_own_after_maturity(tmp_path):
     line = january(acme(tmp_path, "      - {kind: term, initial_term_end: 2024-12-31, after_maturity: prime + 6%}"))
     # 7.50% + 6% = 13.50%; 500,000.00 x 13.50% x 10 / 365 = 1,849.315068 -> 1,849.32
-    assert (line["rate"], line["interest"].quantize(D("0.01"))) == (D("13.50"), D("1849.32"))
+    assert (line.rate, line.interest.quantize(D("0.01"))) == (D("13.50"), D("1849.32"))
 
 
 def test_a_rate_after_maturity_is_read_by_the_one_unit_rule(tmp_path):

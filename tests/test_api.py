@@ -197,6 +197,19 @@ def test_the_borrower_asks_the_engine_judges_the_agent_decides(api, store):
     assert api.get("/facilities/iec-2002/advance-requests/999", headers=api.as_("hsbc-ops")).status_code == 404
 
 
+def test_an_advance_request_of_nothing_is_refused_as_input(api, store):
+    """An amount of zero is no request: refused as the CLI refuses --amount 0 (the engine's rule), naming the body's
+    amount; nothing is kept and no advance of 0.00 is recorded."""
+    events = len(store.event_rows("iec-2002"))
+    answer = api.post("/facilities/iec-2002/advance-requests", json={"on": "2002-10-15", "amount": "0.00"},
+                      headers=api.as_("iec-treasury"))
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["body", "amount"] and "more than zero" in problem["msg"]
+    assert api.get("/facilities/iec-2002/advance-requests", headers=api.as_("hsbc-ops")).json()["requests"] == []
+    assert len(store.event_rows("iec-2002")) == events
+
+
 def test_the_openapi_document_lists_every_resource(api):
     paths = api.get("/openapi.json").json()["paths"]
     for path in ("/facilities", "/facilities/{facility_id}/status", "/facilities/{facility_id}/fees",

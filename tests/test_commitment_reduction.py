@@ -39,7 +39,7 @@ def agreement():
 
 def engine(agreement, extra=()):
     events = parse_events(FOLDER / "events.yaml", agreement) + make_events(agreement, list(extra))
-    return Facility(agreement, events, shipped_prime_series())
+    return Facility(agreement, events, shipped_prime_series()).history_checked()
 
 
 def test_the_commitment_and_every_figure_on_it_from_the_reduction_day(agreement):

@@ -100,7 +100,7 @@ def test_the_margin_is_priced_into_a_month_of_interest(engine):
     #   8,000,000 x 10.50% x 14 days (5/1-5/14) / 360 = 32,666.666...
     # + 12,000,000 x 10.50% x 17 days (5/15-5/31) / 360 = 59,500.00
     # = 92,166.666... -> 92,166.67
-    assert month["interest"] == D("92166.67")
+    assert month.interest == D("92166.67")
 
 
 # --- a value that falls in no level ---------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_a_rating_priced_into_a_month_of_interest(rated):
     month = rated.interest_statement(date(2024, 6, 1), date(2024, 6, 30))[0]
     # 10,000,000 x (8.50% + 1.50%, Level III) x 9 days (6/1-6/9) / 360 = 25,000.00
     # + 10,000,000 x (8.50% + 1.00%, Level I from 6/10) x 21 days / 360 = 55,416.666...   = 80,416.67
-    assert month["interest"] == D("80416.67")
+    assert month.interest == D("80416.67")
 
 
 def test_a_rating_that_is_not_a_grade_is_refused(tmp_path):
@@ -323,9 +323,9 @@ def test_a_daily_key_changes_interest_on_a_day_the_terms_change(tmp_path):
     engine = folder_facility(folder, load_agreement(folder))
     march, april = engine.interest_statement(date(2024, 3, 1), date(2024, 4, 30))
     # March: 8,000,000 of 20,000,000 is 40% (less than 50%: 0.50%): 8,000,000 x 9.00% x 31 / 360 = 62,000.00
-    assert march["interest"] == D("62000.00")
+    assert march.interest == D("62000.00")
     # April: of 15,000,000 it is 53.3% (0.25%): 8,000,000 x 8.75% x 30 / 360 = 58,333.333... -> 58,333.33
-    assert april["interest"] == D("58333.33")
+    assert april.interest == D("58333.33")
 
 
 @settings(max_examples=20, deadline=None)

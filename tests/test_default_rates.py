@@ -51,28 +51,28 @@ def test_the_harbor_folder_and_dnow_pass_the_fidelity_check():
 
 def february(engine, tranche):
     [month] = engine.interest_statement(date(2024, 2, 1), date(2024, 2, 29))
-    return month["classes"][tranche]
+    return month.classes[tranche]
 
 
 def test_a_default_rate_in_lieu_replaces_the_contract_rate(harbor):
-    lines = february(harbor, "base_rate_loans")["lines"]
-    assert [(x["from"], x["to"], x["rate"], x["day_basis"]) for x in lines] == [
+    lines = february(harbor, "base_rate_loans").lines
+    assert [(x.start, x.end, x.rate, x.day_basis) for x in lines] == [
         (date(2024, 2, 1), date(2024, 2, 10), D("12"), "actual/360"),        # 12%, not 9.50% + anything
         (date(2024, 2, 11), date(2024, 2, 29), D("9.50"), "actual/360")]     # Prime 8.50% + 1.00% once cured
-    assert "in lieu of" in lines[0]["rate_formula"]
+    assert "in lieu of" in lines[0].rate_formula
     # 1,000,000.00 x 12% x 10 / 360 = 3,333.3333...; 1,000,000.00 x 9.50% x 19 / 360 = 5,013.8888...
-    assert [x["interest"].quantize(CENT) for x in lines] == [D("3333.33"), D("5013.89")]
+    assert [x.interest.quantize(CENT) for x in lines] == [D("3333.33"), D("5013.89")]
     # the month: 3,333.3333 + 5,013.8888 = 8,347.2222 -> 8,347.22 (rounded once)
-    assert february(harbor, "base_rate_loans")["interest"] == D("8347.22")
+    assert february(harbor, "base_rate_loans").interest == D("8347.22")
 
 
 def test_a_default_margin_adds_to_the_contract_rate(harbor):
-    lines = february(harbor, "sofr_loans")["lines"]
+    lines = february(harbor, "sofr_loans").lines
     # Term SOFR 5.30% + 2.50% = 7.80%; + 2% while the default continues = 9.80%
-    assert [(x["rate"], x["days"]) for x in lines] == [(D("9.80"), 10), (D("7.80"), 19)]
+    assert [(x.rate, x.days) for x in lines] == [(D("9.80"), 10), (D("7.80"), 19)]
     # 500,000.00 x 9.80% x 10 / 360 = 1,361.1111...; 500,000.00 x 7.80% x 19 / 360 = 2,058.3333...
     # together 3,419.4444 -> 3,419.44
-    assert february(harbor, "sofr_loans")["interest"] == D("3419.44")
+    assert february(harbor, "sofr_loans").interest == D("3419.44")
 
 
 def test_the_letter_of_credit_fee_is_increased_while_the_default_continues(harbor):

@@ -150,11 +150,11 @@ def test_base_rate_interest_on_a_year_of_365_days(engine):
     january = engine.interest_statement(date(2023, 1, 1), date(2023, 1, 31))[0]
     # US Base Rate = the greatest of 0%, 4.33% + 0.5%, 4.36% + 1% and prime 7.50% = 7.50%; + Level II 0.50%
     # 150,000,000 x 8.00% x 29 days (1/3 to 1/31) / 365 = 953,424.6575... -> 953,424.66
-    assert january["classes"]["us_revolver"]["interest"] == D("953424.66")
+    assert january.classes["us_revolver"].interest == D("953424.66")
     february = engine.interest_statement(date(2023, 2, 1), date(2023, 2, 28))[0]
     # 2/1 at 8.00%: 150,000,000 x 8.00% / 365 = 32,876.7123...; prime 7.75% from 2/2: 27 days at 8.25%:
     # 150,000,000 x 8.25% x 27 / 365 = 915,410.9589...; together 948,287.6712... -> 948,287.67
-    assert february["classes"]["us_revolver"]["interest"] == D("948287.67")
+    assert february.classes["us_revolver"].interest == D("948287.67")
 
 
 def test_a_ratio_on_the_boundary_under_each_reading(dnow):
@@ -214,4 +214,4 @@ def test_the_default_rate(dnow):
     # 36,500,000 at 7.50% + Level I 0.25% = 7.75%, on 365 days: 7,750 a day (36,500,000 x 7.75% / 365);
     # 1/10-1/19, the default: Level III forced (0.75%) + 2%: 10.25%, 10,250 a day
     # 7 days x 7,750 (1/3-1/9) + 10 x 10,250 + 12 x 7,750 (1/20-1/31) = 54,250 + 102,500 + 93,000 = 249,750
-    assert month["classes"]["us_revolver"]["interest"] == D("249750.00")
+    assert month.classes["us_revolver"].interest == D("249750.00")

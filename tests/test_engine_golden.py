@@ -110,8 +110,8 @@ def test_prime_change_mid_period(seed):
     # 11/7-11/30: 24 days x 1,000,000 x (4.25 + 3.5)% / 360 = 5,166.666...
     # November: 1,375 + 5,166.67 = 6,541.67
     month = engine.interest_statement(date(2002, 11, 1), date(2002, 11, 30))[0]
-    assert month["interest"] == D("6541.67")
-    assert [line["rate"] for line in month["classes"]["advances"]["lines"]] == [D("8.25"), D("7.75")]
+    assert month.interest == D("6541.67")
+    assert [line.rate for line in month.classes["advances"].lines] == [D("8.25"), D("7.75")]
 
 
 def test_repayment_day_does_not_accrue(seed):
@@ -257,7 +257,7 @@ def test_payoff(seed):
         D("360000.00"), D("2557.50"), D("40000.00"), D("1000.00"))
     assert p.total == D("403557.50")
     # paying in full on 11/1 waives 11/15, 11/27, 12/16, 12/31: 15,000 + 25,000 + 30,000 + 40,000
-    assert sum(w["amount"] for w in p.would_waive) == D("110000.00")
+    assert sum(w.amount for w in p.would_waive) == D("110000.00")
 
 
 # --- bad histories ---------------------------------------------------------------------------------

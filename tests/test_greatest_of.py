@@ -37,17 +37,17 @@ def test_each_day_accrues_on_the_basis_of_the_winning_prong(agreement):
                                        {"date": "2024-01-16", "type": "index_rate", "index": "federal_funds",
                                         "rate": "8.25"}))
     [month] = engine.interest_statement(date(2024, 1, 1), date(2024, 1, 31))
-    lines = month["classes"]["base_rate_loans"]["lines"]
+    lines = month.classes["base_rate_loans"].lines
     # January 2-15: Prime 8.50% beats 5.33% + 0.5% = 5.83%: 8.50% + 1.00% = 9.50% over 360
     # January 16-31: 8.25% + 0.5% = 8.75% beats Prime 8.50%: 8.75% + 1.00% = 9.75% over 365
-    assert [(x["days"], x["rate"], x["day_basis"]) for x in lines] == [(14, D("9.50"), "actual/360"),
+    assert [(x.days, x.rate, x.day_basis) for x in lines] == [(14, D("9.50"), "actual/360"),
                                                                        (16, D("9.75"), "actual/365")]
     # 1,000,000.00 x 9.50% x 14 / 360 = 3,694.4444...; 1,000,000.00 x 9.75% x 16 / 365 = 4,273.9726...
-    assert [x["interest"].quantize(CENT) for x in lines] == [D("3694.44"), D("4273.97")]
+    assert [x.interest.quantize(CENT) for x in lines] == [D("3694.44"), D("4273.97")]
     # 3,694.4444 + 4,273.9726 = 7,968.4170 -> 7,968.42 (rounded once)
-    assert month["classes"]["base_rate_loans"]["interest"] == D("7968.42")
+    assert month.classes["base_rate_loans"].interest == D("7968.42")
     assert "the greatest of prime = 8.50% on actual/360; federal_funds + 0.5% = 8.75% on actual/365" in \
-        lines[1]["rate_formula"]
+        lines[1].rate_formula
 
 
 def test_of_equal_prongs_the_first_listed_wins(agreement):
@@ -56,7 +56,7 @@ def test_of_equal_prongs_the_first_listed_wins(agreement):
     assert (rate.rate, rate.basis) == (D("9.50"), "actual/360")
     # 1,000,000.00 x 9.50% x 29 / 360 = 7,652.7777... -> 7,652.78 (February 2024, 29 days)
     [month] = engine.interest_statement(date(2024, 2, 1), date(2024, 2, 29))
-    assert month["classes"]["base_rate_loans"]["interest"] == D("7652.78")
+    assert month.classes["base_rate_loans"].interest == D("7652.78")
 
 
 @settings(max_examples=30, deadline=None)

@@ -86,20 +86,20 @@ def test_after_maturity_the_whole_principal_and_not_its_installments_again():
 def test_the_interest_statement_has_a_line_per_overdue_amount(agreement):
     engine = facility(agreement, record())
     april = engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))[0]
-    [line] = april["overdue"]
-    assert (line["what"], line["due"], line["from"], line["to"], line["days"]) == (
+    [line] = april.overdue
+    assert (line.what, line.due, line.start, line.end, line.days) == (
         "term_loan principal installment", date(2024, 3, 31), date(2024, 4, 1), date(2024, 4, 9), 9)
-    assert (line["amount"], line["rate"], line["already_accruing"], line["day_basis"], line["clause"]) == (
+    assert (line.amount, line.rate, line.already_accruing, line.day_basis, line.clause) == (
         D("100000.00"), D("12.00"), D("10.00"), "actual/360", "section-4")
-    assert line["interest"] == D("50")
+    assert line.interest == D("50")
     # the month: 1,000,000.00 x 10% x 9 / 360 = 2,500.00 + 900,000.00 x 10% x 21 / 360 = 5,250.00, + 50.00
-    assert april["interest"] == D("7800.00")
+    assert april.interest == D("7800.00")
     february, march = engine.interest_statement(date(2024, 2, 1), date(2024, 3, 31))
     # the fee's 15 days cut at the month's end: 14 in February (46.666...), 1 in March (3.333...)
-    assert [(r["from"], r["to"], r["rate"]) for r in february["overdue"]] == [
+    assert [(r.start, r.end, r.rate) for r in february.overdue] == [
         (date(2024, 2, 16), date(2024, 2, 29), D("12.00"))]
-    assert february["overdue"][0]["interest"].quantize(CENT) == D("46.67")
-    assert march["overdue"][0]["interest"].quantize(CENT) == D("3.33")
+    assert february.overdue[0].interest.quantize(CENT) == D("46.67")
+    assert march.overdue[0].interest.quantize(CENT) == D("3.33")
 
 
 def test_the_statement_json_and_text():
@@ -219,6 +219,6 @@ def test_a_rate_in_lieu_charges_the_difference_on_overdue_principal(tmp_path):
          "{kind: default_rate, rate: prime + 5%, tranches: [term_loan], overdue: true}")
     engine = facility(load_agreement(folder), record())
     assert engine.overdue_interest(date(2024, 4, 15)) == D("137.50")
-    [line] = engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))[0]["overdue"]
-    assert (line["rate"], line["already_accruing"], line["interest"]) == (D("13.50"), D("10.00"), D("87.5"))
-    assert line["rate_formula"] == "prime + 5% on overdue amounts, in lieu of prime + 1.5%"
+    [line] = engine.interest_statement(date(2024, 4, 1), date(2024, 4, 30))[0].overdue
+    assert (line.rate, line.already_accruing, line.interest) == (D("13.50"), D("10.00"), D("87.5"))
+    assert line.rate_formula == "prime + 5% on overdue amounts, in lieu of prime + 1.5%"

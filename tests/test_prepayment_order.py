@@ -36,7 +36,7 @@ ASKED = date(1997, 10, 1)
 def engine(folder, rows):
     agreement = load_agreement(folder)
     return Facility(agreement, parse_events(folder / "events.yaml", agreement) + make_events(agreement, rows),
-                    shipped_prime_series())
+                    shipped_prime_series()).history_checked()
 
 
 def unpaid_by_due(book, day):

@@ -62,8 +62,8 @@ def test_a_level_priced_into_a_month_of_interest(widget):
                         certificate("2024-04-30", "2024-05-20", leverage_ratio="2.50")]  # else late from 5/31
     month = facility(widget, rows).interest_statement(date(2024, 5, 1), date(2024, 5, 31))[0]
     # 1,000,000 x (8.50% prime + 0.75% Level II) x 31 days / 360 = 7,965.2777... -> 7,965.28
-    assert month["interest"] == D("7965.28")
-    assert [line["rate"] for line in month["classes"]["revolver"]["lines"]] == [D("9.25")]
+    assert month.interest == D("7965.28")
+    assert [line.rate for line in month.classes["revolver"].lines] == [D("9.25")]
 
 
 def test_a_late_certificate_forces_level_one_until_it_comes(widget):
@@ -94,8 +94,8 @@ def test_a_default_rate_period(widget):
     #   6/10-6/19: 1,000,000 x 11.50% x 10 / 360 = 3,194.444...
     #   6/20-6/30: 1,000,000 x  9.00% x 11 / 360 = 2,750.00
     #   total 8,194.444... -> 8,194.44
-    assert month["interest"] == D("8194.44")
-    assert [line["rate"] for line in month["classes"]["revolver"]["lines"]] == [D("9.00"), D("11.50"), D("9.00")]
+    assert month.interest == D("8194.44")
+    assert [line.rate for line in month.classes["revolver"].lines] == [D("9.00"), D("11.50"), D("9.00")]
 
 
 # --- computed fees ------------------------------------------------------------------------------------

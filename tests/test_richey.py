@@ -154,12 +154,12 @@ def test_interest_on_a_year_of_365_or_366_days(engine):
     december = engine.interest_statement(date(1995, 12, 20), date(1995, 12, 31))[0]
     # Line A 30,000,000 at prime 8.50% (from 12/20/95) + Level I 1.00% (the initial Pricing Period) = 9.50%,
     # over 1995's 365 days: 30,000,000 x 9.50% x 12 / 365 = 93,698.6301... -> 93,698.63
-    assert december["classes"]["line_a"]["interest"] == D("93698.63")
+    assert december.classes["line_a"].interest == D("93698.63")
     january = engine.interest_statement(date(1996, 1, 1), date(1996, 1, 31))[0]
     # 1996 has 366 days: 30,000,000 x 9.50% x 31 / 366 = 241,393.4426... -> 241,393.44
-    assert january["classes"]["line_a"]["interest"] == D("241393.44")
+    assert january.classes["line_a"].interest == D("241393.44")
     # Line B from its funding on 1/2: 30,000,000 x 9.50% x 30 / 366 = 233,606.557... -> 233,606.56
-    assert january["classes"]["line_b"]["interest"] == D("233606.56")
+    assert january.classes["line_b"].interest == D("233606.56")
     # the federal funds rate + 0.5% (5.50% + 0.5% = 6.00%) is below prime: the Alternate Base Rate is prime
     assert engine.book(date(1996, 1, 15)).value("alternate_base_rate") == D("8.50")
 

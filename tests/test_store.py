@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 from conftest import DNOW, RICHEY, SEED, flat, folder_facility
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
-from loanbook.core.errors import InputError
+from loanbook.core.errors import InputError, RecordError
+from loanbook.engine.results import Reason
+from loanbook.projection import advance_request_json, conflict_text, reason_text
 from loanbook.store import schema
-from loanbook.store.requests import Conflict, decide, requests, submit
+from loanbook.store.requests import Conflict, NoLongerAllowed, decide, request, requests, submit
 from loanbook.store.store import NotStored, Store
 
 WIDGET = Path(__file__).resolve().parent / "fixtures" / "widget"
@@ -349,7 +351,7 @@ def test_a_back_dated_advance_must_fit_every_later_day(store):
     first = submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("71000.00"), tranche=None, by="b")
     second = submit(store, "iec-2002", day=date(2002, 12, 30), amount=D("71000.00"), tranche=None, by="b")
     assert (first.status, second.status) == ("approved", "declined")
-    assert "judged again on 2002-12-31" in second.reasons[-1]
+    assert "judged again on 2002-12-31" in reason_text(second.reasons[-1])
     assert not store.facility("iec-2002").status(date(2002, 12, 31)).breaches
 
 
@@ -409,3 +411,90 @@ def test_export_keeps_every_character_of_a_note(store, tmp_path):
     again = store.import_folder(tmp_path / "out", facility_id="again")
     assert json.loads(store.event_rows("again")[-1].body)["note"] == note
     assert again.events == 28
+
+
+# --- advance requests: the engine's reasons kept as codes and facts -----------------------------------------
+
+def test_a_request_keeps_the_reasons_codes_and_facts_and_is_worded_when_read(store):
+    """The seed on 2002-10-15: overadvance 243,000.00, limit 250,000.00; a request for 2,500.00 makes it
+    243,000 + 2,500 = 245,500.00, within the limit: the Agent's to decide. The row holds the code and the exact
+    facts, no sentence; the request reads back with the very Reason the engine gave, worded at the edge."""
+    store.import_folder(SEED)
+    asked = submit(store, "iec-2002", day=date(2002, 10, 15), amount=D("2500.00"), tranche=None, by="b")
+    with store.reading() as connection:
+        kept = json.loads(connection.execute(select(schema.advance_requests.c.reasons)).scalar())
+    assert [r["code"] for r in kept] == ["requires_approval"]
+    assert kept[0]["facts"]["overadvance_after"] == {"decimal": "245500.00"}
+    assert kept[0]["facts"]["limit"] == {"decimal": "250000.00"}
+    assert "creates" not in json.dumps(kept)
+    (reason,) = request(store, "iec-2002", asked.id).reasons
+    assert isinstance(reason, Reason) and reason.code == "requires_approval"
+    assert reason.facts["overadvance_after"] == D("245500.00") and reason.facts["limit"] == D("250000.00")
+    assert isinstance(reason.facts["discretionary"], bool)
+    assert advance_request_json(asked)["reasons"][0].startswith(
+        "creates an overadvance of 245,500.00 within the limit 250,000.00")
+
+
+def test_a_date_fact_reads_back_a_date(store):
+    """A back-dated request judged again on a later day keeps that day as a date (the seed: 71,000.00 available
+    on 2002-12-30 and 2002-12-31, taken on the 31st first)."""
+    store.import_folder(SEED)
+    submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("71000.00"), tranche=None, by="b")
+    second = submit(store, "iec-2002", day=date(2002, 12, 30), amount=D("71000.00"), tranche=None, by="b")
+    later = request(store, "iec-2002", second.id).reasons[-1]
+    assert later == Reason("on_later_day", {"day": date(2002, 12, 31)})
+
+
+def test_a_request_stored_with_sentences_reads_back_as_them(store):
+    """Rows written before reasons were kept as codes hold sentences: they read back, and show, as written."""
+    store.import_folder(SEED)
+    sentence = "outstanding after the request 1,000.00 is within the capacity 2,000.00"
+    with store.writing() as connection:
+        connection.execute(insert(schema.advance_requests).values(
+            facility_id="iec-2002", tranche="advances", day=date(2002, 10, 15), amount=D("1000.00"),
+            requested_by="t", requested_at=datetime.now(UTC), judgement="within_capacity",
+            reasons=json.dumps([sentence]), status="approved"))
+    (old,) = requests(store, "iec-2002")
+    assert old.reasons == (sentence,)
+    assert advance_request_json(old)["reasons"] == [sentence]
+
+
+def test_an_approval_the_record_no_longer_allows_names_the_reasons_in_words(store):
+    """A request for 2,500.00 on 2002-10-15 waits for the Agent (overadvance 243,000 + 2,500 = 245,500.00, within
+    the limit 250,000.00); an advance of 10,000.00 recorded that day meanwhile makes it 243,000 + 10,000 + 2,500 =
+    255,500.00, over the limit: the approval is refused, with the engine's reason, worded at the edge."""
+    store.import_folder(SEED)
+    asked = submit(store, "iec-2002", day=date(2002, 10, 15), amount=D("2500.00"), tranche=None, by="b")
+    store.record("iec-2002", [{"date": "2002-10-15", "type": "advance", "amount": "10000.00"}], by="t", source="r")
+    with pytest.raises(NoLongerAllowed) as refused:
+        decide(store, "iec-2002", asked.id, approve=True, by="agent")
+    assert [r.code for r in refused.value.reasons] == ["over_limit"]
+    assert conflict_text(refused.value).startswith(
+        "the record no longer allows this advance: overadvance after the request 255,500.00 exceeds the "
+        "overadvance limit 250,000.00")
+    assert request(store, "iec-2002", asked.id).status == "pending"
+
+
+def test_a_request_of_nothing_is_refused_before_it_is_judged(store):
+    """The engine refuses an advance of zero as input (the CLI's --amount 0 and the API's amount say so too): no
+    request is kept, no advance of 0.00 recorded."""
+    store.import_folder(SEED)
+    events = len(store.event_rows("iec-2002"))
+    with pytest.raises(RecordError, match="an advance's amount must be more than zero, got 0.00"):
+        submit(store, "iec-2002", day=date(2002, 12, 31), amount=D("0.00"), tranche=None, by="b")
+    assert requests(store, "iec-2002") == [] and len(store.event_rows("iec-2002")) == events
+
+
+def test_a_request_reads_back_the_engines_reasons_in_their_order(store):
+    """50,000.00 more on 2002-10-15 makes the overadvance 243,000 + 50,000 = 293,000.00, over the limit 250,000.00:
+    declined. The reason read back is the engine's, its facts in the engine's order (the words list the limit's
+    parts in that order), so the request shows the very words the decision gives."""
+    store.import_folder(SEED)
+    decision = store.facility("iec-2002").advance_to_record(date(2002, 10, 15), D("50000.00"))
+    asked = submit(store, "iec-2002", day=date(2002, 10, 15), amount=D("50000.00"), tranche=None, by="b")
+    kept = request(store, "iec-2002", asked.id).reasons
+    assert kept == decision.reasons
+    assert [list(r.facts) for r in kept] == [list(r.facts) for r in decision.reasons]  # type: ignore[union-attr]
+    words = advance_request_json(asked)["reasons"]
+    assert words == [reason_text(r) for r in decision.reasons]
+    assert words[0].startswith("overadvance after the request 293,000.00 exceeds the overadvance limit 250,000.00 (")

@@ -346,6 +346,18 @@ def test_the_borrower_asks_and_the_agent_decides(web, store):
     assert "iec-treasury" in audit and "hsbc-ops" in audit and "The hash chain holds" in audit
 
 
+def test_a_request_of_nothing_is_refused_on_the_form(web, store):
+    """An amount of zero is no request (the engine's rule, as the CLI and the API say it): the form says so, and
+    nothing is kept."""
+    borrower = logged_in(web, "iec-treasury")
+    form = borrower.get("/book/iec-2002/requests").text
+    asked = borrower.post("/book/iec-2002/requests", data={"csrf": csrf_of(form), "on": "2002-10-15",
+                                                           "amount": "0.00"})
+    assert asked.status_code == 422 and "amount must be more than zero" in text(asked.text)
+    with store.reading() as connection:
+        assert connection.execute(select(schema.advance_requests.c.id)).first() is None
+
+
 def test_what_if_shows_the_difference_and_writes_nothing(web, store):
     """On 2002-12-31 availability is 71,000.00 (1,241,000.00 of capacity less 1,170,000.00 of advances); an
     advance of 50,000.00 that day leaves 21,000.00: a change of -50,000.00; the payoff grows by the same

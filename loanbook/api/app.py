@@ -36,6 +36,7 @@ from ..core.cache import Bounded
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
 from ..core.money import parse_money
+from ..engine.availability import amount_problem
 from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from ..store import requests as advance_requests
 from ..store import schema
@@ -122,7 +123,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(Conflict)
     def _conflict(_request, exc: Conflict):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"detail": out.conflict_text(exc)}, status_code=409)
 
     # --- who is asking ----------------------------------------------------------------------------------
 
@@ -322,6 +323,9 @@ def create_app(store: Store | None = None) -> FastAPI:
                               idempotency_key: IdempotencyKey = None, unchecked: Unchecked = False) -> JSONResponse:
         day = _day(payload.on, "on", where="body")
         amount = _money(payload.amount)
+        problem = amount_problem(amount)
+        if problem:
+            raise _invalid(["body", "amount"], f"amount {problem}, got {payload.amount!r}")
         may_skip_check(caller, unchecked)
 
         def work(connection: Connection) -> tuple[int, dict, Facility | None]:

@@ -135,6 +135,12 @@ def availability_of(graph: Graph, tranche: str) -> Availability:
     return found[0]
 
 
+def amount_problem(amount: Decimal) -> str | None:
+    """Why an amount is no advance request at all, whatever the agreement says (an amount of nothing would be
+    judged within capacity and recorded as an advance): a request asks for more than zero."""
+    return None if amount > ZERO else "must be more than zero"
+
+
 def _size_problem(block: Availability, amount: Decimal) -> Reason | None:
     """An advance smaller than the clause's minimum, or not a whole multiple of its step above the minimum."""
     rule = block.advances

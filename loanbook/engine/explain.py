@@ -4,19 +4,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.money import money_human, money_str, number_str, percent_str
+
+Value = Decimal | date | str  # what an explained figure is: an amount, rate or number, a day, or words (grades)
+
+
+class ClauseRef(TypedDict):
+    """The clause version a figure came from, as the explanation shows it (and its JSON)."""
+
+    clause: str
+    title: str
+    document: str
+    document_id: str
+    effective: str     # ISO date
+    text: str | None   # None: the text is not in the record
+    source: str | None
+
+
+class InterpretationRef(TypedDict):
+    """The reading of an interpretation a figure used, and why it is read so."""
+
+    id: str
+    reading: str
+    text: str
+    why: str
 
 
 @dataclass(frozen=True)
 class Explanation:
     figure: str
-    value: object
+    value: Value
     formula: str | None = None
     inputs: tuple[Explanation, ...] = ()
-    clause: dict | None = None
-    interpretation: dict | None = None
+    clause: ClauseRef | None = None
+    interpretation: InterpretationRef | None = None
     source: str | None = None
     unit: str = "money"
     label: str | None = None
@@ -63,7 +87,7 @@ class Explanation:
             key = (c["clause"], c["document_id"])
             if key in seen:
                 pass
-            elif c.get("text"):
+            elif c["text"]:
                 text = " ".join(c["text"].split())
                 lines.append(f"{indent}    \"{text[:300]}{'...' if len(text) > 300 else ''}\"")
             else:
@@ -74,24 +98,24 @@ class Explanation:
         return lines
 
 
-def clause_ref(agreement: Agreement, version: ClauseVersion) -> dict:
+def clause_ref(agreement: Agreement, version: ClauseVersion) -> ClauseRef:
     doc = agreement.document(version.document_id)
     return {"clause": version.clause_id, "title": version.title, "document": doc.title,
             "document_id": doc.id, "effective": version.effective.isoformat(), "text": version.text,
             "source": version.source}
 
 
-def interpretation_ref(agreement: Agreement, interpretation_id: str) -> dict:
+def interpretation_ref(agreement: Agreement, interpretation_id: str) -> InterpretationRef:
     item = agreement.register.get(interpretation_id)
     reading = item.reading()
     return {"id": item.id, "reading": reading.id, "text": reading.text, "why": " ".join(item.why.split())}
 
 
-def leaf(figure: str, value: object, source: str | None = None, unit: str = "money") -> Explanation:
+def leaf(figure: str, value: Value, source: str | None = None, unit: str = "money") -> Explanation:
     return Explanation(figure, value, source=source, unit=unit)
 
 
-def _json_value(value: object, unit: str = "money"):
+def _json_value(value: Value, unit: str = "money") -> str:
     if isinstance(value, Decimal):
         return {"percent": percent_str, "number": number_str}.get(unit, money_str)(value)
     if isinstance(value, date):
@@ -99,7 +123,7 @@ def _json_value(value: object, unit: str = "money"):
     return value
 
 
-def _human_value(value: object, unit: str = "money") -> str:
+def _human_value(value: Value, unit: str = "money") -> str:
     if isinstance(value, Decimal):
         if unit == "percent":
             return f"{percent_str(value)}%"

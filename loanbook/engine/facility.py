@@ -3,10 +3,16 @@
 `Facility(agreement, events, prime)` replays the history once (pure: nothing here reads a file, a
 clock or a database); every question after that is answered from the replay. Each public method runs
 in the engine's own decimal context, so a caller's context can never change a figure.
+
+Construction only replays: the books a question needs (pricing, interest, fees, covenants, overdue interest) are
+built when first asked for, and the history's own check (payments against what is owed, payoffs that pay off)
+runs once, before the first answer, so a store that keeps a replay, or a what-if that is never asked, pays for
+neither. A history the check refuses is refused by every answer, with the same error.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from bisect import bisect_right
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +24,16 @@ from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
 from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
-from .availability import availabilities, blocks, borrowing_bases, breaches, decide, figure, overadvances
+from .availability import (
+    amount_problem,
+    availabilities,
+    blocks,
+    borrowing_bases,
+    breaches,
+    decide,
+    figure,
+    overadvances,
+)
 from .charges import Charges
 from .collateral import cash_collateral
 from .commitments import reduction_problems
@@ -40,19 +55,26 @@ from .results import (
     REFUSED,
     Breach,
     Decision,
+    InterestLine,
+    InterestMonth,
     LenderShare,
     Obligation,
     PastDue,
     Payoff,
     Reason,
     Status,
+    TimelineDay,
+    TrancheMonth,
     Unmatched,
+    WaivedInstallment,
 )
 
 _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
 MAX_GRAPHS = 4096            # days whose figure graph a facility keeps
+_UNCHECKED, _CHECKING, _CHECKED = "unchecked", "checking", "checked"  # a facility's history check
+_BOOKS = ("indices", "levels", "pricing", "interest", "charges", "covenants", "overdue")  # in the order they are built
 
 
 def pinned(method):
@@ -64,6 +86,34 @@ def pinned(method):
     return wrapper
 
 
+def after_check(method):
+    """A question to the facility, answered only once its history is checked."""
+    @functools.wraps(method)
+    def wrapper(self: Facility, *args, **kwargs):
+        self.history_checked()
+        return method(self, *args, **kwargs)
+    return wrapper
+
+
+def answer(method):
+    """A question to the facility, in the engine's decimal context, once its history is checked."""
+    return pinned(after_check(method))
+
+
+class _book(functools.cached_property):
+    """A book built on first use and kept. Unlike functools.cached_property in Python 3.11, it takes no lock shared
+    by every facility: one facility building its interest book never waits on another's (the books are pure, so
+    two threads building one at once build the same)."""
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        found = instance.__dict__.get(self.attrname, _book)
+        if found is _book:
+            found = instance.__dict__[self.attrname] = self.func(instance)
+        return found
+
+
 class Facility:
     @pinned
     def __init__(self, agreement: Agreement, events, prime_shipped, known_at: datetime | None = None, *,
@@ -73,17 +123,64 @@ class Facility:
         self.events, self.prime_shipped, self.known_at = tuple(events), prime_shipped, known_at
         self.ledger = _ledger or replay(ordered(effective(self.events, known_at)))
         self.as_written = agreement  # every version, whatever the record; `agreement`: those this record puts in force
-        self.agreement = agreement = gated(agreement, self.ledger)
-        self.indices = IndexBook(agreement, prime_shipped, self.ledger.prime_events, self.ledger.index_events)
-        self.levels = LevelBook(agreement, self.ledger, self.book)
+        self.agreement = gated(agreement, self.ledger)
         self._graphs: dict[date, Graph] = {}
         self._by_day: dict[date, list] | None = None
-        self.pricing = Pricing(agreement, self.ledger, self.indices, self.levels, self.book)
-        self.interest = InterestBook(agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
-        self.charges = Charges(agreement, self.ledger, self.book)
-        self.covenants = Covenants(agreement, self.ledger, self.book)
-        self.overdue = OverdueInterest(agreement, self.ledger, self.pricing, self.book, self._late_items)
-        self._check_history()
+        self._history = _UNCHECKED
+        self._history_lock = threading.RLock()  # re-entered by the check's own questions, in its thread only
+
+    # --- the books, each built when first needed -------------------------------------------------------
+
+    @_book
+    def indices(self) -> IndexBook:
+        return IndexBook(self.agreement, self.prime_shipped, self.ledger.prime_events, self.ledger.index_events)
+
+    @_book
+    def levels(self) -> LevelBook:
+        return LevelBook(self.agreement, self.ledger, self.book)
+
+    @_book
+    def pricing(self) -> Pricing:
+        return Pricing(self.agreement, self.ledger, self.indices, self.levels, self.book)
+
+    @_book
+    def interest(self) -> InterestBook:
+        return InterestBook(self.agreement.vocabulary.ids("tranches"), self.ledger, self.pricing)
+
+    @_book
+    def charges(self) -> Charges:
+        return Charges(self.agreement, self.ledger, self.book)
+
+    @_book
+    def covenants(self) -> Covenants:
+        return Covenants(self.agreement, self.ledger, self.book)
+
+    @_book
+    def overdue(self) -> OverdueInterest:
+        return OverdueInterest(self.agreement, self.ledger, self.pricing, self.book, self._late_items)
+
+    @property
+    def priced(self) -> bool:
+        """Whether the agreement prices its loans at all (a folder may leave pricing out): an interest statement
+        says so rather than show a zero rate."""
+        return self.pricing.priced
+
+    def history_checked(self) -> Facility:
+        """This facility, once its history is checked (the check runs once; every answer asks for it first). A
+        writer calls it to refuse a history before keeping it. A refused history is refused again each time."""
+        if self._history is _CHECKED:
+            return self
+        with self._history_lock:
+            if self._history is _UNCHECKED:
+                self._history = _CHECKING  # the check's own questions, in this thread, answer without it
+                try:
+                    with localcontext(ENGINE_CONTEXT):
+                        self._check_history()
+                except BaseException:
+                    self._history = _UNCHECKED
+                    raise
+                self._history = _CHECKED
+        return self
 
     @pinned
     def extended(self, appended) -> Facility:
@@ -104,7 +201,11 @@ class Facility:
 
     def _check_history(self) -> None:
         """Payments over the whole history: each checked against what is owed once the earlier ones are
-        applied, so two payments that each look fine cannot together pay more than is owed."""
+        applied, so two payments that each look fine cannot together pay more than is owed. Every book is built
+        first, in the order construction built them before they were lazy, so a history that one of them refuses
+        gives the error it always gave."""
+        for name in _BOOKS:
+            getattr(self, name)
         problems = reduction_problems(self.agreement, self.ledger, self.book)
         if problems:
             raise InputError(problems)
@@ -134,6 +235,7 @@ class Facility:
 
     # --- figures ---------------------------------------------------------------------------------
 
+    @after_check
     def book(self, day: date) -> DayView:
         """The facility at the end of a day: the record's balances through the day's figure graph (lowered once
         per day, and kept)."""
@@ -153,13 +255,13 @@ class Facility:
         loans = ZERO if first is None or not self.interest.priced else self.interest.accrued_total(first, through)
         return loans + self.overdue.accrued(date.min, through)
 
-    @pinned
+    @answer
     def overdue_interest(self, through: date) -> Decimal | None:
         """Interest accrued on overdue amounts through a day (a part of the interest accrued), rounded half-up to
         the cent; None when the agreement charges none."""
         return cents(self.overdue.accrued(date.min, through)) if self.overdue.active else None
 
-    @pinned
+    @answer
     def interest_unpaid(self, through: date, *, paid_through: date | None = None) -> Decimal | None:
         """Interest accrued through a day (rounded half-up to the cent once) less interest paid;
         None when the agreement prices nothing."""
@@ -168,7 +270,7 @@ class Facility:
             return None
         return cents(accrued) - self.ledger.on(paid_through or through).interest_paid
 
-    @pinned
+    @answer
     def status(self, day: date) -> Status:
         book = self.book(day)
         snap = book.snap
@@ -190,7 +292,7 @@ class Facility:
             past_due=self.past_due(day), springing=self.springing(day), unmatched=self.unmatched(day),
             overdue_interest=self.overdue_interest(day))
 
-    @pinned
+    @answer
     def springing(self, day: date):
         """The springing covenants in force on a day: which test, since when, and what sprang it."""
         first = self.ledger.days[0] if self.ledger.days else None
@@ -204,7 +306,7 @@ class Facility:
                 self._by_day.setdefault(event.date, []).append(event)
         return self._by_day.get(day, [])
 
-    @pinned
+    @answer
     def unmatched(self, day: date) -> tuple[Unmatched, ...]:
         """The grids in force whose key falls in no level on the day, each with the level it took instead."""
         found = []
@@ -219,7 +321,7 @@ class Facility:
                                        state.level, state.detail))
         return tuple(found)
 
-    @pinned
+    @answer
     def past_due(self, day: date) -> tuple[PastDue, ...]:
         """Everything unpaid after the day it fell due, oldest first: fee installments, computed fees, scheduled
         principal, and principal unpaid at maturity. (Interest is past due only where the agreement gives its
@@ -256,6 +358,7 @@ class Facility:
                  breach.clause, breach.tranche, matured=True)
         return sorted(found, key=lambda late: (late.item.due, late.item.what))
 
+    @after_check
     def other_breaches(self, day: date) -> list[Breach]:
         """The breaches that are not of a borrowing limit: scheduled principal unpaid, covenants failed."""
         found = []
@@ -264,6 +367,7 @@ class Facility:
             found += [breach for _, breach in rows if breach]
         return found + self.matured_unpaid(day) + self.covenants.breaches(day)
 
+    @after_check
     def matured_unpaid(self, day: date) -> list[Breach]:
         """Principal still outstanding after its term ended: matured, unpaid."""
         found = []
@@ -276,6 +380,7 @@ class Facility:
                                     {"maturity": term.initial_term_end}))
         return found
 
+    @after_check
     def require_availability(self, book: DayView) -> None:
         """A tranche whose availability clause starts later (or ended) has no figures that day: say so."""
         covered = {block.tranche for block in blocks(book, Availability)}
@@ -283,16 +388,20 @@ class Facility:
             if block.tranche not in covered:
                 book.definition(block.id)  # raises, naming the clause and the day
 
-    @pinned
+    @answer
     def advance(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
         """The decision on a request to advance `amount` on `day`, against the state at the end of that day
-        (RULES.md section 3: what the borrower may ask for on that day)."""
+        (RULES.md section 3: what the borrower may ask for on that day). An amount of zero or less is asked for
+        by no one: refused as input, never judged."""
+        problem = amount_problem(amount)
+        if problem:
+            raise RecordError(f"an advance's amount {problem}, got {amount}")
         tranche = self._tranche_of_request(tranche)
         book = self.book(day)
         self.require_availability(book)
         return decide(book, tranche, amount, self.agreement.last_advance_day(day, tranche))
 
-    @pinned
+    @answer
     def advance_to_record(self, day: date, amount: Decimal, tranche: str | None = None) -> Decision:
         """The decision on an advance that is to be recorded: dated before the record's last day, it is
         outstanding on every later day too, so it must fit each day on which the record changes, and the worst
@@ -317,7 +426,7 @@ class Facility:
             raise RecordError(str(self.agreement.vocabulary.unknown("tranches", tranche)))
         return tranche
 
-    @pinned
+    @answer
     def fees(self, day: date, *, full_payment_day: date | None = None) -> FeeState | None:
         """The installment fee on a day; None when the agreement has none."""
         if not self.agreement.has_kind(InstallmentSchedule):
@@ -330,31 +439,32 @@ class Facility:
         assert isinstance(value, Decimal)
         return value
 
-    @pinned
+    @answer
     def charges_on(self, day: date):
         """Every computed, termination, flat and in-advance fee charge by a day (unused line fees, letter of credit
         fees ...), and the flat fees scheduled after it."""
         return sorted(self.charges.on(day) + self.charges.upcoming(day), key=lambda c: (c.due, c.fee, c.start))
 
+    @after_check
     def charges_credit(self, day: date) -> Decimal:
         """Fee payments beyond every computed and termination fee charge by a day."""
         return self.charges.credit(day)
 
-    @pinned
+    @answer
     def covenant_tests(self, day: date):
         return self.covenants.on(day)
 
-    @pinned
+    @answer
     def obligations(self, day: date) -> list[Obligation]:
         """Deadlines, conditions, scheduled principal, recurring reports, and each covenant test."""
         return obligations_on(self.agreement, self.ledger, day) + [
             covenant_obligation(r) for r in self.covenants.on(day)]
 
-    @pinned
+    @answer
     def conditions(self, day: date):
         return conditions_on(self.agreement, self.ledger, day)
 
-    @pinned
+    @answer
     def payoff(self, day: date) -> Payoff:
         return self._payoff(day)
 
@@ -362,10 +472,10 @@ class Facility:
         """What paying in full on `day` takes, and what it would waive (an earlier Full Payment stands)."""
         snap = self.ledger.on(day)
         interest = self.interest_unpaid(day - timedelta(days=1), paid_through=day)
-        would_waive: tuple[dict, ...] = ()
+        would_waive: tuple[WaivedInstallment, ...] = ()
         ordinary, if_paid = self.fees(day), self.fees(day, full_payment_day=day)
         if ordinary and if_paid:
-            would_waive = tuple({"component": s.component, "due": s.due, "amount": s.amount}
+            would_waive = tuple(WaivedInstallment(s.component, s.due, s.amount)
                                 for s, o in zip(if_paid.installments, ordinary.installments)
                                 if s.status == "waived" and o.status != "waived")
         fees = self._fees_owed(day, payoff=True)
@@ -376,6 +486,7 @@ class Facility:
         return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive,
                       cash_collateral=cash, to_close=total + cash, collateral=collateral)
 
+    @after_check
     def lender_shares(self, **amounts: Decimal) -> tuple[LenderShare, ...]:
         """Each Lender's pro-rata share of each amount, in cents; the last Lender takes the rounding remainder."""
         given = {name: ZERO for name in amounts}
@@ -392,8 +503,8 @@ class Facility:
 
     # --- statements and series -------------------------------------------------------------------
 
-    @pinned
-    def interest_statement(self, start: date, end: date) -> list[dict]:
+    @answer
+    def interest_statement(self, start: date, end: date) -> list[InterestMonth]:
         """Per month: per tranche the periods of constant balance and rate, days and interest. A facility
         whose terms price nothing has no statement (an empty list), never a zero rate."""
         if not self.interest.priced and not self.overdue.active:
@@ -411,24 +522,22 @@ class Facility:
                         continue
                     amount = self.interest.accrued(tranche, lo, hi)
                     rate = segment.rate
-                    lines.append({"from": lo, "to": hi, "days": (hi - lo).days + 1, "principal": segment.principal,
-                                  "rate": rate.rate if rate else None, "rate_formula": rate.formula if rate else None,
-                                  "day_basis": rate.basis if rate else None, "interest": amount})
+                    lines.append(InterestLine(lo, hi, (hi - lo).days + 1, segment.principal,
+                                              rate.rate if rate else None, rate.formula if rate else None,
+                                              rate.basis if rate else None, amount))
                 total = self.interest.accrued(tranche, cursor, last)
-                classes[tranche] = {"lines": lines, "interest": cents(total)}
+                classes[tranche] = TrancheMonth(tuple(lines), cents(total))
             paid = [p for p in self.ledger.interest_payments if cursor <= p.date <= last]
-            overdue = [part.row() for line in self.overdue.lines(last) if (part := line.clipped(cursor, last))]
-            months.append({"month": cursor.strftime("%Y-%m"), "from": cursor, "to": last, "classes": classes,
-                           "overdue": overdue,
-                           "interest": cents(self.interest.accrued_total(cursor, last)
-                                             + self.overdue.accrued(cursor, last)),
-                           "paid": sum((p.amount for p in paid), start=ZERO),
-                           "unpaid_at_end": self.interest_unpaid(last)})
+            overdue = tuple(part.row() for line in self.overdue.lines(last) if (part := line.clipped(cursor, last)))
+            months.append(InterestMonth(
+                cursor.strftime("%Y-%m"), cursor, last, classes, overdue,
+                interest=cents(self.interest.accrued_total(cursor, last) + self.overdue.accrued(cursor, last)),
+                paid=sum((p.amount for p in paid), start=ZERO), unpaid_at_end=self.interest_unpaid(last)))
             cursor = last + timedelta(days=1)
         return months
 
-    @pinned
-    def timeline(self, start: date, end: date) -> list[dict]:
+    @answer
+    def timeline(self, start: date, end: date) -> list[TimelineDay]:
         """One row a day: each revolving tranche's capacity, usage and availability, the overadvance and its
         limit, and the breaches of the day."""
         rows = []
@@ -440,13 +549,12 @@ class Facility:
             found = breaches(book)
             first = avail[0] if avail else None
             oa = over[0] if over else None
-            rows.append({"date": day, "capacity": first.capacity if first else None,
-                         "usage": first.usage if first else None,
-                         "availability": first.availability.value if first else None,
-                         "overadvance": oa.overadvance.value if oa else None,
-                         "overadvance_limit": oa.limit.value if oa else None,
-                         "loans": {t: book.snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
-                         "breach": bool(found), "breaches": [b.rule for b in found]})
+            rows.append(TimelineDay(
+                day, capacity=first.capacity if first else None, usage=first.usage if first else None,
+                availability=first.availability.value if first else None,
+                overadvance=oa.overadvance.value if oa else None, overadvance_limit=oa.limit.value if oa else None,
+                loans={t: book.snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")},
+                breaches=tuple(b.rule for b in found)))
             day += timedelta(days=1)
         return rows
 
@@ -459,11 +567,12 @@ class Facility:
         names = [n for n in self.agreement.vocabulary.formula_units() if n not in indices]
         return names + [n for n in book.definitions() if n not in names]
 
+    @after_check
     def explainable(self, day: date) -> list[str]:
         fees = [block.id for _, block in self.charges.blocks()]
         return self._figure_names(self.book(day)) + ["interest", "fees", "payoff"] + list(dict.fromkeys(fees))
 
-    @pinned
+    @answer
     def explain(self, name: str, day: date) -> Explanation:
         if name not in self.explainable(day):
             raise RecordError(f"unknown figure {name!r} on {day}; explainable: {', '.join(self.explainable(day))}")

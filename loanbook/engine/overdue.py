@@ -30,7 +30,7 @@ from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
 from .ledger import Ledger
 from .pricing import Pricing
-from .results import PastDue
+from .results import OverdueInterestLine, PastDue
 
 PRECISION = 50  # digits, as the tranches' interest: rounded once, when a total is reported
 MAX_KEPT = 4096  # days whose past-due amounts (and lines through which) are kept
@@ -87,12 +87,10 @@ class OverdueLine:
         return OverdueLine(self.what, self.due, lo, hi, self.amount, self.rate, self.bears, self.rate_formula,
                            self.day_basis, self.clause, self.version, self.inputs)
 
-    def row(self) -> dict:
+    def row(self) -> OverdueInterestLine:
         """The interest statement's line."""
-        return {"what": self.what, "due": self.due, "from": self.start, "to": self.end, "days": self.days,
-                "amount": self.amount, "rate": self.rate, "already_accruing": self.bears,
-                "rate_formula": self.rate_formula, "day_basis": self.day_basis, "clause": self.clause,
-                "interest": self.interest()}
+        return OverdueInterestLine(self.what, self.due, self.start, self.end, self.days, self.amount, self.rate,
+                                   self.bears, self.rate_formula, self.day_basis, self.clause, self.interest())
 
     def explanation(self, agreement: Agreement) -> Explanation:
         year = year_length(self.day_basis, self.start.year)

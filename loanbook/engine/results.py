@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .explain import Explanation
+from .collateral import CollateralPart
+from .explain import Explanation, InterpretationRef
+
+BreachFact = Decimal | date | str | dict[str, Decimal]  # an amount, a day, a name, or amounts by tranche
+ReasonFact = Decimal | date | str | bool                # an amount, a day, a name, or a yes/no (discretionary)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Breach:
     amount: Decimal
     limit: Decimal
     tranche: str | None = None
-    facts: dict[str, object] = field(default_factory=dict)  # further amounts the message names
+    facts: dict[str, BreachFact] = field(default_factory=dict)  # further amounts the message names
     tranches: tuple[str, ...] = ()   # the tranches whose limit it is (two or more share one: `tranche` is None)
 
 
@@ -98,7 +102,7 @@ class Status:
     expenses_unpaid: Decimal
     breaches: tuple[Breach, ...]
     pending_conditions: tuple[ConditionState, ...]
-    interpretations: tuple[dict, ...]
+    interpretations: tuple[InterpretationRef, ...]
     lenders: tuple[LenderShare, ...]
     past_due: tuple[PastDue, ...] = ()
     springing: tuple[SpringingInForce, ...] = ()  # springing covenants in force on the day
@@ -155,7 +159,7 @@ class Reason:
 
     code: str  # term_expired | within_capacity | over_limit | over_ceiling | requires_approval |
     #            no_overadvance | not_revolving | below_minimum | not_a_multiple | facility_ended
-    facts: dict[str, object]
+    facts: dict[str, ReasonFact]
 
 
 WITHIN_CAPACITY, REQUIRES_APPROVAL, REFUSED = "within_capacity", "overadvance_requires_approval", "refused"
@@ -181,10 +185,19 @@ class Payoff:
     fees: Decimal
     expenses: Decimal
     total: Decimal                  # what paying in full takes (CONTRACT.md): loans, interest, fees, expenses
-    would_waive: tuple[dict, ...]
+    would_waive: tuple[WaivedInstallment, ...]
     cash_collateral: Decimal = Decimal(0)   # cash for the contingent obligations still open
     to_close: Decimal = Decimal(0)          # total + cash_collateral: what closing the facility takes
-    collateral: tuple = ()                  # CollateralPart by contingent kind
+    collateral: tuple[CollateralPart, ...] = ()  # by contingent kind
+
+
+@dataclass(frozen=True)
+class WaivedInstallment:
+    """An installment of a fee that paying in full on the payoff's day would waive."""
+
+    component: str
+    due: date
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -198,3 +211,73 @@ class Obligation:
     detail: str
     obligation: str
     amount: Decimal | None = None
+
+
+# --- statements and series ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InterestLine:
+    """Days of one tranche's month at one balance and one rate."""
+
+    start: date
+    end: date                  # inclusive
+    days: int
+    principal: Decimal
+    rate: Decimal | None       # percent a year; None: no rate (the statement says so, never a zero rate)
+    rate_formula: str | None
+    day_basis: str | None
+    interest: Decimal          # at full precision: only the month's total is rounded
+
+
+@dataclass(frozen=True)
+class TrancheMonth:
+    lines: tuple[InterestLine, ...]
+    interest: Decimal          # the tranche's month, rounded half-up to the cent once
+
+
+@dataclass(frozen=True)
+class OverdueInterestLine:
+    """A past-due amount's interest over days of the month on which it, and its rates, stay the same."""
+
+    what: str
+    due: date
+    start: date
+    end: date                  # inclusive
+    days: int
+    amount: Decimal
+    rate: Decimal              # the overdue rate, percent a year
+    already_accruing: Decimal  # the rate the amount bears anyway (its tranche's), percent; zero for a fee
+    rate_formula: str
+    day_basis: str
+    clause: str
+    interest: Decimal          # at full precision
+
+
+@dataclass(frozen=True)
+class InterestMonth:
+    month: str                 # YYYY-MM
+    start: date
+    end: date                  # the month's last day, or the statement's
+    classes: dict[str, TrancheMonth]
+    overdue: tuple[OverdueInterestLine, ...]
+    interest: Decimal          # the loans' and the overdue amounts', rounded half-up to the cent once
+    paid: Decimal
+    unpaid_at_end: Decimal | None
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    """A day of the timeline: the first revolving tranche's figures (None: no such tranche or clause)."""
+
+    day: date
+    capacity: Decimal | None
+    usage: Decimal | None
+    availability: Decimal | None
+    overadvance: Decimal | None
+    overadvance_limit: Decimal | None
+    loans: dict[str, Decimal]
+    breaches: tuple[str, ...]  # the rule of each breach of a borrowing limit on the day
+
+    @property
+    def breach(self) -> bool:
+        return bool(self.breaches)

@@ -288,23 +288,23 @@ def monthly_statement(engine, month: str, *, checked: bool = True,
     if interest:
         data = interest[0]
         rows: list[tuple] = []
-        for tranche, part in data["classes"].items():
-            for line in part["lines"]:
-                rows.append((tranche_label(agreement, tranche), line["from"], line["to"], line["days"],
-                             line["principal"], line["rate"], line["day_basis"], line["interest"]))
+        for tranche, part in data.classes.items():
+            for line in part.lines:
+                rows.append((tranche_label(agreement, tranche), line.start, line.end, line.days,
+                             line.principal, line.rate, line.day_basis, line.interest))
             rows.append((f"{tranche_label(agreement, tranche)}: interest for the month", None, None, None, None,
-                         None, None, part["interest"]))
-        for o in data.get("overdue", ()):  # interest on overdue amounts, at what it adds to what they accrue
-            rows.append((f"Overdue: {o['what']} (due {o['due']})", o["from"], o["to"], o["days"], o["amount"],
-                         o["rate"] - o["already_accruing"], o["day_basis"], o["interest"]))
-        month_interest = data["interest"]
-        rows.append(("Interest for the month", None, None, None, None, None, None, data["interest"]))
+                         None, None, part.interest))
+        for o in data.overdue:  # interest on overdue amounts, at what it adds to what they accrue
+            rows.append((f"Overdue: {o.what} (due {o.due})", o.start, o.end, o.days, o.amount,
+                         o.rate - o.already_accruing, o.day_basis, o.interest))
+        month_interest = data.interest
+        rows.append(("Interest for the month", None, None, None, None, None, None, data.interest))
         sections.append(Section("Interest", tables=(Table(None, (
             Column("tranche"), Column("from", "date"), Column("to", "date"), Column("days", "count"),
             Column("principal", "money"), Column("rate", "rate"), Column("day basis"), Column("interest", "money")),
             tuple(rows), totals=frozenset(i for i, r in enumerate(rows) if r[1] is None)),),
-            paragraphs=(f"Interest paid in the month {money_human(data['paid'])}; accrued and unpaid at the end of "
-                        f"the month {money_human(data['unpaid_at_end'] or ZERO)}.",)))
+            paragraphs=(f"Interest paid in the month {money_human(data.paid)}; accrued and unpaid at the end of "
+                        f"the month {money_human(data.unpaid_at_end or ZERO)}.",)))
     else:
         sections.append(Section("Interest", paragraphs=("This facility has no pricing clause in the record: no "
                                                         "interest is stated.",)))

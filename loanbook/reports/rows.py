@@ -6,13 +6,14 @@ holds, under the same names, so a spreadsheet and a script read the same figures
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pyarrow as pa
 
 from ..engine.fees import waiver_text
-from ..engine.results import Status
+from ..engine.results import InterestMonth, Status, TimelineDay
 from .exports import MONEY, RATE
 
 
@@ -62,24 +63,27 @@ def status_table(s: Status) -> pa.Table:
                    ("amount", MONEY), ("rate", RATE), ("note", pa.string())], rows)
 
 
-def timeline_table(days: list[dict]) -> pa.Table:
-    tranches = sorted({t for d in days for t in d["loans"]})
-    rows = [{**d, "breaches": list(d["breaches"]), **{f"loan_{t}": d["loans"].get(t) for t in tranches}}
-            for d in days]
+def timeline_table(days: Sequence[TimelineDay]) -> pa.Table:
+    tranches = sorted({t for d in days for t in d.loans})
+    rows = [{"date": d.day, "capacity": d.capacity, "usage": d.usage, "availability": d.availability,
+             "overadvance": d.overadvance, "overadvance_limit": d.overadvance_limit, "breach": d.breach,
+             "breaches": list(d.breaches), **{f"loan_{t}": d.loans.get(t) for t in tranches}} for d in days]
     return _table([("date", pa.date32()), ("capacity", MONEY), ("usage", MONEY), ("availability", MONEY),
                    ("overadvance", MONEY), ("overadvance_limit", MONEY), ("breach", pa.bool_()),
                    ("breaches", pa.list_(pa.string()))] + [(f"loan_{t}", MONEY) for t in tranches], rows)
 
 
-def interest_table(months: list[dict]) -> pa.Table:
+def interest_table(months: Sequence[InterestMonth]) -> pa.Table:
     """A row per line of the loans' interest, then per line of interest on overdue amounts (its rate: the rate
     charged on top of what the amount already accrues)."""
-    rows = [{"month": m["month"], "tranche": tranche, **line}
-            for m in months for tranche, data in m["classes"].items() for line in data["lines"]]
-    rows += [{"month": m["month"], "tranche": f"overdue: {o['what']} (due {o['due']})", "from": o["from"],
-              "to": o["to"], "days": o["days"], "principal": o["amount"], "rate": o["rate"] - o["already_accruing"],
-              "rate_formula": o["rate_formula"], "day_basis": o["day_basis"], "interest": o["interest"]}
-             for m in months for o in m.get("overdue", ())]
+    rows = [{"month": m.month, "tranche": tranche, "from": x.start, "to": x.end, "days": x.days,
+             "principal": x.principal, "rate": x.rate, "rate_formula": x.rate_formula, "day_basis": x.day_basis,
+             "interest": x.interest}
+            for m in months for tranche, data in m.classes.items() for x in data.lines]
+    rows += [{"month": m.month, "tranche": f"overdue: {o.what} (due {o.due})", "from": o.start,
+              "to": o.end, "days": o.days, "principal": o.amount, "rate": o.rate - o.already_accruing,
+              "rate_formula": o.rate_formula, "day_basis": o.day_basis, "interest": o.interest}
+             for m in months for o in m.overdue]
     return _table([("month", pa.string()), ("tranche", pa.string()), ("from", pa.date32()), ("to", pa.date32()),
                    ("days", pa.int32()), ("principal", MONEY), ("rate", RATE), ("rate_formula", pa.string()),
                    ("day_basis", pa.string()), ("interest", MONEY)], rows)

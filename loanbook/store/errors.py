@@ -2,6 +2,11 @@
 driver (the command line answers most questions from a folder, never opening the store)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine.results import Reason
+
 
 class NotStored(LookupError):
     """No facility of that id in the store."""
@@ -13,3 +18,12 @@ class NotStored(LookupError):
 
 class Conflict(Exception):
     """A request that cannot be decided as asked (already decided, or no longer within the limit)."""
+
+
+class NoLongerAllowed(Conflict):
+    """An approval the record no longer allows: the engine's reasons, put in words at the edge
+    (`projection.conflict_text`); str() gives their codes."""
+
+    def __init__(self, reasons: tuple[Reason, ...]):
+        super().__init__("the record no longer allows this advance: " + "; ".join(r.code for r in reasons))
+        self.reasons = reasons

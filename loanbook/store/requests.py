@@ -5,6 +5,10 @@ advance approved before it: two requests at the same moment are judged one after
 never together pass a limit that each alone would pass. A request within capacity is approved and its
 advance recorded at once; an overadvance the agreement leaves to the Agent waits for the Agent; one the
 agreement forbids is declined. An Agent's approval judges the request again on the record as it then is.
+
+A request keeps the engine's reasons as codes and facts (`reasons_text`), never as sentences: the words are made
+at the edge when read, so they can change without the record changing. Rows stored before kept sentences; those
+read back as the sentences they are.
 """
 from __future__ import annotations
 
@@ -16,10 +20,9 @@ from decimal import Decimal
 from sqlalchemy import Connection, insert, select, update
 
 from ..engine.facility import Facility
-from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY
-from ..projection import reason_text
+from ..engine.results import REFUSED, REQUIRES_APPROVAL, WITHIN_CAPACITY, Reason, ReasonFact
 from . import schema
-from .errors import Conflict
+from .errors import Conflict, NoLongerAllowed
 from .store import Store
 
 
@@ -38,7 +41,7 @@ class AdvanceRequest:
     requested_by: str
     requested_at: datetime
     judgement: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason | str, ...]  # a str: a sentence, as rows stored before codes were kept it
     status: str                 # pending | approved | declined
     decided_by: str | None
     decided_at: datetime | None
@@ -64,7 +67,7 @@ def submit_in(connection: Connection, store: Store, facility_id: str, *, day: da
     status = {WITHIN_CAPACITY: "approved", REQUIRES_APPROVAL: "pending", REFUSED: "declined"}[decision.decision]
     values = dict(facility_id=facility_id, tranche=decision.tranche, day=day, amount=amount, requested_by=by,
                   requested_at=now, judgement=decision.decision,
-                  reasons=json.dumps([reason_text(r) for r in decision.reasons]), status=status,
+                  reasons=reasons_text(decision.reasons), status=status,
                   decided_by="engine" if status != "pending" else None,
                   decided_at=now if status != "pending" else None)
     inserted = connection.execute(insert(schema.advance_requests).values(**values)).inserted_primary_key
@@ -99,8 +102,7 @@ def decide_in(connection: Connection, store: Store, facility_id: str, request_id
     if approve:
         again = replay.advance_to_record(request.day, request.amount, request.tranche)
         if again.decision == REFUSED:
-            raise Conflict("the record no longer allows this advance: "
-                           + "; ".join(reason_text(r) for r in again.reasons))
+            raise NoLongerAllowed(again.reasons)
         values["event_key"], funded = _fund(store, connection, facility_id, request_id, request.tranche,
                                             request.day, request.amount, by)
     connection.execute(update(schema.advance_requests).where(schema.advance_requests.c.id == request_id)
@@ -141,5 +143,40 @@ def _row(connection: Connection, facility_id: str, request_id: int) -> AdvanceRe
 
 def _request(row) -> AdvanceRequest:
     return AdvanceRequest(row.id, row.facility_id, row.tranche, row.day, row.amount, row.requested_by,
-                          row.requested_at, row.judgement, tuple(json.loads(row.reasons)), row.status,
+                          row.requested_at, row.judgement, reasons_from(row.reasons), row.status,
                           row.decided_by, row.decided_at, row.event_key)
+
+
+# --- reasons as stored ---------------------------------------------------------------------------------------
+# Each reason is {"code": ..., "facts": {...}}; a fact that JSON has no type for is tagged, so it reads back as
+# the very value the engine gave (a Decimal with its digits, a date), and the words made from it are the same.
+
+def reasons_text(reasons: tuple[Reason, ...]) -> str:
+    """The facts in the engine's order: the words list some of them in that order."""
+    return json.dumps([{"code": r.code, "facts": {name: _fact_json(name, value) for name, value in r.facts.items()}}
+                       for r in reasons])
+
+
+def reasons_from(text: str) -> tuple[Reason | str, ...]:
+    return tuple(item if isinstance(item, str) else
+                 Reason(item["code"], {name: _fact_value(value) for name, value in item["facts"].items()})
+                 for item in json.loads(text))
+
+
+def _fact_json(name: str, value: ReasonFact) -> object:
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, (str, bool)):
+        return value
+    raise TypeError(f"a reason's fact {name!r} is a {type(value).__name__}, which the store does not keep")
+
+
+def _fact_value(value: object) -> ReasonFact:
+    if isinstance(value, dict):
+        if "decimal" in value:
+            return Decimal(value["decimal"])
+        return date.fromisoformat(value["date"])
+    assert isinstance(value, (str, bool)), value  # what _fact_json writes untagged
+    return value

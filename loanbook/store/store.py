@@ -155,7 +155,7 @@ class Store:
                 raise InputError([Problem(label, None, None, "expected a list of events")])
             rows = data
         events = events_from(rows, agreement, str(folder / EVENTS_FILE))
-        Facility(agreement, events, self.prime)  # the history must replay, as every command would
+        Facility(agreement, events, self.prime).history_checked()  # the history must replay, as every command would
         digests = {path: sha256(content) for path, content in files.items()}
         start = files_hash(facility_id, digests, len(events))
         now = datetime.now(UTC)
@@ -298,7 +298,8 @@ class Store:
                              line_of=line_of or (lambda path: None))
         _no_certificate_twice(connection, facility_id, rows, source)
         parsed = tuple(e.model_copy(update={"recorded_at": now}) for e in parsed)
-        current.extended(parsed)  # refuses a history that cannot have happened, naming the request's events
+        current.extended(parsed).history_checked()  # refuses a history that cannot have happened, naming the
+        # request's events
         chained = _chained(list(zip(parsed, rows)), info.head_hash, info.events + 1, lambda _e: now, by)
         # the replay kept is the one any process reads from the store: its events named by their place there
         stored = events_from([row.as_given() for row in chained], current.agreement, f"store:{facility_id}/events",

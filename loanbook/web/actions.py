@@ -15,6 +15,7 @@ from ..core.dates import parse_iso_date
 from ..core.errors import InputError, RecordError
 from ..core.money import parse_money
 from ..core.yamlio import load_yaml
+from ..engine.availability import amount_problem
 from ..events.parse import event_place, events_from
 from ..portfolio.certify import NoDefinition, certify
 from ..store import requests as advance_requests
@@ -77,6 +78,9 @@ def mount(app: FastAPI, store: Store) -> None:
         try:
             day = parse_iso_date(on, what="date of the advance")
             money = parse_money(amount.replace(",", ""), what="amount")
+            problem = amount_problem(money)
+            if problem:
+                raise ValueError(f"amount {problem}, got {amount!r}")
         except ValueError as exc:
             return requests_page(request, session, facility_id, problem=str(exc), status=422, form=form)
         passes_check(facility_id)
@@ -99,7 +103,7 @@ def mount(app: FastAPI, store: Store) -> None:
             computed(lambda: advance_requests.decide(store, facility_id, request_id, approve=decision == "approve",
                                                      by=session.user.name))
         except (Conflict, NoSuchRequest) as exc:
-            return requests_page(request, session, facility_id, problem=str(exc), status=409)
+            return requests_page(request, session, facility_id, problem=out.conflict_text(exc), status=409)
         return RedirectResponse(f"/book/{facility_id}/requests?shown={request_id}", status_code=303)
 
     def whatif_page(request: Request, session: Session, facility_id: str, text: str, as_of: str,
