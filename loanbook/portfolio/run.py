@@ -175,6 +175,16 @@ def latest(names: list[str], day: date) -> str | None:
     return max(dated)[1] if dated else None
 
 
+def book_aging(directory: Path, day: date, aging: Path | None = None) -> Path | None:
+    """The aging of a book directory's run: the one given, else the latest of the book's own `agings/` on or
+    before the day (a file for many facilities at once), else none."""
+    shared = directory / "agings"
+    if aging is not None or not shared.is_dir():
+        return aging
+    name = latest([p.name for p in shared.iterdir()], day)
+    return shared / name if name else None
+
+
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items,
