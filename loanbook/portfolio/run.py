@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..agreement.gate import FailsCheck, outcome
+from ..agreement.gate import FailsCheck, Outcome, outcome
 from ..agreement.kinds_commitments import EventDate
 from ..agreement.kinds_covenants import Covenant
 from ..agreement.kinds_eligibility import Eligibility
@@ -57,15 +58,22 @@ AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
 class BookFacility:
     """A facility of the book: its agreement, its record, and the agings it keeps (name -> content). A stored
     facility names its store: the run takes its balances on the day from one aggregate over the store's events
-    (`balances`, set by the run), where its record and terms allow, instead of replaying its record."""
+    (`balances`, set by the run), where its record and terms allow, instead of replaying its record.
+
+    `read` gives the agreement, parsed the first time it is asked for in the process that asks: a store's book is
+    parsed in the run's workers, each its own facilities, and never crosses between processes."""
 
     id: str
-    agreement: Agreement
+    read: Callable[[], Agreement]
     replay: Callable[[], Facility]
     agings: dict[str, Callable[[], bytes]]
     store: Store | None = None
     balances: Ledger | None = None   # the day's balances from the store's aggregate
     why_replayed: str | None = None  # a stored facility the aggregate does not give: why
+
+    @property
+    def agreement(self) -> Agreement:
+        return self.read()
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
         def replay(agreement=agreement, events_file=events_file) -> Facility:
             events = parse_events(events_file, agreement) if events_file.exists() else ()
             return Facility(agreement, events, shipped_prime_series())
-        found.append(BookFacility(agreement.facility_id, agreement, replay, _agings(Folder(folder))))
+        found.append(BookFacility(agreement.facility_id, _given(agreement), replay, _agings(Folder(folder))))
     return found
 
 
@@ -138,18 +146,25 @@ def _agreement_of(index: int) -> Agreement:
     return load_agreement(shared()[index])
 
 
+def _given(agreement: Agreement) -> Callable[[], Agreement]:
+    return lambda: agreement
+
+
 def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility]:
-    """Every facility in the store: its files read in one query, its agreement on every core, its replay from the
-    store's cache when the run needs one."""
-    files = list(store.every_facility_files().values())
-    with Workers(files, workers) as pool:
-        agreements = list(pool.map(_agreement_of, range(len(files))))
-    return [BookFacility(stored.name, agreement, _stored_replay(store, stored.name, agreement), _agings(stored),
-                         store=store) for stored, agreement in zip(files, agreements)]
+    """Every facility in the store: its files read in one query; its agreement parsed where the run first asks for
+    it (in the worker that computes its day: `workers` is the run's to choose), its replay from the store's cache
+    when the run needs one."""
+    del workers  # the agreements are read in the run's workers, not here
+    found = []
+    for stored in store.every_facility_files().values():
+        read = cache(partial(load_agreement, stored))
+        found.append(BookFacility(stored.name, read, _stored_replay(store, stored.name, read), _agings(stored),
+                                  store=store))
+    return found
 
 
-def _stored_replay(store, facility_id: str, agreement: Agreement) -> Callable[[], Facility]:
-    return lambda: store.facility(facility_id, agreement=agreement)
+def _stored_replay(store, facility_id: str, read: Callable[[], Agreement]) -> Callable[[], Facility]:
+    return lambda: store.facility(facility_id, agreement=read())
 
 
 def _agings(files: FacilityFiles) -> dict[str, Callable[[], bytes]]:
@@ -194,20 +209,23 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
-    records are read on every core (`workers`: how many processes; 1 runs them here). `aging_sheet` names the sheet
-    of an xlsx `portfolio_aging` (default: the first). A book with a facility that fails `loanbook check` computes
-    nothing (FailsCheck) unless `unchecked`; its rows then say so. A stored facility's balances on the day come from
-    one aggregate over the store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
-    failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
-    if failing and not unchecked:
-        first = next(iter(failing))
-        others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
-            if len(failing) > 1 else ""
-        raise FailsCheck(f"{first}{others}", failing[first])
+    agreements and records are read on every core (`workers`: how many processes; 1 runs them here), each
+    facility's in one worker from its terms to its day. `aging_sheet` names the sheet of an xlsx `portfolio_aging`
+    (default: the first). A book with a facility that fails `loanbook check` computes nothing (FailsCheck) unless
+    `unchecked`; its rows then say so. A stored facility's balances on the day come from one aggregate over the
+    store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
     book = with_balances(book, day) if aggregate and compiled else book  # the aggregate serves compiled figures
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
-        rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
+        with Workers(book, workers) as pool:  # forked before the engine starts; each worker keeps its agreements
+            summaries: list[_Summary] = list(pool.map(_summary_task, [(index, day) for index in range(len(book))]))
+            failing = {facility.id: s.outcome for facility, s in zip(book, summaries) if not s.outcome.passed}
+            if failing and not unchecked:
+                first = next(iter(failing))
+                others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
+                    if len(failing) > 1 else ""
+                raise FailsCheck(f"{first}{others}", failing[first])
+            rows = _run(book, summaries, day, engine, portfolio_aging, aging_sheet, compiled, pool, progress)
     finally:
         gc.unfreeze()
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
@@ -221,16 +239,34 @@ def in_force(facility: BookFacility) -> Agreement:
     return facility.agreement
 
 
-def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, aging_sheet: str | None,
-         compiled: bool, workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
+@dataclass(frozen=True)
+class _Summary:
+    """What the run needs of a facility's agreement before its day, from the worker that parsed it: the check's
+    outcome, the id its files give, and its eligibility terms in force on the day (one block, or none)."""
+
+    outcome: Outcome
+    facility_id: str
+    eligibility: Eligibility | None
+
+
+def _summary_task(task: tuple[int, date]) -> _Summary:
+    index, day = task
+    facility: BookFacility = shared()[index]
+    found = in_force(facility).terms_in_force(Eligibility, day)
+    return _Summary(outcome(facility.agreement), facility.agreement.facility_id,
+                    found[0][1] if len(found) == 1 else None)
+
+
+def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine: str, portfolio_aging: Path | None,
+         aging_sheet: str | None, compiled: bool, pool: Workers, progress: Callable[[Iterator], Iterator]
+         ) -> list[PortfolioRow]:
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     listed: dict[str, Eligibility] = {}  # facilities whose class is valued from another item list
-    for facility in book:
-        found = in_force(facility).terms_in_force(Eligibility, day)
-        if len(found) == 1 and found[0][1].items is not None:
-            listed[facility.id] = found[0][1]
-        elif len(found) == 1:
-            rules[facility.id] = (EligibilityRules.of(found[0][1]), found[0][1])
+    for facility, summary in zip(book, summaries):
+        if summary.eligibility is not None and summary.eligibility.items is not None:
+            listed[facility.id] = summary.eligibility
+        elif summary.eligibility is not None:
+            rules[facility.id] = (EligibilityRules.of(summary.eligibility), summary.eligibility)
     sources: dict[str, str] = {}
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
@@ -240,13 +276,12 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         present = set(pc.unique(shared.column("facility_id")).to_pylist())
         sources = {f: portfolio_aging.name for f in rules if f in present}
         absent = {f: absent_columns(shared) for f in sources}
-    for facility in book:  # a facility the book's file has no rows for: its own latest aging
+    for facility, summary in zip(book, summaries):  # a facility the book's file has no rows for: its own latest aging
         name = latest(list(facility.agings), day)
         if name is None or facility.id not in rules or facility.id in sources:
             continue
         where = f"{facility.id}/{name}"  # its rows only, as `bbc compute` reads the same file
-        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, facility.agreement.facility_id},
-                        where)
+        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, summary.facility_id}, where)
         tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
         sources[facility.id] = name
         absent[facility.id] = absent_columns(table)
@@ -258,7 +293,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         lists.append(items_from_bytes(facility.agings[name](), f"{facility.id}/{name}", listed[facility.id],
                                       facility.id))
         sources[facility.id] = name
-    with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
+    with connect(engine) as backend:
         values: dict[str, dict] = {}
         if tables and rules:
             invoices = pa.concat_tables(tables).cast(SCHEMA)
@@ -300,10 +335,14 @@ def _items_by_facility(backend, lists: list[Items], listed: dict[str, Eligibilit
 _READ_OTHER_DAYS = (Covenant, EventDate)
 
 
+_STORED_AFTER = "stored after the aggregate was read"
+
+
 def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
     """The book with each stored facility's balances on the day from one aggregate over its store's events (a few
-    queries for the whole book), where its record holds only what the aggregate expresses and its terms read only
-    that day; the others keep their replay, and say why."""
+    queries for the whole book), where its record holds only what the aggregate expresses; the others keep their
+    replay, and say why. Whether its terms read only that day is asked where its agreement is read (`_as_read`):
+    the aggregate needs none."""
     stores = {id(f.store): f.store for f in book if f.store is not None}
     found = {key: store.balances_on(day) for key, store in stores.items()}
     done = []
@@ -312,16 +351,25 @@ def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
             done.append(facility)
             continue
         balances = found[id(facility.store)]
-        other_days = [kind.__name__.lower() for kind in _READ_OTHER_DAYS if facility.agreement.has_kind(kind)]
-        why = balances.unexpressed.get(facility.id) or (
-            f"its {', '.join(other_days)} read the record on other days" if other_days else None)
+        why = balances.unexpressed.get(facility.id)
         if why is None and facility.id not in balances.ledgers:
-            why = "stored after the aggregate was read"
+            why = _STORED_AFTER
         if why is not None:
             done.append(replace(facility, why_replayed=why))
             continue
         done.append(replace(facility, balances=balances.ledgers[facility.id]))
     return done
+
+
+def _as_read(facility: BookFacility) -> BookFacility:
+    """The facility with the aggregate's balances only where its terms read the record on the run's day alone: a
+    covenant or an event date reads other days, so its record is replayed (and says why)."""
+    if facility.balances is None and facility.why_replayed != _STORED_AFTER:
+        return facility  # replayed for the record's own reason, or no aggregate asked
+    other_days = [kind.__name__.lower() for kind in _READ_OTHER_DAYS if facility.agreement.has_kind(kind)]
+    if not other_days:
+        return facility
+    return replace(facility, balances=None, why_replayed=f"its {', '.join(other_days)} read the record on other days")
 
 
 @dataclass
@@ -345,6 +393,7 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
     """The facility's record that day, with the aging's value reported unless the record's report is at least as
     recent: planned for the compiled expression, or (where its terms are outside it, or `compiled` is off)
     evaluated by the Python engine."""
+    facility = _as_read(facility)
     money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
     replayed = "replay" + (f" ({facility.why_replayed})" if facility.why_replayed else "")
     row = PortfolioRow(facility.id, facility.agreement.name, aging, collateral, money("gross"), money("eligible"),
