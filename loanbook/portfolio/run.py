@@ -35,6 +35,7 @@ from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
 from ..core.money import CENT, ZERO, cents, money_str
+from ..core.yamlform import Forms
 from ..engine.facility import Facility
 from ..engine.ledger import Ledger, Reported, balances_ledger
 from ..events.parse import events_from, parse_events
@@ -70,6 +71,7 @@ class BookFacility:
     store: Store | None = None
     balances: Ledger | None = None   # the day's balances from the store's aggregate
     why_replayed: str | None = None  # a stored facility the aggregate does not give: why
+    forms: Forms | None = None       # a stored facility's: its YAML files' stored forms, and those made in the run
 
     @property
     def agreement(self) -> Agreement:
@@ -159,7 +161,7 @@ def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility
     for stored in store.every_facility_files().values():
         read = cache(partial(load_agreement, stored))
         found.append(BookFacility(stored.name, read, _stored_replay(store, stored.name, read), _agings(stored),
-                                  store=store))
+                                  store=store, forms=stored.forms))
     return found
 
 
@@ -228,7 +230,20 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
             rows = _run(book, summaries, day, engine, portfolio_aging, aging_sheet, compiled, pool, progress)
     finally:
         gc.unfreeze()
+    _keep_forms(book, summaries)
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
+
+
+def _keep_forms(book: list[BookFacility], summaries: list[_Summary]) -> None:
+    """The forms the workers made for stored YAML files they found none for, kept in each store for the next run."""
+    made: dict[int, dict[str, str]] = {}
+    for facility, summary in zip(book, summaries):
+        if facility.store is not None and summary.forms:
+            made.setdefault(id(facility.store), {}).update(summary.forms)
+    for facility in {id(f.store): f for f in book if f.store is not None}.values():
+        if id(facility.store) in made:
+            assert facility.store is not None
+            facility.store.keep_forms(made[id(facility.store)])
 
 
 def in_force(facility: BookFacility) -> Agreement:
@@ -247,14 +262,16 @@ class _Summary:
     outcome: Outcome
     facility_id: str
     eligibility: Eligibility | None
+    forms: dict[str, str]  # forms made for its stored YAML files that had none (yamlform.py), to be kept
 
 
 def _summary_task(task: tuple[int, date]) -> _Summary:
     index, day = task
     facility: BookFacility = shared()[index]
     found = in_force(facility).terms_in_force(Eligibility, day)
+    made = facility.forms.take() if facility.forms is not None else {}
     return _Summary(outcome(facility.agreement), facility.agreement.facility_id,
-                    found[0][1] if len(found) == 1 else None)
+                    found[0][1] if len(found) == 1 else None, made)
 
 
 def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine: str, portfolio_aging: Path | None,
