@@ -292,7 +292,8 @@ def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine:
         tables.append(shared)
         present = set(pc.unique(shared.column("facility_id")).to_pylist())
         sources = {f: portfolio_aging.name for f in rules if f in present}
-        absent = {f: absent_columns(shared) for f in sources}
+        lacking = absent_columns(shared)  # one file: the same columns absent for every facility it holds
+        absent = {f: lacking for f in sources}
     for facility, summary in zip(book, summaries):  # a facility the book's file has no rows for: its own latest aging
         name = latest(list(facility.agings), day)
         if name is None or facility.id not in rules or facility.id in sources:
