@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -216,18 +217,30 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
     (default: the first). A book with a facility that fails `loanbook check` computes nothing (FailsCheck) unless
     `unchecked`; its rows then say so. A stored facility's balances on the day come from one aggregate over the
     store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
-    book = with_balances(book, day) if aggregate and compiled else book  # the aggregate serves compiled figures
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
-        with Workers(book, workers) as pool:  # forked before the engine starts; each worker keeps its agreements
-            summaries: list[_Summary] = list(pool.map(_summary_task, [(index, day) for index in range(len(book))]))
+        # forked before the engine starts; each worker reads its facilities' agreements and keeps them, while this
+        # process reads the store's aggregate and the book's aging (a core the workers leave idle otherwise)
+        with Workers(book, workers) as pool, ThreadPoolExecutor(1) as background:
+            tasks = [(index, day) for index in range(len(book))]
+            summarizing = background.submit(lambda: list(pool.map(_summary_task, tasks)))
+            balanced = with_balances(book, day) if aggregate and compiled else book  # it serves compiled figures
+            aging: pa.Table | InputError | None = None
+            if portfolio_aging is not None:
+                try:
+                    aging = read_aging(portfolio_aging, portfolio=True, sheet=aging_sheet)
+                except InputError as exc:
+                    aging = exc  # refused after the check, as a book that fails it computes nothing
+            summaries: list[_Summary] = summarizing.result()
             failing = {facility.id: s.outcome for facility, s in zip(book, summaries) if not s.outcome.passed}
             if failing and not unchecked:
                 first = next(iter(failing))
                 others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
                     if len(failing) > 1 else ""
                 raise FailsCheck(f"{first}{others}", failing[first])
-            rows = _run(book, summaries, day, engine, portfolio_aging, aging_sheet, compiled, pool, progress)
+            if isinstance(aging, InputError):
+                raise aging
+            rows = _run(balanced, summaries, day, engine, portfolio_aging, aging, compiled, pool, progress)
     finally:
         gc.unfreeze()
     _keep_forms(book, summaries)
@@ -275,8 +288,11 @@ def _summary_task(task: tuple[int, date]) -> _Summary:
 
 
 def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine: str, portfolio_aging: Path | None,
-         aging_sheet: str | None, compiled: bool, pool: Workers, progress: Callable[[Iterator], Iterator]
+         shared: pa.Table | None, compiled: bool, pool: Workers, progress: Callable[[Iterator], Iterator]
          ) -> list[PortfolioRow]:
+    """The run once every agreement is read (`summaries`): the eligibility rules over the agings, each facility's
+    day in its worker, the compiled figures. `book` carries the aggregate's balances, sent with each day's task (the
+    workers were forked before it was read); `shared` is the portfolio aging's table."""
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     listed: dict[str, Eligibility] = {}  # facilities whose class is valued from another item list
     for facility, summary in zip(book, summaries):
@@ -287,8 +303,7 @@ def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine:
     sources: dict[str, str] = {}
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
-    if portfolio_aging is not None:
-        shared = read_aging(portfolio_aging, portfolio=True, sheet=aging_sheet)
+    if portfolio_aging is not None and shared is not None:
         tables.append(shared)
         present = set(pc.unique(shared.column("facility_id")).to_pylist())
         sources = {f: portfolio_aging.name for f in rules if f in present}
@@ -323,8 +338,9 @@ def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine:
             values.update({r["facility_id"]: r for r in backend.rows(_items_by_facility(backend, lists, listed, day))})
         collateral = {f: terms.collateral for f, (_, terms) in rules.items()}
         collateral.update({f: terms.collateral for f, terms in listed.items()})
-        days = list(progress(pool.map(_task, [(index, day, collateral.get(f.id), values.get(f.id), sources.get(f.id),
-                                               compiled) for index, f in enumerate(book)])))
+        days = list(progress(pool.map(_task, [(index, f.balances, f.why_replayed, day, collateral.get(f.id),
+                                               values.get(f.id), sources.get(f.id), compiled)
+                                              for index, f in enumerate(book)])))
         figures, refused = _compiled_figures(backend, [d for d in days if isinstance(d, _Planned)])
     rows = []
     for facility, done in zip(book, days):
@@ -402,8 +418,8 @@ class _Planned:
 
 
 def _task(task: tuple) -> PortfolioRow | _Planned:
-    index, *rest = task
-    return _day(shared()[index], *rest)
+    index, balances, why_replayed, *rest = task
+    return _day(replace(shared()[index], balances=balances, why_replayed=why_replayed), *rest)
 
 
 def _day(facility: BookFacility, day: date, collateral: str | None, computed: dict | None, aging: str | None,
