@@ -1311,7 +1311,8 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
     availability and its breaches."""
-    from .portfolio.run import folder_book, latest, result_table, run_portfolio, store_book
+    from .portfolio.answer import balances_json, book_totals, row_json
+    from .portfolio.run import book_aging, folder_book, result_table, run_portfolio, store_book
 
     def action():
         day = _day(as_of, "--as-of")
@@ -1324,12 +1325,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         if book is not None:
             if not book.is_dir():
                 raise BadInput(f"--book {book}: no such folder")
-            facilities = folder_book(book, workers=workers)
-            shared = book / "agings"
-            portfolio_aging = aging
-            if portfolio_aging is None and shared.is_dir():
-                name = latest([p.name for p in shared.iterdir()], day)
-                portfolio_aging = shared / name if name else None
+            facilities, portfolio_aging = folder_book(book, workers=workers), book_aging(book, day, aging)
         else:
             facilities, portfolio_aging = store_book(_store(), workers=workers), aging
         rows = run_portfolio(facilities, day, engine=engine, portfolio_aging=portfolio_aging, aging_sheet=sheet,
@@ -1339,7 +1335,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         _write_out(lambda: result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
-            found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [out_row(r) for r in rows]}
+            found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [row_json(r) for r in rows]}
             if book is None:
                 found["balances"] = balances_json(rows)
             _emit(found, checked)
@@ -1357,7 +1353,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              numeric=frozenset({"value", "borrowing base", "availability", "overadvance"})))
         if len(rows) > 50:
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
-        _say(_book_totals(rows))
+        _say(book_totals(rows))
         breached = sum(1 for r in rows if r.breaches)
         _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
         by_python = sum(1 for r in rows if r.computed_by != "dataframe" and not r.problem)
@@ -1373,37 +1369,6 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
             _say(f"{untested:,} with a rule that found nothing: their aging has no column for it "
                  "(rules_without_column in --json and --out names the rules)")
     _run(action)
-
-
-def _book_totals(rows) -> str:
-    """The book's totals over every facility computed (one with a problem has no figures to add)."""
-    from .core.money import ZERO
-
-    def total(name: str):
-        return sum((getattr(r, name) for r in rows if getattr(r, name) is not None), start=ZERO)
-
-    computed = sum(1 for r in rows if r.borrowing_base is not None)
-    return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
-            f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
-            f"{money_human(total('overadvance'))}")
-
-
-def balances_json(rows) -> dict:
-    """How a store's run read the balances: how many from the aggregate, and each facility replayed, with why."""
-    return {"aggregate": sum(1 for r in rows if r.balances == "aggregate"),
-            "replayed": {r.facility: r.balances.removeprefix("replay (").removesuffix(")")
-                         for r in rows if r.balances != "aggregate"}}
-
-
-def out_row(r) -> dict:
-    from . import projection as out
-
-    return out.plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
-                      "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
-                      "availability": r.availability, "overadvance": r.overadvance,
-                      "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
-                      "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column),
-                      "source": r.source, "source_date": r.source_date, "checked": r.checked})
 
 
 PAUSED: list[bool] = []  # the cycle collector paused for the start-up (`loanbook/__main__.py`)

@@ -224,16 +224,19 @@ def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[P
     return problems
 
 
-def _quantities(node: object):
-    """Every schedule and step-down inside a block."""
+def _quantities(node: object, found: list | None = None) -> list:
+    """Every schedule and step-down inside a block (into one list, not a generator a level: every block of every
+    agreement is walked at load)."""
+    found = [] if found is None else found
     if isinstance(node, (Schedule, StepDown)):
-        yield node
+        found.append(node)
     elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
-            yield from _quantities(getattr(node, name))
+            _quantities(getattr(node, name), found)
     elif isinstance(node, (list, tuple)):
         for value in node:
-            yield from _quantities(value)
+            _quantities(value, found)
+    return found
 
 
 def _check_event_dates(agreement: Agreement) -> list[Problem]:

@@ -15,7 +15,8 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DivisionByZero, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DivisionByZero, InvalidOperation, getcontext
+from functools import lru_cache
 from typing import Union
 
 MONEY, PERCENT, NUMBER = "money", "percent", "number"
@@ -139,6 +140,16 @@ def parse_formula(text: object, *, unit: str | None = None) -> Formula:
                            "that hold an amount or a rate: docs/agreement-format.md, Quantities)")
     if not isinstance(text, str):
         raise FormulaError(f"a formula is a text or a number, got {type(text).__name__}")
+    context = getcontext()
+    return _parse_text(text, unit, context.prec, context.rounding,
+                       tuple(sorted(trap.__name__ for trap, on in context.traps.items() if on)))
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str, unit: str | None, *_context: object) -> Formula:
+    """`parse_formula` of a text, kept by text, unit and the decimal context it was read in (a percentage is
+    divided by 100): a formula is immutable, and a book's agreements write the same ones many times ("85",
+    "min(maximum_credit, accounts_base) - letters_of_credit"); a refusal is not kept."""
     source = text.strip()
     if not source:
         raise FormulaError("the formula is empty")

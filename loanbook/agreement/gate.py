@@ -112,8 +112,12 @@ def _key(fingerprint: str) -> str:
 
 def _folder() -> Path:
     configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
+    return Path(configured) if configured else _user_folder()
+
+
+@cache
+def _user_folder() -> Path:
+    """The user's cache folder, found once (a book's run asks for every facility's outcome)."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("loanbook")) / "checks"

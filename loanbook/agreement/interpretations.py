@@ -61,15 +61,31 @@ def substitute(raw: object, register: Register, path: str = "") -> tuple[object,
     """
     used: dict[str, str] = {}
 
-    def walk(node: object, where: str) -> object:
+    def walk(node: object, where: tuple) -> object:
+        # the path is kept as its parts and written only for a substituted field: terms are walked at every load
         if isinstance(node, dict):
-            if set(node) == {"interpretation"}:
+            if len(node) == 1 and "interpretation" in node:
                 interpretation = register.get(str(node["interpretation"]))
-                used[where] = interpretation.id
+                used[_written(path, where)] = interpretation.id
                 return interpretation.reading().value
-            return {key: walk(value, f"{where}.{key}" if where else str(key)) for key, value in node.items()}
+            return {key: walk(value, (where, key, False)) for key, value in node.items()}
         if isinstance(node, list):
-            return [walk(value, f"{where}[{i}]") for i, value in enumerate(node)]
+            return [walk(value, (where, i, True)) for i, value in enumerate(node)]
         return node
 
-    return walk(raw, path), used
+    return walk(raw, ()), used
+
+
+def _written(path: str, where: tuple) -> str:
+    """A field's path as `substitute` names it: keys joined by dots after `path`, list places in brackets."""
+    parts: list[tuple[object, bool]] = []
+    while where:
+        where, part, index = where
+        parts.append((part, index))
+    written = path
+    for part, index in reversed(parts):
+        if index:
+            written += f"[{part}]"
+        else:
+            written = f"{written}.{part}" if written else str(part)
+    return written

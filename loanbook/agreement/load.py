@@ -274,7 +274,7 @@ def _rate_files(files: FacilityFiles, vocabulary: Vocabulary) -> dict:
                            field=f"vocabulary.indices.{index.id}.file")
             label = files.label(rel)
             text = files.read(rel, limit=MAX_YAML_BYTES, what="rate file")
-            series[index.id] = read_series(load_yaml(Path(label), text=text).data, label)
+            series[index.id] = read_series(_yaml(files, rel, text).data, label)
     return series
 
 
@@ -294,10 +294,18 @@ def _check_unique(facility: FacilityFile, located: Located, path: str, problems:
 def _located(files: FacilityFiles, rel: str, problems: list[Problem]) -> Located | None:
     try:
         text = files.read(rel, limit=MAX_YAML_BYTES, what="YAML file")
-        return load_yaml(Path(files.label(rel)), text=text)
+        return _yaml(files, rel, text)
     except InputError as exc:
         problems.extend(exc.problems)
         return None
+
+
+def _yaml(files: FacilityFiles, rel: str, text: str) -> Located:
+    """A file's YAML as read: from the store's form of this text where it keeps one (core/yamlform.py), else
+    parsed. Either way the data is validated below as it is."""
+    if files.forms is not None:
+        return files.forms.read(files.label(rel), text, files.digest(rel))
+    return load_yaml(Path(files.label(rel)), text=text)
 
 
 def _validate(path: str, located: Located, schema, problems: list[Problem]):

@@ -10,8 +10,12 @@ import hashlib
 import os
 import stat
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from .yamlform import Forms
 
 MAX_YAML_BYTES = 16 * 1024 * 1024   # a facility's events.yaml of many years stays well below this
 MAX_TEXT_BYTES = 4 * 1024 * 1024    # an agreement's full text: a few hundred kB in practice
@@ -112,6 +116,8 @@ class FacilityFiles:
     the same way, so a stored facility is checked exactly as its folder was. Each keeps a digest of what it
     has read (`fingerprint`): the same fingerprint is the same agreement, whose check need not run again."""
 
+    forms: Forms | None = None  # the store's forms of its YAML files (yamlform.py); a folder has none
+
     def __init__(self) -> None:
         self._read: dict[str, str] = {}  # path -> SHA-256 of its content, for every file read
 
@@ -121,6 +127,10 @@ class FacilityFiles:
         for rel, content in sorted(self._read.items()):
             digest.update(f"{rel}\0{content}\n".encode())
         return digest.hexdigest()
+
+    def digest(self, rel: str) -> str:
+        """The SHA-256 of a file read."""
+        return self._read[rel]
 
     def label(self, rel: str) -> str:
         """How problems name a file."""
@@ -173,9 +183,9 @@ class Folder(FacilityFiles):
 class StoredFiles(FacilityFiles):
     """A facility's files as the store keeps them: path -> content, named `store:<facility>/<path>`."""
 
-    def __init__(self, name: str, files: dict[str, bytes]):
+    def __init__(self, name: str, files: dict[str, bytes], forms: Forms | None = None):
         super().__init__()
-        self.name, self.files = name, files
+        self.name, self.files, self.forms = name, files, forms
 
     def label(self, rel: str) -> str:
         return f"store:{self.name}/{rel}"

@@ -15,9 +15,11 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +27,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..agreement.gate import FailsCheck, outcome
+from ..agreement.gate import FailsCheck, Outcome, outcome
 from ..agreement.kinds_commitments import EventDate
 from ..agreement.kinds_covenants import Covenant
 from ..agreement.kinds_eligibility import Eligibility
@@ -34,6 +36,7 @@ from ..agreement.model import Agreement
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import FacilityFiles, Folder
 from ..core.money import CENT, ZERO, cents, money_str
+from ..core.yamlform import Forms
 from ..engine.facility import Facility
 from ..engine.ledger import Ledger, Reported, balances_ledger
 from ..events.parse import events_from, parse_events
@@ -57,15 +60,23 @@ AGING_NAME = re.compile(r"aging-(\d{4}-\d{2}-\d{2})\.(csv|xlsx|parquet)")
 class BookFacility:
     """A facility of the book: its agreement, its record, and the agings it keeps (name -> content). A stored
     facility names its store: the run takes its balances on the day from one aggregate over the store's events
-    (`balances`, set by the run), where its record and terms allow, instead of replaying its record."""
+    (`balances`, set by the run), where its record and terms allow, instead of replaying its record.
+
+    `read` gives the agreement, parsed the first time it is asked for in the process that asks: a store's book is
+    parsed in the run's workers, each its own facilities, and never crosses between processes."""
 
     id: str
-    agreement: Agreement
+    read: Callable[[], Agreement]
     replay: Callable[[], Facility]
     agings: dict[str, Callable[[], bytes]]
     store: Store | None = None
     balances: Ledger | None = None   # the day's balances from the store's aggregate
     why_replayed: str | None = None  # a stored facility the aggregate does not give: why
+    forms: Forms | None = None       # a stored facility's: its YAML files' stored forms, and those made in the run
+
+    @property
+    def agreement(self) -> Agreement:
+        return self.read()
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
         def replay(agreement=agreement, events_file=events_file) -> Facility:
             events = parse_events(events_file, agreement) if events_file.exists() else ()
             return Facility(agreement, events, shipped_prime_series())
-        found.append(BookFacility(agreement.facility_id, agreement, replay, _agings(Folder(folder))))
+        found.append(BookFacility(agreement.facility_id, _given(agreement), replay, _agings(Folder(folder))))
     return found
 
 
@@ -138,18 +149,25 @@ def _agreement_of(index: int) -> Agreement:
     return load_agreement(shared()[index])
 
 
+def _given(agreement: Agreement) -> Callable[[], Agreement]:
+    return lambda: agreement
+
+
 def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility]:
-    """Every facility in the store: its files read in one query, its agreement on every core, its replay from the
-    store's cache when the run needs one."""
-    files = list(store.every_facility_files().values())
-    with Workers(files, workers) as pool:
-        agreements = list(pool.map(_agreement_of, range(len(files))))
-    return [BookFacility(stored.name, agreement, _stored_replay(store, stored.name, agreement), _agings(stored),
-                         store=store) for stored, agreement in zip(files, agreements)]
+    """Every facility in the store: its files read in one query; its agreement parsed where the run first asks for
+    it (in the worker that computes its day: `workers` is the run's to choose), its replay from the store's cache
+    when the run needs one."""
+    del workers  # the agreements are read in the run's workers, not here
+    found = []
+    for stored in store.every_facility_files().values():
+        read = cache(partial(load_agreement, stored))
+        found.append(BookFacility(stored.name, read, _stored_replay(store, stored.name, read), _agings(stored),
+                                  store=store, forms=stored.forms))
+    return found
 
 
-def _stored_replay(store, facility_id: str, agreement: Agreement) -> Callable[[], Facility]:
-    return lambda: store.facility(facility_id, agreement=agreement)
+def _stored_replay(store, facility_id: str, read: Callable[[], Agreement]) -> Callable[[], Facility]:
+    return lambda: store.facility(facility_id, agreement=read())
 
 
 def _agings(files: FacilityFiles) -> dict[str, Callable[[], bytes]]:
@@ -175,6 +193,16 @@ def latest(names: list[str], day: date) -> str | None:
     return max(dated)[1] if dated else None
 
 
+def book_aging(directory: Path, day: date, aging: Path | None = None) -> Path | None:
+    """The aging of a book directory's run: the one given, else the latest of the book's own `agings/` on or
+    before the day (a file for many facilities at once), else none."""
+    shared = directory / "agings"
+    if aging is not None or not shared.is_dir():
+        return aging
+    name = latest([p.name for p in shared.iterdir()], day)
+    return shared / name if name else None
+
+
 def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb",
                   portfolio_aging: Path | None = None, compiled: bool = True, workers: int | None = None,
                   progress: Callable[[Iterator], Iterator] = lambda items: items,
@@ -184,23 +212,51 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
     record then gives its balances that day (with the aging's value reported), and its terms, compiled to
     dataframe expressions (`plan.py`), give every facility's borrowing base, availability and breaches in one
     more query. `compiled=False` evaluates each facility with the Python engine instead (the baseline). The
-    records are read on every core (`workers`: how many processes; 1 runs them here). `aging_sheet` names the sheet
-    of an xlsx `portfolio_aging` (default: the first). A book with a facility that fails `loanbook check` computes
-    nothing (FailsCheck) unless `unchecked`; its rows then say so. A stored facility's balances on the day come from
-    one aggregate over the store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
-    failing = {facility.id: result for facility in book if not (result := outcome(facility.agreement)).passed}
-    if failing and not unchecked:
-        first = next(iter(failing))
-        others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
-            if len(failing) > 1 else ""
-        raise FailsCheck(f"{first}{others}", failing[first])
-    book = with_balances(book, day) if aggregate and compiled else book  # the aggregate serves compiled figures
+    agreements and records are read on every core (`workers`: how many processes; 1 runs them here), each
+    facility's in one worker from its terms to its day. `aging_sheet` names the sheet of an xlsx `portfolio_aging`
+    (default: the first). A book with a facility that fails `loanbook check` computes nothing (FailsCheck) unless
+    `unchecked`; its rows then say so. A stored facility's balances on the day come from one aggregate over the
+    store's events (`with_balances`) unless `aggregate` is off (the benchmark's baseline)."""
     gc.freeze()  # the book, read already: not rescanned by the collector in the run, nor copied into the workers
     try:
-        rows = _run(book, day, engine, portfolio_aging, aging_sheet, compiled, workers, progress)
+        # forked before the engine starts; each worker reads its facilities' agreements and keeps them, while this
+        # process reads the store's aggregate and the book's aging (a core the workers leave idle otherwise)
+        with Workers(book, workers) as pool, ThreadPoolExecutor(1) as background:
+            tasks = [(index, day) for index in range(len(book))]
+            summarizing = background.submit(lambda: list(pool.map(_summary_task, tasks)))
+            balanced = with_balances(book, day) if aggregate and compiled else book  # it serves compiled figures
+            aging: pa.Table | InputError | None = None
+            if portfolio_aging is not None:
+                try:
+                    aging = read_aging(portfolio_aging, portfolio=True, sheet=aging_sheet)
+                except InputError as exc:
+                    aging = exc  # refused after the check, as a book that fails it computes nothing
+            summaries: list[_Summary] = summarizing.result()
+            failing = {facility.id: s.outcome for facility, s in zip(book, summaries) if not s.outcome.passed}
+            if failing and not unchecked:
+                first = next(iter(failing))
+                others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
+                    if len(failing) > 1 else ""
+                raise FailsCheck(f"{first}{others}", failing[first])
+            if isinstance(aging, InputError):
+                raise aging
+            rows = _run(balanced, summaries, day, engine, portfolio_aging, aging, compiled, pool, progress)
     finally:
         gc.unfreeze()
+    _keep_forms(book, summaries)
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
+
+
+def _keep_forms(book: list[BookFacility], summaries: list[_Summary]) -> None:
+    """The forms the workers made for stored YAML files they found none for, kept in each store for the next run."""
+    made: dict[int, dict[str, str]] = {}
+    for facility, summary in zip(book, summaries):
+        if facility.store is not None and summary.forms:
+            made.setdefault(id(facility.store), {}).update(summary.forms)
+    for facility in {id(f.store): f for f in book if f.store is not None}.values():
+        if id(facility.store) in made:
+            assert facility.store is not None
+            facility.store.keep_forms(made[id(facility.store)])
 
 
 def in_force(facility: BookFacility) -> Agreement:
@@ -211,32 +267,54 @@ def in_force(facility: BookFacility) -> Agreement:
     return facility.agreement
 
 
-def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path | None, aging_sheet: str | None,
-         compiled: bool, workers: int | None, progress: Callable[[Iterator], Iterator]) -> list[PortfolioRow]:
+@dataclass(frozen=True)
+class _Summary:
+    """What the run needs of a facility's agreement before its day, from the worker that parsed it: the check's
+    outcome, the id its files give, and its eligibility terms in force on the day (one block, or none)."""
+
+    outcome: Outcome
+    facility_id: str
+    eligibility: Eligibility | None
+    forms: dict[str, str]  # forms made for its stored YAML files that had none (yamlform.py), to be kept
+
+
+def _summary_task(task: tuple[int, date]) -> _Summary:
+    index, day = task
+    facility: BookFacility = shared()[index]
+    found = in_force(facility).terms_in_force(Eligibility, day)
+    made = facility.forms.take() if facility.forms is not None else {}
+    return _Summary(outcome(facility.agreement), facility.agreement.facility_id,
+                    found[0][1] if len(found) == 1 else None, made)
+
+
+def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine: str, portfolio_aging: Path | None,
+         shared: pa.Table | None, compiled: bool, pool: Workers, progress: Callable[[Iterator], Iterator]
+         ) -> list[PortfolioRow]:
+    """The run once every agreement is read (`summaries`): the eligibility rules over the agings, each facility's
+    day in its worker, the compiled figures. `book` carries the aggregate's balances, sent with each day's task (the
+    workers were forked before it was read); `shared` is the portfolio aging's table."""
     rules: dict[str, tuple[EligibilityRules, Eligibility]] = {}
     listed: dict[str, Eligibility] = {}  # facilities whose class is valued from another item list
-    for facility in book:
-        found = in_force(facility).terms_in_force(Eligibility, day)
-        if len(found) == 1 and found[0][1].items is not None:
-            listed[facility.id] = found[0][1]
-        elif len(found) == 1:
-            rules[facility.id] = (EligibilityRules.of(found[0][1]), found[0][1])
+    for facility, summary in zip(book, summaries):
+        if summary.eligibility is not None and summary.eligibility.items is not None:
+            listed[facility.id] = summary.eligibility
+        elif summary.eligibility is not None:
+            rules[facility.id] = (EligibilityRules.of(summary.eligibility), summary.eligibility)
     sources: dict[str, str] = {}
     absent: dict[str, set[str]] = {}  # facility -> the optional columns its aging lacked
     tables = []
-    if portfolio_aging is not None:
-        shared = read_aging(portfolio_aging, portfolio=True, sheet=aging_sheet)
+    if portfolio_aging is not None and shared is not None:
         tables.append(shared)
         present = set(pc.unique(shared.column("facility_id")).to_pylist())
         sources = {f: portfolio_aging.name for f in rules if f in present}
-        absent = {f: absent_columns(shared) for f in sources}
-    for facility in book:  # a facility the book's file has no rows for: its own latest aging
+        lacking = absent_columns(shared)  # one file: the same columns absent for every facility it holds
+        absent = {f: lacking for f in sources}
+    for facility, summary in zip(book, summaries):  # a facility the book's file has no rows for: its own latest aging
         name = latest(list(facility.agings), day)
         if name is None or facility.id not in rules or facility.id in sources:
             continue
         where = f"{facility.id}/{name}"  # its rows only, as `bbc compute` reads the same file
-        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, facility.agreement.facility_id},
-                        where)
+        table = rows_of(aging_from_bytes(facility.agings[name](), where), {facility.id, summary.facility_id}, where)
         tables.append(table.set_column(0, "facility_id", pa.array([facility.id] * table.num_rows, pa.string())))
         sources[facility.id] = name
         absent[facility.id] = absent_columns(table)
@@ -248,7 +326,7 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
         lists.append(items_from_bytes(facility.agings[name](), f"{facility.id}/{name}", listed[facility.id],
                                       facility.id))
         sources[facility.id] = name
-    with Workers(book, workers) as pool, connect(engine) as backend:  # forked before the engine starts
+    with connect(engine) as backend:
         values: dict[str, dict] = {}
         if tables and rules:
             invoices = pa.concat_tables(tables).cast(SCHEMA)
@@ -260,8 +338,9 @@ def _run(book: list[BookFacility], day: date, engine: str, portfolio_aging: Path
             values.update({r["facility_id"]: r for r in backend.rows(_items_by_facility(backend, lists, listed, day))})
         collateral = {f: terms.collateral for f, (_, terms) in rules.items()}
         collateral.update({f: terms.collateral for f, terms in listed.items()})
-        days = list(progress(pool.map(_task, [(index, day, collateral.get(f.id), values.get(f.id), sources.get(f.id),
-                                               compiled) for index, f in enumerate(book)])))
+        days = list(progress(pool.map(_task, [(index, f.balances, f.why_replayed, day, collateral.get(f.id),
+                                               values.get(f.id), sources.get(f.id), compiled)
+                                              for index, f in enumerate(book)])))
         figures, refused = _compiled_figures(backend, [d for d in days if isinstance(d, _Planned)])
     rows = []
     for facility, done in zip(book, days):
@@ -290,10 +369,14 @@ def _items_by_facility(backend, lists: list[Items], listed: dict[str, Eligibilit
 _READ_OTHER_DAYS = (Covenant, EventDate)
 
 
+_STORED_AFTER = "stored after the aggregate was read"
+
+
 def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
     """The book with each stored facility's balances on the day from one aggregate over its store's events (a few
-    queries for the whole book), where its record holds only what the aggregate expresses and its terms read only
-    that day; the others keep their replay, and say why."""
+    queries for the whole book), where its record holds only what the aggregate expresses; the others keep their
+    replay, and say why. Whether its terms read only that day is asked where its agreement is read (`_as_read`):
+    the aggregate needs none."""
     stores = {id(f.store): f.store for f in book if f.store is not None}
     found = {key: store.balances_on(day) for key, store in stores.items()}
     done = []
@@ -302,16 +385,25 @@ def with_balances(book: list[BookFacility], day: date) -> list[BookFacility]:
             done.append(facility)
             continue
         balances = found[id(facility.store)]
-        other_days = [kind.__name__.lower() for kind in _READ_OTHER_DAYS if facility.agreement.has_kind(kind)]
-        why = balances.unexpressed.get(facility.id) or (
-            f"its {', '.join(other_days)} read the record on other days" if other_days else None)
+        why = balances.unexpressed.get(facility.id)
         if why is None and facility.id not in balances.ledgers:
-            why = "stored after the aggregate was read"
+            why = _STORED_AFTER
         if why is not None:
             done.append(replace(facility, why_replayed=why))
             continue
         done.append(replace(facility, balances=balances.ledgers[facility.id]))
     return done
+
+
+def _as_read(facility: BookFacility) -> BookFacility:
+    """The facility with the aggregate's balances only where its terms read the record on the run's day alone: a
+    covenant or an event date reads other days, so its record is replayed (and says why)."""
+    if facility.balances is None and facility.why_replayed != _STORED_AFTER:
+        return facility  # replayed for the record's own reason, or no aggregate asked
+    other_days = [kind.__name__.lower() for kind in _READ_OTHER_DAYS if facility.agreement.has_kind(kind)]
+    if not other_days:
+        return facility
+    return replace(facility, balances=None, why_replayed=f"its {', '.join(other_days)} read the record on other days")
 
 
 @dataclass
@@ -326,8 +418,8 @@ class _Planned:
 
 
 def _task(task: tuple) -> PortfolioRow | _Planned:
-    index, *rest = task
-    return _day(shared()[index], *rest)
+    index, balances, why_replayed, *rest = task
+    return _day(replace(shared()[index], balances=balances, why_replayed=why_replayed), *rest)
 
 
 def _day(facility: BookFacility, day: date, collateral: str | None, computed: dict | None, aging: str | None,
@@ -335,6 +427,7 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
     """The facility's record that day, with the aging's value reported unless the record's report is at least as
     recent: planned for the compiled expression, or (where its terms are outside it, or `compiled` is off)
     evaluated by the Python engine."""
+    facility = _as_read(facility)
     money = (lambda key: Decimal(computed[key]).quantize(CENT)) if computed else (lambda key: None)
     replayed = "replay" + (f" ({facility.why_replayed})" if facility.why_replayed else "")
     row = PortfolioRow(facility.id, facility.agreement.name, aging, collateral, money("gross"), money("eligible"),

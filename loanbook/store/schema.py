@@ -43,6 +43,14 @@ facility_files = Table(
     Column("sha256", String(64), nullable=False),
 )
 
+# a stored YAML file as read (core/yamlform.py): derived from facility_files, never part of the record
+yaml_forms = Table(
+    "yaml_forms", metadata,
+    Column("sha256", String(64), primary_key=True),       # of the file's text
+    Column("code", String(64), primary_key=True),         # the reading code's digest (yamlform.code)
+    Column("form", Text, nullable=False),
+)
+
 events = Table(
     "events", metadata,
     Column("facility_id", String(64), ForeignKey("facilities.id"), primary_key=True),

@@ -22,9 +22,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
+from ..core import yamlform
 from ..core.cache import Bounded, KeyedLocks
 from ..core.errors import InputError, Problem, RecordError
 from ..core.files import MAX_YAML_BYTES, StoredFiles, contained, read_bytes, utf8
@@ -142,8 +146,10 @@ class Store:
         if not folder.is_dir():
             raise InputError([Problem(str(folder), None, None, "no such facility folder")])
         files = _folder_files(folder)
-        # checked from the very bytes that are stored, so what is stored is what was checked
-        agreement = load_agreement(StoredFiles(str(folder), files))
+        # checked from the very bytes that are stored, so what is stored is what was checked; its YAML files' forms
+        # (core/yamlform.py) kept with them, for a book's run to read instead of parsing them again
+        forms = yamlform.Forms()
+        agreement = load_agreement(StoredFiles(str(folder), files, forms))
         facility_id = facility_id or agreement.facility_id
         _check_id(facility_id, str(folder))
         rows: list = []
@@ -175,6 +181,7 @@ class Store:
                 for path, content in sorted(files.items())])
             if stored_rows:
                 connection.execute(insert(schema.events), [_columns(facility_id, row) for row in stored_rows])
+            _put_forms(connection, forms.take())
         stored = self.get(facility_id)
         assert stored is not None
         return stored
@@ -237,7 +244,8 @@ class Store:
             return StoredFiles(facility_id, self._files(connection, facility_id))
 
     def every_facility_files(self) -> dict[str, StoredFiles]:
-        """Every facility's files as imported, read in one query (a book at once)."""
+        """Every facility's files as imported, read in one query (a book at once), with the forms of their YAML
+        files that this code reads (core/yamlform.py)."""
         found: dict[str, dict[str, bytes]] = {}
         with self.reading(snapshot=True) as connection:
             for facility_id in connection.execute(select(schema.facilities.c.id)).scalars():
@@ -245,7 +253,21 @@ class Store:
             f = schema.facility_files.c
             for facility_id, path, content in connection.execute(select(f.facility_id, f.path, f.content)):
                 found[facility_id][path] = bytes(content)
-        return {facility_id: StoredFiles(facility_id, files) for facility_id, files in sorted(found.items())}
+            y = schema.yaml_forms.c
+            forms = yamlform.Forms({sha: form for sha, form in connection.execute(select(y.sha256, y.form).where(
+                y.code == yamlform.code()))})
+        return {facility_id: StoredFiles(facility_id, files, forms) for facility_id, files in sorted(found.items())}
+
+    def keep_forms(self, made: dict[str, str]) -> None:
+        """Keep the forms a run made for YAML files it found none for (new reading code, or a damaged form), so the
+        next run reads them. Only a cache: a store that cannot be written to (a reader's role) is left as it is."""
+        if not made:
+            return
+        try:
+            with self.writing() as connection:
+                _put_forms(connection, made)
+        except SQLAlchemyError:
+            pass
 
     def balances_on(self, day: date) -> DayBalances:
         """Every facility's balances at the end of a day from one aggregate over the events table, where its record
@@ -508,6 +530,19 @@ def _chained(pairs: list, prev_hash: str, first_seq: int, recorded_at, by: str) 
         chained.append(row)
         prev_hash = row.hash
     return chained
+
+
+def _put_forms(connection: Connection, made: dict[str, str]) -> None:
+    """Forms by the SHA-256 of their text, for this code; one already there (damaged, or made by another writer
+    meanwhile) is replaced."""
+    if not made:
+        return
+    table = schema.yaml_forms
+    dialect = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(table)
+    connection.execute(statement.on_conflict_do_update(index_elements=[table.c.sha256, table.c.code],
+                                                       set_={"form": statement.excluded.form}),
+                       [{"sha256": sha, "code": yamlform.code(), "form": form} for sha, form in sorted(made.items())])
 
 
 def _columns(facility_id: str, row: EventRow) -> dict:
