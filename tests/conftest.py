@@ -31,6 +31,14 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 ONE_SPARK = pytest.mark.xdist_group("spark")
 SPARK = pytest.param("spark", marks=ONE_SPARK)
 
+# The Spark tests run a handful of tiny tables through a long plan: the JVM's cost is starting, compiling and
+# scheduling, not data. For them (never for loanbook itself) the JVM only JIT-compiles quickly (C1) with one GC
+# thread, and Spark runs one shuffle partition, plans once (no adaptive re-planning) and interprets expressions
+# instead of generating and compiling Java for each query. Same answers, a third of the JVM's CPU.
+SPARK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false",
+                   "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
+
 
 def pytest_collection_modifyitems(items):
     """pytest-xdist schedules tests by their id: two tests of one id would run as one, and the other would be
@@ -50,6 +58,27 @@ def _private_store(tmp_path_factory):
     os.environ["LOANBOOK_DB"] = str(tmp_path_factory.mktemp("default-store") / "loanbook.db")
     os.environ["LOANBOOK_CACHE"] = str(tmp_path_factory.mktemp("check-cache"))  # the check's outcomes
     os.environ.pop("LOANBOOK_DATABASE_URL", None)
+
+
+@pytest.fixture(scope="session")
+def _lean_spark():
+    """The run's one Spark session, started with SPARK_JVM and tuned by SPARK_TEST_CONF (runtime settings, so
+    they hold over the ones loanbook's builder gives)."""
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{SPARK_JVM}" pyspark-shell')
+    from loanbook.portfolio.engines import spark_session
+
+    session = spark_session()
+    for key, value in SPARK_TEST_CONF.items():
+        session.conf.set(key, value)
+    return session
+
+
+@pytest.fixture(autouse=True)
+def _spark_tests_lean(request):
+    """A test of the Spark group gets the lean session before it starts one of its own."""
+    group = request.node.get_closest_marker("xdist_group")
+    if group is not None and group.args == ("spark",):
+        request.getfixturevalue("_lean_spark")
 
 
 @contextmanager
