@@ -40,9 +40,19 @@ SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enab
                    "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
 
 
+# The modules holding the longest single tests (tens of seconds: servers in their own processes, worker pools,
+# long property tests), longest first. pytest-xdist hands out the groups (Spark, the browser) first, then tests in
+# collection order: these start early, and the run ends on short tests that fill both workers to the end.
+LONGEST_FIRST = ("test_server.py", "test_portfolio.py", "test_store.py", "test_item_eligibility.py",
+                 "test_portfolio_sources.py", "test_ingest.py", "test_reports.py")
+
+
 def pytest_collection_modifyitems(items):
-    """pytest-xdist schedules tests by their id: two tests of one id would run as one, and the other would be
-    lost without a word. Refuse such a collection."""
+    """The modules of LONGEST_FIRST first (each module's own order kept). And: pytest-xdist schedules tests by
+    their id: two tests of one id would run as one, and the other would be lost without a word. Refuse such a
+    collection."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
     ids = Counter(item.nodeid for item in items)
     twice = sorted(nodeid for nodeid, n in ids.items() if n > 1)
     if twice:

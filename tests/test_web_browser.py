@@ -20,6 +20,8 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password"}
+# One worker runs them all (`--dist loadgroup`): the module's server and browser start once in a run.
+pytestmark = pytest.mark.xdist_group("browser")
 
 if not Path(CHROMIUM).exists() or not AXE.exists():  # CI installs both (.ci/run, make setup): there it never skips
     if os.environ.get("LOANBOOK_REQUIRE_POSTGRES"):
