@@ -91,6 +91,19 @@ def _spark_tests_lean(request):
         request.getfixturevalue("_lean_spark")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_argon2():
+    """Tokens and passwords hashed and verified in the tests' own process with argon2 at its cheapest settings
+    (one pass over 8 KiB, not three over 64 MiB: 0.2 s of CPU each, and the API and web tests log in hundreds of
+    times). A hash keeps its settings, so hashes of either kind verify; the `loanbook` processes the tests start
+    use loanbook's own."""
+    from argon2 import PasswordHasher
+
+    from loanbook.store import users
+
+    users._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @contextmanager
 def fresh_postgres(template: str | None = None):
     """A new database on the machine's PostgreSQL server, dropped afterwards: empty, or a copy of the database
