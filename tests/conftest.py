@@ -93,10 +93,10 @@ def _spark_tests_lean(request):
 
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_argon2():
-    """Tokens and passwords hashed and verified in the tests' own process with argon2 at its cheapest settings
-    (one pass over 8 KiB, not three over 64 MiB: 0.2 s of CPU each, and the API and web tests log in hundreds of
-    times). A hash keeps its settings, so hashes of either kind verify; the `loanbook` processes the tests start
-    use loanbook's own."""
+    """Tokens and passwords hashed and verified in the tests' own process with argon2 at its cheapest settings:
+    one pass over 8 KiB, not three over 64 MiB (0.2 s of CPU a hash, and the API and web tests make over a hundred
+    hashes and log-ins). A hash keeps its settings, so hashes of either kind verify; the `loanbook` processes the
+    tests start hash with loanbook's own."""
     from argon2 import PasswordHasher
 
     from loanbook.store import users
