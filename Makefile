@@ -60,10 +60,12 @@ demo: setup
 	echo demo-lender-password | $(BIN)/loanbook users passwd demo-lender --password-stdin
 	@echo "The web app: LOANBOOK_DB=$(DEMO_STORE) $(BIN)/loanbook serve, then http://127.0.0.1:8000/ (README: log-in)"
 
-# The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process.
+# The tests on every core (pytest-xdist); `make test WORKERS=0` runs them in one process. Bytecode is written even
+# where the caller's environment says not to (PYTHONDONTWRITEBYTECODE): otherwise every worker and every `loanbook`
+# the tests start compiles loanbook again, and pytest rewrites its plugins' modules again, each time.
 WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
 check: setup
 	$(BIN)/ruff check loanbook tests benchmarks

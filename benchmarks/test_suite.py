@@ -39,7 +39,8 @@ def measure(args: list[str]) -> dict:
     with other_work() as other:
         cpu, start = _children_cpu(), time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "LOANBOOK_REQUIRE_POSTGRES": "1"})
+                              env={**os.environ, "LOANBOOK_REQUIRE_POSTGRES": "1",
+                                   "PYTHONDONTWRITEBYTECODE": ""})  # as `make test` runs it
         seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
     found = _SUMMARY.search(done.stdout)
     summary = found.group(1) if found else done.stdout.strip().splitlines()[-1]

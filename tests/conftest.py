@@ -31,10 +31,28 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 ONE_SPARK = pytest.mark.xdist_group("spark")
 SPARK = pytest.param("spark", marks=ONE_SPARK)
 
+# The Spark tests run a handful of tiny tables through a long plan: the JVM's cost is starting, compiling and
+# scheduling, not data. For them (never for loanbook itself) the JVM only JIT-compiles quickly (C1) with one GC
+# thread, and Spark runs one shuffle partition, plans once (no adaptive re-planning) and interprets expressions
+# instead of generating and compiling Java for each query. Same answers, a third of the JVM's CPU.
+SPARK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false",
+                   "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
+
+
+# The modules holding the longest single tests (tens of seconds: servers in their own processes, worker pools,
+# long property tests), longest first. pytest-xdist hands out the groups (Spark, the browser) first, then tests in
+# collection order: these start early, and the run ends on short tests that fill both workers to the end.
+LONGEST_FIRST = ("test_server.py", "test_portfolio.py", "test_store.py", "test_item_eligibility.py",
+                 "test_portfolio_sources.py", "test_ingest.py", "test_reports.py")
+
 
 def pytest_collection_modifyitems(items):
-    """pytest-xdist schedules tests by their id: two tests of one id would run as one, and the other would be
-    lost without a word. Refuse such a collection."""
+    """The modules of LONGEST_FIRST first (each module's own order kept). And: pytest-xdist schedules tests by
+    their id: two tests of one id would run as one, and the other would be lost without a word. Refuse such a
+    collection."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
     ids = Counter(item.nodeid for item in items)
     twice = sorted(nodeid for nodeid, n in ids.items() if n > 1)
     if twice:
@@ -50,6 +68,40 @@ def _private_store(tmp_path_factory):
     os.environ["LOANBOOK_DB"] = str(tmp_path_factory.mktemp("default-store") / "loanbook.db")
     os.environ["LOANBOOK_CACHE"] = str(tmp_path_factory.mktemp("check-cache"))  # the check's outcomes
     os.environ.pop("LOANBOOK_DATABASE_URL", None)
+
+
+@pytest.fixture(scope="session")
+def _lean_spark():
+    """The run's one Spark session, started with SPARK_JVM and tuned by SPARK_TEST_CONF (runtime settings, so
+    they hold over the ones loanbook's builder gives)."""
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{SPARK_JVM}" pyspark-shell')
+    from loanbook.portfolio.engines import spark_session
+
+    session = spark_session()
+    for key, value in SPARK_TEST_CONF.items():
+        session.conf.set(key, value)
+    return session
+
+
+@pytest.fixture(autouse=True)
+def _spark_tests_lean(request):
+    """A test of the Spark group gets the lean session before it starts one of its own."""
+    group = request.node.get_closest_marker("xdist_group")
+    if group is not None and group.args == ("spark",):
+        request.getfixturevalue("_lean_spark")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_argon2():
+    """Tokens and passwords hashed and verified in the tests' own process with argon2 at its cheapest settings:
+    one pass over 8 KiB, not three over 64 MiB (0.2 s of CPU a hash, and the API and web tests make over a hundred
+    hashes and log-ins). A hash keeps its settings, so hashes of either kind verify; the `loanbook` processes the
+    tests start hash with loanbook's own."""
+    from argon2 import PasswordHasher
+
+    from loanbook.store import users
+
+    users._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Portfolio runs on a generated book: each facility's figures equal what it gives alone (its certificate from
 its own invoices, then `status` with that value reported), from folders and from the store, on both engines."""
+import functools
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from loanbook.portfolio.aging import read_aging
 from loanbook.portfolio.book import write_facility_book
 from loanbook.portfolio.generate import generate_params
 from loanbook.portfolio.rules import EligibilityRules, certificate
-from loanbook.portfolio.run import folder_book, run_portfolio, store_book
+from loanbook.portfolio.run import BookFacility, folder_book, run_portfolio, store_book
 from loanbook.portfolio.workers import MIN_ITEMS, Workers
 from loanbook.store.store import Store
 
@@ -192,6 +193,19 @@ def test_the_generated_book_is_computed_by_the_compiled_expression_to_the_python
     assert all(same_figures(c, p) for c, p in zip(compiled, python, strict=True))
 
 
+@functools.cache
+def examples() -> dict[str, BookFacility]:
+    """The examples' book, read once for the module (each agreement takes a second to load and check)."""
+    return {f.id: f for f in folder_book(EXAMPLES)}
+
+
+@functools.cache
+def seed_replayed():
+    """The seed's record replayed, once: each example of the property below extends it (`extended` leaves it
+    unchanged)."""
+    return examples()["iec-2002"].replay()
+
+
 def example_days(facility):
     days = sorted({e.date for e in facility.replay().events})
     return days + [days[-1] + timedelta(days=1)]
@@ -201,7 +215,7 @@ def example_days(facility):
 def test_the_examples_terms_compile_to_the_python_engine_s_figures_on_every_day_of_their_record(example):
     """Caps, reserves, schedules by date, step-downs, overadvance limits and ceilings: the seed, DNOW and Richey
     give the same borrowing base, availability, overadvance and breaches from the dataframe as from `status`."""
-    [facility] = [f for f in folder_book(EXAMPLES) if f.id == example]
+    facility = examples()[example]
     compared = 0
     for day in example_days(facility):
         [compiled] = run_portfolio([facility], day)
@@ -220,8 +234,7 @@ def test_the_seed_s_figures_by_hand_from_the_dataframe():
     examples/iec-2002/agings/README.md) x 85% = 875,500.00 of capacity; advances 1,170,000.00 are over it by
     1,170,000.00 - 875,500.00 = 294,500.00, past the overadvance limit (the cap that day, 0.00): availability
     0.00, and a breach."""
-    [seed] = [f for f in folder_book(EXAMPLES) if f.id == "iec-2002"]
-    [row] = run_portfolio([seed], date(2002, 12, 16))
+    [row] = run_portfolio([examples()["iec-2002"]], date(2002, 12, 16))
     assert row.computed_by == "dataframe" and row.aging == "agings/aging-2002-12-16.csv"
     assert (row.eligible, row.borrowing_base, row.availability) == (D("1030000.00"), D("875500.00"), D("0.00"))
     assert (row.overadvance, row.overadvance_limit) == (D("294500.00"), D("0.00"))
@@ -234,8 +247,7 @@ def test_the_seed_s_figures_by_hand_from_the_dataframe():
 def test_any_reported_value_rounds_in_the_dataframe_as_in_python(receivables, day):
     """85% of any value in cents, rounded half-up to the cent (0.10 x 85% = 0.085 -> 0.09), and everything built
     on it: the same from the compiled expression as from the Python engine."""
-    [seed] = [f for f in folder_book(EXAMPLES) if f.id == "iec-2002"]
-    replay = seed.replay()
+    seed, replay = examples()["iec-2002"], seed_replayed()
     report = events_from([{"date": day.isoformat(), "type": "borrowing_base_report",
                            "receivables_borrowing_base": f"{receivables:.2f}"}], replay.agreement, "test",
                          prior=replay.events)

@@ -4,6 +4,7 @@ The browser drives the same pages in tests/test_web_browser.py."""
 import hashlib
 import json
 import re
+import shutil
 from datetime import date
 from decimal import Decimal as D
 from html import unescape
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from conftest import ACME, DNOW, ROOT, SEED, copy_of, edit
+from conftest import ACME, DNOW, ROOT, SEED, copy_of, edit, fresh_postgres
 from loanbook.api.app import create_app
 from loanbook.cli import app as cli
 from loanbook.store import schema
+from loanbook.store.store import Store
 from loanbook.store.users import add_user, revoke, rotate, set_password
 from loanbook.web.auth import safe_target
 
@@ -27,19 +29,55 @@ PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password", 
              "wells-ops": "wells-password"}
 
 
-@pytest.fixture
-def web(store):
-    """The seed and DNOW stored; the seed's agent (also DNOW's), borrower and one lender, each with a password."""
-    store.import_folder(SEED)
-    store.import_folder(DNOW)
+def build_world(url: str) -> dict[str, str]:
+    """The seed and DNOW stored at `url`; the seed's agent (also DNOW's), borrower and one lender, each with a
+    password (their tokens)."""
+    built = Store(url)
+    built.import_folder(SEED)
+    built.import_folder(DNOW)
     tokens = {}
     for name, role, facilities, party in (("hsbc-ops", "agent", ["iec-2002", "dnow-2022"], None),
                                           ("iec-treasury", "borrower", ["iec-2002"], None),
                                           ("ge-capital", "lender", ["iec-2002"], "ge-capital")):
-        tokens[name] = add_user(store, name, role, facilities, party)[1]
-        set_password(store, name, PASSWORDS[name])
+        tokens[name] = add_user(built, name, role, facilities, party)[1]
+        set_password(built, name, PASSWORDS[name])
+    built.close()  # a PostgreSQL template takes no connection while it is copied
+    return tokens
+
+
+# The world is built once per module and store kind (two imports and three argon2 hashes take seconds); each test
+# of it gets a copy, so none sees another's writes.
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory):
+    where = tmp_path_factory.mktemp("web-world") / "store.db"
+    return str(where), build_world(f"sqlite:///{where}")
+
+
+@pytest.fixture(scope="module")
+def postgresql_world():
+    with fresh_postgres() as url:
+        yield url.rsplit("/", 1)[1], build_world(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """conftest's store_url, but a test of `web` gets a copy of the module's world of that kind."""
+    world = request.getfixturevalue(f"{request.param}_world") if "web" in request.fixturenames else None
+    if request.param == "sqlite":
+        if world:
+            shutil.copyfile(world[0], tmp_path / "store.db")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        with fresh_postgres(template=world[0] if world else None) as url:
+            yield url
+
+
+@pytest.fixture
+def web(store, request):
+    """The app on a copy of the world: the seed and DNOW, the seed's agent (DNOW's too), borrower and a lender."""
+    kind = "sqlite" if store.url.startswith("sqlite") else "postgresql"
     app = create_app(store)
-    app.tokens = tokens
+    app.tokens = dict(request.getfixturevalue(f"{kind}_world")[1])
     return app
 
 

@@ -15,11 +15,15 @@ from playwright import sync_api
 from servers import LOANBOOK, serving
 
 from conftest import DNOW, ROOT, SEED
+from loanbook.store.store import Store
+from loanbook.store.users import add_user, set_password
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORDS = {"hsbc-ops": "agent-password", "iec-treasury": "borrower-password"}
+# One worker runs them all (`--dist loadgroup`): the module's server and browser start once in a run.
+pytestmark = pytest.mark.xdist_group("browser")
 
 if not Path(CHROMIUM).exists() or not AXE.exists():  # CI installs both (.ci/run, make setup): there it never skips
     if os.environ.get("LOANBOOK_REQUIRE_POSTGRES"):
@@ -27,8 +31,8 @@ if not Path(CHROMIUM).exists() or not AXE.exists():  # CI installs both (.ci/run
     pytest.skip(f"needs {CHROMIUM} and {AXE}", allow_module_level=True)
 
 
-def run(url: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([LOANBOOK, *args], env={**os.environ, "LOANBOOK_DATABASE_URL": url}, input=stdin,
+def run(url: str, *args: str) -> str:
+    done = subprocess.run([LOANBOOK, *args], env={**os.environ, "LOANBOOK_DATABASE_URL": url},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -38,12 +42,14 @@ def run(url: str, *args: str, stdin: str | None = None) -> str:
 def site(tmp_path_factory):
     """The seed and DNOW in a new store, the seed's agent (DNOW's too) and borrower with passwords, served."""
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'loanbook.db'}"
-    run(url, "import", str(SEED))
-    run(url, "import", str(DNOW))
-    run(url, "users", "add", "hsbc-ops", "--role", "agent", "--facility", "iec-2002", "--facility", "dnow-2022")
-    run(url, "users", "add", "iec-treasury", "--role", "borrower", "--facility", "iec-2002")
+    built = Store(url)  # here, not in six `loanbook` processes (test_server.py and test_web.py run those)
+    built.import_folder(SEED)
+    built.import_folder(DNOW)
+    add_user(built, "hsbc-ops", "agent", ["iec-2002", "dnow-2022"])
+    add_user(built, "iec-treasury", "borrower", ["iec-2002"])
     for name, password in PASSWORDS.items():
-        run(url, "users", "passwd", name, "--password-stdin", stdin=password + "\n")
+        set_password(built, name, password)
+    built.close()
     with serving(url) as (base, _process):
         yield base, url
 
