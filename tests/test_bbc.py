@@ -190,6 +190,27 @@ def test_parquet_types_other_tools_write_give_the_same_table(tmp_path):
         read_aging(tmp_path / "odd.parquet")
 
 
+def test_a_decimal_amount_column_of_cents_is_cast_as_its_text_would_be_read(tmp_path):
+    """decimal(18, 2) and decimal(12, 0) amounts (cast, not read as text): the same values; an empty amount is
+    refused naming its row, an empty payable is zero, and a repeated invoice is refused naming both rows."""
+    header = {"debtor_id": ["D1", "D1", "D2"], "debtor_name": ["A", "A", "B"], "invoice_id": ["I1", "I2", "I3"],
+              "invoice_date": ["2002-10-01"] * 3, "due_date": ["2002-11-30"] * 3}
+    amounts = pa.array([D("1250.00"), D("-310.50"), D("99999999999999.99")], pa.decimal128(18, 2))
+    payable = pa.array([D("12"), None, D("0")], pa.decimal128(12, 0))
+    pq.write_table(pa.table({**header, "amount": amounts, "payable_to_debtor": payable}), tmp_path / "a.parquet")
+    table = read_aging(tmp_path / "a.parquet")
+    assert table.column("amount").to_pylist() == [D("1250.00"), D("-310.50"), D("99999999999999.99")]
+    assert table.column("payable_to_debtor").to_pylist() == [D("12.00"), D("0.00"), D("0.00")]
+    empty = pa.array([D("1250.00"), None, D("5.00")], pa.decimal128(18, 2))
+    pq.write_table(pa.table({**header, "amount": empty}), tmp_path / "empty.parquet")
+    with pytest.raises(InputError, match="row 3: field 'amount': is not an amount in dollars and cents"):
+        read_aging(tmp_path / "empty.parquet")
+    twice = {**header, "invoice_id": ["I1", "I2", "I1"], "amount": amounts}
+    pq.write_table(pa.table(twice), tmp_path / "twice.parquet")
+    with pytest.raises(InputError, match="rows 2, 4: field 'invoice_id': repeats an invoice id"):
+        read_aging(tmp_path / "twice.parquet")
+
+
 def test_an_excel_amount_is_read_as_excel_shows_it(tmp_path):
     """A cell Excel shows as 250,000.01 may hold the double 250000.0099999999 (a formula's result); read to
     Excel's 15 significant digits it is 250000.01 (it was refused as more than two decimals)."""

@@ -247,6 +247,8 @@ def money_column(column: pa.ChunkedArray, name: str, source: str, problems: list
         problems.append(Problem(source, None, name, "is a floating-point column: write amounts as decimals "
                                                     "(text or a decimal type), never floats"))
         return pa.array([Decimal(0)] * len(column), MONEY)
+    if pa.types.is_decimal(kind) and 0 <= kind.scale <= 2 and kind.precision - kind.scale <= 16:
+        return _cents_column(column, name, source, problems, blank_is_zero=blank_is_zero)
     if pa.types.is_decimal(kind) or pa.types.is_integer(kind):
         text = pc.fill_null(pc.cast(column, pa.string()), "")  # an empty cell of a typed column: as in a CSV
     else:
@@ -261,6 +263,17 @@ def money_column(column: pa.ChunkedArray, name: str, source: str, problems: list
     problem_rows(problems, source, name, pc.invert(shaped),
                  "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
     return pc.cast(pc.if_else(shaped, text, "0"), MONEY)
+
+
+def _cents_column(column: pa.Array, name: str, source: str, problems: list[Problem], *,
+                  blank_is_zero: bool) -> pa.Array:
+    """A decimal column whose every value is an amount already (at most 16 digits before the point, 2 after, as
+    `_AMOUNT` asks): cast, not read as text, which costs a million rows a second of CPU. Only empty cells are
+    refused (or read as zero), as the text path does."""
+    if not blank_is_zero:
+        problem_rows(problems, source, name, pc.is_null(column),
+                     "is not an amount in dollars and cents (like 12500.00, -310.50, $1,250.00 or (310.50))")
+    return pc.cast(pc.fill_null(pc.cast(column, MONEY), Decimal(0)), MONEY)
 
 
 def _plain_amount(text: pa.Array) -> pa.Array:
@@ -290,9 +303,10 @@ def flag_column(column: pa.ChunkedArray, name: str, source: str, problems: list[
 
 
 def _duplicates(facility: pa.Array, invoice: pa.Array, source: str, problems: list[Problem]) -> None:
-    keys = pc.binary_join_element_wise(facility, invoice, "\x1f")
-    counts = pa.table({"key": keys}).group_by("key").aggregate([("key", "count")])
-    repeated = counts.filter(pc.greater(counts.column("key_count"), 1)).column("key")
-    if len(repeated):
+    counts = pa.table({"f": facility, "i": invoice}).group_by(["f", "i"]).aggregate([([], "count_all")])
+    if (pc.max(counts.column("count_all")).as_py() or 0) > 1:  # grouped by both columns: no joined key to build
+        keys = pc.binary_join_element_wise(facility, invoice, "\x1f")
+        repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+        repeated = pc.binary_join_element_wise(repeated.column("f"), repeated.column("i"), "\x1f")
         problem_rows(problems, source, "invoice_id", pc.is_in(keys, value_set=repeated.combine_chunks()),
                      "repeats an invoice id: each invoice is one row")
