@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import machine, other_work, write_section  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from loanbook.agreement import gate  # noqa: E402
 from loanbook.agreement.load import load_agreement  # noqa: E402
 from loanbook.portfolio.book import write_facility_book  # noqa: E402
 from loanbook.portfolio.run import run_portfolio, store_book  # noqa: E402
@@ -97,14 +98,22 @@ def prepare(folder: Path, facilities: int, invoices: int, stores: list[str]) -> 
 
 
 def with_forms(store: Store) -> None:
-    """Every stored YAML file's form for this code, made where the store has none (not counted)."""
+    """Every stored YAML file's form for this code, and every agreement's check outcome, made where the store has
+    none (not counted), as a store's first run would."""
     forms = None
+    kept = store.check_outcomes()
+    checked = {}
     for files in store.every_facility_files().values():
-        load_agreement(files)
+        agreement = load_agreement(files)
         forms = files.forms
+        if agreement.fingerprint not in kept:
+            checked[agreement.fingerprint] = gate.outcome(agreement)
     if forms is not None and forms.made:
         print(f"made {len(forms.made):,} forms of stored YAML files for this code")
         store.keep_forms(forms.take())
+    if checked:
+        print(f"kept {len(checked):,} check outcomes for this code")
+        store.keep_outcomes(checked)
 
 
 def measure(url: str, aging: Path, aggregate: bool, compiled: bool, workers: int | None) -> Run:

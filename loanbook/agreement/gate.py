@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,13 +70,26 @@ def outcome(agreement: Agreement, default: Callable[[], Agreement] | None = None
         return _MEMORY[key]
     found = _read(key) if key is not None else None
     if found is None:
-        findings = [f for f in fidelity_check(default() if default else agreement) if f.severity == "difference"]
-        found = Outcome(len(findings), f"{findings[0].clause}: {findings[0].message}" if findings else None)
+        found = checked(default() if default else agreement)
         if key is not None:
             _write(key, found)
     if key is not None:
         _MEMORY[key] = found
     return found
+
+
+def checked(agreement: Agreement) -> Outcome:
+    """The check run now, whatever is kept."""
+    findings = [f for f in fidelity_check(agreement) if f.severity == "difference"]
+    return Outcome(len(findings), f"{findings[0].clause}: {findings[0].message}" if findings else None)
+
+
+def kept_outcome(agreement: Agreement, kept: Mapping[str, Outcome]) -> tuple[Outcome, bool]:
+    """The check's outcome from `kept` (a store's, by fingerprint, for this code: `code()`), or checked now; True
+    when checked now, to be kept. A store's book reads its outcomes in one query, not a file per facility."""
+    if agreement.fingerprint and agreement.fingerprint in kept:
+        return kept[agreement.fingerprint], False
+    return checked(agreement), bool(agreement.fingerprint)
 
 
 def unchecked_line(facility: str, result: Outcome) -> str:
@@ -96,7 +109,7 @@ def fidelity_check(agreement: Agreement) -> list[Finding]:
 
 
 @cache
-def _code() -> str:
+def code() -> str:
     """A digest of the code that reads and checks an agreement: a new version checks every facility again."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
@@ -107,7 +120,7 @@ def _code() -> str:
 
 
 def _key(fingerprint: str) -> str:
-    return hashlib.sha256(f"{fingerprint}\0{_code()}".encode()).hexdigest()
+    return hashlib.sha256(f"{fingerprint}\0{code()}".encode()).hexdigest()
 
 
 def _folder() -> Path:

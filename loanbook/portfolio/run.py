@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -27,7 +27,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..agreement.gate import FailsCheck, Outcome, outcome
+from ..agreement.gate import FailsCheck, Outcome, kept_outcome, outcome
 from ..agreement.kinds_commitments import EventDate
 from ..agreement.kinds_covenants import Covenant
 from ..agreement.kinds_eligibility import Eligibility
@@ -73,6 +73,7 @@ class BookFacility:
     balances: Ledger | None = None   # the day's balances from the store's aggregate
     why_replayed: str | None = None  # a stored facility the aggregate does not give: why
     forms: Forms | None = None       # a stored facility's: its YAML files' stored forms, and those made in the run
+    outcomes: Mapping[str, Outcome] | None = None  # a stored facility's: its store's check outcomes, by fingerprint
 
     @property
     def agreement(self) -> Agreement:
@@ -159,10 +160,11 @@ def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility
     when the run needs one."""
     del workers  # the agreements are read in the run's workers, not here
     found = []
+    outcomes = store.check_outcomes()  # one query, read before the workers are forked: theirs to look in
     for stored in store.every_facility_files().values():
         read = cache(partial(load_agreement, stored))
         found.append(BookFacility(stored.name, read, _stored_replay(store, stored.name, read), _agings(stored),
-                                  store=store, forms=stored.forms))
+                                  store=store, forms=stored.forms, outcomes=outcomes))
     return found
 
 
@@ -237,6 +239,7 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
                 first = next(iter(failing))
                 others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
                     if len(failing) > 1 else ""
+                _keep_forms(book, summaries)  # the outcomes checked now too: the next run refuses without a check
                 raise FailsCheck(f"{first}{others}", failing[first])
             if isinstance(aging, InputError):
                 raise aging
@@ -248,15 +251,21 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
 
 
 def _keep_forms(book: list[BookFacility], summaries: list[_Summary]) -> None:
-    """The forms the workers made for stored YAML files they found none for, kept in each store for the next run."""
+    """The forms the workers made for stored YAML files they found none for, and the check outcomes they found
+    none for, kept in each store for the next run."""
     made: dict[int, dict[str, str]] = {}
+    checked: dict[int, dict[str, Outcome]] = {}
     for facility, summary in zip(book, summaries):
         if facility.store is not None and summary.forms:
             made.setdefault(id(facility.store), {}).update(summary.forms)
+        if facility.store is not None and summary.checked is not None:
+            checked.setdefault(id(facility.store), {})[summary.checked] = summary.outcome
     for facility in {id(f.store): f for f in book if f.store is not None}.values():
+        assert facility.store is not None
         if id(facility.store) in made:
-            assert facility.store is not None
             facility.store.keep_forms(made[id(facility.store)])
+        if id(facility.store) in checked:
+            facility.store.keep_outcomes(checked[id(facility.store)])
 
 
 def in_force(facility: BookFacility) -> Agreement:
@@ -276,6 +285,7 @@ class _Summary:
     facility_id: str
     eligibility: Eligibility | None
     forms: dict[str, str]  # forms made for its stored YAML files that had none (yamlform.py), to be kept
+    checked: str | None = None  # the fingerprint of a stored facility checked in the run: its outcome to be kept
 
 
 def _summary_task(task: tuple[int, date]) -> _Summary:
@@ -283,8 +293,13 @@ def _summary_task(task: tuple[int, date]) -> _Summary:
     facility: BookFacility = shared()[index]
     found = in_force(facility).terms_in_force(Eligibility, day)
     made = facility.forms.take() if facility.forms is not None else {}
-    return _Summary(outcome(facility.agreement), facility.agreement.facility_id,
-                    found[0][1] if len(found) == 1 else None, made)
+    agreement = facility.agreement
+    if facility.outcomes is None:
+        result, checked = outcome(agreement), None
+    else:
+        result, fresh = kept_outcome(agreement, facility.outcomes)
+        checked = agreement.fingerprint if fresh else None
+    return _Summary(result, agreement.facility_id, found[0][1] if len(found) == 1 else None, made, checked)
 
 
 def _run(book: list[BookFacility], summaries: list[_Summary], day: date, engine: str, portfolio_aging: Path | None,

@@ -51,6 +51,15 @@ yaml_forms = Table(
     Column("form", Text, nullable=False),
 )
 
+# an agreement's check outcome (agreement/gate.py): derived from facility_files, never part of the record
+check_outcomes = Table(
+    "check_outcomes", metadata,
+    Column("fingerprint", String(64), primary_key=True),  # of the files the agreement was read from
+    Column("code", String(64), primary_key=True),         # the checking code's digest (gate.code)
+    Column("differences", Integer, nullable=False),
+    Column("first", Text, nullable=True),                 # "clause: message" of the first difference
+)
+
 events = Table(
     "events", metadata,
     Column("facility_id", String(64), ForeignKey("facilities.id"), primary_key=True),

@@ -26,6 +26,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..agreement import gate
+from ..agreement.gate import Outcome
 from ..agreement.load import load_agreement
 from ..agreement.model import Agreement
 from ..core import yamlform
@@ -266,6 +268,31 @@ class Store:
         try:
             with self.writing() as connection:
                 _put_forms(connection, made)
+        except SQLAlchemyError:
+            pass
+
+    def check_outcomes(self) -> dict[str, Outcome]:
+        """Every kept `loanbook check` outcome of this code, by the fingerprint of the files checked (one query for
+        a book: agreement/gate.py)."""
+        c = schema.check_outcomes.c
+        with self.reading() as connection:
+            return {fingerprint: Outcome(differences, first) for fingerprint, differences, first in connection.execute(
+                select(c.fingerprint, c.differences, c.first).where(c.code == gate.code()))}
+
+    def keep_outcomes(self, made: dict[str, Outcome]) -> None:
+        """Keep the outcomes a run checked (by fingerprint), for the next run. Only a cache, as the forms are."""
+        if not made:
+            return
+        table = schema.check_outcomes
+        try:
+            with self.writing() as connection:
+                dialect = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+                statement = dialect(table)
+                connection.execute(statement.on_conflict_do_update(
+                    index_elements=[table.c.fingerprint, table.c.code],
+                    set_={"differences": statement.excluded.differences, "first": statement.excluded.first}),
+                    [{"fingerprint": fingerprint, "code": gate.code(), "differences": o.differences, "first": o.first}
+                     for fingerprint, o in sorted(made.items())])
         except SQLAlchemyError:
             pass
 
