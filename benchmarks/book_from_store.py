@@ -176,8 +176,10 @@ def main() -> None:
         f"- Book: {args.facilities:,} generated facilities ({events:,} events, a year each) and one aging of "
         f"{args.invoices:,} invoices (`loanbook/portfolio/book.py`, seed 7), imported into each store before the runs "
         "(not counted), with the forms of their YAML files (`loanbook/core/yamlform.py`: the YAML as read, kept as "
-        "JSON at import). Each run is timed from opening the store to the rows: the store's files and forms read; then "
-        "every agreement parsed from its forms and checked, in the worker that will compute its day, while the run's "
+        "JSON at import) and the outcomes of their check (`loanbook/agreement/gate.py`, kept in the store by the "
+        "files' fingerprint). Each run is timed from opening the store to the rows: the store's files, forms and check "
+        "outcomes read; then every agreement parsed from its forms, its check's outcome looked up, in the worker that "
+        "will compute its day, while the run's "
         "own process reads the aggregate (the design only) and the aging; the eligibility rules over the aging; each "
         "facility's day, in the same worker; the compiled figures' query. Worker processes: "
         f"{default_workers()} where 'on every core'.",

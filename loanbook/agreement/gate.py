@@ -7,7 +7,8 @@ the caller asks for an unchecked answer, which then says so (`checked: false`).
 
 The check's outcome is kept by the fingerprint of the files the agreement was read from and the code that
 checks it, in memory and in a small file of the user's cache: a checked facility pays nothing on the next
-command, and a changed file or a new version of loanbook checks again.
+command, and a changed file or a new version of loanbook checks again. A store's book keeps them in the store
+instead (`kept_outcome`, the check_outcomes table), read in one query for the whole book.
 """
 from __future__ import annotations
 
