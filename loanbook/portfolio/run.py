@@ -239,18 +239,18 @@ def run_portfolio(book: list[BookFacility], day: date, *, engine: str = "duckdb"
                 first = next(iter(failing))
                 others = f" (and {len(failing) - 1} other facilit{'y' if len(failing) == 2 else 'ies'} of the book)" \
                     if len(failing) > 1 else ""
-                _keep_forms(book, summaries)  # the outcomes checked now too: the next run refuses without a check
+                _keep_made(book, summaries)  # the outcomes checked now too: the next run refuses without a check
                 raise FailsCheck(f"{first}{others}", failing[first])
             if isinstance(aging, InputError):
                 raise aging
             rows = _run(balanced, summaries, day, engine, portfolio_aging, aging, compiled, pool, progress)
     finally:
         gc.unfreeze()
-    _keep_forms(book, summaries)
+    _keep_made(book, summaries)
     return [replace(row, checked=False) if row.facility in failing else row for row in rows]
 
 
-def _keep_forms(book: list[BookFacility], summaries: list[_Summary]) -> None:
+def _keep_made(book: list[BookFacility], summaries: list[_Summary]) -> None:
     """The forms the workers made for stored YAML files they found none for, and the check outcomes they found
     none for, kept in each store for the next run."""
     made: dict[int, dict[str, str]] = {}
