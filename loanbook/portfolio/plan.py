@@ -192,8 +192,11 @@ def _digits(value: Decimal) -> tuple[int, int]:
 
 
 def _slot_type(values: list[Decimal]) -> tuple[int, int]:
-    whole = max((_digits(v)[0] for v in values), default=1)
-    places = max((_digits(v)[1] for v in values), default=0)
+    """The exact type of a column: each distinct value measured once (a book repeats its rates and limits; equal
+    Decimals such as 1.0 and 1.00 have the same digits once normalized)."""
+    found = [_digits(v) for v in set(values)]
+    whole = max((w for w, _ in found), default=1)
+    places = max((p for _, p in found), default=0)
     return max(1, whole) + places, places
 
 
