@@ -20,7 +20,7 @@ from ...agreement.check import located_figures
 from ..daybasis import assumption, for_fees
 from ..grammar import snake
 from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, W, percent, proposer
-from .definitions import _operand_words
+from .definitions import operand_words
 from .grids import figure_of
 
 _FEE = re.compile(rf"\b(?:an?)\s+(?P<words>(?:[A-Za-z/-]+\s+){{0,5}}fee)\s*(?:\(\s*(?:the\s+)?{QUOTE}\s*"
@@ -100,7 +100,7 @@ def _name(words: str, facility: Facility) -> str | None:
     """A figure's name from the words of an operand ("the Average US Revolver Usage (without ...)" -> the defined
     US Revolver Usage; "the Aggregate Effective Amount of all Line A Letters of Credit outstanding" -> the contingent
     kind's figure)."""
-    said = _operand_words(words)
+    said = operand_words(words)
     said = re.sub(r"^(?:aggregate\s+(?:principal\s+)?amount\s+of\s+(?:the\s+|all\s+)?|average\s+daily\s+|"
                   r"average\s+)", "", said, flags=re.I)
     said = re.sub(r"\s+outstanding$", "", said)

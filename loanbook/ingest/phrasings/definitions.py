@@ -26,13 +26,14 @@ _HIGHER = re.compile(_MEANS + _DETERMINED + r"the\s+rate\s+per\s+annum\s+\(round
                      r"such\s+date\s+plus\s+(?P<plus>[^.]+?\.?\d*%?)\.\s*$", re.S | re.I)
 
 
-def _label(term: str) -> str:
+def defined_label(term: str) -> str:
+    """A defined term as a figure's label: written in capitals in the filing, it is labelled in title case."""
     words = " ".join(term.split())
     return words.title() if words.isupper() else words
 
 
 def _named(block: dict, term: str, value: str, unit: str | None = None) -> dict:
-    figure = {"id": snake(term), "label": _label(term)}
+    figure = {"id": snake(term), "label": defined_label(term)}
     if unit:
         figure["unit"] = unit
     figure["value"] = value
@@ -71,13 +72,15 @@ def maturity(clause: ClauseText, facility: Facility) -> list[Proposal]:
     return [Proposal(block, [clause.span(m)])]
 
 
-def _operands(parts: str, facility: Facility) -> list[str] | None:
+def operands(parts: str, facility: Facility) -> list[str] | None:
+    """The vocabulary's names of a listed sum's items ("(a) ..., plus (b) ..."): None unless there are two or more and
+    every one names an entry."""
     items = [i for i in _ITEM.split(parts.strip()) if i.strip()]
-    names = [facility.name(_operand_words(item)) for item in items]
+    names = [facility.name(operand_words(item)) for item in items]
     return None if len(items) < 2 or None in names else [n for n in names if n]
 
 
-def _operand_words(item: str) -> str:
+def operand_words(item: str) -> str:
     """The name an operand gives: "the amount of outstanding US Revolving Loans (inclusive of ...)" -> "US Revolving
     Loans"; "the Dollar Equivalent of the Canadian Borrowing Base (...)" -> "Canadian Borrowing Base"."""
     words = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", " ", item)
@@ -90,7 +93,7 @@ def _operand_words(item: str) -> str:
 @proposer
 def sum_of(clause: ClauseText, facility: Facility) -> list[Proposal]:
     m = _SUM.match(clause.body)
-    names = _operands(m["parts"], facility) if m else None
+    names = operands(m["parts"], facility) if m else None
     if m is None or names is None:
         return []
     return [Proposal(_named({}, m["term"], " + ".join(names)), [clause.span(m)])]
@@ -106,12 +109,12 @@ def lesser_of(clause: ClauseText, facility: Facility) -> list[Proposal]:
     for item in items:
         inner = re.match(r"\s*the\s+sum\s+of\s+(?P<rest>.+)$", item, re.S)
         if inner:
-            names = [facility.name(_operand_words(w)) for w in re.split(r"\s+plus\s+", inner["rest"])]
+            names = [facility.name(operand_words(w)) for w in re.split(r"\s+plus\s+", inner["rest"])]
             if None in names:
                 return []
             operands.append(" + ".join(n for n in names if n))
         else:
-            name = facility.name(_operand_words(item))
+            name = facility.name(operand_words(item))
             if name is None:
                 return []
             operands.append(name)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from ...agreement.check import located_figures
 from ..grammar import snake
 from ..terms import END_QUOTE, QUOTE, ClauseText, Facility, Proposal, flat, percent, proposer, uncited
-from .definitions import _label
+from .definitions import defined_label
 
 _GREATEST = re.compile(rf"^\s*{QUOTE}\s*(?P<term>[^\"”]+?)\s*{END_QUOTE}\s+means\s*,?\s+(?:for\s+any\s+day\s*,\s+)?"
                        r"the\s+(?:greatest|highest)\s+of\s+(?P<limbs>\(\s*a\s*\).+)$", re.S)
@@ -49,7 +49,7 @@ def greatest_of(clause: ClauseText, facility: Facility) -> list[Proposal]:
         values.append(read[0])
         assumptions += read[1]
     term = " ".join(m["term"].split())
-    figure = {"id": snake(term), "label": _label(term), "unit": "percent", "value": f"max({', '.join(values)})"}
+    figure = {"id": snake(term), "label": defined_label(term), "unit": "percent", "value": f"max({', '.join(values)})"}
     return [Proposal({"kind": "definitions", "figures": [figure]}, [clause.span(m)], assumptions)]
 
 

@@ -20,7 +20,7 @@ import re
 from decimal import Decimal
 
 from ..terms import ClauseText, Facility, Proposal, W, percent, proposer, uncited
-from .definitions import _operands
+from .definitions import operands
 from .naming import defined_figure, named, tranche_named, words
 
 _NESTED = r"\((?![A-Za-z0-9]{1,4}\))(?!\s*[\"“])[^()]*(?:\([^()]*\)[^()]*)*\)"  # but "(A)", "(iv)", ("X")
@@ -81,7 +81,7 @@ def _defined_sum(facility: Facility, names: list[str]) -> str | None:
     ...), if one does."""
     for m in re.finditer(r"[\"“]\s*(?P<term>[A-Z][^\"”]{2,60}?)\s*[\"”]\s+means,?\s+(?:as\s+of\s+any\s+date\s+of\s+"
                          r"determination,\s+)?the\s+sum\s+of\s+(?P<parts>.+?)\.\s*(?:\n|$)", facility.text, re.S):
-        found = _operands(m["parts"], facility)
+        found = operands(m["parts"], facility)
         if found is not None and sorted(found) == sorted(names):
             return facility.name(m["term"])
     return None
