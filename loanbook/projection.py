@@ -86,7 +86,8 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
         "pending_conditions": plain(list(s.pending_conditions)),
         "interpretations": list(s.interpretations),
         "lenders": [{"party": x.party, "share": percent_str(x.share), "assumption": x.assumption,
-                     **plain(x.amounts)} for x in s.lenders],
+                     "principal": money_str(x.principal), "interest": money_str(x.interest),
+                     "fees": money_str(x.fees)} for x in s.lenders],
     })
     if len(s.borrowing_bases) > 1:
         out["borrowing_bases"] = [_base_json(b) for b in s.borrowing_bases]

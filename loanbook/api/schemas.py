@@ -72,10 +72,13 @@ class BorrowingBase(Shape):
     total: Money | None
 
 
-class LenderShare(Open):
+class LenderShare(Shape):
     party: str
     share: str
     assumption: str | None
+    principal: Money = Field(description="the Lender's pro-rata part of the principal outstanding")
+    interest: Money = Field(description="its part of the interest accrued and unpaid")
+    fees: Money = Field(description="its part of the fees owed")
 
 
 class StatusOut(Checked):

@@ -95,6 +95,13 @@ def after_check(method):
     return wrapper
 
 
+def _pro_rata(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """An amount parted by percentage shares, in cents; the last part takes the rounding remainder, so the parts
+    add up to the amount."""
+    parts = [cents(amount * share / HUNDRED) for share in shares[:-1]]
+    return [*parts, amount - sum(parts, start=ZERO)] if shares else []
+
+
 def answer(method):
     """A question to the facility, in the engine's decimal context, once its history is checked."""
     return pinned(after_check(method))
@@ -487,19 +494,12 @@ class Facility:
                       cash_collateral=cash, to_close=total + cash, collateral=collateral)
 
     @after_check
-    def lender_shares(self, **amounts: Decimal) -> tuple[LenderShare, ...]:
-        """Each Lender's pro-rata share of each amount, in cents; the last Lender takes the rounding remainder."""
-        given = {name: ZERO for name in amounts}
-        rows = []
+    def lender_shares(self, principal: Decimal, interest: Decimal, fees: Decimal) -> tuple[LenderShare, ...]:
+        """Each Lender's pro-rata share of each amount, in cents."""
         lenders = self.agreement.lenders
-        for i, lender in enumerate(lenders):
-            parts = {}
-            for name, amount in amounts.items():
-                part = amount - given[name] if i == len(lenders) - 1 else cents(amount * lender.share / HUNDRED)
-                parts[name] = part
-                given[name] += part
-            rows.append(LenderShare(lender.party, lender.share, lender.assumption, parts))
-        return tuple(rows)
+        shares = [lender.share for lender in lenders]
+        return tuple(LenderShare(lender.party, lender.share, lender.assumption, p, i, f) for lender, p, i, f in zip(
+            lenders, _pro_rata(principal, shares), _pro_rata(interest, shares), _pro_rata(fees, shares), strict=True))
 
     # --- statements and series -------------------------------------------------------------------
 

@@ -72,10 +72,14 @@ class Breach:
 
 @dataclass(frozen=True)
 class LenderShare:
+    """A Lender's pro-rata part of the facility's principal, interest and fees, in cents."""
+
     party: str
     share: Decimal
     assumption: str | None
-    amounts: dict[str, Decimal]
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
 
 
 @dataclass(frozen=True)

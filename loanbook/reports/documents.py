@@ -344,8 +344,8 @@ def monthly_statement(engine, month: str, *, checked: bool = True,
         sections.append(Section("Each Lender's share", paragraphs=("The Lenders' shares are theirs and the Agent's "
                                                                    "to see: none is shown here.",)))
     elif shares:
-        share_rows = tuple((party_name(agreement, s.party), s.share, s.amounts["principal"], s.amounts["interest"],
-                            s.amounts["fees"], s.assumption or "") for s in shares)
+        share_rows = tuple((party_name(agreement, s.party), s.share, s.principal, s.interest, s.fees,
+                            s.assumption or "") for s in shares)
         sections.append(Section("Each Lender's share", tables=(Table(None, (
             Column("lender"), Column("share", "rate"), Column("principal at the end of the month", "money"),
             Column("interest for the month", "money"), Column("fees for the month", "money"), Column("note")),
