@@ -41,6 +41,17 @@ def test_seed_status_on_2002_10_15(seed):
     assert [row["interest"] for row in s["lenders"]] == [D("4979.07"), D("4979.06")]
 
 
+def test_lender_shares_part_each_amount_and_the_last_takes_the_remainder(seed):
+    engine = folder_facility(SEED, seed)
+    first, last = engine.lender_shares(principal=D("100.01"), interest=D("0.03"), fees=D("0.00"))
+    # 50% of 100.01 = 50.005 -> 50.01 (half-up); the last: 100.01 - 50.01 = 50.00
+    assert (first.principal, last.principal) == (D("50.01"), D("50.00"))
+    # 50% of 0.03 = 0.015 -> 0.02; the last: 0.03 - 0.02 = 0.01
+    assert (first.interest, last.interest) == (D("0.02"), D("0.01"))
+    assert (first.fees, last.fees) == (D("0.00"), D("0.00"))
+    assert (first.party, last.party) == ("hsbc", "ge-capital")
+
+
 # --- overadvance cap windows ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("day,cap", [(date(2002, 10, 13), "300000.00"), (date(2002, 10, 14), "400000.00"),
