@@ -95,13 +95,6 @@ def after_check(method):
     return wrapper
 
 
-def _pro_rata(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
-    """An amount parted by percentage shares, in cents; the last part takes the rounding remainder, so the parts
-    add up to the amount."""
-    parts = [cents(amount * share / HUNDRED) for share in shares[:-1]]
-    return [*parts, amount - sum(parts, start=ZERO)] if shares else []
-
-
 def answer(method):
     """A question to the facility, in the engine's decimal context, once its history is checked."""
     return pinned(after_check(method))
@@ -498,8 +491,9 @@ class Facility:
         """Each Lender's pro-rata share of each amount, in cents."""
         lenders = self.agreement.lenders
         shares = [lender.share for lender in lenders]
-        return tuple(LenderShare(lender.party, lender.share, lender.assumption, p, i, f) for lender, p, i, f in zip(
-            lenders, _pro_rata(principal, shares), _pro_rata(interest, shares), _pro_rata(fees, shares), strict=True))
+        parts = zip(_pro_rata(principal, shares), _pro_rata(interest, shares), _pro_rata(fees, shares), strict=True)
+        return tuple(LenderShare(lender.party, lender.share, lender.assumption, principal=p, interest=i, fees=f)
+                     for lender, (p, i, f) in zip(lenders, parts, strict=True))
 
     # --- statements and series -------------------------------------------------------------------
 
@@ -655,3 +649,8 @@ class Facility:
                                    "- interest paid", inputs=tuple(inputs))
 
 
+def _pro_rata(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """An amount parted by percentage shares, in cents; the last part takes the rounding remainder, so the parts
+    add up to the amount."""
+    parts = [cents(amount * share / HUNDRED) for share in shares[:-1]]
+    return [*parts, amount - sum(parts, start=ZERO)] if shares else []
