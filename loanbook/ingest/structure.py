@@ -65,7 +65,8 @@ def parse(text: str, doc_id: str) -> Structure:
     last_letter = ""
     pos = 0
     quoted_until = -1
-    after_elision = False  # a subsection right after an excerpt's "[...]" is a clause even if its section is cut
+    after_elision = False  # right after an excerpt's "[...]": a subsection is a clause even if its section is cut,
+    # and a line no heading opens begins a passage
     preamble_cut = body_end  # an excerpt's first "[...]" ends the preamble
     while pos < body_end:
         line_end = text.find("\n", pos)
