@@ -301,11 +301,10 @@ def test_defined_figures_and_the_default_rate_of_the_dnow_amendment():
     # Credit Usage": a tranche by its label, a contingent kind by its figure's name
     assert terms["def.us-revolver-usage"][0]["figures"][0]["value"] == "us_revolving_loans + us_letter_of_credit_usage"
     # "(c) Default Rate. ... a per annum rate equal to two percentage points above the per annum rate otherwise
-    # applicable": a margin of 2%, its section heading cut by the excerpt, so the clause is named by its title;
-    # "(B) the Letter of Credit Fee shall be increased to two percentage points above ...": the fee Section 2.6(b)
-    # defines ("(the "Letter of Credit Fee")") is raised by the same margin
-    assert terms["second-amendment.default-rate"] == [{"kind": "default_rate", "margin": "2",
-                                                       "fees": ["letter_of_credit_fee"]}]
+    # applicable": a margin of 2%; its section heading is cut by the excerpt, so the clause takes the id the facility
+    # records "Section 2.6(c) - Default Rate" by; "(B) the Letter of Credit Fee shall be increased to two percentage
+    # points above ...": the fee Section 2.6(b) defines ("(the "Letter of Credit Fee")") is raised by the same margin
+    assert terms["section-2.6c"] == [{"kind": "default_rate", "margin": "2", "fees": ["letter_of_credit_fee"]}]
 
 
 def test_diff_without_a_hand_made_document_is_refused(tmp_path):

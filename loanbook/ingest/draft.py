@@ -146,14 +146,30 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
 
 
 def _as_recorded(clause: Clause, prior: dict) -> Clause:
-    """A definition under the id the facility already records it by: the clause before the record titled
-    "Definition of <its term>" (the facility's "def.unused-line-fee-percentage" for "Applicable Unused Line Fee
-    Percentage"), where no clause has the id its term gives; otherwise the clause as parsed."""
-    if clause.level != "definition" or clause.id in prior:
+    """A clause under the id the facility already records it by, where no clause has the id its text gives: a
+    definition by the clause before the record titled "Definition of <its term>" (the facility's
+    "def.unused-line-fee-percentage" for "Applicable Unused Line Fee Percentage"), a subsection whose section
+    heading the excerpt cuts by the one titled "Section <number>(<its letter>) - <its title>" ("(a) Interest
+    Rates." is "Section 2.6(a) - Interest Rates"); otherwise the clause as parsed."""
+    if clause.id in prior:
         return clause
-    said = " ".join(f"definition of {clause.title}".lower().split())
-    ids = [i for i, title in prior.items() if " ".join(str(title or "").lower().split()) == said]
+    if clause.level == "definition":
+        said = _words(f"definition of {clause.title}")
+        ids = [i for i, title in prior.items() if _words(title) == said]
+    elif clause.level == "subsection" and clause.parent is None and clause.title:
+        ids = [i for i, title in prior.items() for m in [_RECORDED_SUBSECTION.fullmatch(_words(title))]
+               if m and m["letter"] == clause.number.lower() and m["title"] == _words(clause.title)]
+    else:
+        return clause
     return replace(clause, id=ids[0]) if len(ids) == 1 else clause
+
+
+_RECORDED_SUBSECTION = re.compile(r"section \d{1,3}(?:\.\d{1,3})*\s?\((?P<letter>[a-z]{1,2})\)\s?[-:\u2013\u2014]?\s?"
+                                  r"(?P<title>.+?)\.?")
+
+
+def _words(title: object) -> str:
+    return " ".join(str(title or "").lower().split())
 
 
 def _piece(text: str, clause: Clause, prior: dict, parts: dict[str, str]) -> ClauseText:

@@ -2,7 +2,10 @@
 parts and paragraphs, definitions), each with its verbatim text and its span in the cleaned text, and an
 amendment's operations with the new clause's text.
 
-A clause runs from its heading to the next heading. The text an operation quotes ("... replaced by the
+A clause runs from its heading to the next heading, or to an excerpt's "[...]". Text after a "[...]" that no
+heading opens is a piece of a clause the excerpt cuts: a clause of its own (a `passage`), so that its figures are
+read. A subsection whose section heading the excerpt cuts takes its section from its own words ("under this
+Section 3.1(b)"), else it is named by its title. The text an operation quotes ("... replaced by the
 following: "1. Borrowing Capacity ... this Agreement."") is the new clause, read as one piece: headings inside
 it belong to it. The signature block (from "Agreed to as of", "IN WITNESS WHEREOF" or the first "By:") ends the
 clauses.
@@ -10,7 +13,7 @@ clauses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .grammar import Heading, closing_quote, heading, operation, slug
 
@@ -24,7 +27,7 @@ _LETTERED_SKIP = {"i", "v", "x"}  # (i), (v), (x) open roman lists, not subsecti
 @dataclass
 class Clause:
     id: str
-    level: str  # preamble | article | annex | section | part | paragraph | subsection | caps | definition
+    level: str  # preamble | article | annex | section | part | paragraph | subsection | caps | definition | passage
     title: str
     start: int  # text[start:end] is the clause's verbatim text
     end: int
@@ -33,6 +36,7 @@ class Clause:
     target: str | None = None  # the clause it names
     said: str | None = None  # as the text names it
     quoted: tuple[int, int] | None = None  # the new clause's text, where the operation quotes it
+    number: str = ""  # the heading's number or letter ("2.1", "b"), as written without its parentheses
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def parse(text: str, doc_id: str) -> Structure:
     last_letter = ""
     pos = 0
     quoted_until = -1
-    after_elision = False  # a subsection right after an excerpt's "[...]" is a clause even if its section is cut
+    after_elision = False  # right after an excerpt's "[...]": a subsection is a clause even if its section is cut,
+    # and a line no heading opens begins a passage
+    preamble_cut = body_end  # an excerpt's first "[...]" ends the preamble
     while pos < body_end:
         line_end = text.find("\n", pos)
         line_end = body_end if line_end == -1 or line_end > body_end else line_end
@@ -71,7 +77,9 @@ def parse(text: str, doc_id: str) -> Structure:
         if start < quoted_until or not line.strip() or (preamble is not None and start <= preamble.start):
             continue
         if line.strip() in _ELISIONS:  # an excerpt's "[...]": the clause before it ends there
-            if clauses and clauses[-1].end <= clauses[-1].start:
+            if not clauses:
+                preamble_cut = min(preamble_cut, start)
+            elif clauses[-1].end <= clauses[-1].start:
                 clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
             after_elision = True
             for cut in ("section", "subsection"):  # what follows "[...]" may be of another section
@@ -80,33 +88,65 @@ def parse(text: str, doc_id: str) -> Structure:
         # a heading's number or opening quote alone on its line (a converted HTML filing): read with what follows
         following = " ".join(text[pos:pos + 200].split("\n")[:2]) if _ALONE.fullmatch(line.strip()) else ""
         found = heading(f"{line.strip()} {following}".strip())
-        if found is None or not _starts_paragraph(text, start):
-            continue
-        if found.level == "subsection":
-            letter = found.number
-            if letter in _LETTERED_SKIP and last_letter != chr(ord(letter) - 1):
-                continue
-            if "section" not in open_by_level and not (after_elision or found.title):
-                continue
-            last_letter = letter
-        if found.level == "caps" and ((not clauses and preamble is None) or not _TITLE_WORDS.search(text[:start])
-                                      or len(found.title) < 4):
-            continue
-        clause = _clause(found, start, doc_id, open_by_level, clauses)
+        clause = None
+        if found is not None and _starts_paragraph(text, start) and _opens(
+                found, text, start, last_letter, "section" in open_by_level or after_elision,
+                bool(clauses) or preamble is not None):
+            if found.level == "subsection":
+                last_letter = found.number
+            clause = _clause(found, start, doc_id, open_by_level, clauses)
+        if clause is None and after_elision:  # a piece of a clause whose heading the excerpt cuts
+            number = sum(1 for c in clauses if c.level == "passage") + 1
+            clause = Clause(f"{doc_id}.passage-{number}", "passage", "", start, start)
         if clause is None:
             continue
         after_elision = False
         if clauses and clauses[-1].end <= clauses[-1].start:
             clauses[-1].end = _trimmed_end(text, clauses[-1].start, start)
         clauses.append(clause)
-        if found.level in ("paragraph",) and kind == "amendment":
+        if found is not None and found.level == "paragraph" and clause.level != "passage" and kind == "amendment":
             quoted_until = _operation(text, clause, body_end)
     if clauses and clauses[-1].end <= clauses[-1].start:
         clauses[-1].end = _trimmed_end(text, clauses[-1].start, body_end)
+    for n, clause in enumerate(clauses):
+        clauses[n] = _named_by_itself(text, clause, clauses[:n] + clauses[n + 1:])
     if preamble is not None:
-        preamble.end = _trimmed_end(text, preamble.start, clauses[0].start if clauses else body_end)
+        preamble.end = _trimmed_end(text, preamble.start, min(clauses[0].start if clauses else body_end,
+                                                              preamble_cut))
     all_clauses = ([preamble] if preamble else []) + clauses
     return Structure(kind, title, tuple(all_clauses), body_end)
+
+
+def _opens(found: Heading, text: str, start: int, last_letter: str, in_section: bool, after_first: bool) -> bool:
+    """Whether a heading opens a clause where it stands. Not: (i), (v), (x) opening a roman list (unless (h), (u),
+    (w) came before), a lettered line outside any section with no title (a list inside a clause), a line in capitals
+    on the title page or too short to be a heading."""
+    if found.level == "subsection":
+        letter = found.number
+        if letter in _LETTERED_SKIP and last_letter != chr(ord(letter) - 1):
+            return False
+        return in_section or bool(found.title)
+    if found.level == "caps":
+        return after_first and bool(_TITLE_WORDS.search(text[:start])) and len(found.title) >= 4
+    return True
+
+
+_ITSELF = re.compile(r"\bthis\s+Section\s+(?P<section>\d{1,3}(?:\.\d{1,3})*)(?![A-Za-z\d]|\.\d)"
+                     r"(?:\s?\((?P<letter>[a-z]{1,2})\))?", re.I)
+
+
+def _named_by_itself(text: str, clause: Clause, others: list[Clause]) -> Clause:
+    """A subsection whose section heading the excerpt cuts, named by the section its own words say it is of: "this
+    Section 3.1(b)" in subsection (b), or "this Section 2.1" in any. Where its words name no section so, another
+    letter's ("this Section 3.1(c)" in (b)), or two sections, it keeps the name its title gives."""
+    if clause.level != "subsection" or clause.parent is not None:
+        return clause
+    named = {m["section"] for m in _ITSELF.finditer(text, clause.start, clause.end)
+             if (m["letter"] or clause.number).lower() == clause.number.lower()}
+    if len(named) != 1:
+        return clause
+    cid = f"section-{named.pop()}{clause.number.lower()}"
+    return replace(clause, id=_unique(cid, others) if any(c.id == cid for c in others) else cid)
 
 
 def _clause(found: Heading, start: int, doc_id: str, open_by_level: dict[str, Clause],
@@ -145,7 +185,7 @@ def _clause(found: Heading, start: int, doc_id: str, open_by_level: dict[str, Cl
             open_by_level.clear()
             cid = f"section-{found.number}"
             clause = Clause(_unique(cid, clauses) if any(c.id == cid for c in clauses) else cid, "section",
-                            found.title, start, start)
+                            found.title, start, start, number=found.number)
             open_by_level["section"] = clause
             return clause
         if parent is None:
@@ -156,7 +196,7 @@ def _clause(found: Heading, start: int, doc_id: str, open_by_level: dict[str, Cl
         parent = open_by_level.get("section") or open_by_level.get("article")
     if any(c.id == cid for c in clauses):
         cid = _unique(cid, clauses)
-    clause = Clause(cid, level, found.title, start, start, parent.id if parent else None)
+    clause = Clause(cid, level, found.title, start, start, parent.id if parent else None, number=found.number)
     if level != "definition" and level != "paragraph":
         open_by_level[level] = clause
     return clause
