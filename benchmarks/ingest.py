@@ -109,7 +109,8 @@ GAPS = """## What the numbers say
   the US Borrowing Base names its inventory line from its class (`us_finished_goods_line`, as it names every
   line) where the hand-made block says `us_inventory_line`, and the unused line fee grid is named from the term it
   defines (`unused_line_fee_percentage_level`) where the hand-made block says `unused_fee_level`; every other
-  field of both is equal. The hand-made ids are kept as they are.
+  field of both is equal. The hand-made ids are kept as they are. Each of the nine DNOW blocks not proposed waits
+  on an id a person chose or on a reading the filing's text does not give (below); none is guessed.
 - The excerpts now quote the clauses the hand-made blocks rest on (DNOW: First Amendment Effective Date, Floor,
   Covenant Testing Period, Section 2.6(d) and 2.6(e); Richey: Cash Flow Leverage, Fixed Charge Coverage Ratio,
   Loan, Pricing Period, Quarterly Payment Date, Sections 1.4, 2.1(f), 3.9 and 7.2), and the hand-made documents
@@ -131,8 +132,13 @@ GAPS = """## What the numbers say
   2.6(a) gives each tranche a rate per loan type and currency; which one the record's loans bear is the hand-made
   document's choice, and its US Base Rate limb adds the "Revolver Base Rate Margin", which no clause defines. The
   Unused Line Fee is measured on "the US Revolver Commitments" (Schedule C-1, not in the text), which the
-  hand-made block takes to be the Maximum Revolver Amount, and Section 2.6(e)'s sentence gives fees a 360 day year
-  before an exception on a 365 or 366 day year that the reader cannot tell fees are outside of. Section 7's
+  hand-made block takes to be the Maximum Revolver Amount. Every other field of the two fees is read as the
+  hand-made blocks have it, yet neither is proposed (a fee without its base is not): the 360 day year of Section
+  2.6(e), whose exception "other than for Base Rate Loans" is said of loans, not of fees
+  (tests/test_ingest_pricing.py), and the Letter of Credit Fee's due day from Section 2.6(d)(ii), the sentence
+  whose subject is "all Letter of Credit Fees" (tests/test_ingest_elsewhere.py). A trial run giving the ingester
+  the hand-made names for the two bases and the rate proposes both blocks exactly: the Unused Line Fee is one
+  reading, of "the US Revolver Commitments", from 13 of 21. Section 7's
   covenant is tested in a Covenant Testing Period whose 30-day tail the kind does not express, names no
   certificate, and its first test and rounding are the hand-made block's assumptions; the quarterly certificates
   are a Restricted Payment proviso's. Richey's Section 3.1(b) rate is an Alternate Base Rate Loan's, a loan type

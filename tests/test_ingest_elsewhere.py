@@ -1,8 +1,8 @@
 """`loanbook ingest` reading what a clause leaves to other clauses of the same filing: the notes that evidence the
-loans a fee is measured on, a payment date defined as four days of the year, a grid's column defined on its own, a
-date a term defines, a measure the Agent determines, a rate that is the greatest of its limbs, a definition the
-facility already records under its own id. Each text is written in other words and figures than the examples;
-each expected block is worked by hand in the comments."""
+loans a fee is measured on, a payment date defined as four days of the year, a fee's due day the clause on payment
+gives, a grid's column defined on its own, a date a term defines, a measure the Agent determines, a rate that is the
+greatest of its limbs, a definition the facility already records under its own id. Each text is written in other
+words and figures than the examples; each expected block is worked by hand in the comments."""
 from __future__ import annotations
 
 import shutil
@@ -113,6 +113,49 @@ def test_a_rate_defined_on_its_own_keeps_its_defined_name():
     defined = frozenset({"applicable_fee_rate"})
     assert figure_of("the Applicable Fee Rate", _facility(flat_rate, defined=defined)) == "applicable_fee_rate"
     assert figure_of("the Applicable Fee Rate", _facility(by_level, defined=defined)) == "fee_rate"
+
+
+# --- a fee whose due day the filing's clause on payment gives ----------------------------------------------------
+
+STANDBY_FEE = ("2.6 Standby Fee. The Borrower shall pay to the Agent a standby fee (the \"Standby Fee\") equal to "
+               "1.50% per annum times the average daily amount of the Standby Letters of Credit outstanding.")
+PAYMENTS = ("2.8 Payments. Except as Section 2.5 provides otherwise, (a) all interest shall be payable monthly in "
+            "arrears on the first day of each month, and (b) all Standby Fees and all other charges under Section "
+            "2.10 shall be due and payable, in arrears, on the last day of each calendar quarter; provided that while "
+            "an Event of Default continues, such Standby Fees shall be due and payable on the first day of each month.")
+PAID_TEXT = _fee_text(STANDBY_FEE, PAYMENTS, COMPUTATION)
+
+
+def test_a_fee_due_as_the_clause_on_payment_says():
+    [block] = _blocks(STANDBY_FEE, PAID_TEXT, "computed_fee", vocabulary=FEE_VOCABULARY)
+    # 1.50% a year on the contingent kind labelled "Standby Letters of Credit"; its clause says no due day, Section
+    # 2.8(b) makes "all Standby Fees" its subject: in arrears on the last day of each calendar quarter (the Event of
+    # Default proviso, of "such Standby Fees", is not read); "All fees ... a year of 360 days" (Section 2.9); from
+    # the document's date, 2024-01-02
+    assert block == {"kind": "computed_fee", "id": "standby_fee", "label": "Standby Fee",
+                     "base": "standby_letters_of_credit", "rate": "1.50", "day_basis": "actual/360",
+                     "every": "quarter", "accrues_from": date(2024, 1, 2), "due": "last_day"}
+
+
+def test_a_fee_the_clause_on_payment_names_alone():
+    payments = "2.8 Payments. The Standby Fee shall be payable quarterly in arrears on the first day of each quarter."
+    [block] = _blocks(STANDBY_FEE, _fee_text(STANDBY_FEE, payments, COMPUTATION), "computed_fee",
+                      vocabulary=FEE_VOCABULARY)
+    # "The Standby Fee shall be payable quarterly in arrears on the first day of each quarter": for the quarter
+    # before, due on the day after it ends
+    assert (block["every"], block["due"]) == ("quarter", "first_day_after")
+
+
+@pytest.mark.parametrize("old, new", [
+    ("(b) all Standby Fees and all other charges", "(b) all other charges (other than the Standby Fees)"),  # passing
+    ("(b) all Standby Fees and all other charges", "(b) all other charges"),  # only the proviso's "such Standby Fees"
+    ("on the first day of each month.", "on the first day of each month. All Standby Fees shall be payable in "
+     "arrears on the first day of each month."),  # two sentences make it their subject, on different days
+])
+def test_near_misses_of_a_fee_due_as_the_clause_on_payment_says(old, new):
+    text = PAID_TEXT.replace(old, new)
+    assert text != PAID_TEXT
+    assert _blocks(STANDBY_FEE, text, "computed_fee", vocabulary=FEE_VOCABULARY) == []
 
 
 # --- a grid whose measure the Agent determines, forced from a date a term defines -----------------------------------

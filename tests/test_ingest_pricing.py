@@ -240,6 +240,39 @@ def test_near_misses_of_the_computed_fee(change):
         assert blocks == []
 
 
+EXCEPTED = ("2.9 Computation. All interest and fees hereunder shall be computed on the basis of a 360 day year and "
+            "actual days elapsed, other than for Prime Rate Loans, which shall be computed on the basis of a 365 or "
+            "366 day year, as applicable.")
+
+
+def test_a_fee_s_day_basis_before_an_exception_said_of_loans():
+    text = _fee_filing(COMMITMENT, FACILITY_FEE, EXCEPTED)
+    [proposal] = [p for p in propose(clause_text("section-2.5c", "", FACILITY_FEE, text.index(FACILITY_FEE)),
+                                     _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    # "All interest and fees ... a 360 day year ..., other than for Prime Rate Loans, which ... 365 or 366 day year":
+    # the second basis is said of Prime Rate Loans (the words since the first name them), so fees keep the first,
+    # actual/360, cited as an assumption (Section 2.9 is not the fee's clause); the rest as in the test above
+    assert proposal.block == {"kind": "computed_fee", "id": "facility_fee", "label": "Facility Fee",
+                              "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
+                              "rate": "0.375", "day_basis": "actual/360", "every": "month",
+                              "accrues_from": date(2024, 1, 2), "due": "last_day"}
+    assert [a["value"] for a in proposal.assumptions] == ["2024-01-02", "360"]
+
+
+@pytest.mark.parametrize("old, new, basis", [
+    (", other than for Prime Rate Loans, which shall be computed", ", or, if the Lender so elects,",
+     None),  # the second basis says nothing of what it is for: the whole sentence, fees both ways, unanswered
+    ("other than for Prime Rate Loans", "other than for fees on Prime Rate Loans", None),  # the exception is fees'
+    ("other than for Prime Rate Loans", "other than for the Facility Fee", "actual/actual"),  # the fee named wins
+])
+def test_near_misses_of_a_fee_s_day_basis_before_an_exception(old, new, basis):
+    text = _fee_filing(COMMITMENT, FACILITY_FEE, EXCEPTED.replace(old, new))
+    assert new in text
+    blocks = [p.block for p in propose(clause_text("section-2.5c", "", FACILITY_FEE, text.index(FACILITY_FEE)),
+                                       _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    assert [b["day_basis"] for b in blocks] == ([basis] if basis else [])
+
+
 # --- a tranche's interest rate ------------------------------------------------------------------------------------
 
 RATE_VOCABULARY = FEE_VOCABULARY | {"indices": [{"id": "term_sofr", "label": "Term SOFR Rate", "series": "file",
@@ -280,6 +313,9 @@ def test_a_margin_written_as_a_percentage():
     (RATE_CLAUSE, ("Interest shall be computed on the basis of a 360-day year; provided that interest computed by "
                    "reference to the Term SOFR Rate shall be computed on the basis of a 365-day year, and interest "
                    "on the Revolving Loans on the basis of a 360-day year.",)),  # two bases said of these loans
+    (RATE_CLAUSE, ("All interest and fees hereunder shall be computed on the basis of a 360 day year, other than for "
+                   "Term SOFR Loans, which shall be computed on the basis of a 365 day year.",)),  # are these loans
+    # the Term SOFR Loans the exception names? the sentence does not say: unanswered (a fee's basis splits there)
 ])
 def test_near_misses_of_the_interest_rate(clause, others):
     assert _rates(clause, *others) == []

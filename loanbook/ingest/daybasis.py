@@ -7,6 +7,13 @@ Each day basis written in the filing ("a 360 day year", "a year of 365 or 366 da
 back to the end of the sentence or the semicolon before: that stretch says what it is for (fees, interest, interest
 on something named). A stretch that names the rate or the fee asked about wins over one that speaks of all fees or
 all interest; two stretches that say different things about the same question leave it unanswered, never guessed.
+
+For fees, a day basis the sentence writes after another, in words that say what they are for ("All interest and
+fees ... a 360 day year ..., other than for Base Rate Loans which shall be calculated on the basis of 365 or 366 day
+year"), governs those words only: the exception is said of Base Rate Loans, not of the fees the sentence began with.
+Words that say nothing of what they are for ("or, if the Agent so elects, a 365 day year") keep the whole sentence.
+Interest keeps the whole sentence always: whether a rate's loans are the loans an exception names is not the
+sentence's to say.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from ..agreement.check import located_figures
 from .terms import W, flat
 
 _STRETCH_START = re.compile(r"[.;:]\s+|\n\s*\n")
+_SAYS_WHAT_FOR = re.compile(r"\b(?:(?i:interest|fees?)|[A-Z][\w-]*\s+(?:Loans?|Rate))\b")
 
 
 @dataclass(frozen=True)
@@ -29,12 +37,13 @@ class DayBasis:
     end: int
 
 
-def stated(text: str) -> list[DayBasis]:
-    """Every day basis the text writes, each with the stretch of words it governs."""
+def stated(text: str, after_the_one_before: bool = False) -> list[DayBasis]:
+    """Every day basis the text writes, each with the stretch of words it governs (`after_the_one_before`: for a
+    basis written after another in the sentence, in words that say what they are for, those words only)."""
     found: list[DayBasis] = []
     figures = [f for f in located_figures(text) if f.figure.kind == "day_basis" and isinstance(f.figure.value,
                                                                                                   Decimal)]
-    n = 0
+    n, written_before = 0, 0
     while n < len(figures):
         group = [figures[n]]
         while n + len(group) < len(figures) and figures[n + len(group)].start - group[-1].end < 12:
@@ -43,18 +52,22 @@ def stated(text: str) -> list[DayBasis]:
         years = tuple(sorted({f.figure.value for f in group if isinstance(f.figure.value, Decimal)}))
         basis = {(Decimal(360),): "actual/360", (Decimal(365),): "actual/365",
                  (Decimal(365), Decimal(366)): "actual/actual"}.get(years)
-        if basis is None:
-            continue
         starts = [m.end() for m in _STRETCH_START.finditer(text, 0, group[0].start)]
         start = max(starts, default=0)
-        end = group[-1].end
+        if after_the_one_before and written_before > start and _SAYS_WHAT_FOR.search(text, written_before,
+                                                                                     group[0].start):
+            start = written_before
+        end = written_before = group[-1].end
+        if basis is None:
+            continue
         found.append(DayBasis(basis, years, " ".join(text[start:end].split()), start, end))
     return found
 
 
 def for_fees(text: str, fee: str) -> DayBasis | None:
     """The day basis of the fee named `fee` ("Unused Line Fee"): a stretch naming it, else one speaking of fees."""
-    return _one(text, [lambda s: bool(re.search(W(fee), s, re.I)), lambda s: bool(re.search(r"\bfees?\b", s, re.I))])
+    return _one(stated(text, after_the_one_before=True),
+                [lambda s: bool(re.search(W(fee), s, re.I)), lambda s: bool(re.search(r"\bfees?\b", s, re.I))])
 
 
 def for_interest(text: str, rate_words: list[str]) -> DayBasis | None:
@@ -83,8 +96,7 @@ def _rate_named(stretch: str) -> str | None:
     return m["rate"] if m else None
 
 
-def _one(text: str, tests) -> DayBasis | None:
-    every = stated(text)
+def _one(every: list[DayBasis], tests) -> DayBasis | None:
     for test in tests:
         chosen = [d for d in every if test(d.said)]
         if chosen:

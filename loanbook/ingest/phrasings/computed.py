@@ -5,7 +5,9 @@ payable quarterly in arrears on the first day of each quarter'.
 Read: the fee's name (the term it defines, or its words), its rate (a percentage, or a figure the vocabulary or the
 filing names), its base (a name, or one name less the sum of others, each a name of the vocabulary or the filing, or
 the loans the notes it names evidence), its period and due day (the words of the clause, or the definition of the
-payment date it names: a day of each quarter, or four quarter ends), its day basis (daybasis.py: the clause's own,
+payment date it names: a day of each quarter, or four quarter ends; where the clause says none, the filing's
+clause on payment that makes the fee its subject: "(ii) all Letter of Credit Fees ... shall be due and payable, in
+arrears, on the first Business Day of each quarter"), its day basis (daybasis.py: the clause's own,
 or the filing's clause on computation, cited as an assumption) and the day it accrues from (a Closing Date the
 filing defines as a date, else this document's date, an assumption). A fee without one of them is not proposed: a
 base the vocabulary does not name, a rate without its base, no day basis.
@@ -45,6 +47,7 @@ _DUE = re.compile(r"(?:payable\s*,?\s+(?:(?P<every>quarterly|monthly)\s+)?|(?P<e
                   r"(?P<on>(?:first|last)\s+(?:Business\s+)?day\s+of\s+each\s+(?:calendar\s+)?(?:fiscal\s+)?"
                   r"(?:quarter|month|(?P<months>(?:[A-Z][a-z]+,?\s+){3}and\s+[A-Z][a-z]+))|"
                   r"each\s+(?P<date_term>[A-Z]\w+(?:\s+[A-Z]\w+)*\s+Date))", re.S | re.I)
+_SUBJECT_START = r"(?:^|[;,:]\s*|\.\s+|\n\s*|\([a-z]{1,4}\)\s*)"  # a sentence's, a list item's: no "(other than"
 _FROM_DATE = re.compile(r"\bfrom\s+(?:and\s+(?:after|including)\s+)?(?P<date>[A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
 _CLOSING = re.compile(r"\bfrom\s+and\s+(?:after|including)\s+the\s+Closing\s+Date", re.I)
 
@@ -57,7 +60,7 @@ def computed_fee(clause: ClauseText, facility: Facility) -> list[Proposal]:
     name = " ".join(m["defined"].split()) if m["defined"] else " ".join(m["words"].split()).title()
     rate = _rate(clause, m, facility)
     base = _base(m["base"], facility)
-    due = _due(clause.body, facility)
+    due = _due(clause.body, facility) or _paid_as_said_elsewhere(name, facility)
     basis = for_fees(facility.text, name)
     if rate is None or base is None or due is None or basis is None or facility.as_of is None:
         return []
@@ -167,6 +170,24 @@ def _due(body: str, facility: Facility) -> dict | None:
         if order != [2, 5, 8, 11]:  # calendar quarters need no quarter_ends
             found["quarter_ends"] = [_MONTHS[i] for i in order]
     return found
+
+
+def _paid_as_said_elsewhere(fee: str, facility: Facility) -> dict | None:
+    """The period and due day of a fee whose clause says none, from the sentence of the filing that makes it the
+    subject ("(ii) all Letter of Credit Fees payable hereunder, and all fronting fees ..., shall be due and payable,
+    in arrears, on the first Business Day of each quarter"; "The Standby Fee shall be payable quarterly in arrears
+    on ..."). A fee named only in passing ("(other than Letter of Credit Fees)", "such Letter of Credit Fees" of a
+    proviso) is no subject; two such sentences that say different days say none."""
+    named = r"\s+".join(re.escape(word) for word in fee.split())
+    subject = re.compile(rf"{_SUBJECT_START}(?i:all\s+(?:the\s+)?|the\s+){named}s?\b(?:[^;.]|\.(?=\d)){{0,400}}?"
+                         r"\bshall\s+be\s+(?:due\s+and\s+)?(?=payable\b)")
+    said = []
+    for m in subject.finditer(facility.text):
+        due = _DUE.match(facility.text, m.end())
+        found = _due(due[0], facility) if due else None
+        if found is not None and found not in said:
+            said.append(found)
+    return said[0] if len(said) == 1 else None
 
 
 def _dates_due(m: re.Match, facility: Facility) -> dict | None:
