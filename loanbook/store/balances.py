@@ -5,8 +5,8 @@ A record whose events are all balance events (opening balances, advances, repaym
 values, contingents opened and closed), none correcting another, is fully said by three aggregates over its rows
 up to the day, as its replay (`engine/ledger.py`) would leave them:
 
-- principal by tranche: opening balances and advances less repayments, and repayments to date (exact: NUMERIC on
-  PostgreSQL; integer cents on SQLite, which has no exact decimal type);
+- principal by tranche: opening balances and advances less repayments, and repayments to date (exact: sums of
+  integer cents, the `cents` column the database computes from each body: event_fields.py);
 - each collateral class's report in force: the last of the day or before (a day's events in the order recorded);
 - the contingents open: each issued, not closed by a later event of the day or before.
 
@@ -28,10 +28,10 @@ from sqlalchemy import Connection, text
 
 from ..core.money import parse_money
 from ..engine.ledger import Contingent, Ledger, Reported, balances_ledger
+from .event_fields import PRINCIPAL_EVENTS, sqlite_cents
 
 BALANCE_EVENTS = ("opening_balance", "advance", "repayment", "borrowing_base_report", "contingent_issued",
                   "contingent_closed")
-_PRINCIPAL_EVENTS = ("opening_balance", "advance", "repayment")
 _IN = lambda types: "(" + ", ".join(f"'{t}'" for t in types) + ")"  # noqa: E731  (constants of this module only)
 
 
@@ -47,53 +47,52 @@ class DayBalances:
 @dataclass(frozen=True)
 class _Dialect:
     """The few expressions the two databases write differently. `doc` is the body as a JSON document; `get(f)`
-    a field as JSON, `name(f)` a text field as text, `amount(f)` a money field's digits as text, `plain(a)`
-    whether those digits are a plain amount, `exact(a)` the amount as the database's exact number."""
+    a field as JSON, `name(f)` a text field as text; `values` and `value_text` each key of a report's `values` and
+    its value; `contains` a test of the body's text. A principal amount is in whole cents (event_fields.py)."""
 
     doc: str
     get: str
     name: str
-    amount: str
-    plain: str
-    exact: str
+    principal: str   # FROM-clause item: each opening balance, advance and repayment up to :day, its loan and cents
     values: str      # FROM-clause item v: each key of the body's `values` mapping ...
     value_text: str  # ... and its value as JSON text (a number's exact digits, or a quoted string)
     contains: str    # whether the body's text contains {t}
+    settings: tuple[str, ...] = ()  # for this transaction's queries
 
 
 _SQLITE = _Dialect(
-    doc="body",
+    doc="body",  # SQLite's JSON functions read the text itself
     get="(j -> '$.{f}')",
     name="(j ->> '$.{f}')",
-    amount="trim(j -> '$.{f}', '\"')",
-    # digits, then at most one point and one or two places; at most 18 characters (integer cents fit 64 bits)
-    plain="({a} GLOB '[0-9]*' AND {a} NOT GLOB '*[^0-9.]*' AND length({a}) <= 18 AND (instr({a}, '.') = 0 OR "
-          "(length({a}) - instr({a}, '.') IN (1, 2) AND instr(substr({a}, instr({a}, '.') + 1), '.') = 0)))",
-    exact="CAST(CASE WHEN instr({a}, '.') = 0 THEN {a} || '00' WHEN length({a}) - instr({a}, '.') = 1 "
-          "THEN replace({a}, '.', '') || '0' ELSE replace({a}, '.', '') END AS INTEGER)",
+    principal=f"(WITH moves AS MATERIALIZED (SELECT facility_id, type, body ->> '$.loan' AS loan,"
+              f" trim(body -> '$.amount', '\"') AS amount FROM events WHERE type IN {_IN(PRINCIPAL_EVENTS)}"
+              f" AND effective <= :day) SELECT facility_id, type, loan, {sqlite_cents('amount')} AS cents FROM moves)",
     values="json_each(e.j, '$.values') v",
     value_text="(e.j -> v.fullkey)",
     contains="instr(body, '{t}') > 0",
 )
 _POSTGRESQL = _Dialect(
-    doc="CAST(body AS jsonb)",
+    doc="doc",  # jsonb, computed from the body when the row was written (event_fields.py)
     get="(j -> '{f}')",
     name="(j ->> '{f}')",
-    amount="(j ->> '{f}')",
-    plain="({a} ~ '^[0-9]{{1,15}}(\\.[0-9]{{1,2}})?$')",
-    exact="CAST({a} AS NUMERIC)",
+    principal=f"(SELECT facility_id, type, loan, cents FROM events WHERE type IN {_IN(PRINCIPAL_EVENTS)}"
+              f" AND effective <= :day)",
     values="jsonb_each(e.j -> 'values') v",
     value_text="CAST(v.value AS TEXT)",
     contains="strpos(body, '{t}') > 0",
+    # a few scans of the whole table, each short: compiling them to machine code (JIT) took longer than running
+    # them (the reports' query: 0.87 s of 0.99 s on 668,153 events); memory enough to group by hashing, not sorting
+    settings=("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"),
 )
 
 
 def balances_on(connection: Connection, day: date) -> DayBalances:
     """Every stored facility's balances at the end of `day` (one reading transaction: one state of the store)."""
     d = _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE
+    for setting in d.settings:
+        connection.execute(text(setting))
     on = {"day": day if d is _POSTGRESQL else day.isoformat()}  # SQLite keeps a date as its ISO text
     rows = f"(SELECT facility_id, seq, type, effective, {d.doc} AS j FROM events)"
-    amount = d.amount.format(f="amount")
     unexpressed: dict[str, str] = {}
     # a key "supersedes" is found in the text (inside a string its quotes would be escaped): no JSON to parse
     for facility, why in connection.execute(text(
@@ -109,19 +108,16 @@ def balances_on(connection: Connection, day: date) -> DayBalances:
     loans: dict[str, dict[str, Decimal]] = {}
     repaid: dict[str, dict[str, Decimal]] = {}
     for facility, tranche, principal, repayments, unread, repayments_made in connection.execute(text(
-            f"WITH moves AS MATERIALIZED (SELECT facility_id, type, {d.name.format(f='loan')} AS loan,"
-            f"  {amount} AS amount FROM {rows} e WHERE type IN {_IN(_PRINCIPAL_EVENTS)} AND effective <= :day),"
-            f" exact AS MATERIALIZED (SELECT facility_id, type, loan,"
-            f"  CASE WHEN {d.plain.format(a='amount')} THEN {d.exact.format(a='amount')} END AS amount FROM moves)"
-            f" SELECT facility_id, loan, sum(CASE WHEN type = 'repayment' THEN -amount ELSE amount END),"
-            f" sum(CASE WHEN type = 'repayment' THEN amount ELSE 0 END), count(*) - count(amount),"
-            f" sum(CASE WHEN type = 'repayment' THEN 1 ELSE 0 END) FROM exact GROUP BY facility_id, loan"), on):
+            f"SELECT facility_id, loan, sum(CASE WHEN type = 'repayment' THEN -cents ELSE cents END),"
+            f" sum(CASE WHEN type = 'repayment' THEN cents ELSE 0 END), count(*) - count(cents),"
+            f" sum(CASE WHEN type = 'repayment' THEN 1 ELSE 0 END) FROM {d.principal} e GROUP BY facility_id, loan"),
+            on):
         if unread:
             unexpressed.setdefault(facility, "an amount not written plainly")
         if facility not in unexpressed:
-            loans.setdefault(facility, {})[tranche] = _exact(principal, d)
+            loans.setdefault(facility, {})[tranche] = _dollars(principal)
             if repayments_made:  # as the replay: a tranche has repayments to date once one is made
-                repaid.setdefault(facility, {})[tranche] = _exact(repayments, d)
+                repaid.setdefault(facility, {})[tranche] = _dollars(repayments)
     collateral: dict[str, dict[str, Reported]] = {}
     for facility, name, value, effective, seq in connection.execute(text(
             f"SELECT facility_id, name, value, effective, seq FROM (SELECT e.facility_id, v.key AS name,"
@@ -160,9 +156,9 @@ def _money(value: str) -> Decimal:
     return parse_money(_JSON.decode(value))
 
 
-def _exact(value, d: _Dialect) -> Decimal:
-    """An aggregate's exact number: NUMERIC (PostgreSQL), or integer cents (SQLite)."""
-    return Decimal(value) if d is _POSTGRESQL else Decimal(int(value)).scaleb(-2)
+def _dollars(cents) -> Decimal:
+    """A sum of the `cents` column (an integer; NUMERIC in PostgreSQL, whose sum of BIGINT is) as dollars."""
+    return Decimal(int(cents)).scaleb(-2)
 
 
 def _day(value) -> date:

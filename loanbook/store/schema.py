@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from . import event_fields
 from .columns import Money, UTCTime
 
 metadata = MetaData()
@@ -73,6 +74,7 @@ events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("facility_id", "key", name="uq_events_key"),
+    *event_fields.columns(),  # doc, loan, cents: computed by the database from the body (event_fields.py)
 )
 
 users = Table(
