@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 
 from ..core.money import parse_money
 from ..engine.ledger import Contingent, Ledger, Reported, balances_ledger
-from .event_fields import PRINCIPAL_EVENTS, sqlite_cents
+from .event_fields import PRINCIPAL_EVENTS
 
 BALANCE_EVENTS = ("opening_balance", "advance", "repayment", "borrowing_base_report", "contingent_issued",
                   "contingent_closed")
@@ -48,12 +48,11 @@ class DayBalances:
 class _Dialect:
     """The few expressions the two databases write differently. `doc` is the body as a JSON document; `get(f)`
     a field as JSON, `name(f)` a text field as text; `values` and `value_text` each key of a report's `values` and
-    its value; `contains` a test of the body's text. A principal amount is in whole cents (event_fields.py)."""
+    its value; `contains` a test of the body's text. A principal amount is the `cents` column (event_fields.py)."""
 
     doc: str
     get: str
     name: str
-    principal: str   # FROM-clause item: each opening balance, advance and repayment up to :day, its loan and cents
     values: str      # FROM-clause item v: each key of the body's `values` mapping ...
     value_text: str  # ... and its value as JSON text (a number's exact digits, or a quoted string)
     contains: str    # whether the body's text contains {t}
@@ -64,9 +63,6 @@ _SQLITE = _Dialect(
     doc="body",  # SQLite's JSON functions read the text itself
     get="(j -> '$.{f}')",
     name="(j ->> '$.{f}')",
-    principal=f"(WITH moves AS MATERIALIZED (SELECT facility_id, type, body ->> '$.loan' AS loan,"
-              f" trim(body -> '$.amount', '\"') AS amount FROM events WHERE type IN {_IN(PRINCIPAL_EVENTS)}"
-              f" AND effective <= :day) SELECT facility_id, type, loan, {sqlite_cents('amount')} AS cents FROM moves)",
     values="json_each(e.j, '$.values') v",
     value_text="(e.j -> v.fullkey)",
     contains="instr(body, '{t}') > 0",
@@ -75,8 +71,6 @@ _POSTGRESQL = _Dialect(
     doc="doc",  # jsonb, computed from the body when the row was written (event_fields.py)
     get="(j -> '{f}')",
     name="(j ->> '{f}')",
-    principal=f"(SELECT facility_id, type, loan, cents FROM events WHERE type IN {_IN(PRINCIPAL_EVENTS)}"
-              f" AND effective <= :day)",
     values="jsonb_each(e.j -> 'values') v",
     value_text="CAST(v.value AS TEXT)",
     contains="strpos(body, '{t}') > 0",
@@ -110,8 +104,8 @@ def balances_on(connection: Connection, day: date) -> DayBalances:
     for facility, tranche, principal, repayments, unread, repayments_made in connection.execute(text(
             f"SELECT facility_id, loan, sum(CASE WHEN type = 'repayment' THEN -cents ELSE cents END),"
             f" sum(CASE WHEN type = 'repayment' THEN cents ELSE 0 END), count(*) - count(cents),"
-            f" sum(CASE WHEN type = 'repayment' THEN 1 ELSE 0 END) FROM {d.principal} e GROUP BY facility_id, loan"),
-            on):
+            f" sum(CASE WHEN type = 'repayment' THEN 1 ELSE 0 END) FROM events"
+            f" WHERE type IN {_IN(PRINCIPAL_EVENTS)} AND effective <= :day GROUP BY facility_id, loan"), on):
         if unread:
             unexpressed.setdefault(facility, "an amount not written plainly")
         if facility not in unexpressed:

@@ -1,10 +1,10 @@
 """What the database computes from an event's body when the row is written: the fields the book's aggregate
 (balances.py) reads of every event, so that it groups columns instead of parsing 668,153 JSON texts per query.
 
-PostgreSQL stores them (generated STORED columns: computed once, on insert). SQLite computes them when read (it
-cannot add a stored column to a table), each reference parsing the body again: its aggregate reads the body once
-into a materialized row instead, by the same expressions. Each is SQL of one database: the expressions below are
-the columns' definitions (schema.events and the migration that added them).
+Both databases store `loan` and `cents` (generated STORED columns: computed once, when the row is inserted), so
+the aggregate sums columns; PostgreSQL stores `doc` too (jsonb: parsed once), while SQLite computes it when read (its
+JSON functions read the body's text as fast). Each is SQL of one database: the expressions below are the columns'
+definitions (schema.events and the migration that added them).
 
 - `doc`: the body as the database's JSON (jsonb in PostgreSQL).
 - `loan`: the body's `loan` (the tranche of an advance, a repayment or an opening balance).
@@ -26,10 +26,9 @@ _PG_AMOUNT = "(CAST(body AS jsonb) ->> 'amount')"
 _SQLITE_AMOUNT = "trim(body -> '$.amount', '\"')"
 
 
-def sqlite_cents(a: str) -> str:
+def _sqlite_cents(a: str) -> str:
     """SQLite's whole cents of an amount's text `a` where it is plain (digits, then at most one point and one or
-    two places; at most 18 characters), else NULL. `a` is written many times over: pass a column, not a call that
-    parses the body (as the aggregate does, from a materialized row)."""
+    two places; at most 18 characters), else NULL."""
     plain = (f"{a} GLOB '[0-9]*' AND {a} NOT GLOB '*[^0-9.]*' AND length({a}) <= 18 AND (instr({a}, '.') = 0 OR"
              f" (length({a}) - instr({a}, '.') IN (1, 2) AND instr(substr({a}, instr({a}, '.') + 1), '.') = 0))")
     cents = (f"CAST(CASE WHEN instr({a}, '.') = 0 THEN {a} || '00' WHEN length({a}) - instr({a}, '.') = 1"
@@ -42,7 +41,7 @@ DOC = ("CAST(body AS jsonb)", "json(body)")
 LOAN = ("(CAST(body AS jsonb) ->> 'loan')", "(body ->> '$.loan')")
 CENTS = (f"CASE WHEN {_PRINCIPAL} AND {_PG_AMOUNT} ~ '^[0-9]{{1,15}}(\\.[0-9]{{1,2}})?$'"
          f" THEN CAST(CAST({_PG_AMOUNT} AS NUMERIC) * 100 AS BIGINT) END",
-         f"CASE WHEN {_PRINCIPAL} THEN {sqlite_cents(_SQLITE_AMOUNT)} END")
+         f"CASE WHEN {_PRINCIPAL} THEN {_sqlite_cents(_SQLITE_AMOUNT)} END")
 
 
 class Document(TypeDecorator):
@@ -77,10 +76,9 @@ def _sqlite(element: FromBody, compiler, **kw) -> str:
     return element.sql[1]
 
 
-def columns(stored: bool | None = None) -> list:
-    """The generated columns, as schema.events declares them and the migration adds them (`stored` True where the
-    database is PostgreSQL)."""
+def columns(dialect: str | None = None) -> list:
+    """The generated columns, as schema.events declares them and the migration adds them to `dialect`'s table."""
     from sqlalchemy import Column, Computed
-    return [Column("doc", Document, Computed(FromBody(DOC), persisted=stored)),
-            Column("loan", Text, Computed(FromBody(LOAN), persisted=stored)),
-            Column("cents", BigInteger, Computed(FromBody(CENTS), persisted=stored))]
+    return [Column("doc", Document, Computed(FromBody(DOC), persisted=True if dialect == "postgresql" else None)),
+            Column("loan", Text, Computed(FromBody(LOAN), persisted=True)),
+            Column("cents", BigInteger, Computed(FromBody(CENTS), persisted=True))]
