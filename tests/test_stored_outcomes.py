@@ -89,3 +89,34 @@ def test_a_changed_file_finds_no_outcome_and_is_checked_from_its_own_text(book, 
     rows = _run(book)  # checked: it passes now, and its outcome is kept beside the old files'
     assert {f: r.checked for f, r in rows.items()} == {"iec-2002": True, "iec-bad": True}
     assert _kept(book)["iec-bad"] == (gate.code(), 0, None)
+
+
+def test_files_loaded_before_by_this_code_are_not_checked_for_their_definitions_again(book, monkeypatch):
+    """A kept outcome says these very files loaded whole by this code (its digest covers the reading code): their
+    definitions are not checked again at the next load; files not kept, or read with another reading in force, are."""
+    from loanbook.agreement import load
+
+    checked: list[str] = []
+    real = load.check_definitions
+    monkeypatch.setattr(load, "check_definitions", lambda agreement: checked.append(agreement.facility_id)
+                        or real(agreement))
+    files = book.every_facility_files()["iec-2002"]
+    first = load.load_agreement(files)  # nothing kept yet: checked
+    assert checked == ["iec-2002"]
+    again = load.load_agreement(files, loaded_before={first.fingerprint})
+    assert checked == ["iec-2002"] and again == first  # the same agreement, its definitions not read again
+    load.load_agreement(files, loaded_before={"another fingerprint"})
+    load.load_agreement(files, {"I-3": "actual/365"}, loaded_before={first.fingerprint})  # another reading in force
+    assert checked == ["iec-2002"] * 3
+
+
+def test_a_definition_problem_in_changed_files_is_found_though_the_old_files_were_kept(book, tmp_path):
+    """Changed files have another fingerprint: their definitions are read again, and a problem refuses them."""
+    from loanbook.agreement.load import load_agreement
+    from loanbook.core.errors import InputError
+
+    good = load_agreement(SEED)
+    broken = copy_of(SEED, tmp_path / "broken")
+    edit(broken / AMENDMENT, 'value: "1750000.00"', 'value: "maximum_limit_typo * 2"')
+    with pytest.raises(InputError, match="maximum_limit_typo"):
+        load_agreement(broken, loaded_before={good.fingerprint})

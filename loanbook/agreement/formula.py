@@ -140,9 +140,13 @@ def parse_formula(text: object, *, unit: str | None = None) -> Formula:
                            "that hold an amount or a rate: docs/agreement-format.md, Quantities)")
     if not isinstance(text, str):
         raise FormulaError(f"a formula is a text or a number, got {type(text).__name__}")
+    return _parse_text(text, unit, *decimal_context())
+
+
+def decimal_context() -> tuple[object, ...]:
+    """What of the current decimal context a reading depends on: the key beside the text of a reading kept."""
     context = getcontext()
-    return _parse_text(text, unit, context.prec, context.rounding,
-                       tuple(sorted(trap.__name__ for trap, on in context.traps.items() if on)))
+    return context.prec, context.rounding, tuple(sorted(trap.__name__ for trap, on in context.traps.items() if on))
 
 
 @lru_cache(maxsize=8192)

@@ -6,6 +6,7 @@ amendment operations) and the full text files the documents name.
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -187,10 +188,14 @@ _CONDITION_EVENTS = {"amendment_executed", "document_delivered"}
 # --- loading ------------------------------------------------------------------------------------
 
 def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] | None = None,
-                   known_at: datetime | None = None) -> Agreement:
+                   known_at: datetime | None = None, *, loaded_before: Container[str] = frozenset()) -> Agreement:
     """Load and validate a facility (a folder, or its files as the store keeps them); `choices` switch
     interpretations (id -> reading id); with `known_at`, the agreement as it was known then: a document
-    recorded later (its `recorded_at`) is left out, even if it is dated "as of" an earlier day."""
+    recorded later (its `recorded_at`) is left out, even if it is dated "as of" an earlier day.
+    `loaded_before`: the fingerprints of files this reading code has loaded whole before (a store's kept check
+    outcomes, each of an agreement loaded as written, by code of the same digest: gate.code()); the definitions
+    of the same files, read the same way, are not checked again: a book of 10,000 spent a quarter of its parsing
+    there."""
     if isinstance(folder, FacilityFiles):
         files: FacilityFiles = folder
     else:
@@ -256,11 +261,13 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
                              tuple(Signature(s.party, s.capacity, s.title, s.name) for s in f.signatures), f.note)
                for form_id, f in facility_file.forms.items()},
     )
-    problems = check_definitions(agreement)
-    if problems:
-        raise InputError(problems)
     rate_files = _rate_files(files, facility_file.vocabulary)
-    return replace(agreement, rate_files=rate_files, fingerprint=files.fingerprint())
+    fingerprint = files.fingerprint()
+    if choices or known_at is not None or fingerprint not in loaded_before:
+        problems = check_definitions(agreement)
+        if problems:
+            raise InputError(problems)
+    return replace(agreement, rate_files=rate_files, fingerprint=fingerprint)
 
 
 def _rate_files(files: FacilityFiles, vocabulary: Vocabulary) -> dict:

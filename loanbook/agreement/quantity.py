@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Union
 
 from pydantic import PlainSerializer, PlainValidator
@@ -33,6 +34,7 @@ from .formula import (
     Neg,
     Node,
     Num,
+    decimal_context,
     evaluate,
     parse_formula,
     unit_of,
@@ -136,6 +138,19 @@ def parse_bounded(raw: object, holds: Holds) -> Formula:
 def parse_constant(raw: object, holds: Holds = RATE) -> Decimal:
     """A constant in its field's unit as written (a rate in percent: 85 for 85%), read by the one unit rule:
     "85", "85%" and "8500bp" are all 85% in a field that holds a rate."""
+    if isinstance(raw, str):
+        return _constant_text(raw, holds, *decimal_context())
+    return _constant(raw, holds)
+
+
+@lru_cache(maxsize=8192)
+def _constant_text(raw: str, holds: Holds, *_context: object) -> Decimal:
+    """`parse_constant` of a text, kept by text, field and decimal context (a book's agreements write the same
+    rates many times: "85", "2.5"); a refusal is not kept."""
+    return _constant(raw, holds)
+
+
+def _constant(raw: object, holds: Holds) -> Decimal:
     formula = parse_bounded(raw, holds)
     if formula.names or not isinstance(formula.tree, Num):
         raise ValueError(f"{formula.text!r}: a number is wanted here, like 85 or 85% or 50bp")

@@ -162,7 +162,7 @@ def store_book(store: Store, *, workers: int | None = None) -> list[BookFacility
     found = []
     outcomes = store.check_outcomes()  # one query, read before the workers are forked: theirs to look in
     for stored in store.every_facility_files().values():
-        read = cache(partial(load_agreement, stored))
+        read = cache(partial(load_agreement, stored, loaded_before=outcomes))
         found.append(BookFacility(stored.name, read, _stored_replay(store, stored.name, read), _agings(stored),
                                   store=store, forms=stored.forms, outcomes=outcomes))
     return found

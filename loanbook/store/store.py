@@ -253,7 +253,7 @@ class Store:
             for facility_id in connection.execute(select(schema.facilities.c.id)).scalars():
                 found[facility_id] = {}
             f = schema.facility_files.c
-            for facility_id, path, content in connection.execute(select(f.facility_id, f.path, f.content)):
+            for facility_id, path, content in connection.execute(select(f.facility_id, f.path, f.content)).all():
                 found[facility_id][path] = bytes(content)
             y = schema.yaml_forms.c
             forms = yamlform.Forms({sha: form for sha, form in connection.execute(select(y.sha256, y.form).where(
