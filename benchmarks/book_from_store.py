@@ -12,6 +12,7 @@ compared, facility by facility. Writes its section of docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import sys
@@ -138,6 +139,23 @@ def measure(url: str, aging: Path, aggregate: bool, compiled: bool, workers: int
     return Run(read - began, stamps[0] - read, stamps[1] - stamps[0], ended - stamps[1], cpu, others["share"], rows)
 
 
+def in_a_fresh_process(function, *args):
+    """`function(*args)` in a new interpreter, as `loanbook book` runs: no run inherits the heap, caches or
+    imports that preparing the stores or an earlier run left in this process."""
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_answer, args=(theirs, function, args))  # not a daemon: it forks workers
+    process.start()
+    theirs.close()
+    answer = mine.recv()
+    process.join()
+    return answer
+
+
+def _answer(pipe, function, args) -> None:
+    pipe.send(function(*args))
+
+
 def agreements_one_by_one(url: str) -> float:
     """The store's agreements read as the run read them before: each with its own queries, in one process."""
     store = Store(url)
@@ -163,7 +181,7 @@ def main() -> None:
                  if line.startswith("- "))
     results = {}
     for kind, url in urls.items():
-        results[kind] = {name: measure(url, aging, aggregate, compiled, workers)
+        results[kind] = {name: in_a_fresh_process(measure, url, aging, aggregate, compiled, workers)
                          for name, aggregate, compiled, workers in CONFIGURATIONS}
         results[kind]["one_by_one"] = agreements_one_by_one(url)
         for name, run in results[kind].items():
@@ -183,7 +201,8 @@ def main() -> None:
         "own process reads the aggregate (the design only) and the aging; the eligibility rules over the aging; each "
         "facility's day, in the same worker; the compiled figures' query. Worker processes: "
         f"{default_workers()} where 'on every core'.",
-        "- Three runs of the same store, one after another in this process: the design (each facility's balances on "
+        "- Three runs of the same store, one after another, each in a fresh process (as `loanbook book` runs): the "
+        "design (each facility's balances on "
         "the day from one aggregate over the events table: a few queries for the whole book), the run before (each "
         "facility's record read from the store, parsed and replayed in Python, on every core, then the same compiled "
         "figures), and the Python engine's `status` for each facility, in one process.",
