@@ -2,9 +2,9 @@
 (balances.py) reads of every event, so that it groups columns instead of parsing 668,153 JSON texts per query.
 
 Both databases store `loan` and `cents` (generated STORED columns: computed once, when the row is inserted), so
-the aggregate sums columns; PostgreSQL stores `doc` too (jsonb: parsed once), while SQLite computes it when read (its
-JSON functions read the body's text as fast). Each is SQL of one database: the expressions below are the columns'
-definitions (schema.events and the migration that added them).
+the aggregate sums columns; PostgreSQL stores `doc` too (jsonb: parsed once), while SQLite's aggregate reads the
+body's text itself (its JSON functions parse text), so its `doc` is computed only if read. Each is SQL of one
+database: the expressions below are the columns' definitions (schema.events and the migration that added them).
 
 - `doc`: the body as the database's JSON (jsonb in PostgreSQL).
 - `loan`: the body's `loan` (the tranche of an advance, a repayment or an opening balance).
@@ -14,7 +14,7 @@ definitions (schema.events and the migration that added them).
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Text
+from sqlalchemy import BigInteger, Column, Computed, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeDecorator
@@ -78,7 +78,6 @@ def _sqlite(element: FromBody, compiler, **kw) -> str:
 
 def columns(dialect: str | None = None) -> list:
     """The generated columns, as schema.events declares them and the migration adds them to `dialect`'s table."""
-    from sqlalchemy import Column, Computed
     return [Column("doc", Document, Computed(FromBody(DOC), persisted=True if dialect == "postgresql" else None)),
             Column("loan", Text, Computed(FromBody(LOAN), persisted=True)),
             Column("cents", BigInteger, Computed(FromBody(CENTS), persisted=True))]
