@@ -235,7 +235,7 @@ class StatusOut(Checked):
     """As `loanbook status --json`, and every named figure of the facility at the top (further keys)."""
 
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, Rate | None] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, Rate | None] = Field(init=False)
     as_of: Day
     borrowing_base: BorrowingBase | None
     availability: Money | None
