@@ -1,41 +1,78 @@
 """The shapes of the API's answers, for the OpenAPI document: each route's success response gets a schema.
 
 The endpoints build their JSON once (projection.py, shared with the CLI's --json) and send it as bytes, so these
-models describe that JSON rather than produce it; tests/test_openapi.py validates every answer of the seed
-against its model, so a model that drifts from the JSON fails there. Money is a string with two decimals, a
-rate a string in percent, a date an ISO string (CONTRACT.md). A status also carries every named figure of the
-facility at its top level (the seed's `maximum_limit`, `advance_rate` ...): its model allows those keys.
+models describe that JSON rather than produce it: every key is declared and typed (money a Decimal, a date a
+date), and a key a model does not declare is refused. tests/test_openapi.py validates real answers against their
+models and dumps each back to the JSON it read, so a model that drifts from the JSON fails there. In the JSON,
+money is a string with two decimals, a rate a string in percent, a date an ISO string (CONTRACT.md). A status
+also carries every named figure of the facility at its top level (the seed's `maximum_limit`, `advance_rate`
+...): names the facility's terms give, so its model takes further keys, each a figure's value.
 """
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-Money = str      # "1275000.00"
-Day = str        # "2002-10-15"
+from ..core.dates import parse_timestamp
+from ..core.types import IsoDate
+from ..events.types import Event
+
+_MONEY = r"^-?[0-9]+\.[0-9]{2}$"
+_RATE = r"^-?[0-9]+\.[0-9]{2,6}$"
+_EXACT = r"^-?[0-9]+(\.[0-9]+)?(E[+-]?[0-9]+)?$"
+
+
+def _as_written(pattern: str, what: str) -> BeforeValidator:
+    """A Decimal read from the JSON's own writing of it: a string of the pattern, never a JSON number and never
+    a person's form ("1,275,000.00"), so a drift in the JSON's form fails validation."""
+    form = re.compile(pattern)
+
+    def read(value: object) -> Decimal:
+        if not isinstance(value, str) or not form.fullmatch(value):
+            raise ValueError(f"{what} is a string matching {pattern}, got {value!r}")
+        return Decimal(value)
+    return BeforeValidator(read)
+
+
+def _text(pattern: str, example: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]})
+
+
+_AS_TEXT = PlainSerializer(str, return_type=str, when_used="json")  # Decimal -> "1275000.00", as it was read
+
+Money = Annotated[Decimal, _as_written(_MONEY, "money"), _AS_TEXT, _text(_MONEY, "1275000.00")]
+# a percentage or a ratio with the precision it has, two to six places ("85.00", "49.375", "1.60"); a figure in
+# its own unit (money, percent or number) is written so too
+Rate = Annotated[Decimal, _as_written(_RATE, "a rate or ratio"), _AS_TEXT, _text(_RATE, "49.375")]
+# interest at full precision, before only the month's total is rounded to the cent
+Exact = Annotated[Decimal, _as_written(_EXACT, "an exact amount"), _AS_TEXT, _text(_EXACT, "1234.5678")]
+Day = IsoDate  # "2002-10-15"
+Moment = Annotated[datetime, BeforeValidator(lambda value: parse_timestamp(value, what="a time")),
+                   PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+                   WithJsonSchema({"type": "string", "format": "date-time",
+                                   "examples": ["2002-10-15T09:30:00+00:00"]})]
 
 
 class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class Checked(Shape):
     checked: bool = Field(description="whether the facility's terms pass `loanbook check`")
 
 
-class StoredFacility(Open):
+class StoredFacility(Shape):
     id: str
     name: str
     events: int
-    imported_at: str
-    imported_from: str | None = None
+    imported_at: Moment
+    imported_from: str | None = Field(None, description="the Agent's only: absent for anyone else")
     head_hash: str
 
 
@@ -43,13 +80,22 @@ class FacilitiesOut(Shape):
     facilities: list[StoredFacility]
 
 
+# --- status ----------------------------------------------------------------------------------------------
+
 class Breach(Shape):
     rule: str
     clause: str
     tranche: str | None
+    tranches: list[str] = Field(description="the tranches whose limit it is")
     amount: Money
     limit: Money
     message: str
+
+
+class Cap(Shape):
+    label: str | None
+    value: Money
+    formula: str | None
 
 
 class BaseLine(Shape):
@@ -58,59 +104,175 @@ class BaseLine(Shape):
     value: Money | None
     collateral: str
     collateral_value: Money
-    rate: str
+    rate: Rate
     rate_formula: str | None
-    caps: list[dict[str, Any]]
+    caps: list[Cap]
+
+
+class Reserve(Shape):
+    id: str
+    label: str | None
+    value: Money | None
 
 
 class BorrowingBase(Shape):
     id: str
     label: str
     lines: list[BaseLine]
-    reserves: list[dict[str, Any]]
+    reserves: list[Reserve]
     collateral: dict[str, Money | None]
     total: Money | None
 
 
+class Availability(Shape):
+    id: str
+    tranche: str
+    capacity: Money
+    usage: Money
+    availability: Money | None
+    excess_availability: Money | None
+    ended: str | None = Field(description="why nothing more is lent (terminated or accelerated), or null")
+
+
+class Overadvance(Shape):
+    tranche: str
+    clause: str
+    overadvance: Money | None
+    cap: Money | None
+    limit: Money | None
+    discretionary: bool
+    total_ceiling: Money | None
+
+
+class PastDue(Shape):
+    what: str
+    amount: Money
+    due: Day
+    days_past_due: int
+    clause: str
+
+
+class Springing(Shape):
+    """A springing covenant in force on the day, its figure and threshold in the figure's unit."""
+
+    covenant: str
+    label: str
+    clause: str
+    figure: str
+    value: Rate
+    threshold: Rate
+    since: Day
+    value_then: Rate
+    threshold_then: Rate
+    trigger: str
+    message: str
+
+
+class Unmatched(Shape):
+    grid: str
+    label: str
+    clause: str
+    key: str
+    value: str = Field(description="the key's value on the day: a number, or a rating grid's grades")
+    level: str
+    detail: str
+
+
+class Condition(Shape):
+    document: str
+    id: str
+    clause: str
+    text: str
+    status: str
+    satisfied_on: Day | None
+    gates: str | None = Field(description="the amendment an open condition holds back")
+
+
+class Interpretation(Shape):
+    id: str
+    reading: str
+    text: str
+    why: str
+
+
 class LenderShare(Shape):
     party: str
-    share: str
+    share: Rate
     assumption: str | None
     principal: Money = Field(description="the Lender's pro-rata part of the principal outstanding")
     interest: Money = Field(description="its part of the interest accrued and unpaid")
     fees: Money = Field(description="its part of the fees owed")
 
 
+class ClauseRef(Shape):
+    clause: str
+    title: str
+    document: str
+    document_id: str
+    effective: Day
+    text: str | None
+    source: str | None
+
+
+class Explanation(Shape):
+    """A figure's explanation: its value, formula, clause and inputs, down to the clause text. A key is absent
+    where it says nothing (no formula, no clause ...)."""
+
+    figure: str
+    value: str = Field(description="in its unit: money, a rate or a number as a string, a date, or words")
+    unit: str
+    not_reported: bool | None = None
+    label: str | None = None
+    formula: str | None = None
+    clause: ClauseRef | None = None
+    interpretation: Interpretation | None = None
+    source: str | None = None
+    flag: str | None = None
+    inputs: list[Explanation] | None = None
+
+
 class StatusOut(Checked):
-    """As `loanbook status --json`, and every named figure of the facility at the top (extra keys)."""
+    """As `loanbook status --json`, and every named figure of the facility at the top (further keys)."""
 
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Rate | None] = Field(init=False)
     as_of: Day
     borrowing_base: BorrowingBase | None
     availability: Money | None
     excess_availability: Money | None
-    availabilities: list[dict[str, Any]]
+    availabilities: list[Availability]
     overadvance: Money | None
     overadvance_cap: Money | None
     overadvance_limit: Money | None
-    overadvances: list[dict[str, Any]]
+    overadvances: list[Overadvance]
     loans: dict[str, Money]
     contingents: dict[str, Money]
     interest_accrued_unpaid: Money | None
-    overdue_interest: Money | None = None
+    overdue_interest: Money | None
     expenses_unpaid: Money
     breaches: list[Breach]
-    past_due: list[dict[str, Any]]
-    pending_conditions: list[dict[str, Any]]
-    interpretations: list[dict[str, Any]]
+    past_due: list[PastDue]
+    springing: list[Springing]
+    unmatched: list[Unmatched]
+    pending_conditions: list[Condition]
+    interpretations: list[Interpretation]
     lenders: list[LenderShare]
-    borrowing_bases: list[BorrowingBase] | None = None
-    explanation: dict[str, dict[str, Any]] | None = None
+    borrowing_bases: list[BorrowingBase] | None = Field(None, description="present when there are several")
+    explanation: dict[str, Explanation] | None = Field(None, description="with explain=true")
 
 
 class ShareOut(Checked):
     as_of: Day
     lenders: list[LenderShare]
+
+
+# --- fees, obligations, covenants, payoff -------------------------------------------------------------
+
+class Waiver(Shape):
+    cause: str
+    day: Day
+    document: str | None
+    where: str | None
 
 
 class Installment(Shape):
@@ -121,16 +283,32 @@ class Installment(Shape):
     paid: Money
     provisional: bool
     waived_by: str | None
-    waiver: dict[str, Any] | None
+    waiver: Waiver | None
+
+
+class Charge(Shape):
+    fee: str
+    label: str
+    clause: str
+    kind: str
+    from_: Day = Field(alias="from")
+    to: Day
+    days: int
+    basis: Money | None
+    rate: Rate | None
+    amount: Money
+    due: Day
+    status: str
+    paid: Money
 
 
 class FeesOut(Checked):
     as_of: Day
     fee: str | None
-    clause: str | None = None
+    clause: str | None = Field(None, description="absent when the facility has no installment fee")
     earned: bool | None
     installments: list[Installment]
-    charges: list[dict[str, Any]]
+    charges: list[Charge]
     total_due: Money
     total_waived: Money
     total_paid: Money
@@ -153,7 +331,7 @@ class Obligation(Shape):
 class ObligationsOut(Checked):
     as_of: Day
     obligations: list[Obligation]
-    conditions: list[dict[str, Any]]
+    conditions: list[Condition]
 
 
 class CovenantTest(Shape):
@@ -162,8 +340,8 @@ class CovenantTest(Shape):
     clause: str
     test_date: Day
     test: str
-    measure: str | None
-    threshold: str | None
+    measure: Rate | None
+    threshold: Rate | None
     status: str
     certificate_due: Day | None
     detail: str
@@ -174,6 +352,20 @@ class CovenantsOut(Checked):
     covenants: list[CovenantTest]
 
 
+class WaivedInstallment(Shape):
+    component: str
+    due: Day
+    amount: Money
+
+
+class CollateralPart(Shape):
+    contingent: str
+    open: Money
+    percent: Rate
+    amount: Money
+    source: str
+
+
 class PayoffOut(Checked):
     on: Day
     loans: dict[str, Money]
@@ -182,42 +374,95 @@ class PayoffOut(Checked):
     fees: Money
     expenses: Money
     total: Money
-    would_waive: list[dict[str, Any]]
+    would_waive: list[WaivedInstallment]
     cash_collateral: Money
     to_close: Money
-    cash_collateral_parts: list[dict[str, Any]]
+    cash_collateral_parts: list[CollateralPart]
 
 
-class ExplanationOut(Open):
-    """A figure's explanation: its value, formula, clause and inputs, down to the clause text."""
-
+class ExplanationOut(Explanation):
     checked: bool
-    figure: str
-    value: Any
-    unit: str
+
+
+# --- series -----------------------------------------------------------------------------------------------
+
+class TimelineDay(Shape):
+    date: Day
+    capacity: Money | None
+    usage: Money | None
+    availability: Money | None
+    overadvance: Money | None
+    overadvance_limit: Money | None
+    loans: dict[str, Money]
+    breach: bool
+    breaches: list[str]
 
 
 class TimelineOut(Checked):
     from_: Day = Field(alias="from")
     to: Day
-    days: list[dict[str, Any]]
+    days: list[TimelineDay]
+
+
+class InterestLine(Shape):
+    from_: Day = Field(alias="from")
+    to: Day
+    days: int
+    principal: Money
+    rate: Rate | None
+    rate_formula: str | None
+    day_basis: str | None
+    interest: Exact
+
+
+class OverdueInterestLine(Shape):
+    what: str
+    due: Day
+    from_: Day = Field(alias="from")
+    to: Day
+    days: int
+    amount: Money
+    rate: Rate
+    already_accruing: Rate
+    rate_formula: str
+    day_basis: str
+    clause: str
+    interest: Exact
+
+
+class TrancheMonth(Shape):
+    interest: Money
+    lines: list[InterestLine]
+
+
+class InterestMonth(Shape):
+    month: str
+    from_: Day = Field(alias="from")
+    to: Day
+    interest: Money
+    paid: Money
+    unpaid_at_end: Money | None
+    overdue: list[OverdueInterestLine]
+    classes: dict[str, TrancheMonth]
 
 
 class InterestOut(Checked):
     from_: Day = Field(alias="from")
     to: Day
     priced: bool
-    months: list[dict[str, Any]]
+    months: list[InterestMonth]
 
+
+# --- the record -------------------------------------------------------------------------------------------
 
 class EventRow(Shape):
     seq: int
     key: str
     type: str
     date: Day
-    recorded_at: str | None
+    recorded_at: Moment | None
     recorded_by: str | None
-    event: dict[str, Any]
+    event: Event = Field(description="the event as given, in the format of docs/events.md")
     hash: str
 
 
@@ -231,7 +476,7 @@ class RecordedOut(Shape):
     keys: list[str]
     first_seq: int
     last_seq: int
-    recorded_at: str
+    recorded_at: Moment
 
 
 class AdvanceRequest(Shape):
@@ -241,12 +486,12 @@ class AdvanceRequest(Shape):
     on: Day
     amount: Money
     requested_by: str
-    requested_at: str
+    requested_at: Moment
     judgement: str
     reasons: list[str]
     status: str
     decided_by: str | None
-    decided_at: str | None
+    decided_at: Moment | None
     event_key: str | None
 
 
@@ -293,7 +538,9 @@ def with_response_schemas(app: FastAPI) -> None:
             operation = document["paths"].get(path, {}).get(method)
             if operation is None:
                 continue
-            shape = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+            # as answers are written (serialization): an event's parser-only fields are not in its JSON
+            shape = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True,
+                                            mode="serialization")
             schemas.update(shape.pop("$defs", {}))
             schemas[model.__name__] = shape
             success = next(code for code in operation["responses"] if code.startswith("2"))
