@@ -119,7 +119,7 @@ def test_the_draft_cites_the_glossary_and_is_accepted_and_checked(folder):
                                        "Agent is the only Lender, and its commitment is taken to be the whole "
                                        "Maximum Credit."}]
     [fee] = [op for op in draft["operations"] if op["clause"] == "section-2.6"]
-    assert fee["note"] == "Reads \"Tranche B Commitments\" as maximum_credit (the facility's glossary)"
+    assert fee["note"] == "The facility's glossary reads \"Tranche B Commitments\" as maximum_credit"
     assert "0.40%" not in [f["written"] for f in draft["unmapped"]]
     result = runner.invoke(app, ["accept", "credit-agreement", "--facility", str(folder)])
     assert result.exit_code == 0, result.output

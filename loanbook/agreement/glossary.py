@@ -5,8 +5,8 @@ schedule of commitments was not filed).
 Nothing computes from it: it is not a figure. `loanbook ingest` reads the words as the formula wherever it names a
 phrase (ingest/terms.py) and cites the entry beside the block it proposed, so a reading no filing states is the
 reviewer's, recorded once with its reason, never the ingester's guess. The loader refuses an entry whose words are
-empty or written twice, and (with the terms' formulas, agreement/definitions.py) one whose formula names a figure
-the facility does not have.
+empty or another's, one without a reason, and (with the terms' formulas, agreement/definitions.py) one whose formula
+names a figure the facility does not have.
 """
 from __future__ import annotations
 

@@ -227,9 +227,8 @@ def _operation(clause: Clause, piece: ClauseText, found: list[Proposal], prior: 
         operation = {"op": "replace" if restated else "insert", "clause": clause.id, "title": title}
     read = list({e.words: e for p in found for e in p.glossary}.values())
     if read:  # kept once accepted: the reading is the facility's glossary's, not the text's
-        said_so = "; ".join(f"reads \"{e.words}\" as {e.means.text} (the facility's glossary)" for e in read)
-        operation["note"] = f"{operation['note']}; {said_so}" if operation.get("note") else said_so[0].upper() + \
-            said_so[1:]
+        said_so = "The facility's glossary reads " + "; ".join(f"\"{e.words}\" as {e.means.text}" for e in read)
+        operation["note"] = ". ".join(note for note in (operation.get("note"), said_so) if note)
     if clause.operation != "delete":
         operation["text"] = piece.body
     if found:
