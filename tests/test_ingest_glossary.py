@@ -16,6 +16,7 @@ from loanbook.agreement.formula import parse_formula
 from loanbook.agreement.glossary import GlossaryEntry
 from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
+from loanbook.ingest.draft import ingest
 from loanbook.ingest.terms import Facility, Proposal, clause_text, propose
 
 runner = CliRunner()
@@ -151,3 +152,24 @@ def test_ingest_refuses_a_bad_glossary_by_line_and_field_and_writes_nothing(fold
     assert result.exit_code == 2
     assert f"glossary entry 2 (line {line}): field 'words'" in result.output, result.output
     assert not (folder / "drafts").exists()
+
+
+def test_the_dnow_unused_line_fee_rests_on_the_facility_s_glossary_entry():
+    """examples/dnow-2022: Section 2.10(b) measures the fee on "the US Revolver Commitments" (Schedule C-1 not
+    filed); facility.yaml's glossary reads those words as the Maximum Revolver Amount."""
+    folder = ROOT / "examples" / "dnow-2022"
+    draft = ingest(folder / "documents" / "second-amendment.txt", folder, "second-amendment")
+    [fee] = [op for op in draft.operations if op["clause"] == "section-2.10b"]
+    # "the Applicable Unused Line Fee Percentage per annum times the result of (i) the aggregate amount of the US
+    # Revolver Commitments [the glossary: maximum_revolver_amount], less - the sum of the Average US Revolver Usage
+    # (...) and the Average Canadian Revolver Usage (...)": the figures the amendment defines; the percentage is the
+    # grid's column; "due and payable, in arrears, on the first day of each quarter"; "a 360 day year" (Section
+    # 2.6(e)); "from and after the Closing Date", which the filing gives no date: the amendment's, 2022-12-29
+    assert fee["terms"] == [{"kind": "computed_fee", "id": "unused_line_fee", "label": "Unused Line Fee",
+                             "base": "maximum_revolver_amount - (us_revolver_usage + canadian_revolver_usage)",
+                             "rate": "unused_line_fee_percentage", "day_basis": "actual/360", "every": "quarter",
+                             "accrues_from": date(2022, 12, 29), "due": "first_day_after"}]
+    [row] = [r for r in draft.document["proposed"] if r["clause"] == "section-2.10b"]
+    assert [(g["words"], g["means"]) for g in row["glossary"]] == [("US Revolver Commitments",
+                                                                    "maximum_revolver_amount")]
+    assert row["glossary"][0]["why"].startswith("Schedule C-1 (each Lender's US Revolver Commitment) was not filed")
