@@ -1,10 +1,12 @@
 """A malformed facility folder is refused whole, every problem listed by file, position and field."""
 import shutil
+from datetime import date
 
 import pytest
 
 from conftest import ACME, SEED, copy_of, edit
 from loanbook.agreement.check import fidelity_check, passed
+from loanbook.agreement.conformed import conformed_markdown
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError
 
@@ -88,3 +90,60 @@ def test_check_finds_a_gap_in_cap_windows(tmp_path):
     findings = fidelity_check(load_agreement(folder))
     assert any(f.severity == "difference" and "no cap window from 2002-10-14 to 2002-10-14" in f.message
                for f in findings)
+
+
+# --- the glossary: words the filings use undefined, read as a formula of the facility's figures -----------------
+
+GLOSSARY = """glossary:
+  - {words: Revolving Commitments, means: maximum_limit, why: the schedule of commitments is not in the record}
+"""
+
+
+def _with_glossary(acme, entries: str) -> None:
+    edit(acme / "facility.yaml", "interpretations:", GLOSSARY + entries + "interpretations:")
+
+
+def test_a_glossary_entry_is_read_with_its_formula_and_reason_and_shown_in_the_conformed_copy(acme):
+    _with_glossary(acme, "")
+    agreement = load_agreement(acme)
+    [entry] = agreement.glossary
+    assert (entry.words, entry.means.text, entry.why) == ("Revolving Commitments", "maximum_limit",
+                                                          "the schedule of commitments is not in the record")
+    assert ('- "Revolving Commitments" is read as `maximum_limit`: the schedule of commitments is not in the record'
+            in conformed_markdown(agreement, date(2024, 5, 1)).splitlines())
+
+
+def test_a_glossary_naming_an_unknown_figure_is_refused_as_a_terms_formula_is(acme):
+    edit(acme / "facility.yaml", "interpretations:", GLOSSARY.replace("maximum_limit", "maximum_limt")
+         + "interpretations:")
+    [problem] = problems(acme)
+    line = (acme / "facility.yaml").read_text().splitlines().index("  - {words: Revolving Commitments, means: "
+                                                                   "maximum_limt, why: the schedule of commitments "
+                                                                   "is not in the record}") + 1
+    assert (problem.file, problem.position, problem.field) == (str(acme / "facility.yaml"),
+                                                               f"glossary entry 1 (line {line})", "means")
+    assert "unknown name 'maximum_limt'; did you mean 'maximum_limit'?" in problem.message
+
+
+@pytest.mark.parametrize("entry, field, message", [
+    ("  - {words: '  revolving   COMMITMENTS', means: advances_outstanding, why: the same words}\n", "words",
+     "is already glossary entry 1"),  # case and spacing aside, the same words
+    ("  - {words: ' ', means: advances_outstanding, why: no words}\n", "words", "no words"),
+    ("  - {words: Term Commitments, means: term_loan_outstanding, why: ' '}\n", "why", "no reason"),
+])
+def test_a_bad_glossary_entry_is_refused_by_line_and_field(acme, entry, field, message):
+    _with_glossary(acme, entry)
+    [problem] = problems(acme)
+    line = (acme / "facility.yaml").read_text().splitlines().index(entry.rstrip("\n")) + 1
+    assert (problem.position, problem.field) == (f"glossary entry 2 (line {line})", field)
+    assert message in problem.message
+
+
+@pytest.mark.parametrize("entry, field", [
+    ("  - {words: Term Commitments, means: term_loan_outstanding}\n", "glossary.1.why"),  # no reason at all
+    ("  - {words: Term Commitments, means: 'term_loan_outstanding +', why: a formula cut short}\n", "glossary.1.means"),
+    ("  - {words: Term Commitments, means: term_loan_outstanding, why: x, note: y}\n", "glossary.1.note"),
+])
+def test_a_malformed_glossary_entry_is_refused_with_its_field(acme, entry, field):
+    _with_glossary(acme, entry)
+    assert field in [p.field for p in problems(acme)]

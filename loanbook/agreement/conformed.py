@@ -57,6 +57,10 @@ def conformed_markdown(agreement: Agreement, day: date, *, summary: bool = False
     lines += ["## Documents of the chain", ""]
     for doc in chain_on(agreement, day):
         lines.append(f"- {doc.title} (as of {doc.as_of}; effective {doc.effective}): {doc.text_status}")
+    if agreement.glossary:  # readings of words no document defines: the reviewer's, with their reasons
+        lines += ["", "## Glossary: words the documents use but do not define", ""]
+        lines += [f"- \"{entry.words}\" is read as `{entry.means.text}`: {' '.join(entry.why.split())}"
+                  for entry in agreement.glossary]
     lines += ["", "## Clauses in force", ""]
     if summary:
         for clause in agreement.clauses.values():

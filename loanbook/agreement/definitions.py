@@ -146,19 +146,38 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
             try:
                 unit = unit_of(formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
             except FormulaError as exc:
-                message = str(exc)
-                if isinstance(exc, UnknownName):
-                    close = difflib.get_close_matches(exc.name, [*known, *local], n=1, cutoff=0.75)
-                    message += (f"; did you mean {close[0]!r}?" if close else "") + \
-                        f" The names this facility gives: {', '.join(sorted(known))}"
-                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}", message))
+                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
+                                        _formula_problem(exc, known, local)))
                 continue
             if unit not in (wanted, ANY):
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
                                         f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
     problems += _check_other_formulas(agreement, known)
     problems += _check_references(agreement)
+    problems += _check_glossary(agreement, known)
     return problems
+
+
+def _check_glossary(agreement: Agreement, known: dict[str, str]) -> list[Problem]:
+    """The glossary's formulas name only the facility's figures, as a terms formula does (its unit is free: the
+    words may mean an amount or a rate)."""
+    problems: list[Problem] = []
+    for entry in agreement.glossary:
+        try:
+            unit_of(entry.means, known.get)
+        except FormulaError as exc:
+            problems.append(Problem(entry.file, entry.position, "means", _formula_problem(exc, known)))
+    return problems
+
+
+def _formula_problem(exc: FormulaError, known: dict[str, str], local: dict[str, str] | None = None) -> str:
+    """A formula's problem; an unknown name with the name it may have meant, and the names the facility gives."""
+    message = str(exc)
+    if isinstance(exc, UnknownName):
+        close = difflib.get_close_matches(exc.name, [*known, *(local or {})], n=1, cutoff=0.75)
+        message += (f"; did you mean {close[0]!r}?" if close else "") + \
+            f" The names this facility gives: {', '.join(sorted(known))}"
+    return message
 
 
 def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[Problem]:

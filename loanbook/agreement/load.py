@@ -20,6 +20,7 @@ from ..core.files import MAX_YAML_BYTES, FacilityFiles, Folder, relative
 from ..core.types import FacilityId, IsoDate, Strict, Text, Timestamp, pydantic_problems
 from ..core.yamlio import Located, load_yaml
 from .definitions import check_definitions
+from .glossary import GlossaryEntryFile, glossary
 from .interpretations import Interpretation, Reading, Register, substitute
 from .kinds import validate_terms
 from .model import (
@@ -113,6 +114,7 @@ class FacilityFile(Strict):
     parties: tuple[PartyFile, ...]
     lenders: tuple[LenderFile, ...]
     vocabulary: Vocabulary
+    glossary: tuple[GlossaryEntryFile, ...] = ()
     interpretations: tuple[InterpretationFile, ...] = ()
     clauses_before_record: tuple[PriorClauseFile, ...] = ()
     facts: tuple[FactFile, ...] = ()
@@ -229,6 +231,7 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
     _check_lenders(facility_file, facility_located, facility_path, party_ids, problems)
     _check_forms(facility_file, facility_located, facility_path, party_ids, problems)
     _check_unique(facility_file, facility_located, facility_path, problems)
+    words_read = glossary(facility_file.glossary, facility_located, facility_path, problems)
 
     documents = []
     seen_ids: dict[str, str] = {}
@@ -255,7 +258,7 @@ def load_agreement(folder: Path | str | FacilityFiles, choices: dict[str, str] |
         parties=tuple(Party(p.id, p.name, p.roles, p.note) for p in facility_file.parties),
         lenders=tuple(Lender(lf.party, lf.share, lf.assumption) for lf in facility_file.lenders),
         documents=tuple(documents), clauses=clauses, register=register,
-        record_end=facility_file.record_end, vocabulary=facility_file.vocabulary,
+        record_end=facility_file.record_end, vocabulary=facility_file.vocabulary, glossary=words_read,
         facts=tuple(Fact(f.statement, f.source) for f in facility_file.facts),
         forms={form_id: Form(form_id, f.title, f.source, f.certification,
                              tuple(Signature(s.party, s.capacity, s.title, s.name) for s in f.signatures), f.note)

@@ -9,6 +9,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from ..core.errors import RecordError
+from .glossary import GlossaryEntry
 from .interpretations import Register
 from .kinds import Term, TermsBlock, kind_name
 from .vocabulary import Vocabulary
@@ -186,6 +187,7 @@ class Agreement:
     rate_files: dict = field(default_factory=dict)  # index id -> ShippedSeries from the folder's rate files
     facts: tuple[Fact, ...] = field(default=())
     forms: dict[str, Form] = field(default_factory=dict)  # form id (borrowing_base_certificate ...) -> its form
+    glossary: tuple[GlossaryEntry, ...] = ()  # words the filings use undefined, as the reviewer reads them
     fingerprint: str = ""  # a digest of the files the agreement was read from (core/files.py, FacilityFiles)
 
     @property

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from ..agreement.check import LocatedFigure, fidelity_check, located_figures, passed
+from ..agreement.glossary import GlossaryEntry, read_glossary
 from ..agreement.load import load_agreement
 from ..core.errors import InputError, Problem
 from ..core.files import read_text
@@ -63,20 +64,22 @@ def ingest(file: Path, facility_dir: Path, doc_id: str | None) -> Draft:
     if not _DOC_ID.fullmatch(doc_id):
         raise InputError([Problem(str(file), None, "--id", f"a document id is lower case letters, digits, '.', '-' "
                                                            f"or '_', got {doc_id!r}")])
-    facility_yaml = _facility_yaml(facility_dir)
-    return build(filing, doc_id, facility_yaml)
+    facility_yaml, glossary = _facility_yaml(facility_dir)
+    return build(filing, doc_id, facility_yaml, glossary)
 
 
-def _facility_yaml(facility_dir: Path) -> dict:
-    """The facility's facility.yaml as YAML (read by the project's strict reader), or {} for a new folder."""
+def _facility_yaml(facility_dir: Path) -> tuple[dict, tuple[GlossaryEntry, ...]]:
+    """The facility's facility.yaml as YAML (read by the project's strict reader), or {} for a new folder, and its
+    glossary (refused, by line and field, as the loader refuses it)."""
     path = facility_dir / "facility.yaml"
     if not path.exists():
-        return {}
-    loaded = load_yaml(path).data
-    return loaded if isinstance(loaded, dict) else {}
+        return {}, ()
+    located = load_yaml(path)
+    loaded = located.data
+    return (loaded, read_glossary(located, str(path))) if isinstance(loaded, dict) else ({}, ())
 
 
-def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
+def build(filing: Filing, doc_id: str, facility_yaml: dict, glossary: tuple[GlossaryEntry, ...] = ()) -> Draft:
     text = filing.text
     structure = parse(text, doc_id)
     preamble = next((c for c in structure.clauses if c.level == "preamble"), None)
@@ -84,7 +87,7 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
     as_of, as_of_span = _as_of(opening, preamble.start if preamble else 0)
     defined = frozenset(snake(c.title) for c in structure.clauses if c.level == "definition")
     facility = Facility(facility_yaml.get("vocabulary") or {}, list(facility_yaml.get("interpretations") or []),
-                        list(facility_yaml.get("parties") or []), doc_id, as_of, defined, text)
+                        list(facility_yaml.get("parties") or []), doc_id, as_of, defined, text, glossary)
     prior = {c.get("id"): c.get("title") for c in facility_yaml.get("clauses_before_record") or []
              if isinstance(c, dict)}
     parts = {c.id: c.title for c in structure.clauses if c.level == "part"}
@@ -108,8 +111,11 @@ def build(filing: Filing, doc_id: str, facility_yaml: dict) -> Draft:
         operation = _operation(clause, piece, found, prior, structure, doc_id)
         operations.append(operation)
         for proposal in found:
-            proposed.append({"clause": operation["clause"], "kind": proposal.block["kind"],
-                             "spans": [list(s) for s in proposal.spans]})
+            row = {"clause": operation["clause"], "kind": proposal.block["kind"],
+                   "spans": [list(s) for s in proposal.spans]}
+            if proposal.glossary:  # a reading no filing states: the reviewer's, with its reason
+                row["glossary"] = [{"words": e.words, "means": e.means.text, "why": e.why} for e in proposal.glossary]
+            proposed.append(row)
             used += proposal.spans
     recitals, recital_spans = _recitals(text, structure, as_of_span)
     used += recital_spans
@@ -219,6 +225,10 @@ def _operation(clause: Clause, piece: ClauseText, found: list[Proposal], prior: 
             part = piece.part_title or clause.title
             title = f"{structure.title}, {said}" + (f" - {part}" if part else "")
         operation = {"op": "replace" if restated else "insert", "clause": clause.id, "title": title}
+    read = list({e.words: e for p in found for e in p.glossary}.values())
+    if read:  # kept once accepted: the reading is the facility's glossary's, not the text's
+        said_so = "The facility's glossary reads " + "; ".join(f"\"{e.words}\" as {e.means.text}" for e in read)
+        operation["note"] = ". ".join(note for note in (operation.get("note"), said_so) if note)
     if clause.operation != "delete":
         operation["text"] = piece.body
     if found:

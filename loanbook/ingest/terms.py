@@ -7,8 +7,10 @@ document is found by its label in facility.yaml's vocabulary (a document's label
 belongs to: "(Section 10.21)"); a figure the clause defines is named from its defined term ("IEC Borrowing
 Capacity" -> iec_borrowing_capacity). Where the register has an interpretation of the clause that settles a
 field (a truncated date it resolves, a day basis, the figure an overadvance is measured against), the field
-names the interpretation. A phrasing with a name the vocabulary lacks proposes nothing: its figures are left
-`unmapped`, never guessed.
+names the interpretation. Words the filing uses but does not define are read as the facility's glossary reads
+them (facility.yaml, `glossary`: the reviewer's decision, with its reason), and each block that reads them so cites
+the entry. A phrasing with a name the vocabulary, the document and the glossary lack proposes nothing: its figures
+are left `unmapped`, never guessed.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..agreement.check import LocatedFigure, located_figures
+from ..agreement.glossary import GlossaryEntry, said
 from .grammar import snake
 
 Span = tuple[int, int]
@@ -29,6 +32,7 @@ class Proposal:
     block: dict  # a terms block, as the document's YAML writes it
     spans: list[Span]  # where it came from, in the filing's cleaned text
     assumptions: list[dict] = field(default_factory=list)
+    glossary: list[GlossaryEntry] = field(default_factory=list)  # the entries the block reads words by
 
 
 @dataclass
@@ -68,6 +72,8 @@ class Facility:
     as_of: date | None
     defined: frozenset[str] = frozenset()  # the names of the figures the document defines ("line_cap")
     text: str = ""  # the whole document, for a phrase of one clause about another ("to, but excluding, the X")
+    glossary: tuple[GlossaryEntry, ...] = ()  # words used undefined, as the facility reads them
+    glossary_read: list[GlossaryEntry] = field(default_factory=list, compare=False, repr=False)  # by a proposer
 
     def entries(self, kind: str) -> list[dict]:
         return [e for e in self.vocabulary.get(kind) or [] if isinstance(e, dict)]
@@ -89,7 +95,9 @@ class Facility:
 
     def name(self, words: str) -> str | None:
         """The name a formula uses for `words`: a tranche's or a contingent kind's figure, a collateral class, a
-        measure or an index (by its name, or by its label), or a figure the document defines; None if none."""
+        measure or an index (by its name, or by its label), a figure the document defines, or else the formula
+        the glossary reads the very words as (case and spacing aside; noted, for the block to cite it); None if
+        none."""
         wanted = snake(words)
         for kind in ("tranches", "contingents", "collateral", "measures", "indices"):
             for entry in self.entries(kind):
@@ -101,6 +109,10 @@ class Facility:
             for entry in self.entries(kind):
                 if flat(uncited(str(entry.get("label", "")))) == flat(words):
                     return str(entry.get("figure") or entry["id"])
+        for reading in self.glossary:
+            if said(reading.words) == said(words):
+                self.glossary_read.append(reading)
+                return reading.reading()
         return None
 
     def cited(self, kind: str, clause_said: str) -> list[dict]:
@@ -166,10 +178,33 @@ def condition_reader(function: Callable[[ClauseText, Facility], list[Condition]]
 
 
 def propose(clause: ClauseText, facility: Facility) -> list[Proposal]:
+    """Every proposer's blocks; each cites the glossary entries its proposer read whose formula it writes."""
     proposals: list[Proposal] = []
     for function in PROPOSERS:
-        proposals += function(clause, facility)
+        facility.glossary_read.clear()
+        found = function(clause, facility)
+        read = list({id(entry): entry for entry in facility.glossary_read}.values())
+        for proposal in found:
+            proposal.glossary = [entry for entry in read if _writes(proposal.block, entry)]
+        proposals += found
     return proposals
+
+
+def _writes(block: object, entry: GlossaryEntry) -> bool:
+    """Whether a block writes every name of the entry's formula (one of no names: whether it writes the formula)."""
+    written = " ".join(_texts(block))
+    names = entry.means.names
+    if not names:
+        return " ".join(entry.means.text.split()) in " ".join(written.split())
+    return all(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", written) for name in names)
+
+
+def _texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _texts(value)]
+    if isinstance(node, (list, tuple)):
+        return [text for value in node for text in _texts(value)]
+    return [node] if isinstance(node, str) else []
 
 
 def conditions(clause: ClauseText, facility: Facility) -> list[Condition]:
