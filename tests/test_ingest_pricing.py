@@ -203,19 +203,29 @@ def _fee_filing(*clauses: str) -> str:
     return "\n\n".join(clauses)
 
 
-def test_a_computed_fee_with_its_day_basis_from_the_clause_on_computation():
-    text = _fee_filing(COMMITMENT, FACILITY_FEE, COMPUTATION)
+# the Facility Fee as the tests below read it: its base, rate, period and due day from its own clause, its day
+# basis from the filing's clause on computation, from the document's date (2024-01-02)
+FACILITY_FEE_BLOCK = {"kind": "computed_fee", "id": "facility_fee", "label": "Facility Fee",
+                      "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
+                      "rate": "0.375", "day_basis": "actual/360", "every": "month",
+                      "accrues_from": date(2024, 1, 2), "due": "last_day"}
+
+
+def _the_fee(text: str):
+    """The one computed fee proposed for the Facility Fee's clause within `text`."""
     [proposal] = [p for p in propose(clause_text("section-2.5c", "", FACILITY_FEE, text.index(FACILITY_FEE)),
                                      _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    return proposal
+
+
+def test_a_computed_fee_with_its_day_basis_from_the_clause_on_computation():
+    proposal = _the_fee(_fee_filing(COMMITMENT, FACILITY_FEE, COMPUTATION))
     # "0.375% per annum times the average daily amount by which the Revolving Commitment exceeds the sum of (a) the
     # outstanding Revolving Loans plus (b) the Aggregate Effective Amount of all Standby Letters of Credit": the
     # defined Revolving Commitment less the tranche's and the contingent kind's figures; "payable monthly in
     # arrears on the last day of each calendar month"; "all fees ... a 360-day year" in Section 2.9, cited as an
     # assumption (the clause itself does not write it); from the document's date (2024-01-02), assumed too
-    assert proposal.block == {"kind": "computed_fee", "id": "facility_fee", "label": "Facility Fee",
-                              "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
-                              "rate": "0.375", "day_basis": "actual/360", "every": "month",
-                              "accrues_from": date(2024, 1, 2), "due": "last_day"}
+    assert proposal.block == FACILITY_FEE_BLOCK
     assert [a["value"] for a in proposal.assumptions] == ["2024-01-02", "360"]
 
 
@@ -246,16 +256,11 @@ EXCEPTED = ("2.9 Computation. All interest and fees hereunder shall be computed 
 
 
 def test_a_fee_s_day_basis_before_an_exception_said_of_loans():
-    text = _fee_filing(COMMITMENT, FACILITY_FEE, EXCEPTED)
-    [proposal] = [p for p in propose(clause_text("section-2.5c", "", FACILITY_FEE, text.index(FACILITY_FEE)),
-                                     _facility(text, vocabulary=FEE_VOCABULARY)) if p.block["kind"] == "computed_fee"]
+    proposal = _the_fee(_fee_filing(COMMITMENT, FACILITY_FEE, EXCEPTED))
     # "All interest and fees ... a 360 day year ..., other than for Prime Rate Loans, which ... 365 or 366 day year":
     # the second basis is said of Prime Rate Loans (the words since the first name them), so fees keep the first,
     # actual/360, cited as an assumption (Section 2.9 is not the fee's clause); the rest as in the test above
-    assert proposal.block == {"kind": "computed_fee", "id": "facility_fee", "label": "Facility Fee",
-                              "base": "revolving_commitment - (revolving_loans + standby_letters_of_credit)",
-                              "rate": "0.375", "day_basis": "actual/360", "every": "month",
-                              "accrues_from": date(2024, 1, 2), "due": "last_day"}
+    assert proposal.block == FACILITY_FEE_BLOCK
     assert [a["value"] for a in proposal.assumptions] == ["2024-01-02", "360"]
 
 
