@@ -158,6 +158,24 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def accepted_terms(folder: Path, doc_id: str) -> dict[str, list]:
+    """`loanbook accept` of an ingested draft, then `loanbook check` finding no difference: the accepted
+    document's terms blocks by clause."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from loanbook.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["accept", doc_id, "--facility", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", "--facility", str(folder)])
+    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
+    accepted = yaml.safe_load((folder / "documents" / f"{doc_id}.yaml").read_text())
+    assert "proposed" not in accepted
+    return {op["clause"]: op["terms"] for op in accepted["operations"] if "terms" in op}
+
+
 def make_events(agreement, rows: list[dict]) -> tuple:
     """Events as the parser makes them, from dicts written in a test (file order kept)."""
     return events_from(rows, agreement, "test")

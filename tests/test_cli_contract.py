@@ -179,17 +179,23 @@ NOT_FOR_STATUS = ("alembic", "sqlalchemy", "QuantLib", "pandas", "pyarrow", "ibi
                   "jinja2", "reportlab", "icalendar", "openpyxl", "pyparsing", "pypdf")
 
 
-def test_status_on_a_folder_imports_only_what_it_uses():
+def _seed_status_in_a_new_process(after: str, *, before: str = "from loanbook.cli import main\n"):
+    """`loanbook status --json` on the seed (2002-10-15) in a fresh interpreter: `before` imports `main` (and may
+    set a spy), `after` prints what the test reads to stderr. The finished process, which exited 0."""
     import subprocess
     import sys
 
-    probe = ("import sys\n"
-             "from loanbook.cli import main\n"
+    probe = ("import sys\n" + before +
              "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
-             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
-             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n")
+             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n" + after)
     done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_status_on_a_folder_imports_only_what_it_uses():
+    done = _seed_status_in_a_new_process("print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), "
+                                         "file=sys.stderr)\n")
     loaded = set(done.stderr.split())
     assert json.loads(done.stdout)["availability"] == "0.00"  # the command answered (see test_status_keys_and_figures)
     assert loaded.isdisjoint(NOT_FOR_STATUS), sorted(loaded & set(NOT_FOR_STATUS))
@@ -198,41 +204,27 @@ def test_status_on_a_folder_imports_only_what_it_uses():
 def test_status_builds_the_validators_of_the_kinds_the_facility_uses_only():
     """Terms and events are validated by their own kind's model, built on first use: a kind the seed does not use
     (a covenant, a flat fee, a prime rate event) and the union of every kind are never built by a status."""
-    import subprocess
-    import sys
-
-    probe = ("import sys\n"
-             "from loanbook.cli import main\n"
-             "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
-             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
-             "from loanbook.agreement import kinds, kinds_covenants, kinds_fees\n"
-             "from loanbook.events import types\n"
-             "built = lambda model: model.__pydantic_complete__\n"
-             "print(built(kinds.BorrowingBase), built(types.Advance), built(kinds_covenants.Covenant),\n"
-             "      built(kinds_fees.FlatFee), built(types.PrimeRate), kinds._every_kind.cache_info().currsize,\n"
-             "      file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = _seed_status_in_a_new_process(
+        "from loanbook.agreement import kinds, kinds_covenants, kinds_fees\n"
+        "from loanbook.events import types\n"
+        "built = lambda model: model.__pydantic_complete__\n"
+        "print(built(kinds.BorrowingBase), built(types.Advance), built(kinds_covenants.Covenant),\n"
+        "      built(kinds_fees.FlatFee), built(types.PrimeRate), kinds._every_kind.cache_info().currsize,\n"
+        "      file=sys.stderr)\n")
     assert done.stderr.split() == ["True", "True", "False", "False", "False", "0"]
 
 
 def test_the_command_line_starts_without_the_cycle_collector_and_works_with_it():
     """`loanbook` pauses the cycle collector while it starts (loanbook/__main__.py); the command's work runs with
     it on, and what start-up made is frozen."""
-    import subprocess
-    import sys
-
-    probe = ("import gc, sys\n"
-             "from loanbook import cli\n"
-             "from loanbook.__main__ import main\n"
-             "load, seen = cli.load_agreement, []\n"
-             "def spy(*args):\n    seen.append(gc.isenabled())\n    return load(*args)\n"
-             "cli.load_agreement = spy\n"
-             "sys.argv = ['loanbook', 'status', '--facility', sys.argv[1], '--as-of', '2002-10-15', '--json']\n"
-             "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
-             "print(seen, gc.get_freeze_count() > 0, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", probe, str(SEED)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = _seed_status_in_a_new_process(
+        "print(seen, gc.get_freeze_count() > 0, file=sys.stderr)\n",
+        before="import gc\n"
+               "from loanbook import cli\n"
+               "from loanbook.__main__ import main\n"
+               "load, seen = cli.load_agreement, []\n"
+               "def spy(*args):\n    seen.append(gc.isenabled())\n    return load(*args)\n"
+               "cli.load_agreement = spy\n")
     assert json.loads(done.stdout)["availability"] == "0.00"
     assert done.stderr.split() == ["[True]", "True"]
 

@@ -9,10 +9,9 @@ import shutil
 from datetime import date
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, accepted_terms
 from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.draft import _as_recorded
@@ -300,12 +299,7 @@ def test_an_agreement_priced_from_other_clauses_is_proposed_accepted_and_passes_
     result = runner.invoke(app, ["ingest", str(ELSEWHERE / "agreement.txt"), "--facility", str(folder), "--id",
                                  "loan-agreement"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["accept", "loan-agreement", "--facility", str(folder)])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["check", "--facility", str(folder)])
-    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
-    accepted = yaml.safe_load((folder / "documents" / "loan-agreement.yaml").read_text())
-    terms = {op["clause"]: op["terms"] for op in accepted["operations"]}
+    terms = accepted_terms(folder, "loan-agreement")
     # "at least 40%" / "less than 40%"; 0.20% and 0.30%; from the Effective Date (January 2, 2024) to March 31, 2024
     # and while an Event of Default continues, Tier B; the Agent's determination, effective when made
     [grid] = terms["def.applicable-unused-fee-rate"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import ROOT, edit
+from conftest import ROOT, accepted_terms, edit
 from loanbook.agreement.formula import parse_formula
 from loanbook.agreement.glossary import GlossaryEntry
 from loanbook.cli import app
@@ -122,13 +122,7 @@ def test_the_draft_cites_the_glossary_and_is_accepted_and_checked(folder):
     [fee] = [op for op in draft["operations"] if op["clause"] == "section-2.6"]
     assert fee["note"] == "The facility's glossary reads \"Tranche B Commitments\" as maximum_credit"
     assert "0.40%" not in [f["written"] for f in draft["unmapped"]]
-    result = runner.invoke(app, ["accept", "credit-agreement", "--facility", str(folder)])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["check", "--facility", str(folder)])
-    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
-    accepted = yaml.safe_load((folder / "documents" / "credit-agreement.yaml").read_text())
-    assert "proposed" not in accepted
-    terms = {op["clause"]: op["terms"] for op in accepted["operations"]}
+    terms = accepted_terms(folder, "credit-agreement")
     # "Maximum Credit" means $20,000,000: the figure the glossary's formula names, defined by the filing itself
     assert terms["def.maximum-credit"][0]["figures"] == [{"id": "maximum_credit", "label": "Maximum Credit",
                                                           "value": "20000000.00"}]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, accepted_terms
 from loanbook.cli import app
 from loanbook.ingest import phrasings  # noqa: F401  (registers the proposers)
 from loanbook.ingest.draft import ingest, same_terms
@@ -344,12 +344,7 @@ def test_a_priced_agreement_is_proposed_accepted_and_passes_the_check(tmp_path):
     assert result.exit_code == 0, result.output
     # the unmapped figures are the clause on computation's (365, 366, 360): that clause carries no terms of its own
     assert "3 figures unmapped" in result.output
-    result = runner.invoke(app, ["accept", "loan-agreement", "--facility", str(folder)])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["check", "--facility", str(folder)])
-    assert result.exit_code == 0 and "0 difference(s)" in result.output, result.output
-    accepted = yaml.safe_load((folder / "documents" / "loan-agreement.yaml").read_text())
-    terms = {op["clause"]: op["terms"] for op in accepted["operations"]}
+    terms = accepted_terms(folder, "loan-agreement")
     assert terms["def.revolving-commitment"][0]["figures"][0]["value"] == "20000000.00"
     assert terms["def.applicable-rate"][0]["levels"] == [
         {"level": "1", "upper": "1.75"}, {"level": "2", "lower": "1.75", "upper": "2.50"},

@@ -110,7 +110,7 @@ class Facility:
                 if flat(uncited(str(entry.get("label", "")))) == flat(words):
                     return str(entry.get("figure") or entry["id"])
         for reading in self.glossary:
-            if said(reading.words) == said(words):
+            if flat(reading.words) == flat(words):
                 self.glossary_read.append(reading)
                 return reading.reading()
         return None
@@ -134,8 +134,9 @@ class Facility:
         return None
 
 
-def flat(words: str) -> str:
-    return " ".join(re.sub(r"[\"“”'‘’]", "", words).lower().split())
+# words as a label, a defined term or a glossary entry compares them: case, spacing and quotation marks aside (one
+# rule: the glossary's, agreement/glossary.py)
+flat = said
 
 
 def uncited(label: str) -> str:
