@@ -59,6 +59,17 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(f"tests collected twice under one id (give each its own): {twice[:5]}")
 
 
+def pytest_runtest_setup(item):
+    """Under `--dist loadgroup`, pytest-xdist keeps a group on one worker by writing the group into each test's id
+    (`...::test@spark`); a pytest that ignores that write spreads the group over every worker without a word (each
+    would start a JVM). A grouped test whose id lacks its group fails, saying so."""
+    mark = item.get_closest_marker("xdist_group")
+    grouping = getattr(item.config.option, "loadgroup", False)  # set in pytest-xdist's workers only
+    if mark is not None and grouping and not item.nodeid.endswith(f"@{mark.args[0]}"):
+        pytest.fail("--dist loadgroup does not group with this pytest and pytest-xdist (see pyproject's dev extra)",
+                    pytrace=False)
+
+
 
 
 @pytest.fixture(autouse=True, scope="session")
