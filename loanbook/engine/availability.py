@@ -184,23 +184,32 @@ def availabilities(view: DayView) -> tuple[AvailabilityResult, ...]:
     return tuple(out)
 
 
-def overadvances(view: DayView) -> tuple[OveradvanceResult, ...]:
-    found = blocks(view, Overadvance)
+def overadvance_clause(graph: Graph) -> Overadvance | None:
+    """The overadvance clause in force on the graph's day, if any: a facility has one."""
+    found = graph.blocks(Overadvance)
     if len(found) > 1:
-        raise RecordError(f"two overadvance clauses are in force on {view.day}; a facility has one")
-    out = []
-    for block in found:
-        clause = view.definition("overadvance").version.clause_id
-        ceiling = next((rule for rule in view.graph.rules() if rule.tranche == block.tranche
-                        and rule.rule not in ("availability", "overadvance_limit")), None)
-        total = None
-        if ceiling is not None:
-            explanation = view.explain(ceiling.limit)
-            total = Result(ceiling.rule, explanation.label, "money", view.value(ceiling.limit), explanation)
-        out.append(OveradvanceResult(block.tranche, clause, figure(view, "overadvance"),
-                                     figure(view, "overadvance_cap"), figure(view, "overadvance_limit"),
-                                     block.discretionary, total))
-    return tuple(out)
+        raise RecordError(f"two overadvance clauses are in force on {graph.day}; a facility has one")
+    return found[0] if found else None
+
+
+def limits_in_order(graph: Graph) -> list[Rule]:
+    """The day's limits in the order their breaches are reported: an overadvance's first, then availability's."""
+    return sorted(graph.rules(), key=lambda r: r.rule == "availability")
+
+
+def overadvances(view: DayView) -> tuple[OveradvanceResult, ...]:
+    block = overadvance_clause(view.graph)
+    if block is None:
+        return ()
+    clause = view.definition("overadvance").version.clause_id
+    ceiling = next((rule for rule in view.graph.rules() if rule.tranche == block.tranche
+                    and rule.rule not in ("availability", "overadvance_limit")), None)
+    total = None
+    if ceiling is not None:
+        explanation = view.explain(ceiling.limit)
+        total = Result(ceiling.rule, explanation.label, "money", view.value(ceiling.limit), explanation)
+    return (OveradvanceResult(block.tranche, clause, figure(view, "overadvance"), figure(view, "overadvance_cap"),
+                              figure(view, "overadvance_limit"), block.discretionary, total),)
 
 
 def breaches(view: DayView) -> list[Breach]:
@@ -213,7 +222,7 @@ def breaches(view: DayView) -> list[Breach]:
     for rule in view.graph.rules():
         shared.setdefault(_limit_key(view, rule), []).append(rule.tranche)
     reported: set[tuple[str, str, str]] = set()
-    for rule in sorted(view.graph.rules(), key=lambda r: r.rule == "availability"):
+    for rule in limits_in_order(view.graph):
         key = _limit_key(view, rule)
         if key in reported:
             continue

@@ -23,10 +23,10 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from ..agreement.kinds import Availability, BorrowingBase, Overadvance
-from ..core.errors import RecordError
+from ..agreement.kinds import Availability, BorrowingBase
 from ..core.money import ZERO
 from ..engine import graph as g
+from ..engine.availability import limits_in_order, overadvance_clause
 from ..engine.figures import DayView
 
 MAX_DIGITS = 37  # Spark widens a product by one digit beyond this before it rounds: stay exact on both engines
@@ -128,22 +128,39 @@ def _exact_reciprocal(expr: Expr) -> Decimal | None:
     return reciprocal if reciprocal * expr.value == 1 and _digits(reciprocal)[1] <= 12 else None
 
 
+@dataclass(frozen=True)
+class RowFigures:
+    """The figures of the day's graph that a book's row sums for a facility, by name: each borrowing base's total,
+    each revolving tranche's availability, the overadvance and its limit (None: no overadvance clause). The
+    compiled expression and the Python engine's row both read these."""
+
+    borrowing_base: tuple[str, ...]
+    availability: tuple[str, ...]
+    overadvance: tuple[str, ...]
+    overadvance_limit: tuple[str, ...] | None
+
+
+def row_figures(graph: g.Graph) -> RowFigures:
+    overadvance = overadvance_clause(graph) is not None  # refuses a day with two, as `status` does
+    return RowFigures(tuple(block.id for block in graph.blocks(BorrowingBase)),
+                      tuple(block.id for block in graph.blocks(Availability)),
+                      ("overadvance",) if overadvance else (), ("overadvance_limit",) if overadvance else None)
+
+
 def plan_of(view: DayView) -> FacilityPlan:
     """The facility's figures on the view's day as expressions, refused (RecordError) exactly where `status`
     refuses the day. Raises NotCompiled for terms outside exact dataframe arithmetic."""
     inlined = _Inlined(view)
-    graph = view.graph
-    bases = [inlined.name(block.id) for block in graph.blocks(BorrowingBase)]
-    availability = [inlined.name(block.id) for block in graph.blocks(Availability)]
-    found = graph.blocks(Overadvance)
-    if len(found) > 1:
-        raise RecordError(f"two overadvance clauses are in force on {view.day}; a facility has one")
-    overadvance = [inlined.name("overadvance") for _ in found]
-    limits = [inlined.name("overadvance_limit") for _ in found]
+    row = row_figures(view.graph)
+
+    def total(names: tuple[str, ...]) -> Expr:
+        return _sum([inlined.name(name) for name in names])
+
     breaches = tuple((rule.rule, Op("gt", (inlined.name(rule.over), inlined.name(rule.limit))))
-                     for rule in sorted(graph.rules(), key=lambda r: r.rule == "availability"))
-    return FacilityPlan(_sum(bases), _sum(availability), _sum(overadvance), _sum(limits) if found else None,
-                        breaches, inlined.inputs)
+                     for rule in limits_in_order(view.graph))
+    return FacilityPlan(total(row.borrowing_base), total(row.availability), total(row.overadvance),
+                        None if row.overadvance_limit is None else total(row.overadvance_limit), breaches,
+                        inlined.inputs)
 
 
 # --- shapes: facilities that differ only in their numbers ----------------------------------------------

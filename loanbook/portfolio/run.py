@@ -46,7 +46,7 @@ from .engines import connect
 from .item_list import Items, items_from_bytes
 from .items import ItemParams
 from .items import by_facility as item_values
-from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, shape_of
+from .plan import NotCompiled, Shape, group_expr, group_table, plan_of, row_figures, shape_of
 from .rules import EligibilityRules, eligible_by_facility, params_table, unread_rules
 from .workers import Workers, shared
 
@@ -467,13 +467,17 @@ def _day(facility: BookFacility, day: date, collateral: str | None, computed: di
                 row, replay = _valued(row, facility.replay(), day, computed, collateral, aging)
                 row = replace(row, balances="replay (the Python engine's status reads the whole record)")
         status = replay.status(day)
+        view = replay.book(day)
+        figures = row_figures(view.graph)
     except (InputError, RecordError) as exc:
         return replace(row, problem=exc.one_line() if isinstance(exc, InputError) else str(exc))
-    return replace(row, borrowing_base=sum((b.total.value for b in status.borrowing_bases), ZERO),
-                   availability=sum((a.availability.value for a in status.availabilities), ZERO),
-                   overadvance=sum((o.overadvance.value for o in status.overadvances), ZERO),
-                   overadvance_limit=sum((o.limit.value for o in status.overadvances), ZERO)
-                   if status.overadvances else None,
+
+    def total(names: tuple[str, ...]) -> Decimal:
+        return sum((view.value(name) for name in names), ZERO)
+
+    return replace(row, borrowing_base=total(figures.borrowing_base), availability=total(figures.availability),
+                   overadvance=total(figures.overadvance),
+                   overadvance_limit=None if figures.overadvance_limit is None else total(figures.overadvance_limit),
                    breaches=tuple(sorted({b.rule for b in status.breaches})))
 
 
