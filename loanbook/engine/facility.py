@@ -42,7 +42,7 @@ from .explain import Explanation, clause_ref, interpretation_ref, leaf
 from .fees import FeeState, fees_on
 from .figures import DayView
 from .gating import gated
-from .graph import Graph
+from .graph import Graph, evaluate, render, total_of
 from .indices import IndexBook
 from .interest import InterestBook
 from .ledger import Ledger, corrects, effective, known, ordered, replay
@@ -73,6 +73,8 @@ _SEVERITY = {decision: rank for rank, decision in enumerate(DECISIONS)}
 MAX_TIMELINE_DAYS = 3660     # ten years of daily rows
 MAX_STATEMENT_MONTHS = 600   # fifty years of monthly interest statements
 MAX_GRAPHS = 4096            # days whose figure graph a facility keeps
+# What paying in full takes: one tree gives the payoff's amount and its explanation's formula.
+PAYOFF = total_of("principal", "interest", "fees", "expenses")
 _UNCHECKED, _CHECKING, _CHECKED = "unchecked", "checking", "checked"  # a facility's history check
 _BOOKS = ("indices", "levels", "pricing", "interest", "charges", "covenants", "overdue")  # in the order they are built
 
@@ -480,7 +482,8 @@ class Facility:
                                 if s.status == "waived" and o.status != "waived")
         fees = self._fees_owed(day, payoff=True)
         loans = {t: snap.loan(t) for t in self.agreement.vocabulary.ids("tranches")}
-        total = snap.principal + (interest or ZERO) + fees + snap.expenses_unpaid
+        total = evaluate(PAYOFF, {"principal": snap.principal, "interest": interest or ZERO, "fees": fees,
+                                  "expenses": snap.expenses_unpaid})
         collateral = cash_collateral(self.agreement, snap, day)
         cash = sum((part.amount for part in collateral), start=ZERO)
         return Payoff(day, loans, snap.principal, interest, fees, snap.expenses_unpaid, total, would_waive,
@@ -583,7 +586,7 @@ class Facility:
         if name == "payoff":
             pay = self._payoff(day)
             fees = self._explain_fees(day, payoff=True)
-            return Explanation("payoff", pay.total, formula="principal + interest + fees + expenses", inputs=(
+            return Explanation("payoff", pay.total, formula=render(PAYOFF), inputs=(
                 leaf("principal", pay.principal, "loans outstanding at the end of the day, every tranche"),
                 self._explain_interest(day - timedelta(days=1), paid_through=day), fees,
                 leaf("expenses", pay.expenses, "expense_demanded less expense_payment events")))

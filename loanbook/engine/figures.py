@@ -11,7 +11,7 @@ percentages are exact. Inside formulas a percentage is its fraction (85% is 0.85
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 from ..agreement.definitions import Definition
 from ..agreement.formula import PERCENT
@@ -25,7 +25,7 @@ from . import availability as _availability  # noqa: F401  (each kind's module r
 from . import borrowing_base as _borrowing_base  # noqa: F401
 from . import named_figures as _named_figures  # noqa: F401
 from .explain import Explanation, clause_ref, interpretation_ref, leaf
-from .graph import Const, Expr, Graph, Ref, references, render
+from .graph import Const, Expr, Graph, Ref, apply, references, render
 from .indices import IndexBook
 from .ledger import Snapshot
 from .levels import LevelBook
@@ -111,29 +111,10 @@ class DayView:
         if isinstance(expr, Ref):
             return local[expr.name] if local and expr.name in local else self.raw(expr.name)
         args = [self.evaluate(a, local, where) for a in expr.args]
-        fn = expr.fn
-        if fn == "add":
-            return args[0] + args[1]
-        if fn == "sub":
-            return args[0] - args[1]
-        if fn == "mul":
-            return args[0] * args[1]
-        if fn == "div":
-            if args[1] == 0:
-                raise RecordError(f"{where.clause_id if where else render(expr)} on {self.day}: "
-                                  f"{render(expr)}: division by zero")
-            return args[0] / args[1]
-        if fn == "neg":
-            return -args[0]
-        if fn == "min":
-            return min(args)
-        if fn == "max":
-            return max(args)
-        if fn == "cents":
-            return cents(args[0])
-        assert fn in ("round_up", "round_down"), fn
-        steps = (args[0] / args[1]).to_integral_value(ROUND_CEILING if fn == "round_up" else ROUND_FLOOR)
-        return steps * args[1]
+        if expr.fn == "div" and args[1] == 0:
+            raise RecordError(f"{where.clause_id if where else render(expr)} on {self.day}: "
+                              f"{render(expr)}: division by zero")
+        return apply(expr.fn, args)
 
     # --- explanations -----------------------------------------------------------------------------------
 

@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..agreement.definitions import Definition, all_definitions, definitions_of
 from ..agreement.formula import MONEY, WINDOWS, BinOp, Call, Formula, Name, Neg, Node, Num
 from ..agreement.model import Agreement, ClauseVersion
 from ..agreement.quantity import Quantity, Schedule, StepDown, quantity_text
 from ..core.errors import RecordError
-from ..core.money import HUNDRED
+from ..core.money import HUNDRED, cents
 from .event_dates import event_date
 
 # --- expressions ---------------------------------------------------------------------------------------------
@@ -113,17 +113,59 @@ def render(expr: Expr) -> str:
         if fn in ("mul", "div") and _sum(args[0]):
             left = f"({left})"
         if (fn == "sub" and _sum(args[1])) or (fn == "mul" and _sum(args[1])) or \
-                (fn == "div" and isinstance(args[1], Op) and args[1].fn in _SIGN):
+                (fn == "div" and isinstance(args[1], Op) and args[1].fn in _SIGN) or \
+                (isinstance(args[1], Op) and args[1].fn == "neg"):  # `a + -b` is two signs in a row: `a + (-b)`
             right = f"({right})"
         return f"{left} {_SIGN[fn]} {right}"
     if fn == "neg":
         inner = render(args[0])
-        return f"-({inner})" if isinstance(args[0], Op) and args[0].fn in _SIGN else f"-{inner}"
+        return f"-({inner})" if isinstance(args[0], Op) and args[0].fn in (*_SIGN, "neg") else f"-{inner}"
     return f"{fn}({', '.join(render(a) for a in args)})"
 
 
 def _sum(expr: Expr) -> bool:
     return isinstance(expr, Op) and expr.fn in ("add", "sub")
+
+
+def apply(fn: str, args: list[Decimal]) -> Decimal:
+    """An operation on exact values (formula units), in the caller's decimal context."""
+    if fn == "add":
+        return args[0] + args[1]
+    if fn == "sub":
+        return args[0] - args[1]
+    if fn == "mul":
+        return args[0] * args[1]
+    if fn == "div":
+        return args[0] / args[1]
+    if fn == "neg":
+        return -args[0]
+    if fn == "min":
+        return min(args)
+    if fn == "max":
+        return max(args)
+    if fn == "cents":
+        return cents(args[0])
+    assert fn in ("round_up", "round_down"), fn
+    steps = (args[0] / args[1]).to_integral_value(ROUND_CEILING if fn == "round_up" else ROUND_FLOOR)
+    return steps * args[1]
+
+
+def evaluate(expr: Expr, values: Mapping[str, Decimal]) -> Decimal:
+    """An expression's value where every name it refers to is given: a sum the engine states outside the day's
+    graph (a payoff's parts) is computed from the same tree its explanation renders."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Ref):
+        return values[expr.name]
+    return apply(expr.fn, [evaluate(a, values) for a in expr.args])
+
+
+def total_of(*names: str) -> Expr:
+    """`a + b + c`: the sum of the named parts, as a tree."""
+    expr: Expr = Ref(names[0])
+    for name in names[1:]:
+        expr = Op("add", (expr, Ref(name)))
+    return expr
 
 
 # --- figures ---------------------------------------------------------------------------------------------------
