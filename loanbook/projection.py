@@ -18,6 +18,7 @@ from .engine.explain import Explanation
 from .engine.fees import FeeState, waiver_text
 from .engine.results import (
     AvailabilityResult,
+    BookLine,
     BorrowingBaseResult,
     Breach,
     Decision,
@@ -328,6 +329,16 @@ def _overdue_line_json(r: OverdueInterestLine) -> dict:
 
 def obligation_json(o: Obligation) -> dict:
     return plain(o)
+
+
+def book_line_json(facility_id: str, name: str, line: BookLine) -> dict:
+    """A facility's line of the web app's book."""
+    return {"id": facility_id, "name": name, "as_of": line.as_of.isoformat(),
+            "availability": money_str(line.availability), "capacity": money_str(line.capacity),
+            "usage": money_str(line.usage),
+            "utilisation": percent_str(line.utilisation) if line.utilisation is not None else None,
+            "breaches": [breach_message(b) for b in line.breaches], "past_due": money_str(line.past_due),
+            "next_deadline": obligation_json(line.next_deadline) if line.next_deadline else None}
 
 
 def payoff_json(p: Payoff) -> dict:

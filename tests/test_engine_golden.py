@@ -299,3 +299,17 @@ def test_accrual_is_exact_where_the_arithmetic_terminates(seed):
     engine = facility(seed, rows)
     assert engine.interest.accrued("advances", date(2002, 10, 1), date(2002, 10, 3)) == D("859.375")
     assert flat(engine.status(date(2002, 10, 3)))["interest_accrued_unpaid"] == D("859.38")
+
+
+def test_the_seed_s_line_in_the_book(seed):
+    """What the web app's book lists for the seed on 2002-10-15: capacity 85% x 1,420,000 = 1,207,000 less
+    60,000 of letters of credit = 1,147,000 against 1,390,000 of advances: nothing available, utilisation
+    1,390,000 / 1,147,000 = 121.1857...% -> 121.19%; the extension fee's 15,000.00 installment due 2002-10-01 is
+    past due; of the obligations due on or after the day and not met (investment banker updates 2002-10-15, Texas
+    property 2002-10-25, purchase offer 2002-10-31, maturity 2002-12-31) the next is the updates, due that day."""
+    line = folder_facility(SEED, seed).book_line(date(2002, 10, 15))
+    assert (line.availability, line.capacity, line.usage) == (D("0"), D("1147000.00"), D("1390000.00"))
+    assert line.utilisation == D("121.19")
+    assert line.past_due == D("15000.00") and not line.breaches
+    assert line.next_deadline is not None
+    assert (line.next_deadline.id, line.next_deadline.deadline) == ("investment_banker_updates", date(2002, 10, 15))

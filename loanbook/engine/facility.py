@@ -16,14 +16,14 @@ import threading
 from bisect import bisect_right
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.kinds_pricing import LevelGrid
 from ..agreement.model import Agreement
 from ..core.dates import year_length
 from ..core.errors import InputError, Problem, RecordError
-from ..core.money import ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
+from ..core.money import CENT, ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import (
     amount_problem,
     availabilities,
@@ -53,6 +53,7 @@ from .pricing import Pricing
 from .results import (
     DECISIONS,
     REFUSED,
+    BookLine,
     Breach,
     Decision,
     InterestLine,
@@ -461,6 +462,19 @@ class Facility:
         """Deadlines, conditions, scheduled principal, recurring reports, and each covenant test."""
         return obligations_on(self.agreement, self.ledger, day) + [
             covenant_obligation(r) for r in self.covenants.on(day)]
+
+    @answer
+    def book_line(self, day: date) -> BookLine:
+        """The facility's line in a book on the day, from its status and its obligations."""
+        status = self.status(day)
+        capacity = sum((cents(a.capacity) for a in status.availabilities), ZERO)  # each as its tranche shows it
+        usage = sum((cents(a.usage) for a in status.availabilities), ZERO)
+        # a ratio shown beside the figures, not a figure of the agreement: to a hundredth of a percent, half to even
+        utilisation = (usage * HUNDRED / capacity).quantize(CENT, ROUND_HALF_EVEN) if capacity > 0 else None
+        ahead = [o for o in self.obligations(day) if o.deadline is not None and o.deadline >= day and o.needs_something]
+        return BookLine(day, sum((a.availability.value for a in status.availabilities), ZERO), capacity, usage,
+                        utilisation, status.breaches, sum((cents(p.amount) for p in status.past_due), ZERO),
+                        min(ahead, key=lambda o: o.deadline or day, default=None))
 
     @answer
     def conditions(self, day: date):

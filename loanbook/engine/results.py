@@ -216,6 +216,26 @@ class Obligation:
     obligation: str
     amount: Decimal | None = None
 
+    @property
+    def needs_something(self) -> bool:
+        """Pending or breached: neither satisfied nor inapplicable."""
+        return self.status not in ("satisfied", "not_applicable")
+
+
+@dataclass(frozen=True)
+class BookLine:
+    """One facility on a day as a book lists it: what may be borrowed, how much of the capacity is used, what is
+    broken or late, and what falls due next."""
+
+    as_of: date
+    availability: Decimal           # every revolving tranche together
+    capacity: Decimal
+    usage: Decimal
+    utilisation: Decimal | None     # percent: usage over capacity (None: no capacity)
+    breaches: tuple[Breach, ...]
+    past_due: Decimal
+    next_deadline: Obligation | None  # the earliest obligation due on or after the day that still needs something
+
 
 # --- statements and series ---------------------------------------------------------------------------------
 

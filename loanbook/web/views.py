@@ -10,11 +10,10 @@ from decimal import Decimal
 from .. import projection as out
 from ..agreement.conformed import history, redline, terms_summary
 from ..agreement.gate import outcome
-from ..core.money import ZERO, money_str, percent_str
+from ..core.money import ZERO, money_str
 from ..engine.facility import MAX_TIMELINE_DAYS, Facility
 from ..store.sessions import Session
 
-DONE = ("satisfied", "not_applicable", "delivered", "waived", "compliant")  # an obligation's statuses that need nothing
 CHART_DAYS = min(366, MAX_TIMELINE_DAYS)  # the chart's period: a year to the day shown
 
 
@@ -38,28 +37,10 @@ def _sum(values) -> Decimal:
     return sum((Decimal(v) for v in values if v is not None), start=ZERO)
 
 
-def next_deadline(obligations: dict, day: date) -> dict | None:
-    """The earliest obligation with a deadline on or after the day that is not yet met."""
-    ahead = [o for o in obligations["obligations"] if o.get("deadline") and o["deadline"] >= day.isoformat()
-             and o.get("status") not in DONE]
-    return min(ahead, key=lambda o: o["deadline"]) if ahead else None
-
-
 def book_row(facility_id: str, name: str, replay: Facility, day: date) -> dict:
-    """One facility's line in the book: availability, utilisation (usage over capacity, every revolving
-    tranche together), breaches, past-due amounts and the next deadline, from `status` and `obligations`."""
-    status = out.status_answer(replay, day)
-    availabilities = status["availabilities"]
-    capacity = _sum(a["capacity"] for a in availabilities)
-    usage = _sum(a["usage"] for a in availabilities)
-    utilisation = (usage * 100 / capacity).quantize(Decimal("0.01")) if capacity > 0 else None
-    return {"id": facility_id, "name": name, "as_of": day.isoformat(),
-            "availability": money_str(_sum(a["availability"] for a in availabilities)),
-            "capacity": money_str(capacity), "usage": money_str(usage),
-            "utilisation": percent_str(utilisation) if utilisation is not None else None,
-            "breaches": [b["message"] for b in status["breaches"]],
-            "past_due": money_str(_sum(p["amount"] for p in status["past_due"])),
-            "next_deadline": next_deadline(out.obligations_answer(replay, day), day)}
+    """One facility's line in the book (the engine's `book_line`): availability, utilisation, breaches, past-due
+    amounts and the next deadline."""
+    return out.book_line_json(facility_id, name, replay.book_line(day))
 
 
 BOOK_SORTS = {"name": lambda r: r["name"].lower(), "availability": lambda r: Decimal(r.get("availability") or 0),
