@@ -31,7 +31,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import projection as out
-from ..agreement.gate import outcome
+from ..agreement.gate import FailsCheck, require
 from ..core.cache import Bounded
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
@@ -185,12 +185,12 @@ def create_app(store: Store | None = None) -> FastAPI:
     def passes_check(replay: Facility, facility_id: str, unchecked: bool) -> bool:
         """Whether the facility's terms pass `loanbook check`; one that fails computes nothing (409, naming its
         first difference) unless the agent asks for an unchecked answer."""
-        result = outcome(replay.as_written)
-        if not result.passed and not unchecked:
+        try:  # no `default`: the API asks for no readings of its own, so its terms are read as `loanbook check` does
+            return require(replay.as_written, facility_id, unchecked=unchecked)
+        except FailsCheck as exc:
             raise HTTPException(409, {"msg": f"{facility_id} fails `loanbook check`: nothing is computed from terms "
                                              "that contradict their text (the agent may ask with unchecked=true)",
-                                      "differences": result.differences, "first": result.first})
-        return result.passed
+                                      "differences": exc.outcome.differences, "first": exc.outcome.first}) from None
 
     # --- facilities and their figures --------------------------------------------------------------------
 
