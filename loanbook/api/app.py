@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import Annotated, Any, Literal
 
@@ -27,8 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from .. import projection as out
 from ..agreement.gate import FailsCheck, require
@@ -39,7 +38,7 @@ from ..core.money import parse_money
 from ..engine.availability import amount_problem
 from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from ..store import requests as advance_requests
-from ..store import schema
+from ..store.idempotency import KeyReused, Written, once
 from ..store.records import body_text
 from ..store.requests import Conflict, NoSuchRequest
 from ..store.store import NotStored, Store
@@ -309,9 +308,9 @@ def create_app(store: Store | None = None) -> FastAPI:
             if refused:
                 raise HTTPException(403, refused)
 
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             recorded, replay = store.append(connection, facility_id, rows, by=caller.name, source="request")
-            return 201, out.recorded_json(recorded), replay
+            return Written(201, out.recorded_json(recorded), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -328,11 +327,11 @@ def create_app(store: Store | None = None) -> FastAPI:
             raise _invalid(["body", "amount"], f"amount {problem}, got {payload.amount!r}")
         may_skip_check(caller, unchecked)
 
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # a decision is computed
             asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
                                                        tranche=payload.tranche, by=caller.name)
-            return 201, {"checked": checked, **out.advance_request_json(asked)}, replay
+            return Written(201, {"checked": checked, **out.advance_request_json(asked)}, replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -352,19 +351,19 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def decide(facility_id: FacilityId, request_id: Annotated[int, Path(ge=1, le=2**62)],
                      payload: DecisionIn, request: Request, caller: Annotated[User, Depends(role("agent"))],
                      idempotency_key: IdempotencyKey = None, unchecked: Unchecked = False) -> JSONResponse:
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # an approval is judged
             decided, replay = _found(lambda: advance_requests.decide_in(
                 connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
-            return 200, {"checked": checked, **out.advance_request_json(decided)}, replay
+            return Written(200, {"checked": checked, **out.advance_request_json(decided)}, replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
 
     def _once(caller: User, key: str | None, request: Request, body: bytes, facility_id: str,
-              work: Callable[[Connection], tuple[int, dict, Facility | None]]) -> JSONResponse:
-        """Run a write in one transaction that holds the facility's lock, with its Idempotency-Key: a key seen
-        before with the same request answers as it did then, and records nothing."""
+              work: Callable[[Connection], Written]) -> JSONResponse:
+        """Run a write with its Idempotency-Key (`store/idempotency.py`): a key seen before with the same request
+        answers as it did then, and records nothing."""
         try:  # the same request however a retry serializes it (key order, spaces)
             canonical = body_text(json.loads(body, parse_float=Decimal)).encode()
         except ValueError:
@@ -372,32 +371,12 @@ def create_app(store: Store | None = None) -> FastAPI:
         fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical).hexdigest()
         if key is not None and (not key.isascii() or not key.isprintable() or not key):
             raise _invalid(["header", "idempotency-key"], "an Idempotency-Key is printable ASCII")
-        for attempt in range(2):
-            try:
-                with localcontext(ENGINE_CONTEXT), store.writing() as connection:
-                    store.locked(connection, facility_id)
-                    if key is not None:
-                        seen = connection.execute(select(schema.idempotency).where(
-                            schema.idempotency.c.user_id == caller.id, schema.idempotency.c.key == key)).first()
-                        if seen is not None:
-                            if seen.request_hash != fingerprint:
-                                raise _invalid(["header", "idempotency-key"],
-                                               "this Idempotency-Key was used for a different request")
-                            return JSONResponse(json.loads(seen.response), status_code=seen.status,
-                                                headers={"Idempotent-Replayed": "true"})
-                    code, answer, replay = work(connection)
-                    if key is not None:
-                        connection.execute(insert(schema.idempotency).values(
-                            user_id=caller.id, key=key, request_hash=fingerprint, status=code,
-                            response=json.dumps(answer), created_at=datetime.now(UTC)))
-            except IntegrityError:
-                if attempt:
-                    raise
-                continue  # the same key, raced on another facility: answered as that one was
-            if replay is not None:
-                store.remember(facility_id, replay)
-            return JSONResponse(answer, status_code=code)
-        raise AssertionError("unreachable")
+        try:
+            answered = once(store, facility_id, caller.id, key, fingerprint, work)
+        except KeyReused as exc:
+            raise _invalid(["header", "idempotency-key"], str(exc)) from None
+        return JSONResponse(answered.answer, status_code=answered.status,
+                            headers={"Idempotent-Replayed": "true"} if answered.replayed else None)
 
     with_response_schemas(app)
     from ..web import mount  # the web app's pages, log-in, assets and /docs, on the same app
