@@ -290,7 +290,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     def events(facility_id: FacilityId, caller: Reader,
                after: Annotated[int, Query(ge=0, description="only events after this place")] = 0,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000) -> dict:
-        rows = [r for r in store.event_rows(facility_id) if r.seq > after][:limit]
+        rows = store.event_rows(facility_id, after=after, limit=limit)
         return {"facility": facility_id, "events": [out.event_row_json(r) for r in rows]}
 
     @app.post("/facilities/{facility_id}/events", status_code=201,
