@@ -222,8 +222,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         day = as_of
 
         def compute(replay: Facility) -> dict:
-            return {"as_of": day.isoformat(),
-                    "lenders": caller.lenders_seen(facility_id, out.status_answer(replay, day)["lenders"])}
+            return out.share_answer(replay, day, lambda rows: caller.lenders_seen(facility_id, rows))
         return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute,
                               caller, unchecked)
 
