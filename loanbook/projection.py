@@ -6,7 +6,7 @@ breach are made here, from the structured facts the engine returns.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -387,6 +387,11 @@ def explain_answer(engine, figure: str, day: date) -> dict:
 def status_answer(engine, day: date, *, explain: bool = False) -> dict:
     result = engine.status(day)
     return status_json(result, explanations=status_explanations(engine, result) if explain else None)
+
+
+def share_answer(engine, day: date, seen: Callable[[list[dict]], list[dict]]) -> dict:
+    """The Lenders' shares on a day, those `seen` keeps (a lender sees its own, the agent every one)."""
+    return {"as_of": day.isoformat(), "lenders": seen(status_answer(engine, day)["lenders"])}
 
 
 def status_explanations(engine, result: Status) -> dict[str, Explanation]:

@@ -237,6 +237,17 @@ def test_cached_answers_follow_appends(api, store):
     assert date.fromisoformat(after["as_of"]) == date(2002, 12, 31)
 
 
+def test_the_record_reads_in_pages(api, store):
+    """The seed's 27 events, read two at a time after the 25th: the 26th and 27th, then nothing."""
+    path = "/facilities/iec-2002/events"
+    every = api.get(path, headers=api.as_("hsbc-ops")).json()["events"]
+    assert [e["seq"] for e in every] == list(range(1, 28))
+    page = api.get(f"{path}?after=25&limit=2", headers=api.as_("hsbc-ops")).json()
+    assert page == {"facility": "iec-2002", "events": every[25:27]}
+    assert api.get(f"{path}?after=27", headers=api.as_("hsbc-ops")).json()["events"] == []
+    assert [e["seq"] for e in api.get(f"{path}?limit=3", headers=api.as_("ge-capital")).json()["events"]] == [1, 2, 3]
+
+
 def test_a_borrower_cannot_correct_or_set_measures(api, store):
     before = store.get("iec-2002").events
     sneaky = [{"date": "2002-10-15", "type": "borrowing_base_report", "receivables_borrowing_base": "1420000.00",

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import Annotated, Any, Literal
 
@@ -27,11 +27,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from .. import projection as out
-from ..agreement.gate import outcome
+from ..agreement.gate import FailsCheck, require
 from ..core.cache import Bounded
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
@@ -39,7 +38,7 @@ from ..core.money import parse_money
 from ..engine.availability import amount_problem
 from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
 from ..store import requests as advance_requests
-from ..store import schema
+from ..store.idempotency import KeyReused, Written, once
 from ..store.records import body_text
 from ..store.requests import Conflict, NoSuchRequest
 from ..store.store import NotStored, Store
@@ -185,12 +184,12 @@ def create_app(store: Store | None = None) -> FastAPI:
     def passes_check(replay: Facility, facility_id: str, unchecked: bool) -> bool:
         """Whether the facility's terms pass `loanbook check`; one that fails computes nothing (409, naming its
         first difference) unless the agent asks for an unchecked answer."""
-        result = outcome(replay.as_written)
-        if not result.passed and not unchecked:
+        try:  # no `default`: the API asks for no readings of its own, so its terms are read as `loanbook check` does
+            return require(replay.as_written, facility_id, unchecked=unchecked)
+        except FailsCheck as exc:
             raise HTTPException(409, {"msg": f"{facility_id} fails `loanbook check`: nothing is computed from terms "
                                              "that contradict their text (the agent may ask with unchecked=true)",
-                                      "differences": result.differences, "first": result.first})
-        return result.passed
+                                      "differences": exc.outcome.differences, "first": exc.outcome.first}) from None
 
     # --- facilities and their figures --------------------------------------------------------------------
 
@@ -223,8 +222,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         day = as_of
 
         def compute(replay: Facility) -> dict:
-            return {"as_of": day.isoformat(),
-                    "lenders": caller.lenders_seen(facility_id, out.status_answer(replay, day)["lenders"])}
+            return out.share_answer(replay, day, lambda rows: caller.lenders_seen(facility_id, rows))
         return await answered(facility_id, known_at, ("share", day, caller.role, caller.party(facility_id)), compute,
                               caller, unchecked)
 
@@ -291,7 +289,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     def events(facility_id: FacilityId, caller: Reader,
                after: Annotated[int, Query(ge=0, description="only events after this place")] = 0,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000) -> dict:
-        rows = [r for r in store.event_rows(facility_id) if r.seq > after][:limit]
+        rows = store.event_rows(facility_id, after=after, limit=limit)
         return {"facility": facility_id, "events": [out.event_row_json(r) for r in rows]}
 
     @app.post("/facilities/{facility_id}/events", status_code=201,
@@ -309,9 +307,9 @@ def create_app(store: Store | None = None) -> FastAPI:
             if refused:
                 raise HTTPException(403, refused)
 
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             recorded, replay = store.append(connection, facility_id, rows, by=caller.name, source="request")
-            return 201, out.recorded_json(recorded), replay
+            return Written(201, out.recorded_json(recorded), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -328,11 +326,11 @@ def create_app(store: Store | None = None) -> FastAPI:
             raise _invalid(["body", "amount"], f"amount {problem}, got {payload.amount!r}")
         may_skip_check(caller, unchecked)
 
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # a decision is computed
             asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
                                                        tranche=payload.tranche, by=caller.name)
-            return 201, {"checked": checked, **out.advance_request_json(asked)}, replay
+            return Written(201, {"checked": checked, **out.advance_request_json(asked)}, replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -352,19 +350,19 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def decide(facility_id: FacilityId, request_id: Annotated[int, Path(ge=1, le=2**62)],
                      payload: DecisionIn, request: Request, caller: Annotated[User, Depends(role("agent"))],
                      idempotency_key: IdempotencyKey = None, unchecked: Unchecked = False) -> JSONResponse:
-        def work(connection: Connection) -> tuple[int, dict, Facility | None]:
+        def work(connection: Connection) -> Written:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # an approval is judged
             decided, replay = _found(lambda: advance_requests.decide_in(
                 connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
-            return 200, {"checked": checked, **out.advance_request_json(decided)}, replay
+            return Written(200, {"checked": checked, **out.advance_request_json(decided)}, replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
 
     def _once(caller: User, key: str | None, request: Request, body: bytes, facility_id: str,
-              work: Callable[[Connection], tuple[int, dict, Facility | None]]) -> JSONResponse:
-        """Run a write in one transaction that holds the facility's lock, with its Idempotency-Key: a key seen
-        before with the same request answers as it did then, and records nothing."""
+              work: Callable[[Connection], Written]) -> JSONResponse:
+        """Run a write with its Idempotency-Key (`store/idempotency.py`): a key seen before with the same request
+        answers as it did then, and records nothing."""
         try:  # the same request however a retry serializes it (key order, spaces)
             canonical = body_text(json.loads(body, parse_float=Decimal)).encode()
         except ValueError:
@@ -372,32 +370,12 @@ def create_app(store: Store | None = None) -> FastAPI:
         fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical).hexdigest()
         if key is not None and (not key.isascii() or not key.isprintable() or not key):
             raise _invalid(["header", "idempotency-key"], "an Idempotency-Key is printable ASCII")
-        for attempt in range(2):
-            try:
-                with localcontext(ENGINE_CONTEXT), store.writing() as connection:
-                    store.locked(connection, facility_id)
-                    if key is not None:
-                        seen = connection.execute(select(schema.idempotency).where(
-                            schema.idempotency.c.user_id == caller.id, schema.idempotency.c.key == key)).first()
-                        if seen is not None:
-                            if seen.request_hash != fingerprint:
-                                raise _invalid(["header", "idempotency-key"],
-                                               "this Idempotency-Key was used for a different request")
-                            return JSONResponse(json.loads(seen.response), status_code=seen.status,
-                                                headers={"Idempotent-Replayed": "true"})
-                    code, answer, replay = work(connection)
-                    if key is not None:
-                        connection.execute(insert(schema.idempotency).values(
-                            user_id=caller.id, key=key, request_hash=fingerprint, status=code,
-                            response=json.dumps(answer), created_at=datetime.now(UTC)))
-            except IntegrityError:
-                if attempt:
-                    raise
-                continue  # the same key, raced on another facility: answered as that one was
-            if replay is not None:
-                store.remember(facility_id, replay)
-            return JSONResponse(answer, status_code=code)
-        raise AssertionError("unreachable")
+        try:
+            answered = once(store, facility_id, caller.id, key, fingerprint, work)
+        except KeyReused as exc:
+            raise _invalid(["header", "idempotency-key"], str(exc)) from None
+        return JSONResponse(answered.answer, status_code=answered.status,
+                            headers={"Idempotent-Replayed": "true"} if answered.replayed else None)
 
     with_response_schemas(app)
     from ..web import mount  # the web app's pages, log-in, assets and /docs, on the same app

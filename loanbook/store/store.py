@@ -302,10 +302,11 @@ class Store:
         with self.reading(snapshot=True) as connection:
             return balances_on(connection, day)
 
-    def event_rows(self, facility_id: str) -> list[EventRow]:
+    def event_rows(self, facility_id: str, *, after: int = 0, limit: int | None = None) -> list[EventRow]:
+        """The record's rows in order: those after a place in it, at most `limit` of them (a page)."""
         with self.reading() as connection:
             self._facility_row(connection, facility_id)
-            return self._event_rows(connection, facility_id)
+            return self._event_rows(connection, facility_id, after, limit=limit)
 
     # --- appending ------------------------------------------------------------------------------------
 
@@ -416,15 +417,18 @@ class Store:
         return {row.path: bytes(row.content) for row in rows}
 
     def _event_rows(self, connection: Connection, facility_id: str, after: int = 0,
-                    through: int | None = None) -> list[EventRow]:
+                    through: int | None = None, *, limit: int | None = None) -> list[EventRow]:
         """The rows after one place in the record, up to another (the head a reader read: an append committed
-        since is not half-seen)."""
+        since is not half-seen), at most `limit` of them."""
         e = schema.events.c
         query = select(e.seq, e.key, e.type, e.effective, e.recorded_at, e.recorded_by, e.body, e.prev_hash, e.hash
                        ).where(e.facility_id == facility_id, e.seq > after)
         if through is not None:
             query = query.where(e.seq <= through)
-        return [EventRow(*row) for row in connection.execute(query.order_by(e.seq)).all()]
+        query = query.order_by(e.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        return [EventRow(*row) for row in connection.execute(query).all()]
 
     def _agreement(self, connection: Connection, facility_id: str, choices: dict[str, str],
                    known_at: datetime | None) -> Agreement:
