@@ -29,6 +29,7 @@ from .results import (
     AvailabilityResult,
     BorrowingBaseResult,
     Breach,
+    BreachFact,
     Decision,
     OveradvanceResult,
     Reason,
@@ -230,7 +231,7 @@ def breaches(view: DayView) -> list[Breach]:
             found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, None,
                                 {"shared_by": loans}, tranches))
             continue
-        facts: dict = {}
+        facts: dict[str, BreachFact] = {}
         if rule.rule == "overadvance_limit":
             facts = {x.figure: x.value for x in view.explain(rule.limit).inputs}
         elif rule.rule != "availability":
@@ -267,8 +268,11 @@ def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, 
     if block is None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
     ended = _ended(book)
-    if ended is not None and (lent_on is None or lent_on >= ended.facts["on"]):  # type: ignore[operator]
-        return Decision(day, tranche, amount, REFUSED, ZERO, (ended,))
+    if ended is not None:
+        on = ended.facts["on"]
+        assert isinstance(on, date), on  # _ended gives the day lending ended as a date
+        if lent_on is None or lent_on >= on:
+            return Decision(day, tranche, amount, REFUSED, ZERO, (ended,))
     size = _size_problem(block, amount)
     if size is not None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (size,))
