@@ -422,7 +422,7 @@ def _print_status(engine: Facility, s) -> None:
         for collateral in base.collateral:
             rows.append([collateral.label or collateral.id, money_human(collateral.value)])
         for line in base.lines:
-            rows.append([f"{line.label} (at {percent_str(line.explanation.inputs[0].value)}%)",
+            rows.append([f"{line.label} (at {percent_str(base.rates[line.id].value)}%)",
                          money_human(line.value)])
         for reserve in base.reserves:
             label = reserve.label or reserve.id

@@ -68,6 +68,18 @@ def test_second_certificate_keeps_the_rate_precision(engine):
     assert s["availability"] == D("265750000.00")
 
 
+def test_each_line_names_its_advance_rate(engine):
+    """A rate the clause writes as a number or a formula is a part of the line's own, `{line}.rate`."""
+    base = engine.status(date(2023, 2, 1)).borrowing_bases[0]
+    assert {line: (rate.id, rate.value) for line, rate in base.rates.items()} == {
+        "us_rated_accounts_line": ("us_rated_accounts_line.rate", D("90")),
+        "us_other_accounts_line": ("us_other_accounts_line.rate", D("85")),
+        # the lesser of 70% and 85% x NRP 62.5% = 53.125%
+        "us_inventory_line": ("us_inventory_line.rate", D("53.125")),
+        "us_cash_line": ("us_cash_line.rate", D("100"))}
+    assert base.rates["us_inventory_line"].explanation.formula == "min(70%, 85% * net_recovery_percentage)"
+
+
 def test_a_discretionary_overadvance_within_its_cap(engine):
     s = flat(engine.status(date(2023, 3, 15)))
     # US loans 150 + 250 + 30 million = 430,000,000; usage 430,000,000 + 15,000,000 = 445,000,000

@@ -41,6 +41,15 @@ def test_seed_status_on_2002_10_15(seed):
     assert [row["interest"] for row in s["lenders"]] == [D("4979.07"), D("4979.06")]
 
 
+def test_each_line_names_its_advance_rate(seed):
+    """The rate a line applies, by the line's id: here the figure the clause names (advance_rate), not a part."""
+    base = folder_facility(SEED, seed).status(date(2002, 10, 15)).borrowing_bases[0]
+    rate = base.rates["iec_receivables"]
+    assert (rate.id, rate.label, rate.unit, rate.value) == ("advance_rate", "advance rate (up to)", "percent", D("85"))
+    # the line is 1,420,000 x 85% = 1,207,000, and its explanation multiplies by the same figure
+    assert base.lines[0].value == D("1207000.00") and rate.explanation in base.lines[0].explanation.inputs
+
+
 def test_lender_shares_part_each_amount_and_the_last_takes_the_remainder(seed):
     engine = folder_facility(SEED, seed)
     first, last = engine.lender_shares(principal=D("100.01"), interest=D("0.03"), fees=D("0.00"))

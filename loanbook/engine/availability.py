@@ -19,6 +19,7 @@ from ..agreement.model import ClauseVersion
 from ..agreement.quantity import Quantity
 from ..core.errors import RecordError
 from ..core.money import ZERO
+from .borrowing_base import advance_rate
 from .graph import ZERO as ZERO_EXPR
 from .graph import Expr, Figure, Graph, Op, Ref, Rule, limits, lowers, render
 from .results import (
@@ -28,6 +29,7 @@ from .results import (
     AvailabilityResult,
     BorrowingBaseResult,
     Breach,
+    BreachFact,
     Decision,
     OveradvanceResult,
     Reason,
@@ -169,7 +171,9 @@ def borrowing_bases(view: DayView) -> tuple[BorrowingBaseResult, ...]:
     return tuple(BorrowingBaseResult(
         block.id, block.label, tuple(figure(view, line.id) for line in block.lines),
         tuple(figure(view, r.id) for r in block.reserves), figure(view, block.id),
-        tuple(figure(view, c) for c in dict.fromkeys(line.collateral for line in block.lines)))
+        tuple(figure(view, c) for c in dict.fromkeys(line.collateral for line in block.lines)),
+        {line.id: figure(view, advance_rate(line, view.definition(line.id).version, view.graph).name)
+         for line in block.lines})
         for block in blocks(view, BorrowingBase))
 
 
@@ -236,7 +240,7 @@ def breaches(view: DayView) -> list[Breach]:
             found.append(Breach(rule.rule, rule.version.clause_id, view.day, over, limit, None,
                                 {"shared_by": loans}, tranches))
             continue
-        facts: dict = {}
+        facts: dict[str, BreachFact] = {}
         if rule.rule == "overadvance_limit":
             facts = {x.figure: x.value for x in view.explain(rule.limit).inputs}
         elif rule.rule != "availability":
@@ -273,8 +277,11 @@ def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, 
     if block is None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (Reason("not_revolving", {"tranche": tranche}),))
     ended = _ended(book)
-    if ended is not None and (lent_on is None or lent_on >= ended.facts["on"]):  # type: ignore[operator]
-        return Decision(day, tranche, amount, REFUSED, ZERO, (ended,))
+    if ended is not None:
+        on = ended.facts["on"]
+        assert isinstance(on, date), on  # _ended gives the day lending ended as a date
+        if lent_on is None or lent_on >= on:
+            return Decision(day, tranche, amount, REFUSED, ZERO, (ended,))
     size = _size_problem(block, amount)
     if size is not None:
         return Decision(day, tranche, amount, REFUSED, ZERO, (size,))

@@ -11,6 +11,7 @@ from decimal import Decimal
 from ..agreement.definitions import Definition
 from ..agreement.formula import MONEY, PERCENT
 from ..agreement.kinds import BorrowingBase, Line, Reserve
+from ..agreement.model import ClauseVersion
 from .graph import ZERO, Const, Expr, Figure, Graph, Op, Ref, lowers
 
 HUNDRED = Decimal(100)
@@ -20,9 +21,7 @@ HUNDRED = Decimal(100)
 def line(d: Definition, graph: Graph) -> Figure:
     item, block = d.item, d.block
     assert isinstance(item, Line) and isinstance(block, BorrowingBase)
-    rate_expr, note = graph.quantity(item.rate, d.version, f"rate of {item.id}")
-    rate = rate_expr if isinstance(rate_expr, Ref) else graph.part(
-        Figure(f"{item.id}.rate", rate_expr, PERCENT, label=f"advance rate of {item.label}", note=note))
+    rate = advance_rate(item, d.version, graph)
     value: Expr = Op("cents", (Op("mul", (rate, Ref(item.collateral))),))
     for i, cap in enumerate(item.caps, start=1):
         if cap.share_of_total is not None:
@@ -39,6 +38,15 @@ def line(d: Definition, graph: Graph) -> Figure:
         value = Op("min", (value, graph.part(Figure(f"{item.id}.cap_{i}", limit, MONEY, label=cap.label,
                                                      note=cap_note))))
     return Figure(item.id, value, MONEY, label=item.label, version=d.version)
+
+
+def advance_rate(item: Line, version: ClauseVersion, graph: Graph) -> Ref:
+    """A line's advance rate as one name: the figure the clause names, or a part of the line's own
+    (`{line}.rate`); the line multiplies by it, and a status shows it beside the line."""
+    expr, note = graph.quantity(item.rate, version, f"rate of {item.id}")
+    if isinstance(expr, Ref):
+        return expr
+    return graph.part(Figure(f"{item.id}.rate", expr, PERCENT, label=f"advance rate of {item.label}", note=note))
 
 
 @lowers("reserve")

@@ -17,7 +17,7 @@ from ..core.dates import LAST_DAY, next_business_day, year_length
 from ..core.errors import RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
 from .explain import Explanation, clause_ref, leaf
-from .figures import DayView
+from .figures import DayView, QuantityOn
 from .ledger import Ledger
 from .reporting import MONTHS, add_months
 
@@ -143,20 +143,19 @@ class Charges:
                 raise RecordError(f"{block.id} ({version.clause_id}) is paid for the term of each "
                                   f"{event.kind.replace('_', ' ')} at its issuance: {event.id} ({event.where}) "
                                   "gives no expires date")
-            rate_value, rate_text, rate_inputs = self.book_of(event.date).quantity(block.rate, version,
-                                                                                   f"rate of {block.id}")
+            rate_on = self.book_of(event.date).quantity(block.rate, version, f"rate of {block.id}")
             days = (event.expires - event.date).days
             year = year_length(block.day_basis, event.date.year)
             with localcontext() as ctx:
                 ctx.prec = 50
-                amount = cents(event.amount * rate_value * days / year)
-            rate = rate_value * HUNDRED
+                amount = cents(event.amount * rate_on.value * days / year)
+            rate = rate_on.value * HUNDRED
             explanation = Explanation(
                 f"{block.id} on {event.id}", amount, label=block.label, clause=ref,
-                formula=f"{money_human(event.amount)} x {percent_str(rate)}% ({rate_text}) x {days} days from "
+                formula=f"{money_human(event.amount)} x {percent_str(rate)}% ({rate_on.formula}) x {days} days from "
                         f"{event.date} to {event.expires} / {year} ({block.day_basis}), paid in advance at issuance",
                 inputs=(leaf(event.id, event.amount, event.where),
-                        Explanation("rate", rate, formula=rate_text, inputs=rate_inputs, unit="percent")))
+                        Explanation("rate", rate, formula=rate_on.formula, inputs=rate_on.inputs, unit="percent")))
             charges.append(Charge(block.id, block.label, version.clause_id, "in_advance", event.date,
                                   event.expires - timedelta(days=1), days, event.amount, rate, amount, event.date,
                                   "due", ZERO, explanation))
@@ -186,8 +185,8 @@ class Charges:
         key = (block.id, d)
         if key not in self._daily:
             book = self.book_of(d)
-            base_value, _, _ = book.quantity(block.base, version, f"base of {block.id}")
-            rate_value, _, _ = book.quantity(block.rate, version, f"rate of {block.id}")
+            base_value = book.quantity(block.base, version, f"base of {block.id}").value
+            rate_value = book.quantity(block.rate, version, f"rate of {block.id}").value
             rate_value, _ = self._with_default(block, d, rate_value)
             base = max(ZERO, cents(base_value))
             with localcontext() as ctx:
@@ -209,9 +208,10 @@ class Charges:
             if rule.margin is not None:
                 return rate + rule.margin / HUNDRED, leaf("default margin", rule.margin, why, unit="percent")
             assert rule.rate is not None
-            value, text, inputs = self.book_of(d).quantity(rule.rate, version, f"default rate of {block.id}")
-            return value, Explanation("default rate, in lieu of the rate", value * HUNDRED, formula=text,
-                                      inputs=inputs, source=why, unit="percent")
+            in_lieu = self.book_of(d).quantity(rule.rate, version, f"default rate of {block.id}")
+            return in_lieu.value, Explanation("default rate, in lieu of the rate", in_lieu.value * HUNDRED,
+                                              formula=in_lieu.formula, inputs=in_lieu.inputs, source=why,
+                                              unit="percent")
         return rate, None
 
     def _period(self, version: ClauseVersion, block: ComputedFee, start: date, end: date, day: date) -> Charge:
@@ -232,19 +232,20 @@ class Charges:
         book = self.book_of(through)
         base_x = book.quantity(block.base, version, "base")
         rate_x = book.quantity(block.rate, version, "rate")
-        rate_then, default = self._with_default(block, through, rate_x[0])
+        rate_then, default = self._with_default(block, through, rate_x.value)
         if default is not None:
-            rate_x = (rate_then, f"{rate_x[1]}, while an Event of Default continues", rate_x[2] + (default,))
+            rate_x = QuantityOn(rate_then, f"{rate_x.formula}, while an Event of Default continues",
+                                rate_x.inputs + (default,))
         year = year_length(block.day_basis, start.year)
         formula = (f"{block.rate.text} x ({block.base.text}), each day from {start} to {through}, over {year} "
                    f"days ({block.day_basis}); average base {money_human(average)}"
                    + (f" at {percent_str(rate)}%" if rate is not None else ", the rate changing in the period"))
         explanation = Explanation(f"{block.id} {start} to {end}", amount, formula=formula, clause=ref,
                                   label=block.label,
-                                  inputs=(Explanation(f"base on {through}", cents(base_x[0]), formula=base_x[1],
-                                                      inputs=base_x[2]),
-                                          Explanation(f"rate on {through}", rate_x[0] * HUNDRED, formula=rate_x[1],
-                                                      inputs=rate_x[2], unit="percent")))
+                                  inputs=(Explanation(f"base on {through}", cents(base_x.value),
+                                                      formula=base_x.formula, inputs=base_x.inputs),
+                                          Explanation(f"rate on {through}", rate_x.value * HUNDRED,
+                                                      formula=rate_x.formula, inputs=rate_x.inputs, unit="percent")))
         return Charge(block.id, block.label, version.clause_id, "periodic", start, end, days, average, rate, amount,
                       due, status, ZERO, explanation)
 
@@ -267,8 +268,9 @@ class Charges:
             if window is None:
                 continue  # outside every window: no fee
             if amount is None:
-                value, text, inputs = self.book_of(when).quantity(block.of, version, f"{block.id} base")
-                amount, base_x = cents(value), Explanation(text, cents(value), formula=text, inputs=inputs)
+                base_on = self.book_of(when).quantity(block.of, version, f"{block.id} base")
+                amount = cents(base_on.value)
+                base_x = Explanation(base_on.formula, amount, formula=base_on.formula, inputs=base_on.inputs)
             else:
                 base_x = leaf("commitment reduced", amount, where)
             fee = cents(amount * window.percent / HUNDRED)

@@ -71,7 +71,7 @@ def reduction_problems(agreement: Agreement, ledger: Ledger, book: Callable[[dat
             continue
         floor = ZERO
         if block.floor is not None:
-            floor = day_view.quantity(block.floor, version, "floor")[0]
+            floor = day_view.quantity(block.floor, version, "floor").value
         if after < floor:
             problems.append(Problem(event.source_file, event.position, "amount",
                                     f"a reduction of {money_human(event.amount)} leaves {block.commitment} at "

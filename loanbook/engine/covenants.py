@@ -100,7 +100,7 @@ class Covenants:
         assert block.applies_while is not None
         book = self.book_of(day)
         value = book.value(block.applies_while.figure)
-        below, _, _ = book.quantity(block.applies_while.below, version, "springing threshold")
+        below = book.quantity(block.applies_while.below, version, "springing threshold").value
         return (value, cents(below)) if value < cents(below) else None
 
     def breaches(self, day: date) -> list[Breach]:
@@ -128,12 +128,12 @@ class Covenants:
         if springing is not None:
             book = self.book_of(test_date)
             value = book.value(springing.figure)
-            below, text, _ = book.quantity(springing.below, version, "springing threshold")
-            if value >= cents(below):
+            below = book.quantity(springing.below, version, "springing threshold")
+            if value >= cents(below.value):
                 return result("not_applicable", f"{springing.figure} {value} on {test_date} is not below "
-                                                f"{text} = {cents(below)}: the test does not apply")
-        threshold_raw, threshold_text, _ = self.book_of(test_date).quantity(block.threshold, version, "threshold")
-        threshold = threshold_raw * HUNDRED if block.unit == "percent" else threshold_raw
+                                                f"{below.formula} = {cents(below.value)}: the test does not apply")
+        threshold_on = self.book_of(test_date).quantity(block.threshold, version, "threshold")
+        threshold = threshold_on.value * HUNDRED if block.unit == "percent" else threshold_on.value
         if report is None:
             if due is not None and day > due:
                 return result("certificate_late", f"the {block.certificate} for {test_date} was due {due}",
@@ -147,7 +147,7 @@ class Covenants:
             return result("not_reported", str(missing), threshold=threshold)
         waiver = self._waiver(block, test_date, day)
         passes = measure >= threshold if block.test == "at_least" else measure <= threshold
-        detail = f"{measure} {_WORDS[block.test]} {threshold} ({threshold_text}) for {test_date}"
+        detail = f"{measure} {_WORDS[block.test]} {threshold} ({threshold_on.formula}) for {test_date}"
         if passes:
             return result("compliant", detail, measure, threshold, inputs)
         if waiver is not None:

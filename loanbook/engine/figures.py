@@ -11,6 +11,7 @@ percentages are exact. Inside formulas a percentage is its fraction (85% is 0.85
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from ..agreement.definitions import Definition
@@ -31,6 +32,15 @@ from .ledger import Snapshot
 from .levels import LevelBook
 
 PRECISION = 50
+
+
+@dataclass(frozen=True)
+class QuantityOn:
+    """A clause's quantity on a day, named so that no caller reads it by position."""
+
+    value: Decimal                      # exact, in formula units: a percentage as its fraction (2.5% is 0.025)
+    formula: str                        # as rendered, with the schedule entry or step it took
+    inputs: tuple[Explanation, ...]     # the explanation of each name it uses
 
 
 class DayView:
@@ -135,7 +145,7 @@ class DayView:
                            source=figure.note, unit=figure.unit, label=figure.label)
 
     def quantity(self, quantity: Quantity, version: ClauseVersion, what: str,
-                 local: Mapping[str, Decimal] | None = None) -> tuple[Decimal, str, tuple[Explanation, ...]]:
+                 local: Mapping[str, Decimal] | None = None) -> QuantityOn:
         """A quantity of a clause that names no figure (a fee's rate, a covenant's threshold): its exact value on
         the day (formula units), its formula as rendered, and the explanation of each name it uses."""
         expr, note = self.graph.quantity(quantity, version, what)
@@ -143,7 +153,7 @@ class DayView:
             ctx.prec = PRECISION
             value = self.evaluate(expr, local, version)
         text = render(expr) + (f" ({note})" if note else "")
-        return value, text, tuple(self.explain(n) for n in references(expr) if not (local and n in local))
+        return QuantityOn(value, text, tuple(self.explain(n) for n in references(expr) if not (local and n in local)))
 
     # --- the record's inputs ------------------------------------------------------------------------------
 

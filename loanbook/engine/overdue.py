@@ -179,9 +179,10 @@ class OverdueInterest:
                 return self._principal(item, tranche, version, block, lo, hi)
             if tranche is None and block.rate is not None and not block.tranches:
                 assert block.day_basis is not None
-                value, text, inputs = self.book_of(lo).quantity(block.rate, version, f"overdue rate of {item.what}")
-                return OverdueLine(item.what, item.due, lo, hi, item.amount, value * HUNDRED, ZERO,
-                                   f"{text} on overdue amounts", block.day_basis, version.clause_id, version, inputs)
+                rate = self.book_of(lo).quantity(block.rate, version, f"overdue rate of {item.what}")
+                return OverdueLine(item.what, item.due, lo, hi, item.amount, rate.value * HUNDRED, ZERO,
+                                   f"{rate.formula} on overdue amounts", block.day_basis, version.clause_id, version,
+                                   rate.inputs)
         return None
 
     def _principal(self, item: PastDue, tranche: str, version: ClauseVersion, block: DefaultRate, lo: date,
@@ -196,8 +197,9 @@ class OverdueInterest:
                                                                                f"due on {item.due}", unit="percent"),)
         else:
             assert block.rate is not None
-            value, text, inputs = self.book_of(lo).quantity(block.rate, version, f"overdue rate of {item.what}")
-            rate, formula = value * HUNDRED, f"{text} on overdue amounts, in lieu of {otherwise.formula}"
+            overdue = self.book_of(lo).quantity(block.rate, version, f"overdue rate of {item.what}")
+            rate, inputs = overdue.value * HUNDRED, overdue.inputs
+            formula = f"{overdue.formula} on overdue amounts, in lieu of {otherwise.formula}"
         if rate <= bears.rate:
             return None  # the tranche's interest already charges the overdue rate (or more) on it
         inputs += (leaf("already accruing", bears.rate, f"{tranche}'s interest on it: {bears.formula}",

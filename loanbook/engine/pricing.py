@@ -75,11 +75,11 @@ class Pricing:
                     return Rate(base.rate + block.margin, base.basis, base.version,
                                 f"{base.formula} + {block.margin}% default margin", base.inputs + (margin,))
                 assert block.rate is not None
-                value, text, inputs = self.book_of(day).quantity(block.rate, version, f"default rate of {tranche}")
+                in_lieu = self.book_of(day).quantity(block.rate, version, f"default rate of {tranche}")
                 replaced = leaf("rate otherwise applicable", base.rate, f"{base.formula}, replaced: {why}",
                                 unit="percent")
-                return Rate(value * HUNDRED, base.basis, version, f"{text} default rate, in lieu of {base.formula}",
-                            inputs + (replaced,))
+                return Rate(in_lieu.value * HUNDRED, base.basis, version,
+                            f"{in_lieu.formula} default rate, in lieu of {base.formula}", in_lieu.inputs + (replaced,))
         return base
 
     def matured(self, tranche: str, day: date) -> tuple[ClauseVersion, Term] | None:
@@ -110,8 +110,9 @@ class Pricing:
         if rule == "default_rate":
             return self._with_default(last, tranche, end, f"after maturity on {end} ({version.clause_id})", day)
         assert isinstance(rule, Formula)
-        value, text, inputs = self.book_of(day).quantity(rule, version, f"rate of {tranche} after maturity")
-        return Rate(value * HUNDRED, last.basis, version, f"{text} (after maturity on {end})", inputs)
+        after = self.book_of(day).quantity(rule, version, f"rate of {tranche} after maturity")
+        return Rate(after.value * HUNDRED, last.basis, version, f"{after.formula} (after maturity on {end})",
+                    after.inputs)
 
     def otherwise(self, tranche: str, day: date) -> Rate:
         """The rate otherwise applicable: the tranche's rate on the day as if no Event of Default continued (and,
@@ -149,8 +150,8 @@ class Pricing:
                 if block.greatest_of:
                     return self._greatest(block, version, tranche, day)
                 assert block.rate is not None and block.day_basis is not None
-                value, text, inputs = self.book_of(day).quantity(block.rate, version, f"rate of {tranche}")
-                return Rate(value * HUNDRED, block.day_basis, version, text, inputs)
+                rate = self.book_of(day).quantity(block.rate, version, f"rate of {tranche}")
+                return Rate(rate.value * HUNDRED, block.day_basis, version, rate.formula, rate.inputs)
         in_force = [(v, g) for v, g in self.grids if v.in_force_on(priced_on)]
         mine = [(v, g) for v, g in in_force if tranche in g.tranches] or in_force
         if not mine:
@@ -170,23 +171,21 @@ class Pricing:
         """The greatest prong of the day (the first listed, of equal ones) plus `plus`, on the winner's day basis:
         prime on actual/360 beside the federal funds rate on actual/365 accrues a day over 360 when prime wins."""
         book = self.book_of(day)
-        prongs = []
-        for i, prong in enumerate(block.greatest_of, start=1):
-            value, text, inputs = book.quantity(prong.rate, version, f"prong {i} of the rate of {tranche}")
-            prongs.append((value, text, inputs, prong))
-        best = max(prongs, key=lambda p: p[0])  # max keeps the first of equal values
-        value, text, inputs, prong = best
-        rate = value * HUNDRED
-        named = [f"{p[1]} = {percent_str(p[0] * HUNDRED)}% on {p[3].day_basis}" for p in prongs]
-        formula = f"{text} (the greatest of {'; '.join(named)}: its day basis, {prong.day_basis})"
-        chosen = leaf("greatest prong", rate, f"{prong.label or text}, on {prong.day_basis}", unit="percent")
-        extra: tuple = ()
+        prongs = [(book.quantity(prong.rate, version, f"prong {i} of the rate of {tranche}"), prong)
+                  for i, prong in enumerate(block.greatest_of, start=1)]
+        best, prong = max(prongs, key=lambda pair: pair[0].value)  # max keeps the first of equal values
+        rate = best.value * HUNDRED
+        named = [f"{on.formula} = {percent_str(on.value * HUNDRED)}% on {each.day_basis}" for on, each in prongs]
+        formula = f"{best.formula} (the greatest of {'; '.join(named)}: its day basis, {prong.day_basis})"
+        chosen = leaf("greatest prong", rate, f"{prong.label or best.formula}, on {prong.day_basis}", unit="percent")
+        extra: tuple[Explanation, ...] = ()
         if block.plus is not None:
-            added, added_text, extra = book.quantity(block.plus, version, f"margin of {tranche}")
-            rate += added * HUNDRED
-            formula += f" + {added_text}"
+            added = book.quantity(block.plus, version, f"margin of {tranche}")
+            rate += added.value * HUNDRED
+            formula += f" + {added.formula}"
+            extra = added.inputs
         return Rate(rate, prong.day_basis, version, formula,
-                    tuple(x for p in prongs for x in p[2]) + (chosen,) + tuple(extra))
+                    tuple(x for on, _ in prongs for x in on.inputs) + (chosen,) + extra)
 
     def boundaries(self, first: date, last: date) -> set[date]:
         """Every day a rate may change: index changes, clause and row boundaries, level changes, defaults,

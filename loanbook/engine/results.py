@@ -32,6 +32,7 @@ class BorrowingBaseResult:
     reserves: tuple[Figure, ...]
     total: Figure
     collateral: tuple[Figure, ...]  # the reported values the lines advance against
+    rates: dict[str, Figure]        # each line's advance rate, by the line's id
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def borrowing_base_certificate(engine, day: date, *, checked: bool = True) -> Do
     shown: set[str] = set()
     for base in status.borrowing_bases:
         rows: list[tuple] = [(c.label or c.id, None, c.value) for c in base.collateral]
-        rows += [(line.label, line.explanation.inputs[0].value, line.value) for line in base.lines]
+        rows += [(line.label, base.rates[line.id].value, line.value) for line in base.lines]
         rows += [((r.label or r.id) if (r.label or r.id).lower().startswith("less") else f"less {r.label or r.id}",
                   None, r.value) for r in base.reserves]
         rows.append((base.label, None, base.total.value))
