@@ -287,7 +287,7 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @app.get("/facilities/{facility_id}/events", summary="The record: every event, in the order recorded")
     def events(facility_id: FacilityId, caller: Reader,
-               after: Annotated[int, Query(ge=0, description="only events after this place")] = 0,
+               after: Annotated[int, Query(ge=0, le=2**62, description="only events after this place")] = 0,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000) -> dict:
         rows = store.event_rows(facility_id, after=after, limit=limit)
         return {"facility": facility_id, "events": [out.event_row_json(r) for r in rows]}
