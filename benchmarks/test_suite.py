@@ -61,9 +61,12 @@ def main() -> None:
              "Measured by `benchmarks/test_suite.py` (run: `.venv/bin/python benchmarks/test_suite.py`).", "",
              f"- Machine: {machine()}.",
              "- `make test` runs `pytest -n auto --dist loadgroup` (pytest-xdist, a worker per core; the tests that "
-             "start Spark share one worker, so a run starts one JVM); the baseline is the same suite in one process "
-             "(`make test WORKERS=0`), measured in the same run. Both with PostgreSQL required, every test passing, "
-             "none skipped.",
+             "start Spark share one worker, so a run starts one JVM, and the browser's tests another); the baseline is "
+             "the same suite in one process (`make test WORKERS=0`), measured in the same run. Both with PostgreSQL "
+             "required, every test passing, none skipped.",
+             "- pytest is kept below 9.2: its test ids ignore the group pytest-xdist 3.8 writes into them "
+             "(pytest-dev/pytest-xdist#1386), so the groups were spread over both workers (two JVMs a run) until this "
+             "was found; a grouped test whose id lacks its group now fails, saying so (tests/conftest.py).",
              f"- Other work on the machine took at most {others:.0%} of its CPU during the runs"
              + (": times are upper bounds." if others > 0.1 else "."), "",
              "| run | wall time | CPU time | tests |", "|---|---|---|---|"]
