@@ -7,6 +7,8 @@ outstanding principal (`advances_outstanding`), a contingent kind's open total (
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -118,8 +120,13 @@ class Vocabulary(Strict):
         declared = ", ".join(self.ids(group)) or "none"
         return f"unknown {_SINGULAR[group]} {entry_id!r}; this facility declares: {declared}"
 
-    def formula_units(self) -> dict[str, str]:
-        """Every name a formula may use that the vocabulary gives, with its unit."""
+    def formula_units(self) -> Mapping[str, str]:
+        """Every name a formula may use that the vocabulary gives, with its unit (read-only: made once, as every
+        day's figure graph asks for it)."""
+        return self._formula_units
+
+    @functools.cached_property
+    def _formula_units(self) -> Mapping[str, str]:
         units = {t.name: MONEY for t in self.tranches}
         units.update({c.id: MONEY for c in self.collateral})
         units.update({c.name: MONEY for c in self.contingents})

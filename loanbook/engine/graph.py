@@ -225,8 +225,9 @@ class Graph:
     def __init__(self, agreement: Agreement, day: date, ledger):
         self.agreement, self.day, self.ledger = agreement, day, ledger
         self.units = agreement.vocabulary.formula_units()  # the inputs of the record, and their units
+        self.in_force = tuple(agreement.in_force(day))  # the clause versions of the day, read once
         found: dict[str, list[Definition]] = {}
-        for version in agreement.in_force(day):
+        for version in self.in_force:
             for d in definitions_of(version):
                 found.setdefault(d.id, []).append(d)
         self.definitions: Mapping[str, list[Definition]] = found
@@ -281,7 +282,7 @@ class Graph:
         """Every limit the clauses in force set that day."""
         if self._rules is None:
             found: list[Rule] = []
-            for version in self.agreement.in_force(self.day):
+            for version in self.in_force:
                 for block in version.terms:
                     for rule in _RULES:
                         found += rule(version, block, self)
@@ -289,7 +290,7 @@ class Graph:
         return self._rules
 
     def blocks(self, kind: type) -> list:
-        return [block for version in self.agreement.in_force(self.day) for block in version.terms
+        return [block for version in self.in_force for block in version.terms
                 if isinstance(block, kind)]
 
     # --- quantities: what a term gives on the day ---------------------------------------------------------
