@@ -261,7 +261,11 @@ def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, defau
 
 def _emit(payload: dict, checked: bool | None = None) -> None:
     """One JSON object on stdout; an answer computed from the terms says whether they passed `loanbook check`."""
-    print(json.dumps(payload if checked is None else {"checked": checked, **payload}, indent=2))
+    if checked is not None:
+        from .projection import checked_answer  # only an answer computed from terms: the engine is loaded already
+
+        payload = checked_answer(checked, payload)
+    print(json.dumps(payload, indent=2))
 
 
 def _say(*parts: str | Text) -> None:

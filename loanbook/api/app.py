@@ -173,7 +173,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         body = answers.get(key)
         if body is None:
             with localcontext(ENGINE_CONTEXT):  # whatever the server's thread has set
-                body = json.dumps({"checked": checked, **compute(replay)}).encode()
+                body = json.dumps(out.checked_answer(checked, compute(replay))).encode()
             answers.put(key, body)
         return Response(body, media_type="application/json")
 
@@ -330,7 +330,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # a decision is computed
             asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
                                                        tranche=payload.tranche, by=caller.name)
-            return Written(201, {"checked": checked, **out.advance_request_json(asked)}, replay)
+            return Written(201, out.checked_answer(checked, out.advance_request_json(asked)), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -354,7 +354,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # an approval is judged
             decided, replay = _found(lambda: advance_requests.decide_in(
                 connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
-            return Written(200, {"checked": checked, **out.advance_request_json(decided)}, replay)
+            return Written(200, out.checked_answer(checked, out.advance_request_json(decided)), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
