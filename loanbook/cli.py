@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import localcontext
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -23,7 +24,7 @@ from rich.text import Text
 from .agreement.gate import FailsCheck
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
-from .core.files import MAX_YAML_BYTES, contained
+from .core.files import MAX_YAML_BYTES
 from .core.money import ENGINE_CONTEXT, money_human, money_str, parse_money, percent_str
 from .store.database import default_url, safe_url
 from .store.errors import Conflict, NotStored
@@ -222,30 +223,21 @@ def _replayed(facility: Path, events: Optional[Path], readings, known_at: Option
               as_json: bool) -> tuple[Facility, bool]:
     """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
     with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
-    from .engine.facility import Facility
-    from .events.parse import parse_events
-    from .market import shipped_prime_series
+    from .store.folder import open_folder, open_with_events
 
     moment = _moment(known_at)
     stored = _stored_id(facility)
-    default = (lambda: _agreement(facility, None)) if readings else None  # checked as `loanbook check` reads it
-
-    def gate(agreement) -> bool:
-        return _checked(agreement, facility, unchecked=unchecked, as_json=as_json, default=default)
-
+    choices = _choices(readings)
     if stored is not None and events is None:
-        engine = _store().facility(stored, choices=_choices(readings), known_at=moment)
-        return engine, gate(engine.as_written)
-    agreement = _agreement(facility, readings)  # events are read against the agreement as now known
-    checked = gate(agreement)
-    if events is not None:
-        history = parse_events(events, agreement)
+        default = (lambda: _store().agreement(stored, {}, None)) if choices else None  # as `loanbook check` reads
+        engine = _store().facility(stored, choices=choices, known_at=moment)
+        return engine, _checked(engine.as_written, facility, unchecked=unchecked, as_json=as_json, default=default)
+    if stored is not None:
+        opened = open_with_events(partial(_store().agreement, stored), choices, events)
     else:
-        own = contained(facility, facility / "events.yaml", what="events.yaml")
-        history = parse_events(own, agreement) if own.exists() else ()
-    if moment is not None:
-        agreement = _agreement(facility, readings, moment)
-    return Facility(agreement, history, shipped_prime_series(), known_at=moment), checked
+        opened = open_folder(facility, choices, events=events, load=load_agreement)
+    checked = _checked(opened.as_written, facility, unchecked=unchecked, as_json=as_json, default=opened.default)
+    return opened.replay(moment), checked
 
 
 def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, default=None) -> bool:
