@@ -25,7 +25,7 @@ from .agreement.gate import FailsCheck
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
 from .core.files import MAX_YAML_BYTES
-from .core.money import ENGINE_CONTEXT, money_human, money_str, parse_money, percent_str
+from .core.money import ENGINE_CONTEXT, money_human, parse_money, percent_str
 from .store.database import default_url, safe_url
 from .store.errors import Conflict, NotStored
 
@@ -1025,8 +1025,8 @@ def bbc_compute(facility: Path = FacilityOpt,
             raise BadInput("--record appends to a stored facility: `loanbook import` the folder, then give its id")
         agreement = _agreement(facility, None)
         checked = _checked(agreement, facility, unchecked=unchecked, as_json=as_json)
-        if record_it and not checked:
-            raise BadInput("--record: a certificate computed from terms that fail `loanbook check` is not recorded")
+        if record_it:
+            _recordable(checked)
         try:
             version, terms = eligibility_in_force(agreement, day, collateral)
             data = aging_bytes(aging)
@@ -1034,7 +1034,7 @@ def bbc_compute(facility: Path = FacilityOpt,
                 _bbc_items(agreement, version, terms, data, aging, day, stored, engine=engine, sheet=sheet,
                            record_it=record_it, checked=checked, as_json=as_json)
                 return
-            certified = certify(agreement, data, str(aging), day,
+            certified = certify(agreement, data, str(aging), day, checked=checked,
                                 facility_ids={agreement.facility_id, stored or agreement.facility_id}, sheet=sheet,
                                 collateral=collateral, engine=engine, top=top)
         except NoDefinition as exc:
@@ -1072,6 +1072,16 @@ def bbc_compute(facility: Path = FacilityOpt,
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
     _run(action)
+
+
+def _recordable(checked: bool) -> None:
+    """--record: refused before anything is computed when the terms fail `loanbook check` (portfolio/certify.py)."""
+    from .portfolio.certify import NotRecorded, recordable
+
+    try:
+        recordable(checked)
+    except NotRecorded as exc:
+        raise BadInput(f"--record: {exc}") from None
 
 
 @app.command()
@@ -1192,9 +1202,9 @@ def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: 
                sheet: str | None, record_it: bool, checked: bool, as_json: bool) -> None:
     """`bbc compute` of a list that is not an aging: read by the columns its eligibility terms declare."""
     from . import projection as out
+    from .portfolio.certify import report_event
     from .portfolio.item_list import items_from_bytes
     from .portfolio.items import LABELS, item_certificate
-    from .store.chain import sha256
 
     items = items_from_bytes(data, str(path), terms, agreement.facility_id, sheet=sheet)
     cert = item_certificate(terms, items, day, engine=engine)
@@ -1202,10 +1212,8 @@ def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: 
     recorded = None
     if record_it:
         assert stored is not None
-        event = {"date": day.isoformat(), "type": "borrowing_base_report",
-                 "values": {terms.collateral: money_str(cert.value)},
-                 "evidence": {"aging_sha256": sha256(data), "aging_file": path.name, "certificate": answer},
-                 "note": f"computed from {path.name} by loanbook bbc compute"}
+        event = report_event(day, terms.collateral, cert.value, data, str(path), answer, "loanbook bbc compute",
+                             checked=checked)
         recorded = _store().record(stored, [event], by=who(), source=str(path))
     if as_json:
         _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)
