@@ -645,13 +645,16 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
             with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Why a figure is what it is: formula, inputs and clause versions down to the clause text."""
+    from .engine.facility import UnknownFigure
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
-        if figure not in engine.explainable(day):
-            raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
-        tree = engine.explain(figure, day)
+        try:
+            tree = engine.explain(figure, day)
+        except UnknownFigure as exc:
+            raise BadInput(f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
         if as_json:
             _emit(tree.to_dict(), checked)
         else:

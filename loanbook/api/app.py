@@ -36,7 +36,7 @@ from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
 from ..core.money import parse_money
 from ..engine.availability import amount_problem
-from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
+from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility, UnknownFigure
 from ..store import requests as advance_requests
 from ..store.idempotency import KeyReused, Written, once
 from ..store.records import body_text
@@ -261,10 +261,10 @@ def create_app(store: Store | None = None) -> FastAPI:
         day = as_of
 
         def compute(replay: Facility) -> dict:
-            if figure not in replay.explainable(day):
-                raise _invalid(["path", "figure"], f"unknown figure {figure!r}; explainable: "
-                                                   f"{', '.join(replay.explainable(day))}")
-            return out.explain_answer(replay, figure, day)
+            try:
+                return out.explain_answer(replay, figure, day)
+            except UnknownFigure as exc:
+                raise _invalid(["path", "figure"], f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
         return await answered(facility_id, known_at, ("explain", figure, day), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/timeline", summary="As `loanbook timeline --json`")
