@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import localcontext
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -23,8 +24,8 @@ from rich.text import Text
 from .agreement.gate import FailsCheck
 from .core.dates import parse_iso_date, parse_timestamp
 from .core.errors import InputError, Problem, RecordError, printable
-from .core.files import MAX_YAML_BYTES, contained
-from .core.money import ENGINE_CONTEXT, money_human, money_str, parse_money, percent_str
+from .core.files import MAX_YAML_BYTES
+from .core.money import ENGINE_CONTEXT, money_human, parse_money, percent_str
 from .store.database import default_url, safe_url
 from .store.errors import Conflict, NotStored
 
@@ -222,30 +223,21 @@ def _replayed(facility: Path, events: Optional[Path], readings, known_at: Option
               as_json: bool) -> tuple[Facility, bool]:
     """The facility's replay, and whether its agreement passes `loanbook check`: one that fails computes only
     with --unchecked (before anything is replayed), and a human answer then opens with a line saying so."""
-    from .engine.facility import Facility
-    from .events.parse import parse_events
-    from .market import shipped_prime_series
+    from .store.folder import open_folder, open_with_events
 
     moment = _moment(known_at)
     stored = _stored_id(facility)
-    default = (lambda: _agreement(facility, None)) if readings else None  # checked as `loanbook check` reads it
-
-    def gate(agreement) -> bool:
-        return _checked(agreement, facility, unchecked=unchecked, as_json=as_json, default=default)
-
+    choices = _choices(readings)
     if stored is not None and events is None:
-        engine = _store().facility(stored, choices=_choices(readings), known_at=moment)
-        return engine, gate(engine.as_written)
-    agreement = _agreement(facility, readings)  # events are read against the agreement as now known
-    checked = gate(agreement)
-    if events is not None:
-        history = parse_events(events, agreement)
+        default = (lambda: _store().agreement(stored, {}, None)) if choices else None  # as `loanbook check` reads
+        engine = _store().facility(stored, choices=choices, known_at=moment)
+        return engine, _checked(engine.as_written, facility, unchecked=unchecked, as_json=as_json, default=default)
+    if stored is not None:
+        opened = open_with_events(partial(_store().agreement, stored), choices, events)
     else:
-        own = contained(facility, facility / "events.yaml", what="events.yaml")
-        history = parse_events(own, agreement) if own.exists() else ()
-    if moment is not None:
-        agreement = _agreement(facility, readings, moment)
-    return Facility(agreement, history, shipped_prime_series(), known_at=moment), checked
+        opened = open_folder(facility, choices, events=events, load=load_agreement)
+    checked = _checked(opened.as_written, facility, unchecked=unchecked, as_json=as_json, default=opened.default)
+    return opened.replay(moment), checked
 
 
 def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, default=None) -> bool:
@@ -261,7 +253,11 @@ def _checked(agreement, facility: Path, *, unchecked: bool, as_json: bool, defau
 
 def _emit(payload: dict, checked: bool | None = None) -> None:
     """One JSON object on stdout; an answer computed from the terms says whether they passed `loanbook check`."""
-    print(json.dumps(payload if checked is None else {"checked": checked, **payload}, indent=2))
+    if checked is not None:
+        from .projection import checked_answer  # only an answer computed from terms: the engine is loaded already
+
+        payload = checked_answer(checked, payload)
+    print(json.dumps(payload, indent=2))
 
 
 def _say(*parts: str | Text) -> None:
@@ -649,13 +645,16 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
             with_events: Optional[Path] = WithEventsOpt, readings: Optional[list[str]] = ReadingOpt,
             known_at: Optional[str] = KnownAtOpt, unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Why a figure is what it is: formula, inputs and clause versions down to the clause text."""
+    from .engine.facility import UnknownFigure
+
     def action():
         day = _day(as_of, "--as-of")
         engine, checked = _facility(facility, events, readings, known_at,
                                     with_events=with_events, unchecked=unchecked, as_json=as_json)
-        if figure not in engine.explainable(day):
-            raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
-        tree = engine.explain(figure, day)
+        try:
+            tree = engine.explain(figure, day)
+        except UnknownFigure as exc:
+            raise BadInput(f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
         if as_json:
             _emit(tree.to_dict(), checked)
         else:
@@ -1029,8 +1028,8 @@ def bbc_compute(facility: Path = FacilityOpt,
             raise BadInput("--record appends to a stored facility: `loanbook import` the folder, then give its id")
         agreement = _agreement(facility, None)
         checked = _checked(agreement, facility, unchecked=unchecked, as_json=as_json)
-        if record_it and not checked:
-            raise BadInput("--record: a certificate computed from terms that fail `loanbook check` is not recorded")
+        if record_it:
+            _recordable(checked)
         try:
             version, terms = eligibility_in_force(agreement, day, collateral)
             data = aging_bytes(aging)
@@ -1038,7 +1037,7 @@ def bbc_compute(facility: Path = FacilityOpt,
                 _bbc_items(agreement, version, terms, data, aging, day, stored, engine=engine, sheet=sheet,
                            record_it=record_it, checked=checked, as_json=as_json)
                 return
-            certified = certify(agreement, data, str(aging), day,
+            certified = certify(agreement, data, str(aging), day, checked=checked,
                                 facility_ids={agreement.facility_id, stored or agreement.facility_id}, sheet=sheet,
                                 collateral=collateral, engine=engine, top=top)
         except NoDefinition as exc:
@@ -1076,6 +1075,16 @@ def bbc_compute(facility: Path = FacilityOpt,
         if recorded:
             _say(f"recorded as event {recorded.first_seq} ({recorded.keys[0]}) of {stored}")
     _run(action)
+
+
+def _recordable(checked: bool) -> None:
+    """--record: refused before anything is computed when the terms fail `loanbook check` (portfolio/certify.py)."""
+    from .portfolio.certify import NotRecorded, recordable
+
+    try:
+        recordable(checked)
+    except NotRecorded as exc:
+        raise BadInput(f"--record: {exc}") from None
 
 
 @app.command()
@@ -1196,9 +1205,9 @@ def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: 
                sheet: str | None, record_it: bool, checked: bool, as_json: bool) -> None:
     """`bbc compute` of a list that is not an aging: read by the columns its eligibility terms declare."""
     from . import projection as out
+    from .portfolio.certify import report_event
     from .portfolio.item_list import items_from_bytes
     from .portfolio.items import LABELS, item_certificate
-    from .store.chain import sha256
 
     items = items_from_bytes(data, str(path), terms, agreement.facility_id, sheet=sheet)
     cert = item_certificate(terms, items, day, engine=engine)
@@ -1206,10 +1215,8 @@ def _bbc_items(agreement, version, terms, data: bytes, path: Path, day, stored: 
     recorded = None
     if record_it:
         assert stored is not None
-        event = {"date": day.isoformat(), "type": "borrowing_base_report",
-                 "values": {terms.collateral: money_str(cert.value)},
-                 "evidence": {"aging_sha256": sha256(data), "aging_file": path.name, "certificate": answer},
-                 "note": f"computed from {path.name} by loanbook bbc compute"}
+        event = report_event(day, terms.collateral, cert.value, data, str(path), answer, "loanbook bbc compute",
+                             checked=checked)
         recorded = _store().record(stored, [event], by=who(), source=str(path))
     if as_json:
         _emit({**answer, "recorded": out.recorded_json(recorded) if recorded else None}, checked)

@@ -351,6 +351,12 @@ def payoff_json(p: Payoff) -> dict:
 
 # --- a command's whole answer (the CLI's --json and the API's body are the same) --------------------------
 
+def checked_answer(checked: bool, answer: dict) -> dict:
+    """An answer computed from the terms, opening with whether they passed `loanbook check` (false: computed
+    unchecked, from terms that contradict their text)."""
+    return {"checked": checked, **answer}
+
+
 def fees_answer(engine, day: date) -> dict:
     return fees_json(engine.fees(day), day, engine.charges_on(day), engine.charges_credit(day))
 

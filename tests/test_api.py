@@ -104,6 +104,18 @@ def test_every_answer_is_the_command_line_s(api, store):
         assert response.json() == cli_json(store, *args, "--facility", "iec-2002"), path
 
 
+def test_an_unknown_figure_is_the_command_line_s_refusal_at_the_figure(api, store):
+    """422 at ["path", "figure"], in the words `loanbook explain` uses (without its "loanbook: ")."""
+    response = api.get("/facilities/iec-2002/explain/nonsense?as_of=2002-10-15", headers=api.as_("hsbc-ops"))
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["path", "figure"]
+    assert detail["msg"].startswith("unknown figure 'nonsense'; explainable: ")
+    said = CliRunner().invoke(cli, ["explain", "nonsense", "--as-of", "2002-10-15", "--facility", "iec-2002"],
+                              env={"LOANBOOK_DATABASE_URL": store.url})
+    assert said.exit_code == 2 and said.stderr == f"loanbook: {detail['msg']}\n"
+
+
 def test_money_is_a_string_with_two_decimals(api):
     body = api.get(STATUS, headers=api.as_("hsbc-ops")).json()
     # the seed's golden figures on 2002-10-15: 85% x 1,420,000 = 1,207,000; less LCs 60,000 = 1,147,000

@@ -4,11 +4,14 @@ formula from one tree."""
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED, folder_facility
 from loanbook.agreement.formula import parse_formula
+from loanbook.core.errors import RecordError
+from loanbook.engine.facility import UnknownFigure
 from loanbook.engine.graph import Const, Op, Ref, evaluate, from_formula, render, total_of
 
 NAMES = ("a", "b", "c")
@@ -44,3 +47,15 @@ def test_the_payoff_is_its_explanation_s_formula_over_its_inputs(seed):
         explained = engine.explain("payoff", day)
         assert explained.formula == "principal + interest + fees + expenses"
         assert explained.value == sum((x.value for x in explained.inputs), D(0)) == engine.payoff(day).total
+
+
+def test_an_unknown_figure_is_refused_with_the_figures_the_day_has(seed):
+    """The engine's refusal carries what each edge answers with: the figure, the day and the explainable names."""
+    engine = folder_facility(SEED, seed)
+    day = date(2002, 10, 15)
+    with pytest.raises(UnknownFigure) as refused:
+        engine.explain("nonsense", day)
+    assert (refused.value.figure, refused.value.day) == ("nonsense", day)
+    assert refused.value.explainable == tuple(engine.explainable(day)) and "availability" in refused.value.explainable
+    assert str(refused.value) == f"unknown figure 'nonsense' on 2002-10-15; explainable: {refused.value.names}"
+    assert isinstance(refused.value, RecordError)

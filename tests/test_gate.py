@@ -75,6 +75,19 @@ def test_bbc_compute_refuses_too(contradicted):
     assert result.exit_code == 2 and FIRST in result.stderr
 
 
+def test_an_unchecked_certificate_is_computed_but_never_recorded(store, contradicted):
+    store.import_folder(contradicted)
+    aging, env = SEED / "agings" / "aging-2002-12-16.csv", {"LOANBOOK_DATABASE_URL": store.url}
+    ask = ["bbc", "compute", "--facility", "iec-2002", "--aging", str(aging), "--as-of", "2002-12-16", "--unchecked"]
+    shown = runner.invoke(app, [*ask, "--json"], env=env)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["checked"] is False
+    refused = runner.invoke(app, [*ask, "--record"], env=env)
+    assert refused.exit_code == 2 and refused.stdout.startswith("UNCHECKED: iec-2002 fails `loanbook check`")
+    assert refused.stderr == ("loanbook: --record: a certificate computed from terms that fail `loanbook check` is "
+                              "not recorded\n")
+    assert len(store.event_rows("iec-2002")) == 27  # the imported events only
+
+
 def test_a_book_with_a_facility_that_fails_refuses_unless_unchecked(contradicted, tmp_path):
     book = tmp_path / "book"
     book.mkdir()

@@ -309,6 +309,13 @@ def test_a_figure_s_explanation_reaches_its_clause_and_document(web):
     assert browser.get("/book/iec-2002/explain/no_such_figure?as_of=2002-10-15").status_code == 404
 
 
+def test_an_unknown_figure_is_a_page_naming_it_and_the_day(web):
+    browser = logged_in(web, "hsbc-ops")
+    missing = browser.get("/book/iec-2002/explain/no_such_figure?as_of=2002-10-15")
+    assert missing.status_code == 404
+    assert "iec-2002 has no figure &#39;no_such_figure&#39; on 2002-10-15" in missing.text
+
+
 def test_the_book_has_every_facility_with_totals_sorted_and_filtered(web, store):
     """On 2002-12-31 the seed's availability is 85% x 1,460,000.00 = 1,241,000.00 of capacity less 1,170,000.00 of
     advances: 71,000.00; DNOW's on that day comes from its own status; the total is their sum."""

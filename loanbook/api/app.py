@@ -36,7 +36,7 @@ from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
 from ..core.money import parse_money
 from ..engine.availability import amount_problem
-from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility
+from ..engine.facility import ENGINE_CONTEXT, MAX_STATEMENT_MONTHS, MAX_TIMELINE_DAYS, Facility, UnknownFigure
 from ..store import requests as advance_requests
 from ..store.idempotency import KeyReused, Written, once
 from ..store.records import body_text
@@ -173,7 +173,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         body = answers.get(key)
         if body is None:
             with localcontext(ENGINE_CONTEXT):  # whatever the server's thread has set
-                body = json.dumps({"checked": checked, **compute(replay)}).encode()
+                body = json.dumps(out.checked_answer(checked, compute(replay))).encode()
             answers.put(key, body)
         return Response(body, media_type="application/json")
 
@@ -261,10 +261,10 @@ def create_app(store: Store | None = None) -> FastAPI:
         day = as_of
 
         def compute(replay: Facility) -> dict:
-            if figure not in replay.explainable(day):
-                raise _invalid(["path", "figure"], f"unknown figure {figure!r}; explainable: "
-                                                   f"{', '.join(replay.explainable(day))}")
-            return out.explain_answer(replay, figure, day)
+            try:
+                return out.explain_answer(replay, figure, day)
+            except UnknownFigure as exc:
+                raise _invalid(["path", "figure"], f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
         return await answered(facility_id, known_at, ("explain", figure, day), compute, caller, unchecked)
 
     @app.get("/facilities/{facility_id}/timeline", summary="As `loanbook timeline --json`")
@@ -330,7 +330,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # a decision is computed
             asked, replay = advance_requests.submit_in(connection, store, facility_id, day=day, amount=amount,
                                                        tranche=payload.tranche, by=caller.name)
-            return Written(201, {"checked": checked, **out.advance_request_json(asked)}, replay)
+            return Written(201, out.checked_answer(checked, out.advance_request_json(asked)), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)
@@ -354,7 +354,7 @@ def create_app(store: Store | None = None) -> FastAPI:
             checked = passes_check(store.facility(facility_id), facility_id, unchecked)  # an approval is judged
             decided, replay = _found(lambda: advance_requests.decide_in(
                 connection, store, facility_id, request_id, approve=payload.decision == "approve", by=caller.name))
-            return Written(200, {"checked": checked, **out.advance_request_json(decided)}, replay)
+            return Written(200, out.checked_answer(checked, out.advance_request_json(decided)), replay)
 
         return await run_in_threadpool(_once, caller, idempotency_key, request, await request.body(), facility_id,
                                        work)

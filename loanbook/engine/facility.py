@@ -103,6 +103,19 @@ def answer(method):
     return pinned(after_check(method))
 
 
+class UnknownFigure(RecordError):
+    """A figure the facility does not have on the day: each edge answers with the names it has (`explainable`)."""
+
+    def __init__(self, figure: str, day: date, explainable: tuple[str, ...]):
+        self.figure, self.day, self.explainable = figure, day, explainable
+        super().__init__(f"unknown figure {figure!r} on {day}; explainable: {self.names}")
+
+    @property
+    def names(self) -> str:
+        """The figures the facility has on the day, as a list for a person."""
+        return ", ".join(self.explainable)
+
+
 class _book(functools.cached_property):
     """A book built on first use and kept. Unlike functools.cached_property in Python 3.11, it takes no lock shared
     by every facility: one facility building its interest book never waits on another's (the books are pure, so
@@ -586,7 +599,7 @@ class Facility:
     @answer
     def explain(self, name: str, day: date) -> Explanation:
         if name not in self.explainable(day):
-            raise RecordError(f"unknown figure {name!r} on {day}; explainable: {', '.join(self.explainable(day))}")
+            raise UnknownFigure(name, day, tuple(self.explainable(day)))
         if name == "interest":
             return self._explain_interest(day)
         if name == "fees":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from ..agreement.kinds_eligibility import Eligibility
 from ..agreement.model import Agreement, ClauseVersion
+from ..core.errors import RecordError
 from ..core.money import money_str
 from ..store.chain import sha256
 from .aging import aging_from_bytes, rows_of
@@ -18,6 +20,31 @@ class NoDefinition(ValueError):
     """No eligibility definition in force that day, or several where the caller named none."""
 
 
+class NotRecorded(RecordError):
+    """A certificate computed (unchecked) from terms that fail `loanbook check`: shown, never recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("a certificate computed from terms that fail `loanbook check` is not recorded")
+
+
+def recordable(checked: bool) -> None:
+    """Refuse to record a certificate whose terms failed `loanbook check` (NotRecorded): a report in the record
+    is a figure every later answer reads, and terms that contradict their text compute nothing lasting."""
+    if not checked:
+        raise NotRecorded()
+
+
+def report_event(day: date, collateral: str, value: Decimal, data: bytes, name: str, certificate: dict, tool: str,
+                 *, checked: bool) -> dict:
+    """The borrowing base report that records a certificate, with its evidence: the aging's SHA-256 and name, and
+    the certificate itself (its JSON). Refused when its terms failed the check."""
+    recordable(checked)
+    file = Path(name).name
+    return {"date": day.isoformat(), "type": "borrowing_base_report", "values": {collateral: money_str(value)},
+            "evidence": {"aging_sha256": sha256(data), "aging_file": file, "certificate": certificate},
+            "note": f"computed from {file} by {tool}"}
+
+
 @dataclass(frozen=True)
 class Certified:
     certificate: Certificate
@@ -25,6 +52,7 @@ class Certified:
     version: ClauseVersion
     data: bytes          # the aging as read: the evidence hashes exactly this
     name: str            # the aging's path or name, as problems name it
+    checked: bool        # whether its terms passed `loanbook check` (false: computed unchecked, never recorded)
 
     def answer(self) -> dict:
         from ..projection import certificate_json
@@ -32,13 +60,9 @@ class Certified:
         return certificate_json(self.certificate, self.terms.collateral, self.terms.label, self.version.clause_id)
 
     def event(self, tool: str) -> dict:
-        """The borrowing base report that records the certificate, with its evidence: the aging's SHA-256 and
-        name, and the certificate itself."""
-        file = Path(self.name).name
-        return {"date": self.certificate.as_of.isoformat(), "type": "borrowing_base_report",
-                "values": {self.terms.collateral: money_str(self.certificate.value)},
-                "evidence": {"aging_sha256": sha256(self.data), "aging_file": file, "certificate": self.answer()},
-                "note": f"computed from {file} by {tool}"}
+        """The borrowing base report that records the certificate (NotRecorded if its terms failed the check)."""
+        return report_event(self.certificate.as_of, self.terms.collateral, self.certificate.value, self.data,
+                            self.name, self.answer(), tool, checked=self.checked)
 
 
 def eligibility_in_force(agreement: Agreement, day: date, collateral: str | None = None
@@ -55,15 +79,15 @@ def eligibility_in_force(agreement: Agreement, day: date, collateral: str | None
     return found[0]
 
 
-def certify(agreement: Agreement, data: bytes, name: str, day: date, *, facility_ids: set[str],
+def certify(agreement: Agreement, data: bytes, name: str, day: date, *, checked: bool, facility_ids: set[str],
             sheet: str | None = None, collateral: str | None = None, engine: str = "duckdb", top: int = 5
             ) -> Certified:
     """The certificate of the receivables' eligibility definition in force on the day (of `collateral`, if several
-    are), from an aging."""
+    are), from an aging. `checked`: whether the agreement passes `loanbook check`."""
     version, terms = eligibility_in_force(agreement, day, collateral)
     if terms.items is not None:
         raise NoDefinition(f"{terms.collateral} is valued from an item list, not an aging: `loanbook bbc compute "
                            "--items FILE` computes its certificate")
     invoices = rows_of(aging_from_bytes(data, name, sheet=sheet), facility_ids, name)
     return Certified(certificate(EligibilityRules.of(terms), invoices, day, engine=engine, top=top), terms, version,
-                     data, name)
+                     data, name, checked)

@@ -44,9 +44,9 @@ from .balances import DayBalances, balances_on
 from .chain import event_hash, files_hash, sha256
 from .database import connect, default_url, upgrade
 from .errors import NotStored
+from .folder import EVENTS_FILE
 from .records import EventRow, body_text, body_value
 
-EVENTS_FILE = "events.yaml"
 MAX_FILES = 2_000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_BATCH = 50_000  # events in one append

@@ -182,7 +182,7 @@ def mount(app: FastAPI, store: Store) -> None:
                                  "with `loanbook bbc compute --record`")
             day = parse_iso_date(as_of, what="as of")
             agreement = store.facility(facility_id).agreement
-            certified = computed(lambda: certify(agreement, data, name, day,
+            certified = computed(lambda: certify(agreement, data, name, day, checked=True,  # passes_check above
                                                  facility_ids={facility_id, agreement.facility_id},
                                                  sheet=sheet or None, collateral=collateral or None))
         except (ValueError, NoDefinition) as exc:

@@ -14,7 +14,7 @@ from .. import projection as out
 from ..agreement.conformed import chain_on, terms_summary
 from ..core.dates import parse_iso_date, parse_timestamp
 from ..core.errors import InputError, RecordError
-from ..engine.facility import ENGINE_CONTEXT, Facility
+from ..engine.facility import ENGINE_CONTEXT, Facility, UnknownFigure
 from ..reports.documents import borrowing_base_certificate, compliance_report, monthly_statement
 from ..reports.render import MEDIA_TYPES, RENDERERS, file_name, render
 from ..store import requests as advance_requests
@@ -158,9 +158,14 @@ def mount(app: FastAPI, store: Store) -> None:
                 known_at: DateText = None, unchecked: bool = False) -> Response:
         replay = replay_for(session, facility_id, moment_of(known_at), unchecked=unchecked)
         day = day_of(as_of, "as of") or views.default_day(replay, today())
-        if figure not in replay.explainable(day):
-            raise PageError(404, "No such figure", f"{facility_id} has no figure {figure!r} on {day}")
-        tree = computed(lambda: out.explain_answer(replay, figure, day))
+
+        def explained() -> dict:
+            try:
+                return out.explain_answer(replay, figure, day)
+            except UnknownFigure as exc:
+                raise PageError(404, "No such figure", f"{facility_id} has no figure {exc.figure!r} on {exc.day}"
+                                ) from None
+        tree = computed(explained)
         return page(request, "explain.html", {"title": f"Why {tree.get('label') or figure}", "tree": tree,
                                               "facility_id": facility_id, "day": day.isoformat(),
                                               "known_at": known_at or ""}, session=session)
