@@ -113,24 +113,19 @@ def springing_message(x: SpringingInForce) -> str:
 
 
 def _base_json(b: BorrowingBaseResult) -> dict:
-    return {"id": b.id, "label": b.label, "lines": [_line_json(line) for line in b.lines],
+    return {"id": b.id, "label": b.label, "lines": [_line_json(b, line) for line in b.lines],
             "reserves": [{"id": r.id, "label": r.label, "value": figure_value(r)} for r in b.reserves],
             "collateral": {c.id: figure_value(c) for c in b.collateral},
             "total": figure_value(b.total)}
 
 
-def _line_json(line: Figure) -> dict:
-    rate, collateral, *caps = line.explanation.inputs
+def _line_json(b: BorrowingBaseResult, line: Figure) -> dict:
+    rate, collateral = b.rates[line.id], b.line_collateral[line.id]
     return {"id": line.id, "label": line.label, "value": figure_value(line),
-            "collateral": collateral.figure, "collateral_value": money_str(_decimal(collateral.value)),
-            "rate": percent_str(_decimal(rate.value)), "rate_formula": rate.formula,
-            "caps": [{"label": c.label, "value": money_str(_decimal(c.value)), "formula": c.formula} for c in caps]}
-
-
-def _decimal(value: object) -> Decimal:
-    """An explanation's value where the engine computes a number (a line's inputs always are)."""
-    assert isinstance(value, Decimal), value
-    return value
+            "collateral": collateral.id, "collateral_value": money_str(collateral.value),
+            "rate": percent_str(rate.value), "rate_formula": rate.explanation.formula,
+            "caps": [{"label": c.label, "value": money_str(c.value), "formula": c.explanation.formula}
+                     for c in b.caps[line.id]]}
 
 
 def _availability_json(a: AvailabilityResult) -> dict:
