@@ -657,7 +657,8 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
             raise BadInput(f"unknown figure {figure!r}; explainable: {', '.join(engine.explainable(day))}")
         tree = engine.explain(figure, day)
         if as_json:
-            _emit(tree.to_dict(), checked)
+            from .projection import explanation_json
+            _emit(explanation_json(tree), checked)
         else:
             print("\n".join(printable(line, 10_000) for line in tree.render()))
     _run(action)

@@ -57,6 +57,38 @@ def figure_value(f: Figure | None) -> str | None:
     return None if f is None else _FORMAT.get(f.unit, money_str)(f.value)
 
 
+def explanation_json(e: Explanation) -> dict:
+    """A figure's explanation tree (`explain --json`, `status --explain --json`): a key only where it holds
+    something, the inputs each a tree of their own."""
+    out: dict = {"figure": e.figure, "value": _explained_value(e), "unit": e.unit}
+    if not e.reported:
+        out["not_reported"] = True
+    if e.label:
+        out["label"] = e.label
+    if e.formula:
+        out["formula"] = e.formula
+    if e.clause:
+        out["clause"] = e.clause
+    if e.interpretation:
+        out["interpretation"] = e.interpretation
+    if e.source:
+        out["source"] = e.source
+    if e.flag:
+        out["flag"] = e.flag
+    if e.inputs:
+        out["inputs"] = [explanation_json(i) for i in e.inputs]
+    return out
+
+
+def _explained_value(e: Explanation) -> str:
+    """An amount, rate or number in its unit's form; a day as an ISO date; words (a grade) as they are."""
+    if isinstance(e.value, Decimal):
+        return _FORMAT.get(e.unit, money_str)(e.value)
+    if isinstance(e.value, date):
+        return e.value.isoformat()
+    return e.value
+
+
 # --- status --------------------------------------------------------------------------------------
 
 def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None) -> dict:
@@ -93,7 +125,7 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
     if len(s.borrowing_bases) > 1:
         out["borrowing_bases"] = [_base_json(b) for b in s.borrowing_bases]
     if explanations is not None:
-        out["explanation"] = {name: tree.to_dict() for name, tree in explanations.items()}
+        out["explanation"] = {name: explanation_json(tree) for name, tree in explanations.items()}
     return out
 
 
@@ -376,7 +408,7 @@ def timeline_json(start: date, end: date, days: Sequence[TimelineDay]) -> dict:
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:
-    return engine.explain(figure, day).to_dict()
+    return explanation_json(engine.explain(figure, day))
 
 
 def status_answer(engine, day: date, *, explain: bool = False) -> dict:
