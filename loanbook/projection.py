@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .core.money import ZERO, money_human, money_str, number_str, percent_str
 from .engine.charges import Charge
@@ -34,6 +35,9 @@ from .engine.results import (
     Status,
     TimelineDay,
 )
+
+if TYPE_CHECKING:  # the portfolio run imports Ibis and Arrow: only its rows' type is needed here
+    from .portfolio.run import PortfolioRow
 
 _FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
 
@@ -438,6 +442,45 @@ def period_problem(start: date, end: date, max_days: int) -> str | None:
         return (f"{start} to {end} spans {(end - start).days + 1:,} days; the most one answer shows is "
                 f"{max_days:,} days: ask for a shorter period")
     return None
+
+
+# --- the portfolio run -------------------------------------------------------------------------------------
+
+def portfolio_answer(day: date, rows: Sequence[PortfolioRow], *, from_store: bool) -> dict:
+    """The book on a day (`portfolio run --json`): each facility's row, and, for a store's run, how the balances
+    were read."""
+    found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [portfolio_row_json(r) for r in rows]}
+    if from_store:
+        found["balances"] = portfolio_balances_json(rows)
+    return found
+
+
+def portfolio_row_json(r: PortfolioRow) -> dict:
+    """A row's keys in `--json` (docs/json-keys.md): money with two places, dates as ISO text."""
+    return plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
+                  "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
+                  "availability": r.availability, "overadvance": r.overadvance,
+                  "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
+                  "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column),
+                  "source": r.source, "source_date": r.source_date, "checked": r.checked})
+
+
+def portfolio_balances_json(rows: Sequence[PortfolioRow]) -> dict:
+    """How a store's run read the balances: how many from the aggregate, and each facility replayed, with why."""
+    return {"aggregate": sum(1 for r in rows if r.balances == "aggregate"),
+            "replayed": {r.facility: r.balances.removeprefix("replay (").removesuffix(")")
+                         for r in rows if r.balances != "aggregate"}}
+
+
+def portfolio_totals(rows: Sequence[PortfolioRow]) -> str:
+    """The book's totals over every facility computed (one with a problem has no figures to add)."""
+    def total(name: str) -> Decimal:
+        return sum((getattr(r, name) for r in rows if getattr(r, name) is not None), start=ZERO)
+
+    computed = sum(1 for r in rows if r.borrowing_base is not None)
+    return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
+            f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
+            f"{money_human(total('overadvance'))}")
 
 
 # --- the store ---------------------------------------------------------------------------------------
