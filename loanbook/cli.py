@@ -656,7 +656,8 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
         except UnknownFigure as exc:
             raise BadInput(f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
         if as_json:
-            _emit(tree.to_dict(), checked)
+            from .projection import explanation_json
+            _emit(explanation_json(tree), checked)
         else:
             print("\n".join(printable(line, 10_000) for line in tree.render()))
     _run(action)
@@ -1318,7 +1319,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                   unchecked: bool = UncheckedOpt, as_json: bool = JsonOpt):
     """Every facility's borrowing base from its latest aging (or the record's report, if as recent), its
     availability and its breaches."""
-    from .portfolio.answer import balances_json, book_totals, row_json
+    from . import projection
     from .portfolio.run import book_aging, folder_book, result_table, run_portfolio, store_book
 
     def action():
@@ -1342,10 +1343,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
         _write_out(lambda: result_table(rows), out)
         checked = all(r.checked for r in rows)
         if as_json:
-            found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [row_json(r) for r in rows]}
-            if book is None:
-                found["balances"] = balances_json(rows)
-            _emit(found, checked)
+            _emit(projection.portfolio_answer(day, rows, from_store=book is None), checked)
             return
         if not checked:
             _say(Text(f"UNCHECKED: {sum(not r.checked for r in rows):,} facilities fail `loanbook check`: their "
@@ -1360,7 +1358,7 @@ def portfolio_run(as_of: str = typer.Option(..., "--as-of"),
                              numeric=frozenset({"value", "borrowing base", "availability", "overadvance"})))
         if len(rows) > 50:
             _say(f"... and {len(rows) - 50:,} more" + (f" in {out}" if out else " (--out FILE writes them all)"))
-        _say(book_totals(rows))
+        _say(projection.portfolio_totals(rows))
         breached = sum(1 for r in rows if r.breaches)
         _say(f"{breached:,} of {len(rows):,} facilities breach a limit on {day}")
         by_python = sum(1 for r in rows if r.computed_by != "dataframe" and not r.problem)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .core.money import ZERO, money_human, money_str, number_str, percent_str
 from .engine.charges import Charge
@@ -35,6 +36,9 @@ from .engine.results import (
     TimelineDay,
 )
 
+if TYPE_CHECKING:  # the portfolio run imports Ibis and Arrow: only its rows' type is needed here
+    from .portfolio.run import PortfolioRow
+
 _FORMAT = {"money": money_str, "percent": percent_str, "number": number_str}
 
 
@@ -55,6 +59,38 @@ def plain(value):
 
 def figure_value(f: Figure | None) -> str | None:
     return None if f is None else _FORMAT.get(f.unit, money_str)(f.value)
+
+
+def explanation_json(e: Explanation) -> dict:
+    """A figure's explanation tree (`explain --json`, `status --explain --json`): a key only where it holds
+    something, the inputs each a tree of their own."""
+    out: dict = {"figure": e.figure, "value": _explained_value(e), "unit": e.unit}
+    if not e.reported:
+        out["not_reported"] = True
+    if e.label:
+        out["label"] = e.label
+    if e.formula:
+        out["formula"] = e.formula
+    if e.clause:
+        out["clause"] = e.clause
+    if e.interpretation:
+        out["interpretation"] = e.interpretation
+    if e.source:
+        out["source"] = e.source
+    if e.flag:
+        out["flag"] = e.flag
+    if e.inputs:
+        out["inputs"] = [explanation_json(i) for i in e.inputs]
+    return out
+
+
+def _explained_value(e: Explanation) -> str:
+    """An amount, rate or number in its unit's form; a day as an ISO date; words (a grade) as they are."""
+    if isinstance(e.value, Decimal):
+        return _FORMAT.get(e.unit, money_str)(e.value)
+    if isinstance(e.value, date):
+        return e.value.isoformat()
+    return e.value
 
 
 # --- status --------------------------------------------------------------------------------------
@@ -93,7 +129,7 @@ def status_json(s: Status, *, explanations: dict[str, Explanation] | None = None
     if len(s.borrowing_bases) > 1:
         out["borrowing_bases"] = [_base_json(b) for b in s.borrowing_bases]
     if explanations is not None:
-        out["explanation"] = {name: tree.to_dict() for name, tree in explanations.items()}
+        out["explanation"] = {name: explanation_json(tree) for name, tree in explanations.items()}
     return out
 
 
@@ -113,24 +149,19 @@ def springing_message(x: SpringingInForce) -> str:
 
 
 def _base_json(b: BorrowingBaseResult) -> dict:
-    return {"id": b.id, "label": b.label, "lines": [_line_json(line) for line in b.lines],
+    return {"id": b.id, "label": b.label, "lines": [_line_json(b, line) for line in b.lines],
             "reserves": [{"id": r.id, "label": r.label, "value": figure_value(r)} for r in b.reserves],
             "collateral": {c.id: figure_value(c) for c in b.collateral},
             "total": figure_value(b.total)}
 
 
-def _line_json(line: Figure) -> dict:
-    rate, collateral, *caps = line.explanation.inputs
+def _line_json(b: BorrowingBaseResult, line: Figure) -> dict:
+    rate, collateral = b.rates[line.id], b.line_collateral[line.id]
     return {"id": line.id, "label": line.label, "value": figure_value(line),
-            "collateral": collateral.figure, "collateral_value": money_str(_decimal(collateral.value)),
-            "rate": percent_str(_decimal(rate.value)), "rate_formula": rate.formula,
-            "caps": [{"label": c.label, "value": money_str(_decimal(c.value)), "formula": c.formula} for c in caps]}
-
-
-def _decimal(value: object) -> Decimal:
-    """An explanation's value where the engine computes a number (a line's inputs always are)."""
-    assert isinstance(value, Decimal), value
-    return value
+            "collateral": collateral.id, "collateral_value": money_str(collateral.value),
+            "rate": percent_str(rate.value), "rate_formula": rate.explanation.formula,
+            "caps": [{"label": c.label, "value": money_str(c.value), "formula": c.explanation.formula}
+                     for c in b.caps[line.id]]}
 
 
 def _availability_json(a: AvailabilityResult) -> dict:
@@ -387,7 +418,7 @@ def timeline_json(start: date, end: date, days: Sequence[TimelineDay]) -> dict:
 
 
 def explain_answer(engine, figure: str, day: date) -> dict:
-    return engine.explain(figure, day).to_dict()
+    return explanation_json(engine.explain(figure, day))
 
 
 def status_answer(engine, day: date, *, explain: bool = False) -> dict:
@@ -417,6 +448,45 @@ def period_problem(start: date, end: date, max_days: int) -> str | None:
         return (f"{start} to {end} spans {(end - start).days + 1:,} days; the most one answer shows is "
                 f"{max_days:,} days: ask for a shorter period")
     return None
+
+
+# --- the portfolio run -------------------------------------------------------------------------------------
+
+def portfolio_answer(day: date, rows: Sequence[PortfolioRow], *, from_store: bool) -> dict:
+    """The book on a day (`portfolio run --json`): each facility's row, and, for a store's run, how the balances
+    were read."""
+    found: dict[str, object] = {"as_of": day.isoformat(), "facilities": [portfolio_row_json(r) for r in rows]}
+    if from_store:
+        found["balances"] = portfolio_balances_json(rows)
+    return found
+
+
+def portfolio_row_json(r: PortfolioRow) -> dict:
+    """A row's keys in `--json` (docs/json-keys.md): money with two places, dates as ISO text."""
+    return plain({"facility_id": r.facility, "name": r.name, "aging": r.aging, "collateral": r.collateral,
+                  "gross": r.gross, "eligible": r.eligible, "value": r.value, "borrowing_base": r.borrowing_base,
+                  "availability": r.availability, "overadvance": r.overadvance,
+                  "overadvance_limit": r.overadvance_limit, "breaches": list(r.breaches), "problem": r.problem,
+                  "computed_by": r.computed_by, "rules_without_column": list(r.rules_without_column),
+                  "source": r.source, "source_date": r.source_date, "checked": r.checked})
+
+
+def portfolio_balances_json(rows: Sequence[PortfolioRow]) -> dict:
+    """How a store's run read the balances: how many from the aggregate, and each facility replayed, with why."""
+    return {"aggregate": sum(1 for r in rows if r.balances == "aggregate"),
+            "replayed": {r.facility: r.balances.removeprefix("replay (").removesuffix(")")
+                         for r in rows if r.balances != "aggregate"}}
+
+
+def portfolio_totals(rows: Sequence[PortfolioRow]) -> str:
+    """The book's totals over every facility computed (one with a problem has no figures to add)."""
+    def total(name: str) -> Decimal:
+        return sum((getattr(r, name) for r in rows if getattr(r, name) is not None), start=ZERO)
+
+    computed = sum(1 for r in rows if r.borrowing_base is not None)
+    return (f"totals of {computed:,} facilities: collateral value {money_human(total('value'))}, borrowing base "
+            f"{money_human(total('borrowing_base'))}, availability {money_human(total('availability'))}, overadvance "
+            f"{money_human(total('overadvance'))}")
 
 
 # --- the store ---------------------------------------------------------------------------------------

@@ -144,6 +144,25 @@ def test_roles_limit_what_is_written(api):
     assert api.post("/facilities/iec-2002/events", json=report, headers=api.as_("iec-treasury")).status_code == 201
 
 
+@pytest.mark.parametrize(("second", "loc"), [
+    ({"date": "2002-12-30", "type": "advanse", "amount": "1.00"}, ["body", "events", 1, "type"]),  # parsing
+    ({"date": "2002-12-30", "type": "advance", "amount": "1.00", "loan": "nope"},             # a name it has not
+     ["body", "events", 1, "loan"]),
+    ({"date": "2002-12-30", "type": "advance", "amount": "1.00", "recorded_at": "2002-12-30T10:00:00Z"},  # the store
+     ["body", "events", 1, "recorded_at"]),
+    ({"date": "2002-12-30", "type": "interest_payment", "amount": "9999999.00"},              # the engine's history
+     ["body", "events", 1, "amount"]),
+])
+def test_a_problem_names_the_request_s_event_by_its_place(api, second, loc):
+    """Wherever a problem is found (parsing, names, the store, the replayed history), it carries the event's place
+    as data (Problem.event), and the 422 names the second event as events[1]."""
+    first = {"date": "2002-12-30", "type": "advance", "amount": "5.00"}
+    response = api.post("/facilities/iec-2002/events", json={"events": [first, second]}, headers=api.as_("hsbc-ops"))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+    assert response.json()["detail"][0]["position"] == "event 2"
+
+
 def test_bad_input_is_422_naming_the_field_and_writes_nothing(api, store):
     before = store.get("iec-2002").events
     bad = {"events": [{"date": "2002-12-30", "type": "advance", "amount": "5.00"},

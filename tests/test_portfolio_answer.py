@@ -1,12 +1,14 @@
-"""The portfolio run's answer as the command line gives it (loanbook/portfolio/answer.py), and the aging a book
+"""The portfolio run's answer as the command line gives it (loanbook/projection.py), and the aging a book
 directory's run reads (run.book_aging)."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
 
-from loanbook.portfolio.answer import balances_json, book_totals, row_json
 from loanbook.portfolio.run import PortfolioRow, book_aging
+from loanbook.projection import portfolio_balances_json as balances_json
+from loanbook.projection import portfolio_row_json as row_json
+from loanbook.projection import portfolio_totals as book_totals
 
 
 def _row(facility: str, value: str | None, base: str, available: str, over: str, balances: str) -> PortfolioRow:

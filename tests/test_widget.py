@@ -109,3 +109,20 @@ def test_the_equipment_line_is_capped_by_the_receivables_line(widget):
     _, lines, _ = parts(facility(widget, rows), date(2024, 1, 15))
     # 80% x 1,000,000 = 800,000, but not more than clause (a): 85% x 100,000 = 85,000
     assert lines["equipment_line"] == (D("80.00"), D("85000.00"))
+
+
+def test_each_line_names_its_collateral_and_caps(widget):
+    """A line's collateral and caps by the line's id (BorrowingBaseResult.line_collateral and .caps), in the
+    clause's order; the line's explanation uses the same figures."""
+    rows = [{"date": "2024-01-15", "type": "borrowing_base_report",
+             "values": {"eligible_receivables": "1000000.00", "eligible_inventory": "10000000.00",
+                        "eligible_equipment": "1000000.00"}, "measures": {"net_recovery_rate": "100"}}]
+    base = facility(widget, rows).status(date(2024, 1, 15)).borrowing_bases[0]
+    line = next(x for x in base.lines if x.id == "inventory_line")
+    collateral = base.line_collateral["inventory_line"]
+    assert (collateral.id, collateral.value) == ("eligible_inventory", D("10000000.00"))
+    # caps 4,000,000 and 50% of the total with itself: 50 / (100 - 50) x (850,000 + 800,000) = 1,650,000
+    caps = base.caps["inventory_line"]
+    assert [(c.id, c.value) for c in caps] == [("inventory_line.cap_1", D("4000000.00")),
+                                              ("inventory_line.cap_2", D("1650000.00"))]
+    assert all(x.explanation in line.explanation.inputs for x in (collateral, *caps))

@@ -14,7 +14,6 @@ way, so nothing says whether another facility exists. Bad input: 422 naming the 
 
 import hashlib
 import json
-import re
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -42,7 +41,7 @@ from ..store.idempotency import KeyReused, Written, once
 from ..store.records import body_text
 from ..store.requests import Conflict, NoSuchRequest
 from ..store.store import NotStored, Store
-from ..store.users import Authenticator, User, borrower_refusals
+from ..store.users import Authenticator, User
 from .limits import BodyLimit
 from .schemas import with_response_schemas
 
@@ -302,10 +301,9 @@ def create_app(store: Store | None = None) -> FastAPI:
                     "\"4.25\"), as in every answer: not JSON numbers") for path in _numbers(rows)]
         if numbers:
             raise HTTPException(422, [{"loc": loc, "msg": msg, "type": "value_error"} for loc, msg in numbers])
-        if caller.role == "borrower":
-            refused = borrower_refusals(rows)
-            if refused:
-                raise HTTPException(403, refused)
+        refused = caller.refusal_to_record(rows)
+        if refused:
+            raise HTTPException(403, refused)
 
         def work(connection: Connection) -> Written:
             recorded, replay = store.append(connection, facility_id, rows, by=caller.name, source="request")
@@ -405,8 +403,7 @@ def _location(problem) -> list:
     """Where in the request a problem is: ["body", "events", 2, "amount"] for the third event's amount."""
     if problem.file != "request":
         return ["record"]
-    found = re.match(r"event (\d+)", problem.position or "")
-    place: list = ["body", "events"] + ([int(found.group(1)) - 1] if found else [])
+    place: list = ["body", "events"] + ([problem.event] if problem.event is not None else [])
     return place + (problem.field.split(".") if problem.field else [])
 
 

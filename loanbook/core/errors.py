@@ -28,6 +28,7 @@ class Problem:
     position: str | None
     field: str | None
     message: str
+    event: int | None = None  # the event's place as data, 0 for "event 1" (where a request's event is in its body)
 
     def __str__(self) -> str:
         where = self.file

@@ -44,8 +44,9 @@ class Strict(BaseModel):
 
 
 def pydantic_problems(exc, file: str, *, label: str | None = None, located=None, base_path: tuple = (),
-                      field_prefix: str = ""):
-    """Turn a pydantic ValidationError into Problems that name file, position (with line) and field."""
+                      field_prefix: str = "", event: int | None = None):
+    """Turn a pydantic ValidationError into Problems that name file, position (with line) and field (and the
+    event's place, when the input is a list of events)."""
     from .errors import Problem
 
     problems = []
@@ -73,7 +74,7 @@ def pydantic_problems(exc, file: str, *, label: str | None = None, located=None,
         position = label
         if line is not None:
             position = f"{label} (line {line})" if label else f"line {line}"
-        problems.append(Problem(file, position, field, message))
+        problems.append(Problem(file, position, field, message, event))
     return problems
 
 

@@ -19,7 +19,7 @@ from ..agreement.model import ClauseVersion
 from ..agreement.quantity import Quantity
 from ..core.errors import RecordError
 from ..core.money import ZERO
-from .borrowing_base import advance_rate
+from .borrowing_base import advance_rate, cap_names
 from .graph import ZERO as ZERO_EXPR
 from .graph import Expr, Figure, Graph, Op, Ref, Rule, limits, lowers, render
 from .results import (
@@ -173,7 +173,9 @@ def borrowing_bases(view: DayView) -> tuple[BorrowingBaseResult, ...]:
         tuple(figure(view, r.id) for r in block.reserves), figure(view, block.id),
         tuple(figure(view, c) for c in dict.fromkeys(line.collateral for line in block.lines)),
         {line.id: figure(view, advance_rate(line, view.definition(line.id).version, view.graph).name)
-         for line in block.lines})
+         for line in block.lines},
+        {line.id: figure(view, line.collateral) for line in block.lines},
+        {line.id: tuple(figure(view, name) for name in cap_names(line)) for line in block.lines})
         for block in blocks(view, BorrowingBase))
 
 

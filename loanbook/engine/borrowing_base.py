@@ -23,7 +23,7 @@ def line(d: Definition, graph: Graph) -> Figure:
     assert isinstance(item, Line) and isinstance(block, BorrowingBase)
     rate = advance_rate(item, d.version, graph)
     value: Expr = Op("cents", (Op("mul", (rate, Ref(item.collateral))),))
-    for i, cap in enumerate(item.caps, start=1):
+    for cap, name in zip(item.caps, cap_names(item)):
         if cap.share_of_total is not None:
             others = _total([Ref(other.id) for other in block.lines if other.id != item.id])
             share = cap.share_of_total / HUNDRED
@@ -35,8 +35,7 @@ def line(d: Definition, graph: Graph) -> Figure:
             assert cap.amount is not None
             cap_expr, cap_note = graph.quantity(cap.amount, d.version, f"cap of {item.id}", {"rate": rate})
             limit = Op("cents", (cap_expr,))
-        value = Op("min", (value, graph.part(Figure(f"{item.id}.cap_{i}", limit, MONEY, label=cap.label,
-                                                     note=cap_note))))
+        value = Op("min", (value, graph.part(Figure(name, limit, MONEY, label=cap.label, note=cap_note))))
     return Figure(item.id, value, MONEY, label=item.label, version=d.version)
 
 
@@ -47,6 +46,12 @@ def advance_rate(item: Line, version: ClauseVersion, graph: Graph) -> Ref:
     if isinstance(expr, Ref):
         return expr
     return graph.part(Figure(f"{item.id}.rate", expr, PERCENT, label=f"advance rate of {item.label}", note=note))
+
+
+def cap_names(item: Line) -> list[str]:
+    """The names of a line's caps, in the clause's order: parts of the line's own (`{line}.cap_1`, ...), so a
+    status reads each cap by name."""
+    return [f"{item.id}.cap_{i}" for i in range(1, len(item.caps) + 1)]
 
 
 @lowers("reserve")

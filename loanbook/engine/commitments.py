@@ -51,33 +51,33 @@ def reduction_problems(agreement: Agreement, ledger: Ledger, book: Callable[[dat
         if clause is None:
             named = sorted(b.commitment for _, b in agreement.terms_in_force(CommitmentReduction, event.date))
             if event.commitment is not None:
-                problems.append(Problem(event.source_file, event.position, "commitment",
-                                        f"no commitment_reduction clause in force on {event.date} reduces "
-                                        f"{event.commitment!r}; the clauses in force reduce: "
-                                        f"{', '.join(named) or 'none'}"))
+                problems.append(event.problem("commitment",
+                                              f"no commitment_reduction clause in force on {event.date} reduces "
+                                              f"{event.commitment!r}; the clauses in force reduce: "
+                                              f"{', '.join(named) or 'none'}"))
             elif len(named) > 1:
-                problems.append(Problem(event.source_file, event.position, "commitment",
-                                        f"{len(named)} commitment_reduction clauses are in force on {event.date} "
-                                        f"({', '.join(named)}): name the commitment it reduces"))
+                problems.append(event.problem("commitment", f"{len(named)} commitment_reduction clauses are in force "
+                                                            f"on {event.date} ({', '.join(named)}): name the "
+                                                            "commitment it reduces"))
             continue
         version, block = clause
         day_view = book(event.date)
         after = day_view.value(block.commitment)
         why = _size_problem(block, event.amount, after + event.amount)
         if why:
-            problems.append(Problem(event.source_file, event.position, "amount",
-                                    f"a reduction of {money_human(event.amount)} is refused: {why} "
-                                    f"({version.clause_id})"))
+            problems.append(event.problem("amount",
+                                          f"a reduction of {money_human(event.amount)} is refused: {why} "
+                                          f"({version.clause_id})"))
             continue
         floor = ZERO
         if block.floor is not None:
             floor = day_view.quantity(block.floor, version, "floor").value
         if after < floor:
-            problems.append(Problem(event.source_file, event.position, "amount",
-                                    f"a reduction of {money_human(event.amount)} leaves {block.commitment} at "
-                                    f"{money_human(after)} on {event.date}, below "
-                                    + (f"its floor {block.floor.text} = {money_human(floor)}" if block.floor
-                                       else "zero") + f" ({version.clause_id})"))
+            problems.append(event.problem("amount",
+                                          f"a reduction of {money_human(event.amount)} leaves {block.commitment} at "
+                                          f"{money_human(after)} on {event.date}, below "
+                                          + (f"its floor {block.floor.text} = {money_human(floor)}" if block.floor
+                                             else "zero") + f" ({version.clause_id})"))
     return problems
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from ..agreement.model import Agreement, ClauseVersion
-from ..core.money import money_human, money_str, number_str, percent_str
+from ..core.money import money_human, number_str, percent_str
 
 Value = Decimal | date | str  # what an explained figure is: an amount, rate or number, a day, or words (grades)
 
@@ -48,24 +48,11 @@ class Explanation:
     flag: str | None = None  # what needs a person's eye: a key that fell in no level of its grid
 
     def to_dict(self) -> dict:
-        out: dict = {"figure": self.figure, "value": _json_value(self.value, self.unit), "unit": self.unit}
-        if not self.reported:
-            out["not_reported"] = True
-        if self.label:
-            out["label"] = self.label
-        if self.formula:
-            out["formula"] = self.formula
-        if self.clause:
-            out["clause"] = self.clause
-        if self.interpretation:
-            out["interpretation"] = self.interpretation
-        if self.source:
-            out["source"] = self.source
-        if self.flag:
-            out["flag"] = self.flag
-        if self.inputs:
-            out["inputs"] = [i.to_dict() for i in self.inputs]
-        return out
+        """The tree as JSON; made by `projection.explanation_json`, the one JSON projection (kept for callers that
+        hold an Explanation, such as tests)."""
+        from ..projection import explanation_json
+
+        return explanation_json(self)
 
     def render(self, indent: str = "", seen: set | None = None) -> list[str]:
         """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
@@ -113,14 +100,6 @@ def interpretation_ref(agreement: Agreement, interpretation_id: str) -> Interpre
 
 def leaf(figure: str, value: Value, source: str | None = None, unit: str = "money") -> Explanation:
     return Explanation(figure, value, source=source, unit=unit)
-
-
-def _json_value(value: Value, unit: str = "money") -> str:
-    if isinstance(value, Decimal):
-        return {"percent": percent_str, "number": number_str}.get(unit, money_str)(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _human_value(value: Value, unit: str = "money") -> str:

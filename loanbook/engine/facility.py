@@ -22,7 +22,7 @@ from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.kinds_pricing import LevelGrid
 from ..agreement.model import Agreement
 from ..core.dates import year_length
-from ..core.errors import InputError, Problem, RecordError
+from ..core.errors import InputError, RecordError
 from ..core.money import CENT, ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
 from .availability import (
     amount_problem,
@@ -231,10 +231,10 @@ class Facility:
             accrued = self._accrued_through(through)
             owed = (cents(accrued) if accrued is not None else ZERO) - paid_before
             if event.amount > owed:
-                problems.append(Problem(event.source_file, event.position, "amount",
-                                        f"pays {money_human(event.amount)} of interest, but only {money_human(owed)} "
-                                        f"is accrued and unpaid through {through}"
-                                        + (" after the earlier interest payments" if paid_before else "")))
+                problems.append(event.problem("amount",
+                                              f"pays {money_human(event.amount)} of interest, but only "
+                                              f"{money_human(owed)} is accrued and unpaid through {through}"
+                                              + (" after the earlier interest payments" if paid_before else "")))
             paid_before += event.amount
         if problems:
             raise InputError(problems)
@@ -244,8 +244,8 @@ class Facility:
                     (("principal", remaining.principal), ("interest", remaining.interest or ZERO),
                      ("fees", remaining.fees), ("expenses", remaining.expenses)) if amount != ZERO]
             if left:
-                problems.append(Problem(payoff.source_file, payoff.position, "type",
-                                        f"paid_in_full on {payoff.date}, but still owed: {', '.join(left)}"))
+                problems.append(payoff.problem("type",
+                                               f"paid_in_full on {payoff.date}, but still owed: {', '.join(left)}"))
         if problems:
             raise InputError(problems)
 

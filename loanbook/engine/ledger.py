@@ -254,7 +254,7 @@ def replay(events, onto: Ledger | None = None) -> Ledger:
                 started = event
             _apply(work, event, ledger)
         except _Refused as exc:
-            problems.append(Problem(event.source_file, event.position, exc.field_name, exc.message))
+            problems.append(event.problem(exc.field_name, exc.message))
     if day is not None:
         ledger.days.append(day)
         ledger.snapshots.append(work.freeze(day))

@@ -33,6 +33,8 @@ class BorrowingBaseResult:
     total: Figure
     collateral: tuple[Figure, ...]  # the reported values the lines advance against
     rates: dict[str, Figure]        # each line's advance rate, by the line's id
+    line_collateral: dict[str, Figure]  # the collateral value each line advances against, by the line's id
+    caps: dict[str, tuple[Figure, ...]]  # each line's caps in the clause's order, by the line's id
 
 
 @dataclass(frozen=True)

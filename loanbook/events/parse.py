@@ -59,10 +59,11 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
     keys = _Keys(prior)
     for index, raw in enumerate(rows):
         line = line_of((index,))
-        label = f"event {index + first}"
+        seq = index + first - 1  # the event's place: "event 1" is 0
+        label = f"event {seq + 1}"
         if not isinstance(raw, dict):
             problems.append(Problem(source, f"{label} (line {line})" if line else label, None,
-                                    "an event is a mapping of fields"))
+                                    "an event is a mapping of fields", seq))
             continue
         if raw.get("type") not in EVENT_TYPES:
             field_line = line_of((index, "type"))
@@ -70,19 +71,20 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             what = "missing (required)" if "type" not in raw else (
                 f"unknown event type {shown(raw.get('type'))}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             problems.append(Problem(source, f"{label} (line {field_line})" if field_line else label, "type",
-                                    f"{what}; expected one of: {', '.join(EVENT_TYPES)}"))
+                                    f"{what}; expected one of: {', '.join(EVENT_TYPES)}", seq))
             continue
         internal = _INTERNAL & set(raw)
         if internal:
             problems.append(Problem(source, f"{label} (line {line})" if line else label, sorted(internal)[0],
-                                    "unknown field"))
+                                    "unknown field", seq))
             continue
         key = keys.next(raw)
         try:
-            event = EVENT_MODELS[raw["type"]].model_validate({**raw, "source_file": source, "seq": index + first - 1,
-                                                              "line": line, "key": key})
+            event = EVENT_MODELS[raw["type"]].model_validate({**raw, "source_file": source, "seq": seq, "line": line,
+                                                              "key": key})
         except ValidationError as exc:
-            problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,)))
+            problems.extend(pydantic_problems(exc, source, label=label, located=_Lines(line_of), base_path=(index,),
+                                              event=seq))
             continue
         event, found = _resolve(event, agreement,  # type: ignore[assignment]
                                 lambda field, index=index: line_of((index, field)))
@@ -92,10 +94,10 @@ def events_from(rows: list, agreement: Agreement, source: str, *, line_of=lambda
             events.append(event)
     earliest = min(events, key=lambda e: e.date, default=None)
     if earliest is not None and not prior and earliest.date > agreement.record_end:
-        problems.append(Problem(source, earliest.position, "date",
-                                f"{earliest.date} is after the facility's record_end ({agreement.record_end}, in "
-                                "facility.yaml): the record would end before its first event; record_end is the last "
-                                "day `loanbook check` sweeps"))
+        problems.append(earliest.problem("date", f"{earliest.date} is after the facility's record_end "
+                                                 f"({agreement.record_end}, in facility.yaml): the record would end "
+                                                 "before its first event; record_end is the last day `loanbook check` "
+                                                 "sweeps"))
     if problems:
         raise InputError(problems)
     return tuple(events)
@@ -128,8 +130,7 @@ class _Keys:
         """Problems with the event's key or what it supersedes; none means it is kept."""
         def problem(field: str, message: str) -> Problem:
             line = line_of(field) or event.line
-            return Problem(event.source_file, f"event {event.seq + 1}" + (f" (line {line})" if line else ""), field,
-                           message)
+            return Problem(event.source_file, event.position_at(line), field, message, event.seq)
 
         if event.key in self.given:
             return [problem("id", f"id {shown(event.key)} is already used by {self.given[event.key]}")]
@@ -184,8 +185,7 @@ def _resolve(event, agreement: Agreement, line_of) -> tuple[object, list[Problem
 
     def problem(field: str, message: str) -> None:
         line = line_of(field) or event.line
-        problems.append(Problem(event.source_file, f"event {event.seq + 1}" + (f" (line {line})" if line else ""),
-                                field, message))
+        problems.append(Problem(event.source_file, event.position_at(line), field, message, event.seq))
 
     def name(group: str, field: str, value: object) -> None:
         why = vocabulary.unknown(group, value)

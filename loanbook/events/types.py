@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ..core.errors import Problem
 from ..core.types import Flag, IsoDate, Money, Name, Percent, Strict, Text, Timestamp, register_tags
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-/]{0,79}")
@@ -53,8 +54,15 @@ class EventBase(Strict):
     @property
     def position(self) -> str:
         """The event's position in its file, as problems name it: 'event 3 (line 14)'."""
-        line = f" (line {self.line})" if self.line else ""
-        return f"event {self.seq + 1}{line}"
+        return self.position_at(self.line)
+
+    def position_at(self, line: int | None) -> str:
+        """The event's position naming a line of its own (a field's): 'event 3 (line 16)'."""
+        return f"event {self.seq + 1}" + (f" (line {line})" if line else "")
+
+    def problem(self, field: str | None, message: str) -> Problem:
+        """A problem with this event: its position in words, and its place as data (`Problem.event`)."""
+        return Problem(self.source_file, self.position, field, message, self.seq)
 
     @property
     def where(self) -> str:

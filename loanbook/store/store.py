@@ -336,7 +336,7 @@ class Store:
         stamped = [i for i, row in enumerate(rows) if isinstance(row, dict) and "recorded_at" in row]
         if stamped:
             raise InputError([Problem(source, f"event {i + 1}", "recorded_at",
-                                      "the store sets when an event is recorded; leave recorded_at out")
+                                      "the store sets when an event is recorded; leave recorded_at out", i)
                               for i in stamped])
         current = self._replay(connection, facility_id, {}, None)
         now = datetime.now(UTC)
@@ -546,7 +546,7 @@ def _no_certificate_twice(connection: Connection, facility_id: str, rows: list, 
                     and (body.get("evidence") or {}).get("aging_sha256") == row["evidence"]["aging_sha256"]):
                 raise InputError([Problem(source, f"event {i + 1}", "evidence",
                                           f"this aging's report for {row.get('date')} is already recorded, as event "
-                                          f"{old.seq} ({old.key}) of {facility_id}: nothing appended")])
+                                          f"{old.seq} ({old.key}) of {facility_id}: nothing appended", i)])
 
 
 def _chained(pairs: list, prev_hash: str, first_seq: int, recorded_at, by: str) -> list[EventRow]:

@@ -64,6 +64,11 @@ class User:
         """Only the Agent may ask for figures from terms that fail `loanbook check` (`unchecked`)."""
         return self.role == "agent"
 
+    def refusal_to_record(self, rows: list) -> str | None:
+        """Why the user may not record these events, or None: a borrower records its borrowing base reports only
+        (`borrower_refusals`); whether the user may record at all is the route's to say."""
+        return borrower_refusals(rows) if self.role == "borrower" else None
+
 
 def add_user(store: Store, name: str, role: str, facilities: list[str], party: str | None = None
              ) -> tuple[User, str]:

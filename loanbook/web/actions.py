@@ -23,7 +23,6 @@ from ..store.errors import Conflict
 from ..store.requests import NoSuchRequest
 from ..store.sessions import Session
 from ..store.store import Store
-from ..store.users import borrower_refusals
 from . import views
 from .auth import check_csrf, may_open, session_dependency
 from .pages import computed
@@ -206,7 +205,7 @@ def mount(app: FastAPI, store: Store) -> None:
         except ValueError:
             raise PageError(422, "Not a certificate", "the reviewed certificate did not come back whole: compute "
                                                       "it again") from None
-        refused = borrower_refusals(rows) if session.user.role == "borrower" else None
+        refused = session.user.refusal_to_record(rows)
         if refused or not isinstance(rows[0], dict) or rows[0].get("type") != "borrowing_base_report":
             raise PageError(403, "Not permitted", refused or "only a borrowing base report is recorded here")
         try:
