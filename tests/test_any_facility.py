@@ -13,6 +13,7 @@ from loanbook.agreement.formula import FormulaError, evaluate, parse_formula, un
 from loanbook.agreement.load import load_agreement
 from loanbook.cli import app
 from loanbook.core.errors import InputError, RecordError
+from loanbook.projection import explanation_json
 
 runner = CliRunner()
 BARE = ACME.parent / "bare"
@@ -263,7 +264,7 @@ def test_a_usage_that_is_a_sum_is_explained_in_parentheses(acme):
     doc.write_text(text.replace(old, "value: min(maximum_limit, borrowing_base_total)\n        capacity: "
                                      "borrowing_capacity\n        usage: advances_outstanding + letters_of_credit", 1))
     engine = folder_facility(acme, load_agreement(acme))
-    tree = engine.explain("availability", date(2024, 1, 2)).to_dict()
+    tree = explanation_json(engine.explain("availability", date(2024, 1, 2)))
     assert tree["formula"] == "max(0, borrowing_capacity - (advances_outstanding + letters_of_credit))"
     # min(1,000,000.00, 80% x 1,000,000.00 = 800,000.00) - (500,000.00 advanced + 0 letters of credit)
     assert D(tree["value"]) == D("300000.00")
@@ -272,7 +273,7 @@ def test_a_usage_that_is_a_sum_is_explained_in_parentheses(acme):
 def test_the_explanation_is_the_definition(seed):
     engine = facility(seed, [{"date": "2002-10-01", "type": "borrowing_base_report",
                               "receivables_borrowing_base": "1000000.00"}])
-    tree = engine.explain("availability", date(2002, 10, 2)).to_dict()
+    tree = explanation_json(engine.explain("availability", date(2002, 10, 2)))
     assert tree["formula"] == "max(0, borrowing_capacity - advances_outstanding)"
     capacity = tree["inputs"][0]
     assert capacity["figure"] == "borrowing_capacity"

@@ -28,6 +28,7 @@ from loanbook.agreement.check import fidelity_check, passed
 from loanbook.agreement.kinds_pricing import Level, LevelGrid
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError, RecordError
+from loanbook.projection import explanation_json
 
 KEYCO = Path(__file__).resolve().parent / "fixtures" / "keyco"
 
@@ -70,7 +71,7 @@ def test_the_leverage_margin_follows_the_computed_ratio(engine):
 
 
 def test_the_explanation_shows_the_computed_key_tree(engine):
-    tree = engine.explain("leverage_margin", date(2024, 11, 1)).to_dict()
+    tree = explanation_json(engine.explain("leverage_margin", date(2024, 11, 1)))
     key = tree["inputs"][0]
     assert key["figure"] == "leverage_level key" and key["value"] == "2.57"
     assert key["formula"] == "revolving_loans / annualised(ebitda, 4), rounded half up to 2 places"
@@ -114,11 +115,11 @@ def test_a_value_in_no_level_is_flagged_in_status_and_explain(engine):
         "detail": "revolving_loans / annualised(ebitda, 4) 3.00 for the period ended 2024-06-30 falls in no level "
                   "of the grid: level I, as the grid's unmatched says (flagged), delivered 2024-07-30, in effect "
                   "from 2024-08-01"}]
-    tree = engine.explain("leverage_margin", date(2024, 8, 15)).to_dict()
+    tree = explanation_json(engine.explain("leverage_margin", date(2024, 8, 15)))
     assert tree["flag"] == ("revolving_loans / annualised(ebitda, 4) 3.00 falls in no level of Leverage Margin "
                             "level; level I is taken as the grid's unmatched says")
     # the applicable margin built on it carries the flag down its tree
-    margin = engine.explain("applicable_margin", date(2024, 8, 15)).to_dict()
+    margin = explanation_json(engine.explain("applicable_margin", date(2024, 8, 15)))
     assert margin["value"] == "2.50" and margin["inputs"][0]["flag"] == tree["flag"]
     # once Q3's 2.57 takes effect, nothing is flagged
     assert flat(engine.status(date(2024, 11, 1)))["unmatched"] == []
@@ -208,7 +209,7 @@ def test_the_unused_fee_rate_steps_on_each_days_usage(engine):
 
 
 def test_the_daily_key_is_explained_from_the_days_figures(engine):
-    tree = engine.explain("unused_fee_rate", date(2024, 2, 20)).to_dict()
+    tree = explanation_json(engine.explain("unused_fee_rate", date(2024, 2, 20)))
     key = tree["inputs"][0]
     assert key["formula"] == "revolving_loans / revolving_commitment" and key["value"] == "40.00"
     assert [i["figure"] for i in key["inputs"]] == ["revolving_loans", "revolving_commitment"]
@@ -280,7 +281,7 @@ def test_a_rating_below_the_table_is_flagged(rated):
     status = flat(rated.status(date(2024, 9, 10)))
     assert [(u["grid"], u["value"], u["level"]) for u in status["unmatched"]] == \
         [("rating_level", "sp_rating BB+, moodys_rating Baa3", "IV")]
-    tree = rated.explain("applicable_margin", date(2024, 9, 10)).to_dict()
+    tree = explanation_json(rated.explain("applicable_margin", date(2024, 9, 10)))
     assert tree["flag"] == ("the lower of sp_rating, moodys_rating sp_rating BB+, moodys_rating Baa3 falls in no "
                             "level of Applicable Margin level by rating; level IV is taken as the grid's unmatched "
                             "says")

@@ -11,6 +11,7 @@ import pytest
 from conftest import facility
 from loanbook.agreement.load import load_agreement
 from loanbook.core.errors import InputError, RecordError
+from loanbook.projection import explanation_json
 
 WIDGET = Path(__file__).resolve().parent / "fixtures" / "widget"
 OPENING = [{"date": "2024-01-02", "type": "prime_rate", "rate": "8.50"},
@@ -71,7 +72,7 @@ def test_a_covenant_without_its_certificate_is_not_reported_never_zero():
 def test_an_unreported_measure_says_so_in_its_explanation():
     engine = facility(load_agreement(WIDGET), OPENING)
     leaf = engine.book(date(2024, 1, 15)).explain("past_due_payables")
-    assert leaf.to_dict()["not_reported"] is True and "not reported yet" in leaf.source
+    assert explanation_json(leaf)["not_reported"] is True and "not reported yet" in leaf.source
 
 
 def test_a_money_measure_may_be_a_loss_where_it_says_signed(tmp_path):

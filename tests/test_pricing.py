@@ -11,6 +11,7 @@ from loanbook.agreement.load import load_agreement
 from loanbook.engine.facility import Facility
 from loanbook.events.parse import events_from
 from loanbook.market import shipped_prime_series
+from loanbook.projection import explanation_json
 
 WIDGET = Path(__file__).resolve().parent / "fixtures" / "widget"
 
@@ -227,7 +228,7 @@ def test_when_a_certificate_takes_effect(widget, rule, days, delivered, effectiv
 def test_each_fee_is_explained_down_to_its_clause(widget):
     rows = opening() + [{"date": "2024-01-10", "type": "contingent_issued", "kind": "letter_of_credit", "id": "LC-1",
                          "amount": "200000.00"}]
-    tree = facility(widget, rows).explain("unused_line_fee", date(2024, 2, 15)).to_dict()
+    tree = explanation_json(facility(widget, rows).explain("unused_line_fee", date(2024, 2, 15)))
     january = tree["inputs"][0]
     assert january["clause"]["clause"] == "section-2.3" and "0.25% per annum" in january["clause"]["text"]
     assert "average base" in january["formula"]

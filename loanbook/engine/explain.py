@@ -47,13 +47,6 @@ class Explanation:
     reported: bool = True  # False: a measure no report has given yet (its value is the documented 0)
     flag: str | None = None  # what needs a person's eye: a key that fell in no level of its grid
 
-    def to_dict(self) -> dict:
-        """The tree as JSON; made by `projection.explanation_json`, the one JSON projection (kept for callers that
-        hold an Explanation, such as tests)."""
-        from ..projection import explanation_json
-
-        return explanation_json(self)
-
     def render(self, indent: str = "", seen: set | None = None) -> list[str]:
         """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
         seen = set() if seen is None else seen
