@@ -102,7 +102,7 @@ GAPS = """## What the numbers say
 
 - The seed's Amendment 10 is ingested whole: every clause with its text, every terms block equal, and, accepted
   into the seed without its hand-made Amendment 10, the same figures for every command on every day of the
-  record (tests/test_ingest_seed.py). Its unmapped figures are the merger date and the extension date the
+  record (tests/ingest/test_ingest_seed.py). Its unmapped figures are the merger date and the extension date the
   Background recites (not terms of the Agreement).
 - The goal, at least 60% of the other examples' terms blocks proposed exactly, is met for Richey (10 of 16) and
   for DNOW (13 of 21), whose 13th block rests on the facility's glossary, not on the filing alone. The Unused Line
@@ -111,9 +111,9 @@ GAPS = """## What the numbers say
   (`glossary`) reads those words as `maximum_revolver_amount`, the reading the hand-made block takes, and says
   why. The draft cites the entry, with its reason, beside the block (`proposed`) and in the operation's note;
   every other field is read from the filing (its 360 day year from Section 2.6(e), whose exception "other than
-  for Base Rate Loans" is said of loans, not of fees: tests/test_ingest_pricing.py). Without the entry DNOW is at
-  12 of 21: words no entry reads are never guessed (tests/test_ingest_glossary.py, with its near-misses). Two DNOW
-  blocks differ from the hand-made ones only in an id a person chose:
+  for Base Rate Loans" is said of loans, not of fees: tests/ingest/test_ingest_pricing.py). Without the entry DNOW is
+  at 12 of 21: words no entry reads are never guessed (tests/ingest/test_ingest_glossary.py, with its near-misses).
+  Two DNOW blocks differ from the hand-made ones only in an id a person chose:
   the US Borrowing Base names its inventory line from its class (`us_finished_goods_line`, as it names every
   line) where the hand-made block says `us_inventory_line`, and the unused line fee grid is named from the term it
   defines (`unused_line_fee_percentage_level`) where the hand-made block says `unused_fee_level`; every other
@@ -123,7 +123,7 @@ GAPS = """## What the numbers say
   Covenant Testing Period, Section 2.6(d) and 2.6(e); Richey: Cash Flow Leverage, Fixed Charge Coverage Ratio,
   Loan, Pricing Period, Quarterly Payment Date, Sections 1.4, 2.1(f), 3.9 and 7.2), and the hand-made documents
   carry them as clauses without terms. The ingester reads them where a clause refers to them
-  (tests/test_ingest_elsewhere.py, on texts in other words, with their near-misses, and an agreement of them
+  (tests/ingest/test_ingest_elsewhere.py, on texts in other words, with their near-misses, and an agreement of them
   accepted and checked): a fee's base through the notes that evidence the loans (Richey's "Indebtedness evidenced
   by the Line A Notes" is the Line A Loans, by Section 2.1(f) and the definition of Loan), a payment date defined
   as four quarter ends (the last day of each quarter), a grid's column defined on its own named as the grid names
@@ -141,7 +141,7 @@ GAPS = """## What the numbers say
   document's choice, and its US Base Rate limb adds the "Revolver Base Rate Margin", which no clause defines.
   Every other field of the Letter of Credit Fee is read as the hand-made block has it, yet it is not proposed (a
   fee without its base is not): the 360 day year of Section 2.6(e) and its due day from Section 2.6(d)(ii), the
-  sentence whose subject is "all Letter of Credit Fees" (tests/test_ingest_elsewhere.py). A trial run giving the
+  sentence whose subject is "all Letter of Credit Fees" (tests/ingest/test_ingest_elsewhere.py). A trial run giving the
   ingester the hand-made names for its base and its rate proposes it exactly. Section 7's
   covenant is tested in a Covenant Testing Period whose 30-day tail the kind does not express, names no
   certificate, and its first test and rounding are the hand-made block's assumptions; the quarterly certificates
@@ -158,7 +158,7 @@ GAPS = """## What the numbers say
   records it by (DNOW's "Section 2.6(a) - Interest Rates" to "Section 2.6(e) - Computation"); the text after a
   "[...]" that no heading opens is a clause of its own, a passage whose figures are read (DNOW's proviso on the
   quarterly certificates, `second-amendment.passage-1`, its 45 days now among the unmapped figures); and the
-  preamble ends at the first "[...]" (tests/test_ingest_excerpts.py, on texts in other words, with their
+  preamble ends at the first "[...]" (tests/ingest/test_ingest_excerpts.py, on texts in other words, with their
   near-misses). Not found by id: the proviso, whose id `reporting.quarterly` is a person's, and Richey's Sections
   2.1(a), 2.1(f), 7.1(a) and 7.1(d), whose section headings the excerpt cuts and whose words name no section
   (the facility records no clause before the record): they are named by their letter (`loan-agreement.a`,

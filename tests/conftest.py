@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "iec-2002"
 DNOW = ROOT / "examples" / "dnow-2022"
 RICHEY = ROOT / "examples" / "richey-1995"
-ACME = Path(__file__).resolve().parent / "fixtures" / "acme"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # folders the tests build facilities from
+ACME = FIXTURES / "acme"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 # The tests that start a Spark session run on one pytest-xdist worker (`--dist loadgroup`): one JVM per run.

@@ -2,7 +2,7 @@
 
 The endpoints build their JSON once (projection.py, shared with the CLI's --json) and send it as bytes, so these
 models describe that JSON rather than produce it: every key is declared and typed (money a Decimal, a date a
-date), and a key a model does not declare is refused. tests/test_openapi.py validates real answers against their
+date), and a key a model does not declare is refused. tests/api/test_openapi.py validates real answers against their
 models and dumps each back to the JSON it read, so a model that drifts from the JSON fails there. In the JSON,
 money is a string with two decimals, a rate a string in percent, a date an ISO string (CONTRACT.md). A status
 also carries every named figure of the facility at its top level (the seed's `maximum_limit`, `advance_rate`

@@ -114,12 +114,13 @@ def render(expr: Expr) -> str:
             left = f"({left})"
         if (fn == "sub" and _sum(args[1])) or (fn == "mul" and _sum(args[1])) or \
                 (fn == "div" and isinstance(args[1], Op) and args[1].fn in _SIGN) or \
-                (isinstance(args[1], Op) and args[1].fn == "neg"):  # `a + -b` is two signs in a row: `a + (-b)`
+                right.startswith("-"):  # `a + -b` would be two signs in a row: `a + (-b)`
             right = f"({right})"
         return f"{left} {_SIGN[fn]} {right}"
     if fn == "neg":
         inner = render(args[0])
-        return f"-({inner})" if isinstance(args[0], Op) and args[0].fn in (*_SIGN, "neg") else f"-{inner}"
+        wrap = (isinstance(args[0], Op) and args[0].fn in _SIGN) or inner.startswith("-")
+        return f"-({inner})" if wrap else f"-{inner}"
     return f"{fn}({', '.join(render(a) for a in args)})"
 
 
