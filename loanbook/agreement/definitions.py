@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from ..core.errors import Problem
+from .defines import Defines, FormulaCheck
 from .formula import ANY, MONEY, NUMBER, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import (
     Amortization,
@@ -36,14 +37,13 @@ from .kinds_eligibility import Eligibility
 from .kinds_fees import ComputedFee, IssuanceFee, TerminationFee
 from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
 from .model import Agreement, ClauseVersion
-from .quantity import Schedule, StepDown, event_dates_named, formulas_of
+from .quantity import Schedule, StepDown, event_dates_named
 
 # Figure names the status reports under its own keys: a facility may not define them itself.
 RESERVED = frozenset({"as_of", "borrowing_base", "loans", "breaches", "overadvance", "overadvance_cap",
                       "overadvance_limit", "interest_accrued_unpaid", "expenses_unpaid", "lenders",
                       "interpretations", "pending_conditions", "figures", "explanation", "contingents",
                       "rate", "collateral", "measures"})
-OVERADVANCE_FIGURES = ("overadvance", "overadvance_cap", "overadvance_limit")
 
 
 @dataclass(frozen=True)
@@ -57,66 +57,22 @@ class Definition:
     version: ClauseVersion
     block: Definitions | BorrowingBase | Availability | Overadvance | LevelGrid
     item: NamedFigure | Line | Reserve | LevelValues | None = None
+    formulas: tuple[FormulaCheck, ...] = ()  # each formula it holds, with the unit it must give
 
 
 def definitions_of(version: ClauseVersion) -> list[Definition]:
-    found: list[Definition] = []
-    for block in version.terms:
-        if isinstance(block, (Definitions, BorrowingBase, Availability)):
-            for figure in block.figures:
-                found.append(Definition(figure.id, figure.label, figure.unit, "figure", version, block, figure))
-        if isinstance(block, BorrowingBase):
-            for line in block.lines:
-                found.append(Definition(line.id, line.label, MONEY, "line", version, block, line))
-            for reserve in block.reserves:
-                found.append(Definition(reserve.id, reserve.label, MONEY, "reserve", version, block, reserve))
-            found.append(Definition(block.id, block.label, MONEY, "borrowing_base", version, block))
-        elif isinstance(block, Availability):
-            found.append(Definition(block.id, f"availability of {block.tranche}", MONEY, "availability",
-                                    version, block))
-        elif isinstance(block, LevelGrid):
-            for column in block.values:
-                found.append(Definition(column.id, column.label, column.unit, "level_value", version, block, column))
-        elif isinstance(block, Overadvance):
-            for figure_id in OVERADVANCE_FIGURES:
-                found.append(Definition(figure_id, figure_id.replace("_", " "), MONEY, "overadvance", version,
-                                        block))
-    return found
+    """The figures the clause version's blocks define: each kind that defines figures says which (`defines()`)."""
+    return [Definition(d.id, d.label, d.unit, d.role, version, block, d.item, d.formulas)
+            for block in version.terms for d in _defined_by(block)]
+
+
+def _defined_by(block) -> list[Defines]:
+    defines = getattr(block, "defines", None)
+    return defines() if defines is not None else []
 
 
 def all_definitions(agreement: Agreement) -> list[Definition]:
     return [d for clause in agreement.clauses.values() for v in clause.versions for d in definitions_of(v)]
-
-
-def _formulas(definition: Definition) -> list[tuple[str, Formula, str, dict[str, str]]]:
-    """(field, formula, the unit it must give, local names) for each formula a definition holds."""
-    item, block = definition.item, definition.block
-    out: list[tuple[str, Formula, str, dict[str, str]]] = []
-    if isinstance(item, NamedFigure):
-        return [("value", f, item.unit, {}) for f in formulas_of(item.value)]
-    if isinstance(item, Line):
-        out = [("rate", f, PERCENT, {}) for f in formulas_of(item.rate)]
-        for cap in item.caps:
-            if cap.amount is not None:
-                out += [("caps", f, MONEY, {"rate": PERCENT}) for f in formulas_of(cap.amount)]
-        return out
-    if isinstance(item, Reserve):
-        return [("amount", f, MONEY, {}) for f in formulas_of(item.amount)]
-    if definition.role == "availability":
-        assert isinstance(block, Availability)
-        out = [("capacity", block.capacity, MONEY, {})]
-        if block.usage is not None:
-            out.append(("usage", block.usage, MONEY, {}))
-        return out
-    if definition.role == "overadvance" and definition.id == "overadvance":
-        assert isinstance(block, Overadvance)
-        out = [("cap", f, MONEY, {}) for f in formulas_of(block.cap)]
-        out += [("ceilings", f, MONEY, {}) for f in block.ceilings]
-        for field, formula in (("measured_against", block.measured_against), ("total_ceiling", block.total_ceiling)):
-            if formula is not None:
-                out.append((field, formula, MONEY, {}))
-        return out
-    return []
 
 
 def check_definitions(agreement: Agreement) -> list[Problem]:
@@ -142,7 +98,7 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
         defined.setdefault(d.id, d)
     known = {**units, **{d.id: d.unit for d in definitions}}
     for d in definitions:
-        for field, formula, wanted, local in _formulas(d):
+        for field, formula, wanted, local in d.formulas:
             try:
                 unit = unit_of(formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
             except FormulaError as exc:

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
+from .defines import Defines
 from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
@@ -43,10 +44,12 @@ from .quantity import (
     QuantityValue,
     Rate,
     figure_value,
+    formulas_of,
     parse_bounded,
 )
 
 Unit = Literal["money", "percent", "number"]
+OVERADVANCE_FIGURES = ("overadvance", "overadvance_cap", "overadvance_limit")  # what an overadvance clause defines
 
 
 def _overlaps(spans: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
@@ -76,12 +79,21 @@ class NamedFigure(Strict):
         return figure_value(raw, info.data.get("unit", MONEY))
 
 
+def named(figures: tuple[NamedFigure, ...]) -> list[Defines]:
+    """The figures a clause names, each holding the formulas of its value."""
+    return [Defines(f.id, f.label, f.unit, "figure", f, tuple(("value", x, f.unit, {}) for x in formulas_of(f.value)))
+            for f in figures]
+
+
 class Definitions(Strict):
     """Figures a clause defines ("'Maximum Revolver Amount' means $500,000,000"; "'Line Cap' means the lesser
     of ..."): each a name other clauses' formulas use."""
 
     kind: Literal["definitions"]
     figures: tuple[NamedFigure, ...] = Field(min_length=1)
+
+    def defines(self) -> list[Defines]:
+        return named(self.figures)
 
 
 class Cap(Strict):
@@ -147,6 +159,20 @@ class BorrowingBase(Strict):
             raise ValueError("at most one line of a borrowing base may be capped by a share of the total")
         return self
 
+    def defines(self) -> list[Defines]:
+        """Its figures, each line (its rate, and its caps, which may use the line's `rate`), each reserve, and the
+        total."""
+        found = named(self.figures)
+        for line in self.lines:
+            caps = tuple(("caps", f, MONEY, {"rate": PERCENT}) for cap in line.caps if cap.amount is not None
+                         for f in formulas_of(cap.amount))
+            found.append(Defines(line.id, line.label, MONEY, "line", line,
+                                 tuple(("rate", f, PERCENT, {}) for f in formulas_of(line.rate)) + caps))
+        found += [Defines(r.id, r.label, MONEY, "reserve", r, tuple(("amount", f, MONEY, {})
+                                                                    for f in formulas_of(r.amount)))
+                  for r in self.reserves]
+        return found + [Defines(self.id, self.label, MONEY, "borrowing_base")]
+
 
 class Borrowing(Strict):
     """How much one advance may be: at least `minimum`, in whole multiples of `multiple` ("each Borrowing shall be
@@ -176,6 +202,11 @@ class Availability(Strict):
     excess_availability: AmountFormula | None = None
     advances: Borrowing | None = None
 
+    def defines(self) -> list[Defines]:
+        usage = (("usage", self.usage, MONEY, {}),) if self.usage is not None else ()
+        return named(self.figures) + [Defines(self.id, f"availability of {self.tranche}", MONEY, "availability",
+                                              formulas=(("capacity", self.capacity, MONEY, {}), *usage))]
+
 
 class Overadvance(Strict):
     """Lending above capacity: Overadvance = max(0, usage - measured_against), within a cap and ceilings."""
@@ -187,6 +218,16 @@ class Overadvance(Strict):
     ceilings: tuple[CapFormula, ...] = ()
     total_ceiling: CapFormula | None = None
     discretionary: Flag = True
+
+    def defines(self) -> list[Defines]:
+        """The three figures of the clause; the overadvance holds its formulas."""
+        formulas = tuple(("cap", f, MONEY, {}) for f in formulas_of(self.cap))
+        formulas += tuple(("ceilings", f, MONEY, {}) for f in self.ceilings)
+        formulas += tuple((name, f, MONEY, {}) for name, f in (("measured_against", self.measured_against),
+                                                              ("total_ceiling", self.total_ceiling)) if f is not None)
+        return [Defines(figure, figure.replace("_", " "), MONEY, "overadvance",
+                        formulas=formulas if figure == "overadvance" else ())
+                for figure in OVERADVANCE_FIGURES]
 
 
 class PricingRow(Strict):

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from ..core.money import parse_money, parse_number
 from ..core.periods import month_day
 from ..core.types import Flag, IsoDate, Name, Number, Strict, Text
+from .defines import Defines
 from .quantity import RATE, Holds, Rate, RateFormula, SettledFormula, parse_constant
 
 DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
@@ -144,6 +145,10 @@ class LevelGrid(Strict):
                                                                  "first Compliance Certificate\")")
     round_to: int | None = Field(default=None, ge=0, le=6, description="places the reported measure is rounded "
                                                                         "to, half up, before its level is found")
+
+    def defines(self) -> list[Defines]:
+        """Each column: a figure whose value is the level's in force."""
+        return [Defines(column.id, column.label, column.unit, "level_value", column) for column in self.values]
 
     @property
     def key_text(self) -> str:
