@@ -21,7 +21,6 @@ from .kinds import (
     BorrowingBase,
     CashCollateral,
     DeadlineObligation,
-    Definitions,
     InstallmentSchedule,
     Line,
     NamedFigure,
@@ -29,6 +28,7 @@ from .kinds import (
     PricingGrid,
     Reserve,
     Term,
+    TermsBlock,
     TriggeredObligation,
 )
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
@@ -55,7 +55,7 @@ class Definition:
     unit: str
     role: str  # figure | line | reserve | borrowing_base | availability | overadvance | level_value
     version: ClauseVersion
-    block: Definitions | BorrowingBase | Availability | Overadvance | LevelGrid
+    block: TermsBlock  # the block that defines it (a borrowing base, an availability clause, a pricing grid, ...)
     item: NamedFigure | Line | Reserve | LevelValues | None = None
     formulas: tuple[FormulaCheck, ...] = ()  # each formula it holds, with the unit it must give
 

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
-from .defines import Defines
+from .defines import Defines, FormulaCheck
 from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
@@ -203,7 +203,7 @@ class Availability(Strict):
     advances: Borrowing | None = None
 
     def defines(self) -> list[Defines]:
-        usage = (("usage", self.usage, MONEY, {}),) if self.usage is not None else ()
+        usage: tuple[FormulaCheck, ...] = (("usage", self.usage, MONEY, {}),) if self.usage is not None else ()
         return named(self.figures) + [Defines(self.id, f"availability of {self.tranche}", MONEY, "availability",
                                               formulas=(("capacity", self.capacity, MONEY, {}), *usage))]
 
@@ -221,7 +221,7 @@ class Overadvance(Strict):
 
     def defines(self) -> list[Defines]:
         """The three figures of the clause; the overadvance holds its formulas."""
-        formulas = tuple(("cap", f, MONEY, {}) for f in formulas_of(self.cap))
+        formulas: tuple[FormulaCheck, ...] = tuple(("cap", f, MONEY, {}) for f in formulas_of(self.cap))
         formulas += tuple(("ceilings", f, MONEY, {}) for f in self.ceilings)
         formulas += tuple((name, f, MONEY, {}) for name, f in (("measured_against", self.measured_against),
                                                               ("total_ceiling", self.total_ceiling)) if f is not None)
