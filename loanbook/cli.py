@@ -405,7 +405,7 @@ def status(facility: Path = FacilityOpt, as_of: str = typer.Option(..., "--as-of
             return
         _print_status(engine, result)
         for tree in (explanations or {}).values():
-            print("\n".join(printable(line, 10_000) for line in tree.render()))
+            print("\n".join(printable(line, 10_000) for line in out.explanation_lines(tree)))
     _run(action)
 
 
@@ -655,11 +655,12 @@ def explain(figure: str = typer.Argument(..., help="availability, a borrowing ba
             tree = engine.explain(figure, day)
         except UnknownFigure as exc:
             raise BadInput(f"unknown figure {exc.figure!r}; explainable: {exc.names}") from None
+        from . import projection as out
+
         if as_json:
-            from .projection import explanation_json
-            _emit(explanation_json(tree), checked)
+            _emit(out.explanation_json(tree), checked)
         else:
-            print("\n".join(printable(line, 10_000) for line in tree.render()))
+            print("\n".join(printable(line, 10_000) for line in out.explanation_lines(tree)))
     _run(action)
 
 

@@ -61,6 +61,50 @@ def figure_value(f: Figure | None) -> str | None:
     return None if f is None else _FORMAT.get(f.unit, money_str)(f.value)
 
 
+def explanation_lines(x: Explanation, indent: str = "", seen: set | None = None) -> list[str]:
+    """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
+    seen = set() if seen is None else seen
+    name = f"{x.figure} ({x.label})" if x.label and x.label != x.figure else x.figure
+    line = f"{indent}{name} = {human_value(x.value, x.unit)}"
+    if x.formula:
+        line += f"    [{x.formula}]"
+    lines = [line]
+    if x.source:
+        lines.append(f"{indent}  from {x.source}")
+    if x.flag:
+        lines.append(f"{indent}  FLAG: {x.flag}")
+    if x.interpretation:
+        lines.append(f"{indent}  interpretation {x.interpretation['id']}: {x.interpretation['reading']}")
+    if x.clause:
+        c = x.clause
+        lines.append(f"{indent}  clause {c['clause']} ({c['title']}), {c['document']}, effective {c['effective']}")
+        key = (c["clause"], c["document_id"])
+        if key in seen:
+            pass
+        elif c["text"]:
+            text = " ".join(c["text"].split())
+            lines.append(f"{indent}    \"{text[:300]}{'...' if len(text) > 300 else ''}\"")
+        else:
+            lines.append(f"{indent}    (text not in record; source: {c.get('source')})")
+        seen.add(key)
+    for child in x.inputs:
+        lines += explanation_lines(child, indent + "  ", seen)
+    return lines
+
+
+def human_value(value: Decimal | date | str, unit: str = "money") -> str:
+    """A figure's value in words: an amount with separators, a rate with its percent sign, a day, or words."""
+    if isinstance(value, Decimal):
+        if unit == "percent":
+            return f"{percent_str(value)}%"
+        if unit == "number":
+            return number_str(value)
+        return money_human(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def explanation_json(e: Explanation) -> dict:
     """A figure's explanation tree (`explain --json`, `status --explain --json`): a key only where it holds
     something, the inputs each a tree of their own."""

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import TypedDict
 
 from ..agreement.model import Agreement, ClauseVersion
-from ..core.money import money_human, number_str, percent_str
 
 Value = Decimal | date | str  # what an explained figure is: an amount, rate or number, a day, or words (grades)
 
@@ -47,36 +46,6 @@ class Explanation:
     reported: bool = True  # False: a measure no report has given yet (its value is the documented 0)
     flag: str | None = None  # what needs a person's eye: a key that fell in no level of its grid
 
-    def render(self, indent: str = "", seen: set | None = None) -> list[str]:
-        """The tree for people, one figure a line; a clause's text is quoted the first time it appears."""
-        seen = set() if seen is None else seen
-        name = f"{self.figure} ({self.label})" if self.label and self.label != self.figure else self.figure
-        line = f"{indent}{name} = {_human_value(self.value, self.unit)}"
-        if self.formula:
-            line += f"    [{self.formula}]"
-        lines = [line]
-        if self.source:
-            lines.append(f"{indent}  from {self.source}")
-        if self.flag:
-            lines.append(f"{indent}  FLAG: {self.flag}")
-        if self.interpretation:
-            lines.append(f"{indent}  interpretation {self.interpretation['id']}: {self.interpretation['reading']}")
-        if self.clause:
-            c = self.clause
-            lines.append(f"{indent}  clause {c['clause']} ({c['title']}), {c['document']}, effective {c['effective']}")
-            key = (c["clause"], c["document_id"])
-            if key in seen:
-                pass
-            elif c["text"]:
-                text = " ".join(c["text"].split())
-                lines.append(f"{indent}    \"{text[:300]}{'...' if len(text) > 300 else ''}\"")
-            else:
-                lines.append(f"{indent}    (text not in record; source: {c.get('source')})")
-            seen.add(key)
-        for child in self.inputs:
-            lines += child.render(indent + "  ", seen)
-        return lines
-
 
 def clause_ref(agreement: Agreement, version: ClauseVersion) -> ClauseRef:
     doc = agreement.document(version.document_id)
@@ -93,15 +62,3 @@ def interpretation_ref(agreement: Agreement, interpretation_id: str) -> Interpre
 
 def leaf(figure: str, value: Value, source: str | None = None, unit: str = "money") -> Explanation:
     return Explanation(figure, value, source=source, unit=unit)
-
-
-def _human_value(value: Value, unit: str = "money") -> str:
-    if isinstance(value, Decimal):
-        if unit == "percent":
-            return f"{percent_str(value)}%"
-        if unit == "number":
-            return number_str(value)
-        return money_human(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
