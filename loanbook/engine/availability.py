@@ -56,7 +56,17 @@ def availability(d: Definition, graph: Graph) -> Figure:
         on, how, where = ended
         return Figure(block.id, ZERO_EXPR, label=label, version=d.version,
                       note=f"the facility was {how} on {on} ({where}): no more is lent")
-    return Figure(block.id, Op("max", (ZERO_EXPR, Op("sub", (capacity, usage)))), label=label, version=d.version)
+    return Figure(block.id, headroom(capacity, usage), label=label, version=d.version)
+
+
+def headroom(capacity: Expr, usage: Expr) -> Expr:
+    """What a capacity leaves to borrow: max(0, capacity - usage)."""
+    return Op("max", (ZERO_EXPR, Op("sub", (capacity, usage))))
+
+
+def excess(usage: Expr, measured: Expr) -> Expr:
+    """Usage above what it is measured against: max(0, usage - measured)."""
+    return Op("max", (ZERO_EXPR, Op("sub", (usage, measured))))
 
 
 def parts(graph: Graph, block: Availability) -> tuple[Ref, Ref]:
@@ -85,8 +95,7 @@ def overadvance(d: Definition, graph: Graph) -> Figure:
         graph, "overadvance.measured_against", block.measured_against, d.version, "measured_against", rounded=True)
     interpretation = next((i for path, i in d.version.interpretations_used if path.endswith(".measured_against")),
                           None)
-    return Figure(d.id, Op("max", (ZERO_EXPR, Op("sub", (usage, measured)))), version=d.version,
-                  interpretation=interpretation)
+    return Figure(d.id, excess(usage, measured), version=d.version, interpretation=interpretation)
 
 
 @limits
@@ -292,12 +301,13 @@ def decide(book: DayView, tranche: str, amount: Decimal, last_day: date | None, 
     after_book = book.with_extra(tranche, amount)
     after = next(a for a in availabilities(after_book) if a.tranche == tranche)
     over_after = next((o for o in overadvances(after_book) if o.tranche == tranche), None)
-    overadvance_after = over_after.overadvance.value if over_after else max(ZERO, after.usage - after.capacity)
+    capacity, usage = parts(book.graph, block)
+    overadvance_after = over_after.overadvance.value if over_after else after_book.evaluate(excess(usage, capacity))
     if last_day is not None and day > last_day:
         return Decision(day, tranche, amount, REFUSED, overadvance_after,
                         (Reason("term_expired", {"last_day": last_day}),))
     # a loan made before the end is judged on a later day against what the capacity leaves, not the 0 available
-    room = current.availability.value if ended is None else max(ZERO, current.capacity - current.usage)
+    room = current.availability.value if ended is None else book.evaluate(headroom(capacity, usage))
     if amount <= room:
         return Decision(day, tranche, amount, WITHIN_CAPACITY, ZERO,
                         (Reason("within_capacity", {"usage_after": after.usage, "capacity": after.capacity}),))
