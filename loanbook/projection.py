@@ -111,18 +111,9 @@ def explanation_json(e: Explanation) -> dict:
     out: dict = {"figure": e.figure, "value": _explained_value(e), "unit": e.unit}
     if not e.reported:
         out["not_reported"] = True
-    if e.label:
-        out["label"] = e.label
-    if e.formula:
-        out["formula"] = e.formula
-    if e.clause:
-        out["clause"] = e.clause
-    if e.interpretation:
-        out["interpretation"] = e.interpretation
-    if e.source:
-        out["source"] = e.source
-    if e.flag:
-        out["flag"] = e.flag
+    for key in ("label", "formula", "clause", "interpretation", "source", "flag"):
+        if getattr(e, key):
+            out[key] = getattr(e, key)
     if e.inputs:
         out["inputs"] = [explanation_json(i) for i in e.inputs]
     return out
