@@ -8,36 +8,23 @@ or a definition) and that units agree, so that a typo is refused with its file a
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
 from ..core.errors import Problem
-from .defines import Defines, FormulaCheck
-from .formula import ANY, MONEY, NUMBER, PERCENT, Formula, FormulaError, UnknownName, unit_of, unit_problem
-from .kinds import (
-    Amortization,
-    Availability,
-    BorrowingBase,
-    CashCollateral,
-    DeadlineObligation,
-    InstallmentSchedule,
-    Line,
-    NamedFigure,
-    Overadvance,
-    PricingGrid,
-    Reserve,
-    Term,
-    TermsBlock,
-    TriggeredObligation,
-)
-from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
-from .kinds_covenants import Covenant, CovenantWaiver
-from .kinds_eligibility import Eligibility
-from .kinds_fees import ComputedFee, IssuanceFee, TerminationFee
-from .kinds_pricing import DefaultRate, InterestRate, LevelGrid, LevelValues, Reporting
+from .defines import Defines, FormulaCheck, FormulaField, Reference
+from .formula import ANY, MONEY, NUMBER, PERCENT, FormulaError, UnknownName, unit_of, unit_problem
+from .kinds import Line, NamedFigure, Reserve, TermsBlock
+from .kinds_commitments import EventDate
+from .kinds_covenants import Covenant
+from .kinds_fees import ComputedFee
+from .kinds_pricing import LevelValues
 from .model import Agreement, ClauseVersion
 from .quantity import Schedule, StepDown, event_dates_named
+from .vocabulary import Vocabulary
 
 # Figure names the status reports under its own keys: a facility may not define them itself.
 RESERVED = frozenset({"as_of", "borrowing_base", "loans", "breaches", "overadvance", "overadvance_cap",
@@ -66,9 +53,15 @@ def definitions_of(version: ClauseVersion) -> list[Definition]:
             for block in version.terms for d in _defined_by(block)]
 
 
-def _defined_by(block) -> list[Defines]:
-    defines = getattr(block, "defines", None)
-    return defines() if defines is not None else []
+def _defined_by(block: TermsBlock) -> list[Defines]:
+    defines = _method_of(block, "defines")
+    return defines(block) if defines is not None else []
+
+
+def _method_of(block: TermsBlock, name: str) -> Callable[..., Any] | None:
+    """The method of the block's kind that says what it defines, holds or names; None where its kind has none. Looked
+    up on the class: a method a block lacks would go through pydantic's `__getattr__`, slow on every block at load."""
+    return getattr(type(block), name, None)
 
 
 def all_definitions(agreement: Agreement) -> list[Definition]:
@@ -108,7 +101,7 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
             if unit not in (wanted, ANY):
                 problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
                                         f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
-    problems += _check_other_formulas(agreement, known)
+    problems += _check_other_formulas(agreement, definitions, known)
     problems += _check_references(agreement)
     problems += _check_glossary(agreement, known)
     return problems
@@ -136,67 +129,71 @@ def _formula_problem(exc: FormulaError, known: dict[str, str], local: dict[str, 
     return message
 
 
-def _check_other_formulas(agreement: Agreement, known: dict[str, str]) -> list[Problem]:
-    """The formulas of kinds that define no figure: rates, fee bases, covenant measures."""
+def _check_other_formulas(agreement: Agreement, definitions: list[Definition], known: dict[str, str]) -> list[Problem]:
+    """The formulas of kinds that define no figure (rates, fee bases, covenant measures), each kind saying which
+    (`formula_fields()`); and, first in each clause version, the figures its blocks name outside a formula (the
+    commitment a reduction lowers, the figure a springing test reads)."""
     problems: list[Problem] = []
     periods = agreement.vocabulary.period_units()
+    figures: dict[str, Collection[str]] = {
+        "figures": known, "money_figures": {d.id for d in definitions if d.role == "figure" and d.unit == MONEY}}
     for clause in agreement.clauses.values():
         for version in clause.versions:
-            checks: list[tuple[str, Formula, str, dict[str, str]]] = []
+            fields: list[FormulaField] = []
             for block in version.terms:
-                if isinstance(block, InterestRate):
-                    if block.rate is not None:
-                        checks.append((f"interest_rate.{block.tranche}.rate", block.rate, PERCENT, known))
-                    checks += [(f"interest_rate.{block.tranche}.greatest_of[{i}].rate", prong.rate, PERCENT, known)
-                               for i, prong in enumerate(block.greatest_of)]
-                    if block.plus is not None:
-                        checks.append((f"interest_rate.{block.tranche}.plus", block.plus, PERCENT, known))
-                elif isinstance(block, DefaultRate) and block.rate is not None:
-                    checks.append(("default_rate.rate", block.rate, PERCENT, known))
-                elif isinstance(block, ComputedFee):
-                    checks += [(f"{block.id}.base", block.base, MONEY, known),
-                               (f"{block.id}.rate", block.rate, PERCENT, known)]
-                elif isinstance(block, TerminationFee):
-                    checks.append((f"{block.id}.of", block.of, MONEY, known))
-                elif isinstance(block, CommitmentReduction):
-                    if block.commitment not in {d.id for d in all_definitions(agreement)
-                                                if d.role == "figure" and d.unit == MONEY}:
-                        problems.append(Problem(version.file, version.position, "commitment_reduction.commitment",
-                                                f"{block.commitment!r} is not a money figure a clause names; a "
-                                                "reduction lowers one (a definitions figure, like the commitment)"))
-                    if block.floor is not None:
-                        checks.append(("commitment_reduction.floor", block.floor, MONEY, known))
-                elif isinstance(block, IssuanceFee):
-                    checks.append((f"{block.id}.rate", block.rate, PERCENT, known))
-                elif isinstance(block, Term) and isinstance(block.after_maturity, Formula):
-                    checks.append(("term.after_maturity", block.after_maturity, PERCENT, known))
-                elif isinstance(block, LevelGrid) and block.key is not None:
-                    # a key read each day has no certificate: only the engine's figures
-                    names = known if block.takes_effect == "daily" else {**known, **periods}
-                    checks.append((f"{block.id}.key", block.key, block.unit, names))
-                elif isinstance(block, Covenant):
-                    checks.append((f"{block.id}.measure", block.measure, block.unit, {**known, **periods}))
-                    if block.applies_while is not None:
-                        checks.append((f"{block.id}.applies_while.below", block.applies_while.below,
-                                       known.get(block.applies_while.figure, MONEY), known))
-                        if block.applies_while.figure not in known:
-                            problems.append(Problem(version.file, version.position, f"{block.id}.applies_while",
-                                                    f"unknown figure {block.applies_while.figure!r}"))
-            for field, formula, wanted, names in checks:
+                for reference in _references_of(block):
+                    if reference.group in figures:
+                        why = _not_given(reference, figures[reference.group])
+                        if why:
+                            problems.append(Problem(version.file, version.position, reference.field, why))
+                fields += _formula_fields_of(block, known, periods)
+            for checked in fields:
                 try:
-                    unit = unit_of(formula, lambda name, names=names: names.get(name))  # type: ignore[misc]
+                    unit = unit_of(checked.formula, checked.names.get)
                 except FormulaError as exc:
-                    problems.append(Problem(version.file, version.position, field,
-                                            f"{exc}; the names it may use: {', '.join(sorted(names)) or 'none'}"))
+                    names = ", ".join(sorted(checked.names)) or "none"
+                    problems.append(Problem(version.file, version.position, checked.field,
+                                            f"{exc}; the names it may use: {names}"))
                     continue
-                if unit == NUMBER and wanted == PERCENT and field.endswith(".key"):
+                if unit == NUMBER and checked.unit == PERCENT and checked.share_is_percent:
                     continue  # a share of one amount in another (usage over the commitment) is a percentage
-                if unit not in (wanted, ANY):
-                    problems.append(Problem(version.file, version.position, field,
-                                            f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
-                elif unit_problem(formula, wanted):  # its unit is settled only now: the one unit rule applies here
-                    problems.append(Problem(version.file, version.position, field, str(unit_problem(formula, wanted))))
+                if unit not in (checked.unit, ANY):
+                    problems.append(Problem(version.file, version.position, checked.field,
+                                            f"{checked.formula.text!r} gives {unit}, but {checked.field} is "
+                                            f"{checked.unit}"))
+                elif unit_problem(checked.formula, checked.unit):  # its unit is settled only now: the one unit rule
+                    problems.append(Problem(version.file, version.position, checked.field,
+                                            str(unit_problem(checked.formula, checked.unit))))
     return problems
+
+
+def _formula_fields_of(block: TermsBlock, known: dict[str, str], periods: dict[str, str]) -> list[FormulaField]:
+    formula_fields = _method_of(block, "formula_fields")
+    return formula_fields(block, known, periods) if formula_fields is not None else []
+
+
+def _references_of(block: TermsBlock) -> list[Reference]:
+    references = _method_of(block, "references")
+    return references(block) if references is not None else []
+
+
+FIGURE_GROUPS = ("figures", "money_figures")  # checked with the formulas: the names they use
+
+# Why a name is not one of a group the agreement gives itself (the vocabulary's groups say why themselves)
+NOT_GIVEN = {
+    "figures": "unknown figure {name!r}",
+    "money_figures": "{name!r} is not a money figure a clause names; a reduction lowers one (a definitions figure, "
+                     "like the commitment)",
+    "computed_fees": "no computed fee {name!r}; the computed fees: {given}",
+    "covenants": "no covenant {name!r}; the covenants: {given}",
+}
+
+
+def _not_given(reference: Reference, given: Collection[str]) -> str | None:
+    """Why a name is not one the agreement gives in the reference's group; None when it is."""
+    if reference.name in given:
+        return None
+    return NOT_GIVEN[reference.group].format(name=reference.name, given=", ".join(sorted(given)) or "none")
 
 
 def _quantities(node: object, found: list | None = None) -> list:
@@ -236,86 +233,37 @@ def _check_event_dates(agreement: Agreement) -> list[Problem]:
 
 
 def _check_references(agreement: Agreement) -> list[Problem]:
+    """The names each kind refers to (`references()`): declared in the vocabulary, and what the reference requires
+    (a revolving tranche, a rating); or one of the agreement's computed fees or covenants. The figures a block names
+    are checked with the formulas."""
     vocabulary = agreement.vocabulary
     problems: list[Problem] = _check_event_dates(agreement)
-    covenants = {b.id for _, b in agreement.all_terms(Covenant)}
-    computed_fees = {b.id for _, b in agreement.all_terms(ComputedFee)}
+    blocks = {"computed_fees": {b.id for _, b in agreement.all_terms(ComputedFee)},
+              "covenants": {b.id for _, b in agreement.all_terms(Covenant)}}
     for clause in agreement.clauses.values():
         for version in clause.versions:
-            def refer(group: str, name: str, field: str, version: ClauseVersion = version) -> None:
-                why = vocabulary.unknown(group, name)
-                if why:
-                    problems.append(Problem(version.file, version.position, field, why))
             for block in version.terms:
-                kind = block.kind
-                if isinstance(block, BorrowingBase):
-                    for line in block.lines:
-                        refer("collateral", line.collateral, f"{line.id}.collateral")
-                    for reserve in block.reserves:
-                        if reserve.while_undelivered:
-                            refer("documents", reserve.while_undelivered.document, f"{reserve.id}.while_undelivered")
-                elif isinstance(block, (Availability, Overadvance)):
-                    refer("tranches", block.tranche, f"{kind}.tranche")
-                    tranche = vocabulary.get("tranches", block.tranche)
-                    if tranche is not None and tranche.type != "revolving":
-                        problems.append(Problem(version.file, version.position, f"{kind}.tranche",
-                                                f"{block.tranche!r} is a term tranche; {kind} is of a revolving one"))
-                elif isinstance(block, PricingGrid):
-                    for row in block.rows:
-                        refer("tranches", row.loan_class, "pricing_grid.rows.loan_class")
-                        refer("indices", row.index, "pricing_grid.rows.index")
-                elif isinstance(block, (Term, TriggeredObligation)):
-                    for name in block.tranches:
-                        refer("tranches", name, f"{kind}.tranches")
-                elif isinstance(block, (Amortization, Prepayments)):
-                    refer("tranches", block.tranche, f"{kind}.tranche")
-                elif isinstance(block, EventDate) and block.event == "document_delivered" and block.document:
-                    refer("documents", block.document, f"{block.id}.document")
-                elif isinstance(block, Eligibility):
-                    refer("collateral", block.collateral, "eligibility.collateral")
-                elif isinstance(block, DeadlineObligation):
-                    for item in block.satisfied_by:
-                        refer("documents", item.document, "deadline_obligation.satisfied_by.document")
-                elif isinstance(block, InstallmentSchedule):
-                    for waiver in block.waivers:
-                        for document in getattr(waiver, "documents", ()):
-                            refer("documents", document, "installment_schedule.waivers.documents")
-                elif isinstance(block, LevelGrid):
-                    if block.certificate is not None:
-                        refer("documents", block.certificate, f"{block.id}.certificate")
-                    if block.measure is not None:
-                        refer("measures", block.measure, f"{block.id}.measure")
-                    for name in block.ratings.lower_of if block.ratings else ():
-                        refer("measures", name, f"{block.id}.ratings.lower_of")
-                        measure = vocabulary.get("measures", name)
-                        if measure is not None and measure.unit != "rating":
-                            problems.append(Problem(version.file, version.position, f"{block.id}.ratings.lower_of",
-                                                    f"{name!r} is a measure in {measure.unit}, not a rating"))
-                elif isinstance(block, InterestRate):
-                    refer("tranches", block.tranche, "interest_rate.tranche")
-                elif isinstance(block, DefaultRate):
-                    for name in block.tranches:
-                        refer("tranches", name, "default_rate.tranches")
-                    for name in block.fees:
-                        if name not in computed_fees:
-                            problems.append(Problem(version.file, version.position, "default_rate.fees",
-                                                    f"no computed fee {name!r}; the computed fees: "
-                                                    f"{', '.join(sorted(computed_fees)) or 'none'}"))
-                elif isinstance(block, Reporting):
-                    refer("documents", block.document, f"{block.id}.document")
-                elif isinstance(block, Covenant):
-                    refer("documents", block.certificate, f"{block.id}.certificate")
-                elif isinstance(block, IssuanceFee):
-                    for name in block.contingents:
-                        refer("contingents", name, f"{block.id}.contingents")
-                elif isinstance(block, CashCollateral):
-                    for name in block.contingents:
-                        refer("contingents", name, "cash_collateral.contingents")
-                elif isinstance(block, CovenantWaiver):
-                    if block.covenant not in covenants:
-                        problems.append(Problem(version.file, version.position, "covenant_waiver.covenant",
-                                                f"no covenant {block.covenant!r}; the covenants: "
-                                                f"{', '.join(sorted(covenants)) or 'none'}"))
-                    if block.condition is not None:
-                        refer("documents", block.condition.document, "covenant_waiver.condition.document")
+                for reference in _references_of(block):
+                    if reference.group in FIGURE_GROUPS:
+                        continue
+                    if reference.group in blocks:
+                        why = _not_given(reference, blocks[reference.group])
+                    else:
+                        why = vocabulary.unknown(reference.group, reference.name) or \
+                            _unmet(reference, vocabulary, block.kind)
+                    if why:
+                        problems.append(Problem(version.file, version.position, reference.field, why))
     return problems
+
+
+def _unmet(reference: Reference, vocabulary: Vocabulary, kind: str) -> str | None:
+    """Why a declared entry is not what the reference requires of it (a revolving tranche, a rating); None when it is
+    (or requires nothing)."""
+    if reference.requires is None:
+        return None
+    entry = vocabulary.get(reference.group, reference.name)
+    if reference.requires == "revolving" and entry.type != "revolving":
+        return f"{reference.name!r} is a term tranche; {kind} is of a revolving one"
+    if reference.requires == "rating" and entry.unit != "rating":
+        return f"{reference.name!r} is a measure in {entry.unit}, not a rating"
+    return None

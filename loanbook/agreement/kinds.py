@@ -8,6 +8,7 @@ them against what `facility.yaml` declares.
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
-from .defines import Defines, FormulaCheck
+from .defines import Defines, FormulaCheck, FormulaField, Reference
 from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
@@ -173,6 +174,12 @@ class BorrowingBase(Strict):
                   for r in self.reserves]
         return found + [Defines(self.id, self.label, MONEY, "borrowing_base")]
 
+    def references(self) -> list[Reference]:
+        """Each line's collateral class, and the document a reserve waits for."""
+        return [*(Reference("collateral", line.collateral, f"{line.id}.collateral") for line in self.lines),
+                *(Reference("documents", r.while_undelivered.document, f"{r.id}.while_undelivered")
+                  for r in self.reserves if r.while_undelivered)]
+
 
 class Borrowing(Strict):
     """How much one advance may be: at least `minimum`, in whole multiples of `multiple` ("each Borrowing shall be
@@ -207,6 +214,9 @@ class Availability(Strict):
         return named(self.figures) + [Defines(self.id, f"availability of {self.tranche}", MONEY, "availability",
                                               formulas=(("capacity", self.capacity, MONEY, {}), *usage))]
 
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", self.tranche, "availability.tranche", requires="revolving")]
+
 
 class Overadvance(Strict):
     """Lending above capacity: Overadvance = max(0, usage - measured_against), within a cap and ceilings."""
@@ -228,6 +238,9 @@ class Overadvance(Strict):
         return [Defines(figure, figure.replace("_", " "), MONEY, "overadvance",
                         formulas=formulas if figure == "overadvance" else ())
                 for figure in OVERADVANCE_FIGURES]
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", self.tranche, "overadvance.tranche", requires="revolving")]
 
 
 class PricingRow(Strict):
@@ -269,6 +282,12 @@ class PricingGrid(Strict):
     @property
     def tranches(self) -> set[str]:
         return {r.loan_class for r in self.rows}
+
+    def references(self) -> list[Reference]:
+        """Each row's tranche and index."""
+        return [reference for row in self.rows
+                for reference in (Reference("tranches", row.loan_class, "pricing_grid.rows.loan_class"),
+                                  Reference("indices", row.index, "pricing_grid.rows.index"))]
 
 
 class Installment(Strict):
@@ -352,6 +371,11 @@ class InstallmentSchedule(Strict):
                 raise ValueError(f"waiver names unknown component(s) {sorted(unknown)}")
         return self
 
+    def references(self) -> list[Reference]:
+        """The documents whose receipt waives installments."""
+        return [Reference("documents", document, "installment_schedule.waivers.documents") for waiver in self.waivers
+                if isinstance(waiver, DocumentReceivedWaiver) for document in waiver.documents]
+
 
 class SatisfyingDocument(Strict):
     document: Name
@@ -370,6 +394,10 @@ class DeadlineObligation(Strict):
     satisfied_by: tuple[SatisfyingDocument, ...]
     not_applicable_if_repaid_by_deadline: Flag = False
 
+    def references(self) -> list[Reference]:
+        return [Reference("documents", item.document, "deadline_obligation.satisfied_by.document")
+                for item in self.satisfied_by]
+
 
 class TriggeredObligation(Strict):
     """Something falls due when an event happens (sale closing, refinancing, a demand)."""
@@ -381,6 +409,9 @@ class TriggeredObligation(Strict):
     due: Literal["immediately", "on_demand"]
     instrument_dated: IsoDate | None = None
     tranches: tuple[Name, ...] = Field(default=(), description="refinanced: the tranches that fall due")
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", name, "triggered_obligation.tranches") for name in self.tranches]
 
 
 class RecurringObligation(Strict):
@@ -420,6 +451,15 @@ class Term(Strict):
         default="through_end", description="whether an advance may still be made on the last day of the term")
     after_maturity: AfterMaturity | None = None
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        """A rate of the agreement's own after maturity."""
+        if isinstance(self.after_maturity, Formula):
+            return [FormulaField("term.after_maturity", self.after_maturity, PERCENT, known)]
+        return []
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", name, "term.tranches") for name in self.tranches]
+
 
 class CashCollateral(Strict):
     """Cash put up for contingent obligations still open when the loans are paid off: a percentage of each kind's
@@ -429,6 +469,9 @@ class CashCollateral(Strict):
     kind: Literal["cash_collateral"]
     percent: CollateralRate
     contingents: tuple[Name, ...] = Field(default=(), description="the contingent kinds; none: every kind")
+
+    def references(self) -> list[Reference]:
+        return [Reference("contingents", name, "cash_collateral.contingents") for name in self.contingents]
 
 
 class AmortizationInstallment(Strict):
@@ -450,6 +493,9 @@ class Amortization(Strict):
         if dues != sorted(dues) or len(set(dues)) != len(dues):
             raise ValueError("installments are listed in date order, one per date")
         return self
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", self.tranche, "amortization.tranche")]
 
 
 TermsBlock = Annotated[

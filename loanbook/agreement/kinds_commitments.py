@@ -3,12 +3,15 @@ the order in which prepayments meet a schedule of installments, and a date the a
 ("the Reduction Date")."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text
+from .defines import FormulaField, Reference
+from .formula import MONEY
 from .quantity import AmountFormula
 
 
@@ -37,6 +40,13 @@ class CommitmentReduction(Strict):
             raise ValueError("a multiple is above zero")
         return self
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        return [FormulaField("commitment_reduction.floor", self.floor, MONEY, known)] if self.floor is not None else []
+
+    def references(self) -> list[Reference]:
+        """The commitment it lowers: a money figure a clause names."""
+        return [Reference("money_figures", self.commitment, "commitment_reduction.commitment")]
+
 
 class Prepayments(Strict):
     """How a prepayment of a tranche meets its scheduled installments ("applied to the then most remote
@@ -46,6 +56,9 @@ class Prepayments(Strict):
     kind: Literal["prepayments"]
     tranche: Name
     order: Literal["earliest_first", "inverse_order_of_maturity", "pro_rata"]
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", self.tranche, "prepayments.tranche")]
 
 
 class EventDate(Strict):
@@ -74,6 +87,12 @@ class EventDate(Strict):
         if self.whichever != "event" and self.otherwise is None:
             raise ValueError(f"whichever: {self.whichever} compares the event's date with `otherwise`: give it")
         return self
+
+    def references(self) -> list[Reference]:
+        """The document whose delivery dates it (an amendment's execution names an amendment, not a document)."""
+        if self.event == "document_delivered" and self.document:
+            return [Reference("documents", self.document, f"{self.id}.document")]
+        return []
 
     def resolve(self, dates: list[date]) -> date | None:
         """The date on a day, from the dates the event happened by that day (in order)."""

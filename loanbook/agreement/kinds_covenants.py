@@ -1,11 +1,14 @@
 """Kinds of clause that test the borrower: financial covenants on reported period figures, and waivers."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..core.types import IsoDate, Name, Number, Strict, Text
+from .defines import FormulaField, Reference
+from .formula import MONEY
 from .quantity import QuantityValue, SettledFormula, threshold_value
 
 
@@ -42,6 +45,21 @@ class Covenant(Strict):
         # read in the covenant's unit: a percent covenant's "25" is 25% (the one unit rule)
         return threshold_value(raw, info.data.get("unit", "number"))
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        """Its measure, in its unit, of the engine's figures and the certificate's period figures; and the threshold
+        of a springing test, in its figure's unit."""
+        found = [FormulaField(f"{self.id}.measure", self.measure, self.unit, {**known, **periods})]
+        if self.applies_while is not None:
+            found.append(FormulaField(f"{self.id}.applies_while.below", self.applies_while.below,
+                                      known.get(self.applies_while.figure, MONEY), known))
+        return found
+
+    def references(self) -> list[Reference]:
+        """The figure a springing test reads, and the certificate."""
+        springing = self.applies_while
+        found = [] if springing is None else [Reference("figures", springing.figure, f"{self.id}.applies_while")]
+        return found + [Reference("documents", self.certificate, f"{self.id}.certificate")]
+
 
 class WaiverCondition(Strict):
     document: Name
@@ -57,3 +75,10 @@ class CovenantWaiver(Strict):
     floor: Number | None = None
     condition: WaiverCondition | None = None
     label: Text | None = None
+
+    def references(self) -> list[Reference]:
+        """The covenant it waives (one of the agreement's), and the document its condition asks for."""
+        found = [Reference("covenants", self.covenant, "covenant_waiver.covenant")]
+        if self.condition is not None:
+            found.append(Reference("documents", self.condition.document, "covenant_waiver.condition.document"))
+        return found

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from ..core.types import Flag, Name, Strict, Text
+from .defines import Reference
 from .quantity import Rate
 
 DAYS = Field(default=None, ge=0, le=3660)
@@ -218,3 +219,6 @@ class Eligibility(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def references(self) -> list[Reference]:
+        return [Reference("collateral", self.collateral, "eligibility.collateral")]

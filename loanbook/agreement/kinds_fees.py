@@ -2,11 +2,14 @@
 (an unused line fee, a letter of credit fee), and a share of the commitment on termination."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..core.types import IsoDate, Money, Name, Strict, Text
+from .defines import FormulaField, Reference
+from .formula import MONEY, PERCENT
 from .kinds_pricing import DayBasis
 from .quantity import AmountFormula, Rate, RateFormula
 
@@ -45,6 +48,10 @@ class ComputedFee(Strict):
                              f"{', '.join(self.quarter_ends)}")
         return self
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        return [FormulaField(f"{self.id}.base", self.base, MONEY, known),
+                FormulaField(f"{self.id}.rate", self.rate, PERCENT, known)]
+
     def end_months(self) -> tuple[int, ...]:
         """The quarter ends as month numbers (february is 2)."""
         return tuple(MONTH_NAMES.index(m) + 1 for m in self.quarter_ends)
@@ -75,6 +82,12 @@ class IssuanceFee(Strict):
     rate: RateFormula
     day_basis: DayBasis
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        return [FormulaField(f"{self.id}.rate", self.rate, PERCENT, known)]
+
+    def references(self) -> list[Reference]:
+        return [Reference("contingents", name, f"{self.id}.contingents") for name in self.contingents]
+
 
 class FeeWindow(Strict):
     start: IsoDate | None = Field(default=None, alias="from")
@@ -100,3 +113,6 @@ class TerminationFee(Strict):
             if a.end is None or b.start is None or b.start <= a.end:
                 raise ValueError("termination fee windows overlap")
         return self
+
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        return [FormulaField(f"{self.id}.of", self.of, MONEY, known)]

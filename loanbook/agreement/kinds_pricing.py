@@ -2,6 +2,7 @@
 indices and grid figures, the default rate, and the recurring reports that drive them."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -10,7 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from ..core.money import parse_money, parse_number
 from ..core.periods import month_day
 from ..core.types import Flag, IsoDate, Name, Number, Strict, Text
-from .defines import Defines
+from .defines import Defines, FormulaField, Reference
+from .formula import PERCENT
 from .quantity import RATE, Holds, Rate, RateFormula, SettledFormula, parse_constant
 
 DayBasis = Literal["actual/360", "actual/365", "actual/actual"]
@@ -149,6 +151,25 @@ class LevelGrid(Strict):
     def defines(self) -> list[Defines]:
         """Each column: a figure whose value is the level's in force."""
         return [Defines(column.id, column.label, column.unit, "level_value", column) for column in self.values]
+
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        """Its key, in its unit: of the engine's figures and the certificate's period figures (a key read each day
+        has no certificate: only the engine's figures)."""
+        if self.key is None:
+            return []
+        names = known if self.takes_effect == "daily" else {**known, **periods}
+        return [FormulaField(f"{self.id}.key", self.key, self.unit, names, share_is_percent=True)]
+
+    def references(self) -> list[Reference]:
+        """The certificate, and the measure or the ratings it is keyed on (each a rating)."""
+        found = []
+        if self.certificate is not None:
+            found.append(Reference("documents", self.certificate, f"{self.id}.certificate"))
+        if self.measure is not None:
+            found.append(Reference("measures", self.measure, f"{self.id}.measure"))
+        found += [Reference("measures", name, f"{self.id}.ratings.lower_of", requires="rating")
+                  for name in (self.ratings.lower_of if self.ratings else ())]
+        return found
 
     @property
     def key_text(self) -> str:
@@ -292,6 +313,19 @@ class InterestRate(Strict):
             raise ValueError("plus goes with greatest_of; write a margin inside rate")
         return self
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        """Its rate, or each prong's and what is added to the winner: percentages of the engine's figures."""
+        at = f"interest_rate.{self.tranche}"
+        found = [FormulaField(f"{at}.rate", self.rate, PERCENT, known)] if self.rate is not None else []
+        found += [FormulaField(f"{at}.greatest_of[{i}].rate", prong.rate, PERCENT, known)
+                  for i, prong in enumerate(self.greatest_of)]
+        if self.plus is not None:
+            found.append(FormulaField(f"{at}.plus", self.plus, PERCENT, known))
+        return found
+
+    def references(self) -> list[Reference]:
+        return [Reference("tranches", self.tranche, "interest_rate.tranche")]
+
 
 class DefaultRate(Strict):
     """While an Event of Default continues: a margin added to the rate of the tranches (all, if none named)
@@ -327,6 +361,14 @@ class DefaultRate(Strict):
                              "and rate, naming no tranche (a tranche's overdue principal takes the tranche's)")
         return self
 
+    def formula_fields(self, known: Mapping[str, str], periods: Mapping[str, str]) -> list[FormulaField]:
+        return [FormulaField("default_rate.rate", self.rate, PERCENT, known)] if self.rate is not None else []
+
+    def references(self) -> list[Reference]:
+        """The tranches, and the fees it raises: each a computed fee of the agreement."""
+        return [*(Reference("tranches", name, "default_rate.tranches") for name in self.tranches),
+                *(Reference("computed_fees", name, "default_rate.fees") for name in self.fees)]
+
 
 class Reporting(Strict):
     """A document due every period (a month, a quarter, a year), a number of days after the period ends."""
@@ -341,3 +383,6 @@ class Reporting(Strict):
     delivered_with: Literal["borrowing_base_report"] | None = Field(
         default=None, description="a borrowing_base_report event delivers the document too: it satisfies the period "
                                   "it names (period_end), else the last period ended before its day")
+
+    def references(self) -> list[Reference]:
+        return [Reference("documents", self.document, f"{self.id}.document")]
