@@ -16,6 +16,7 @@ from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import LAST_DAY, next_business_day, year_length
 from ..core.errors import RecordError
 from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
+from .accrual import PRECISION, Accrual
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView, QuantityOn
 from .ledger import Ledger
@@ -59,6 +60,13 @@ def _period_end(start: date, every: str, end_months: tuple[int, ...] = ()) -> da
     first = start.replace(day=1)
     first = first.replace(month=(first.month - 1) // months * months + 1)
     return add_months(first, months) - timedelta(days=1)
+
+
+def _percent(rate: Decimal) -> Decimal:
+    """A rate as formulas hold it (2.5% is 0.025) in percent, exactly: an accrual at it comes to what the rate gives."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return rate * HUNDRED
 
 
 def _due(block: ComputedFee, end: date) -> date:
@@ -144,21 +152,18 @@ class Charges:
                                   f"{event.kind.replace('_', ' ')} at its issuance: {event.id} ({event.where}) "
                                   "gives no expires date")
             rate_on = self.book_of(event.date).quantity(block.rate, version, f"rate of {block.id}")
-            days = (event.expires - event.date).days
-            year = year_length(block.day_basis, event.date.year)
-            with localcontext() as ctx:
-                ctx.prec = 50
-                amount = cents(event.amount * rate_on.value * days / year)
-            rate = rate_on.value * HUNDRED
+            fee = Accrual(event.amount, _percent(rate_on.value), rate_on.formula, (event.expires - event.date).days,
+                          year_length(block.day_basis, event.date.year))
+            amount = cents(fee.value())
             explanation = Explanation(
                 f"{block.id} on {event.id}", amount, label=block.label, clause=ref,
-                formula=f"{money_human(event.amount)} x {percent_str(rate)}% ({rate_on.formula}) x {days} days from "
-                        f"{event.date} to {event.expires} / {year} ({block.day_basis}), paid in advance at issuance",
+                formula=f"{fee.words(f'from {event.date} to {event.expires}')} ({block.day_basis}), paid in advance "
+                        "at issuance",
                 inputs=(leaf(event.id, event.amount, event.where),
-                        Explanation("rate", rate, formula=rate_on.formula, inputs=rate_on.inputs, unit="percent")))
+                        Explanation("rate", fee.rate, formula=rate_on.formula, inputs=rate_on.inputs, unit="percent")))
             charges.append(Charge(block.id, block.label, version.clause_id, "in_advance", event.date,
-                                  event.expires - timedelta(days=1), days, event.amount, rate, amount, event.date,
-                                  "due", ZERO, explanation))
+                                  event.expires - timedelta(days=1), fee.days, event.amount, fee.rate, amount,
+                                  event.date, "due", ZERO, explanation))
         return charges
 
     # --- periodic fees ---------------------------------------------------------------------------------
@@ -181,18 +186,16 @@ class Charges:
         return charges
 
     def _accrual(self, version: ClauseVersion, block: ComputedFee, d: date) -> tuple[Decimal, Decimal, Decimal]:
-        """The day's base (money), rate (percent) and accrual (exact): base x rate / the year."""
+        """The day's base (money), rate (percent) and accrual (exact): the base accruing at the rate for one day."""
         key = (block.id, d)
         if key not in self._daily:
             book = self.book_of(d)
             base_value = book.quantity(block.base, version, f"base of {block.id}").value
             rate_value = book.quantity(block.rate, version, f"rate of {block.id}").value
             rate_value, _ = self._with_default(block, d, rate_value)
-            base = max(ZERO, cents(base_value))
-            with localcontext() as ctx:
-                ctx.prec = 50
-                accrual = base * rate_value / year_length(block.day_basis, d.year)
-            self._daily[key] = (base, rate_value * HUNDRED, accrual)
+            day = Accrual(max(ZERO, cents(base_value)), _percent(rate_value), block.rate.text, 1,
+                          year_length(block.day_basis, d.year))
+            self._daily[key] = (day.amount, day.rate, day.value())
         return self._daily[key]
 
     def _with_default(self, block: ComputedFee, d: date, rate: Decimal) -> tuple[Decimal, Explanation | None]:
@@ -219,7 +222,7 @@ class Charges:
         days = (through - start).days + 1
         rows = [self._accrual(version, block, start + timedelta(days=n)) for n in range(days)]
         with localcontext() as ctx:
-            ctx.prec = 50
+            ctx.prec = PRECISION
             accrued = sum((r[2] for r in rows), start=ZERO)
             base_sum = sum((r[0] for r in rows), start=ZERO)
         rates = {r[1] for r in rows}

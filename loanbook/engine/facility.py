@@ -21,9 +21,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from ..agreement.kinds import Amortization, Availability, InstallmentSchedule
 from ..agreement.kinds_pricing import LevelGrid
 from ..agreement.model import Agreement
-from ..core.dates import year_length
 from ..core.errors import InputError, RecordError
-from ..core.money import CENT, ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human, percent_str
+from ..core.money import CENT, ENGINE_CONTEXT, HUNDRED, ZERO, cents, money_human
 from .availability import (
     amount_problem,
     availabilities,
@@ -656,11 +655,9 @@ class Facility:
                     if seg.principal == ZERO or rate is None:
                         continue
                     used = dict((path.split(".")[-1], i) for path, i in rate.version.interpretations_used)
-                    year = year_length(rate.basis, lo.year)
                     lines.append(Explanation(
                         f"{tranche} {lo} to {hi}", self.interest.accrued(tranche, lo, hi),
-                        formula=f"{money_human(seg.principal)} x {percent_str(rate.rate)}% ({rate.formula}) x "
-                                f"{(hi - lo).days + 1} days / {year}",
+                        formula=seg.accrual((hi - lo).days + 1).words(),
                         inputs=rate.inputs, clause=clause_ref(self.agreement, rate.version),
                         interpretation=interpretation_ref(self.agreement, used["day_basis"])
                         if "day_basis" in used else None))

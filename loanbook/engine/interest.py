@@ -15,10 +15,9 @@ from decimal import Decimal, localcontext
 from ..core.dates import day_count, year_length
 from ..core.errors import RecordError
 from ..core.money import ZERO, money_human
+from .accrual import PRECISION, Accrual
 from .ledger import Ledger
 from .pricing import Pricing, Rate
-
-PRECISION = 50  # digits: accrual at full precision, rounded once when a total is reported
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,24 @@ class Segment:
     end: date | None  # exclusive; None: open-ended
     principal: Decimal
     rate: Rate | None
-    annual: Decimal  # principal x rate / 100: a year's interest, exact; divided by the basis last
     accrued_before: Decimal
 
     @property
     def unpriced(self) -> bool:
         return self.principal > 0 and self.rate is None
 
+    def accrual(self, days: int) -> Accrual:
+        """The principal accruing at the segment's rate over some of its days: its interest and the words for it."""
+        assert self.rate is not None
+        return Accrual(self.principal, self.rate.rate, self.rate.formula, days,
+                       year_length(self.rate.basis, self.start.year))
+
     def interest_through(self, day: date) -> Decimal:
-        """This segment's interest by the end of `day`: multiplied out before the one division by the
-        year, so that 1,250,000 x 8.25% x 3 / 360 is exactly 859.375."""
-        if self.annual == ZERO or self.rate is None:
+        """This segment's interest by the end of `day`: the accrual over its days so far (exact, divided by the
+        year once). With nothing to accrue, ZERO itself: a product with zero would bring its exponent to the sums."""
+        if self.rate is None or self.principal == ZERO or self.rate.rate == ZERO:
             return ZERO
-        return self.annual * self.days_through(day) / year_length(self.rate.basis, self.start.year)
+        return self.accrual(self.days_through(day)).value()
 
     def days_through(self, day: date) -> int:
         """Days of this segment that accrue by the end of `day`."""
@@ -88,12 +92,10 @@ class InterestBook:
                         rate = self.pricing.rate(tranche, start)
                     except RecordError:
                         rate = None  # asked again, with the day in question, when interest over it is asked
-                annual = principal * rate.rate / Decimal(100) if rate else ZERO
-                segment = Segment(start, end, principal, rate, annual, accrued)
+                segment = Segment(start, end, principal, rate, accrued)
                 if _continues(segments[-1] if segments else None, principal, rate, start):
                     previous = segments.pop()
-                    segment = Segment(previous.start, end, previous.principal, previous.rate, previous.annual,
-                                      previous.accrued_before)
+                    segment = Segment(previous.start, end, previous.principal, previous.rate, previous.accrued_before)
                 if end is not None:
                     accrued = segment.accrued_before + segment.interest_through(end - timedelta(days=1))
                 segments.append(segment)

@@ -25,14 +25,14 @@ from typing import NamedTuple
 from ..agreement.kinds_pricing import DefaultRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import year_length
-from ..core.money import HUNDRED, ZERO, money_human, percent_str
+from ..core.money import HUNDRED, ZERO
+from .accrual import PRECISION, Accrual
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
 from .ledger import Ledger
 from .pricing import Pricing
 from .results import OverdueInterestLine, PastDue
 
-PRECISION = 50  # digits, as the tranches' interest: rounded once, when a total is reported
 MAX_KEPT = 4096  # days whose past-due amounts (and lines through which) are kept
 
 
@@ -69,16 +69,19 @@ class OverdueLine:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def interest(self, start: date | None = None, end: date | None = None) -> Decimal:
-        """Interest on the days of this line within [start, end], exact: the amount times the added rate times
-        the days, divided by the year once (a segment never crosses a January 1)."""
+    def accrual(self, start: date | None = None, end: date | None = None) -> Accrual | None:
+        """The amount accruing at the added rate on the days of this line within [start, end]: their interest and
+        the words for it (a segment never crosses a January 1); None when none of its days are in it."""
         lo, hi = max(self.start, start or self.start), min(self.end, end or self.end)
         if hi < lo:
-            return ZERO
-        with localcontext() as ctx:
-            ctx.prec = PRECISION
-            return (self.amount * (self.rate - self.bears) / HUNDRED * ((hi - lo).days + 1)
-                    / year_length(self.day_basis, self.start.year))
+            return None
+        return Accrual(self.amount, self.rate, self.rate_formula, (hi - lo).days + 1,
+                       year_length(self.day_basis, self.start.year), bears=self.bears)
+
+    def interest(self, start: date | None = None, end: date | None = None) -> Decimal:
+        """Interest on the days of this line within [start, end], exact."""
+        accrual = self.accrual(start, end)
+        return ZERO if accrual is None else accrual.value()
 
     def clipped(self, start: date, end: date) -> OverdueLine | None:
         lo, hi = max(self.start, start), min(self.end, end)
@@ -93,13 +96,10 @@ class OverdueLine:
                                    self.bears, self.rate_formula, self.day_basis, self.clause, self.interest())
 
     def explanation(self, agreement: Agreement) -> Explanation:
-        year = year_length(self.day_basis, self.start.year)
-        added = (f"{percent_str(self.rate)}% - {percent_str(self.bears)}% already accruing" if self.bears
-                 else f"{percent_str(self.rate)}%")
-        return Explanation(f"{self.what} (due {self.due}) {self.start} to {self.end}", self.interest(),
-                           formula=f"{money_human(self.amount)} x ({added}) ({self.rate_formula}) x {self.days} "
-                                   f"days / {year}",
-                           inputs=self.inputs, clause=clause_ref(agreement, self.version))
+        accrual = self.accrual()
+        assert accrual is not None  # a line has at least one day
+        return Explanation(f"{self.what} (due {self.due}) {self.start} to {self.end}", accrual.value(),
+                           formula=accrual.words(), inputs=self.inputs, clause=clause_ref(agreement, self.version))
 
 
 class OverdueInterest:
