@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, partial
 from pathlib import Path
@@ -39,8 +39,8 @@ from ..core.money import CENT, ZERO, cents, money_str
 from ..core.yamlform import Forms
 from ..engine.facility import Facility
 from ..engine.ledger import Ledger, Reported, balances_ledger
-from ..events.parse import events_from, parse_events
-from ..market import shipped_prime_series
+from ..events.parse import events_from
+from ..store.folder import FolderLoader, open_folder
 from .aging import MAX_AGING_BYTES, SCHEMA, absent_columns, aging_from_bytes, read_aging, rows_of
 from .engines import connect
 from .item_list import Items, items_from_bytes
@@ -123,13 +123,17 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
     _one_folder_each(folders, agreements)
     found = []
     for folder, agreement in zip(folders, agreements):
-        events_file = folder / "events.yaml"
-
-        def replay(agreement=agreement, events_file=events_file) -> Facility:
-            events = parse_events(events_file, agreement) if events_file.exists() else ()
-            return Facility(agreement, events, shipped_prime_series())
-        found.append(BookFacility(agreement.facility_id, _given(agreement), replay, _agings(Folder(folder))))
+        # the folder as `status` opens it (its events.yaml read only from inside it), with the agreement read above
+        opened = open_folder(folder, {}, load=_already_read(agreement))
+        found.append(BookFacility(agreement.facility_id, _given(agreement), opened.replay, _agings(Folder(folder))))
     return found
+
+
+def _already_read(agreement: Agreement) -> FolderLoader:
+    """A folder's loader that gives the agreement the run has read already (on every core)."""
+    def load(folder: Path, choices: dict[str, str], known_at: datetime | None) -> Agreement:
+        return agreement
+    return load
 
 
 def _one_folder_each(folders: list[Path], agreements: list[Agreement]) -> None:

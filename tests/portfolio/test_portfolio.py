@@ -358,3 +358,21 @@ def test_a_division_by_a_number_is_exact_or_goes_to_the_python_engine(book, tmp_
     assert (row.computed_by == "dataframe") is compiled, row.computed_by
     assert compiled or "division" in row.computed_by
     assert not row.problem and same_figures(row, python)
+
+
+def test_a_folder_s_events_outside_it_are_not_read_by_the_book(book, tmp_path):
+    """A book reads a folder's events.yaml only from inside the folder, as `status` does: one that links
+    elsewhere gives its facility's row a problem naming it, and the other facilities are computed as before."""
+    folder, aging = book
+    first, second = facility_folders(folder)[:2]
+    shutil.copytree(first, tmp_path / first.name)
+    shutil.copytree(second, tmp_path / second.name)
+    elsewhere = tmp_path / "elsewhere-events.yaml"
+    shutil.move(tmp_path / first.name / "events.yaml", elsewhere)
+    (tmp_path / first.name / "events.yaml").symlink_to(elsewhere)
+    book_here = folder_book(tmp_path)
+    rows = {row.facility: row for row in run_portfolio(book_here, DAY, portfolio_aging=aging, workers=1)}
+    alone = {row.facility: row for row in run_portfolio(folder_book(folder), DAY, portfolio_aging=aging, workers=1)}
+    linked, other = (f.id for f in book_here)
+    assert rows[linked].problem is not None and "leads outside the facility folder" in rows[linked].problem
+    assert rows[other] == alone[other] and rows[other].problem is None
