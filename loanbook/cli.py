@@ -228,14 +228,14 @@ def _replayed(facility: Path, events: Optional[Path], readings, known_at: Option
     moment = _moment(known_at)
     stored = _stored_id(facility)
     choices = _choices(readings)
-    if stored is not None and events is None:
+    if stored is None:
+        opened = open_folder(facility, choices, events=events, load=load_agreement)
+    elif events is not None:
+        opened = open_with_events(partial(_store().agreement, stored), choices, events)
+    else:
         default = (lambda: _store().agreement(stored, {}, None)) if choices else None  # as `loanbook check` reads
         engine = _store().facility(stored, choices=choices, known_at=moment)
         return engine, _checked(engine.as_written, facility, unchecked=unchecked, as_json=as_json, default=default)
-    if stored is not None:
-        opened = open_with_events(partial(_store().agreement, stored), choices, events)
-    else:
-        opened = open_folder(facility, choices, events=events, load=load_agreement)
     checked = _checked(opened.as_written, facility, unchecked=unchecked, as_json=as_json, default=opened.default)
     return opened.replay(moment), checked
 

@@ -7,6 +7,7 @@ or a definition) and that units agree, so that a typo is refused with its file a
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class Definition:
     version: ClauseVersion
     block: TermsBlock  # the block that defines it (a borrowing base, an availability clause, a pricing grid, ...)
     item: NamedFigure | Line | Reserve | LevelValues | None = None
-    formulas: tuple[FormulaCheck, ...] = ()  # each formula it holds, with the unit it must give
+    formulas: tuple[FormulaCheck, ...] = dataclasses.field(default=(), compare=False)  # each formula, and its unit
 
 
 def definitions_of(version: ClauseVersion) -> list[Definition]:

@@ -120,10 +120,10 @@ class Vocabulary(Strict):
         declared = ", ".join(self.ids(group)) or "none"
         return f"unknown {_SINGULAR[group]} {entry_id!r}; this facility declares: {declared}"
 
-    def formula_units(self) -> Mapping[str, str]:
-        """Every name a formula may use that the vocabulary gives, with its unit (read-only: made once, as every
-        day's figure graph asks for it)."""
-        return self._formula_units
+    def formula_units(self) -> dict[str, str]:
+        """Every name a formula may use that the vocabulary gives, with its unit (made once, as every day's figure
+        graph asks for it; each caller gets its own copy)."""
+        return dict(self._formula_units)
 
     @functools.cached_property
     def _formula_units(self) -> Mapping[str, str]:

@@ -13,7 +13,8 @@ CENT = Decimal("0.01")
 # Rounding for display and reports runs in its own context, so a caller's context cannot change a figure.
 ROUNDING = Context(prec=60, rounding=ROUND_HALF_UP)
 # The engine's own context: whatever context a caller has set, every figure is computed the same way.
-ENGINE_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
+PRECISION = 50  # digits the engine computes to: exact for what it meets; rounded only where a rule says
+ENGINE_CONTEXT = Context(prec=PRECISION, traps=[InvalidOperation, DivisionByZero, Overflow])
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ..core.money import HUNDRED, money_human, percent_str
-
-PRECISION = 50  # digits: an accrual is exact to them, and rounded only where a total is reported
+from ..core.money import HUNDRED, PRECISION, money_human, percent_str
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from ..agreement.kinds_pricing import DefaultRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import LAST_DAY, next_business_day, year_length
 from ..core.errors import RecordError
-from ..core.money import HUNDRED, ZERO, cents, money_human, percent_str
-from .accrual import PRECISION, Accrual
+from ..core.money import HUNDRED, PRECISION, ZERO, cents, money_human, percent_str
+from .accrual import Accrual
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView, QuantityOn
 from .ledger import Ledger

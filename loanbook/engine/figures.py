@@ -21,7 +21,7 @@ from ..agreement.kinds_pricing import LevelGrid, LevelValues
 from ..agreement.model import ClauseVersion
 from ..agreement.quantity import Quantity
 from ..core.errors import RecordError
-from ..core.money import HUNDRED, ZERO, cents
+from ..core.money import HUNDRED, PRECISION, ZERO, cents
 from . import availability as _availability  # noqa: F401  (each kind's module registers its lowering)
 from . import borrowing_base as _borrowing_base  # noqa: F401
 from . import named_figures as _named_figures  # noqa: F401
@@ -30,8 +30,6 @@ from .graph import Const, Expr, Graph, Ref, apply, references, render
 from .indices import IndexBook
 from .ledger import Snapshot
 from .levels import LevelBook
-
-PRECISION = 50
 
 
 @dataclass(frozen=True)

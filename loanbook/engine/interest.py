@@ -14,8 +14,8 @@ from decimal import Decimal, localcontext
 
 from ..core.dates import day_count, year_length
 from ..core.errors import RecordError
-from ..core.money import ZERO, money_human
-from .accrual import PRECISION, Accrual
+from ..core.money import PRECISION, ZERO, money_human
+from .accrual import Accrual
 from .ledger import Ledger
 from .pricing import Pricing, Rate
 

@@ -1,8 +1,10 @@
 """Covenants, deadlines, conditional obligations, scheduled principal, and conditions precedent."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from ..agreement.kinds import Amortization, DeadlineObligation, RecurringObligation, Term, TriggeredObligation
 from ..agreement.kinds_commitments import Prepayments
@@ -22,34 +24,61 @@ def _row(obligation_id: str, version: ClauseVersion, deadline: date | None, stat
                       " ".join(obligation.split()), amount)
 
 
+# What a kind of terms block owes on a day: its obligations' rows. Each kind registers its own (`@owes`), as it
+# registers its figures' lowering; a kind that owes nothing registers nothing.
+Owed = Callable[[Agreement, Any, ClauseVersion, Ledger, date], list[Obligation]]
+_OWED: dict[type, Owed] = {}
+
+
+def owes(kind: type) -> Callable[[Owed], Owed]:
+    def register(rows: Owed) -> Owed:
+        _OWED[kind] = rows
+        return rows
+    return register
+
+
+def owes_one(kind: type) -> Callable[[Callable[..., Obligation]], Callable[..., Obligation]]:
+    """Register a kind that owes one obligation on a day (its row)."""
+    def register(row: Callable[..., Obligation]) -> Callable[..., Obligation]:
+        owes(kind)(lambda *question: [row(*question)])
+        return row
+    return register
+
+
 def obligations_on(agreement: Agreement, ledger: Ledger, day: date) -> list[Obligation]:
+    """Every obligation the clauses in force on the day set, in the clauses' order."""
     rows: list[Obligation] = []
     for version in agreement.in_force(day):
         for block in version.terms:
-            if isinstance(block, DeadlineObligation):
-                rows.append(_deadline(block, version, ledger, day))
-            elif isinstance(block, Term):
-                rows.append(_maturity(agreement, block, version, ledger, day))
-            elif isinstance(block, TriggeredObligation):
-                rows.append(_triggered(agreement, block, version, ledger, day))
-            elif isinstance(block, RecurringObligation):
-                elapsed = (day - version.effective).days
-                periods = -(-elapsed // block.every_days)  # the next occurrence on or after the day
-                next_day = version.effective + timedelta(days=periods * block.every_days)
-                rows.append(_row(block.id, version, next_day, "pending",
-                                 f"every {block.every_days} days from {version.effective}; next on {next_day}",
-                                 block.obligation, kind="recurring"))
-            elif isinstance(block, Amortization):
-                rows += [row for row, _ in amortization_on(agreement, block, version, ledger, day)]
-            elif isinstance(block, Reporting):
-                rows += _reports(block, version, ledger, day)
+            owed = _OWED.get(type(block))
+            if owed is not None:
+                rows += owed(agreement, block, version, ledger, day)
     return rows
+
+
+@owes(RecurringObligation)
+def _recurring(agreement: Agreement, block: RecurringObligation, version: ClauseVersion, ledger: Ledger,
+               day: date) -> list[Obligation]:
+    elapsed = (day - version.effective).days
+    periods = -(-elapsed // block.every_days)  # the next occurrence on or after the day
+    next_day = version.effective + timedelta(days=periods * block.every_days)
+    return [_row(block.id, version, next_day, "pending",
+                 f"every {block.every_days} days from {version.effective}; next on {next_day}", block.obligation,
+                 kind="recurring")]
+
+
+@owes(Amortization)
+def _amortization(agreement: Agreement, block: Amortization, version: ClauseVersion, ledger: Ledger,
+                  day: date) -> list[Obligation]:
+    return [row for row, _ in amortization_on(agreement, block, version, ledger, day)]
 
 
 _REPORT_STATUS = {"delivered": "satisfied", "delivered_late": "satisfied", "late": "breached", "pending": "pending"}
 
 
-def _reports(block: Reporting, version: ClauseVersion, ledger: Ledger, day: date) -> list[Obligation]:
+@owes(Reporting)
+def _reports(agreement: Agreement, block: Reporting, version: ClauseVersion, ledger: Ledger, day: date
+             ) -> list[Obligation]:
     rows = []
     for row in reports_on(block, ledger, day):
         delivered = row.delivered
@@ -73,7 +102,9 @@ def covenant_obligation(result) -> Obligation:
                       _COVENANT_STATUS[result.status], None, f"{result.status}: {result.detail}", result.label)
 
 
-def _deadline(block: DeadlineObligation, version: ClauseVersion, ledger: Ledger, day: date) -> Obligation:
+@owes_one(DeadlineObligation)
+def _deadline(agreement: Agreement, block: DeadlineObligation, version: ClauseVersion, ledger: Ledger,
+              day: date) -> Obligation:
     paid = ledger.paid_in_full(day)
     documents = tuple(d.document for d in block.satisfied_by)
     delivered = ledger.delivered(documents, day)
@@ -94,6 +125,7 @@ def _deadline(block: DeadlineObligation, version: ClauseVersion, ledger: Ledger,
                 block.obligation)
 
 
+@owes_one(Term)
 def _maturity(agreement: Agreement, block: Term, version: ClauseVersion, ledger: Ledger, day: date) -> Obligation:
     end = block.initial_term_end
     tranches = block.tranches or agreement.vocabulary.ids("tranches")
@@ -115,6 +147,7 @@ def _maturity(agreement: Agreement, block: Term, version: ClauseVersion, ledger:
                 text)
 
 
+@owes_one(TriggeredObligation)
 def _triggered(agreement: Agreement, block: TriggeredObligation, version: ClauseVersion, ledger: Ledger,
                day: date) -> Obligation:
     snap = ledger.on(day)

@@ -25,8 +25,8 @@ from typing import NamedTuple
 from ..agreement.kinds_pricing import DefaultRate
 from ..agreement.model import Agreement, ClauseVersion
 from ..core.dates import year_length
-from ..core.money import HUNDRED, ZERO
-from .accrual import PRECISION, Accrual
+from ..core.money import HUNDRED, PRECISION, ZERO
+from .accrual import Accrual
 from .explain import Explanation, clause_ref, leaf
 from .figures import DayView
 from .ledger import Ledger

@@ -130,8 +130,10 @@ def folder_book(directory: Path, *, workers: int | None = None) -> list[BookFaci
 
 
 def _already_read(agreement: Agreement) -> FolderLoader:
-    """A folder's loader that gives the agreement the run has read already (on every core)."""
+    """A folder's loader that gives the agreement the run has read already (on every core): as now known, with the
+    register's readings, which is how a book reads every folder."""
     def load(folder: Path, choices: dict[str, str], known_at: datetime | None) -> Agreement:
+        assert not choices and known_at is None, "a book reads each folder as now known, with its default readings"
         return agreement
     return load
 
@@ -295,7 +297,11 @@ class _Summary:
 def _summary_task(task: tuple[int, date]) -> _Summary:
     index, day = task
     facility: BookFacility = shared()[index]
-    found = in_force(facility).terms_in_force(Eligibility, day)
+    try:
+        agreement_in_force = in_force(facility)
+    except (InputError, RecordError):  # a record that cannot be replayed: its day replays it and its row says why
+        agreement_in_force = facility.agreement
+    found = agreement_in_force.terms_in_force(Eligibility, day)
     made = facility.forms.take() if facility.forms is not None else {}
     agreement = facility.agreement
     if facility.outcomes is None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from .. import projection as out
 from ..agreement.conformed import history, redline, terms_summary
-from ..agreement.gate import outcome
+from ..agreement.gate import FailsCheck, require
 from ..core.money import ZERO, money_str
 from ..engine.facility import MAX_TIMELINE_DAYS, Facility
 from ..store.sessions import Session
@@ -25,12 +25,15 @@ def default_day(replay: Facility, today: date) -> date:
 
 
 def gate_problem(replay: Facility, facility_id: str) -> str | None:
-    """Why nothing is computed from this facility (its terms fail `loanbook check`), or None."""
-    result = outcome(replay.agreement)
-    if result.passed:
-        return None
-    return (f"{facility_id} fails `loanbook check` ({result.differences} difference(s); first: {result.first}): "
-            "nothing is computed from terms that contradict their text")
+    """Why nothing is computed from this facility (its terms, every version as written, fail `loanbook check`, as
+    the command line and the API ask `gate.require`), or None."""
+    try:
+        require(replay.as_written, facility_id, unchecked=False)
+    except FailsCheck as exc:
+        result = exc.outcome
+        return (f"{facility_id} fails `loanbook check` ({result.differences} difference(s); first: {result.first}): "
+                "nothing is computed from terms that contradict their text")
+    return None
 
 
 def _sum(values) -> Decimal:

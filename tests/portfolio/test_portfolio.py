@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import ONE_SPARK, ROOT
+from conftest import FIXTURES, ONE_SPARK, ROOT
 from loanbook.agreement.kinds_eligibility import Eligibility
 from loanbook.cli import app
 from loanbook.events.parse import events_from
@@ -376,3 +376,18 @@ def test_a_folder_s_events_outside_it_are_not_read_by_the_book(book, tmp_path):
     linked, other = (f.id for f in book_here)
     assert rows[linked].problem is not None and "leads outside the facility folder" in rows[linked].problem
     assert rows[other] == alone[other] and rows[other].problem is None
+
+
+def test_a_gated_folder_s_events_outside_it_are_its_row_s_problem(tmp_path):
+    """A folder whose amendment waits for its conditions precedent is replayed before its day, to know the terms in
+    force: an events.yaml of it that leads outside the folder is still that row's problem, and the run goes on."""
+    shutil.copytree(FIXTURES / "gated", tmp_path / "gated")
+    shutil.copytree(ROOT / "examples" / "iec-2002", tmp_path / "iec-2002")
+    elsewhere = tmp_path / "elsewhere-events.yaml"
+    shutil.move(tmp_path / "gated" / "events.yaml", elsewhere)
+    (tmp_path / "gated" / "events.yaml").symlink_to(elsewhere)
+    book = folder_book(tmp_path)
+    rows = {row.facility: row for row in run_portfolio(book, date(2002, 12, 31), workers=1)}
+    gated, seed = (f.id for f in book)
+    assert "leads outside the facility folder" in (rows[gated].problem or "")
+    assert rows[seed].problem is None and rows[seed].availability == D("71000.00")  # 1,241,000 - 1,170,000
