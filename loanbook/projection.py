@@ -79,12 +79,10 @@ def explanation_lines(x: Explanation, indent: str = "", seen: set | None = None)
         c = x.clause
         lines.append(f"{indent}  clause {c['clause']} ({c['title']}), {c['document']}, effective {c['effective']}")
         key = (c["clause"], c["document_id"])
-        if key in seen:
-            pass
-        elif c["text"]:
+        if key not in seen and c["text"]:
             text = " ".join(c["text"].split())
             lines.append(f"{indent}    \"{text[:300]}{'...' if len(text) > 300 else ''}\"")
-        else:
+        elif key not in seen:
             lines.append(f"{indent}    (text not in record; source: {c.get('source')})")
         seen.add(key)
     for child in x.inputs:

@@ -9,6 +9,7 @@ list.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from .kinds import Line, NamedFigure, Reserve
     from .kinds_pricing import LevelValues
 
-# (field, formula, the unit it must give, the names local to the clause with their units: a cap's `rate`)
-FormulaCheck = tuple[str, Formula, str, dict[str, str]]
 
 # The groups of names a block may refer to: the vocabulary's (facility.yaml), the ids of the agreement's computed fees
 # and covenants, and its figures (`figures`: any name a formula may use; `money_figures`: a money figure a clause
@@ -38,7 +37,19 @@ class Defines:
     unit: str
     role: str  # figure | line | reserve | borrowing_base | availability | overadvance | level_value
     item: NamedFigure | Line | Reserve | LevelValues | None = None
-    formulas: tuple[FormulaCheck, ...] = field(default=(), compare=False)
+    formulas: tuple[FigureFormula, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class FigureFormula:
+    """A formula a figure holds (a line's rate or cap, availability's capacity): the field that holds it, the unit it
+    must give, and the names of the clause's own it may use beside the facility's, with their units (a cap's
+    `rate`)."""
+
+    field: str
+    formula: Formula
+    unit: str
+    local: Mapping[str, str] = dataclasses.field(default_factory=dict)  # `field` is a field's name here
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..core.errors import Problem
-from .defines import Defines, FormulaCheck, FormulaField, Reference
+from .defines import Defines, FigureFormula, FormulaField, Reference
 from .formula import ANY, MONEY, NUMBER, PERCENT, FormulaError, UnknownName, unit_of, unit_problem
 from .kinds import Line, NamedFigure, Reserve, TermsBlock
 from .kinds_commitments import EventDate
@@ -45,7 +45,7 @@ class Definition:
     version: ClauseVersion
     block: TermsBlock  # the block that defines it (a borrowing base, an availability clause, a pricing grid, ...)
     item: NamedFigure | Line | Reserve | LevelValues | None = None
-    formulas: tuple[FormulaCheck, ...] = dataclasses.field(default=(), compare=False)  # each formula, and its unit
+    formulas: tuple[FigureFormula, ...] = dataclasses.field(default=(), compare=False)  # each formula it holds
 
 
 def definitions_of(version: ClauseVersion) -> list[Definition]:
@@ -92,16 +92,17 @@ def check_definitions(agreement: Agreement) -> list[Problem]:
         defined.setdefault(d.id, d)
     known = {**units, **{d.id: d.unit for d in definitions}}
     for d in definitions:
-        for field, formula, wanted, local in d.formulas:
+        for held in d.formulas:
+            local = held.local
             try:
-                unit = unit_of(formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
+                unit = unit_of(held.formula, lambda name, local=local: local.get(name) or known.get(name))  # type: ignore[misc]
             except FormulaError as exc:
-                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
+                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{held.field}",
                                         _formula_problem(exc, known, local)))
                 continue
-            if unit not in (wanted, ANY):
-                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{field}",
-                                        f"{formula.text!r} gives {unit}, but {field} is {wanted}"))
+            if unit not in (held.unit, ANY):
+                problems.append(Problem(d.version.file, d.version.position, f"{d.id}.{held.field}",
+                                        f"{held.formula.text!r} gives {unit}, but {held.field} is {held.unit}"))
     problems += _check_other_formulas(agreement, definitions, known)
     problems += _check_references(agreement)
     problems += _check_glossary(agreement, known)
@@ -120,7 +121,7 @@ def _check_glossary(agreement: Agreement, known: dict[str, str]) -> list[Problem
     return problems
 
 
-def _formula_problem(exc: FormulaError, known: dict[str, str], local: dict[str, str] | None = None) -> str:
+def _formula_problem(exc: FormulaError, known: dict[str, str], local: Mapping[str, str] | None = None) -> str:
     """A formula's problem; an unknown name with the name it may have meant, and the names the facility gives."""
     message = str(exc)
     if isinstance(exc, UnknownName):

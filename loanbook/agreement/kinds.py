@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from ..core.types import Flag, IsoDate, Money, Name, Strict, Text, register_tags
-from .defines import Defines, FormulaCheck, FormulaField, Reference
+from .defines import Defines, FigureFormula, FormulaField, Reference
 from .formula import MONEY, NUMBER, PERCENT, Formula
 from .kinds_commitments import CommitmentReduction, EventDate, Prepayments
 from .kinds_covenants import Covenant, CovenantWaiver
@@ -82,8 +82,8 @@ class NamedFigure(Strict):
 
 def named(figures: tuple[NamedFigure, ...]) -> list[Defines]:
     """The figures a clause names, each holding the formulas of its value."""
-    return [Defines(f.id, f.label, f.unit, "figure", f, tuple(("value", x, f.unit, {}) for x in formulas_of(f.value)))
-            for f in figures]
+    return [Defines(f.id, f.label, f.unit, "figure", f,
+                    tuple(FigureFormula("value", x, f.unit) for x in formulas_of(f.value))) for f in figures]
 
 
 class Definitions(Strict):
@@ -165,11 +165,11 @@ class BorrowingBase(Strict):
         total."""
         found = named(self.figures)
         for line in self.lines:
-            caps = tuple(("caps", f, MONEY, {"rate": PERCENT}) for cap in line.caps if cap.amount is not None
-                         for f in formulas_of(cap.amount))
+            caps = tuple(FigureFormula("caps", f, MONEY, {"rate": PERCENT})
+                         for cap in line.caps if cap.amount is not None for f in formulas_of(cap.amount))
             found.append(Defines(line.id, line.label, MONEY, "line", line,
-                                 tuple(("rate", f, PERCENT, {}) for f in formulas_of(line.rate)) + caps))
-        found += [Defines(r.id, r.label, MONEY, "reserve", r, tuple(("amount", f, MONEY, {})
+                                 tuple(FigureFormula("rate", f, PERCENT) for f in formulas_of(line.rate)) + caps))
+        found += [Defines(r.id, r.label, MONEY, "reserve", r, tuple(FigureFormula("amount", f, MONEY)
                                                                     for f in formulas_of(r.amount)))
                   for r in self.reserves]
         return found + [Defines(self.id, self.label, MONEY, "borrowing_base")]
@@ -210,9 +210,9 @@ class Availability(Strict):
     advances: Borrowing | None = None
 
     def defines(self) -> list[Defines]:
-        usage: tuple[FormulaCheck, ...] = (("usage", self.usage, MONEY, {}),) if self.usage is not None else ()
+        usage = (FigureFormula("usage", self.usage, MONEY),) if self.usage is not None else ()
         return named(self.figures) + [Defines(self.id, f"availability of {self.tranche}", MONEY, "availability",
-                                              formulas=(("capacity", self.capacity, MONEY, {}), *usage))]
+                                              formulas=(FigureFormula("capacity", self.capacity, MONEY), *usage))]
 
     def references(self) -> list[Reference]:
         return [Reference("tranches", self.tranche, "availability.tranche", requires="revolving")]
@@ -231,10 +231,10 @@ class Overadvance(Strict):
 
     def defines(self) -> list[Defines]:
         """The three figures of the clause; the overadvance holds its formulas."""
-        formulas: tuple[FormulaCheck, ...] = tuple(("cap", f, MONEY, {}) for f in formulas_of(self.cap))
-        formulas += tuple(("ceilings", f, MONEY, {}) for f in self.ceilings)
-        formulas += tuple((name, f, MONEY, {}) for name, f in (("measured_against", self.measured_against),
-                                                              ("total_ceiling", self.total_ceiling)) if f is not None)
+        formulas = tuple(FigureFormula("cap", f, MONEY) for f in formulas_of(self.cap))
+        formulas += tuple(FigureFormula("ceilings", f, MONEY) for f in self.ceilings)
+        optional = (("measured_against", self.measured_against), ("total_ceiling", self.total_ceiling))
+        formulas += tuple(FigureFormula(name, f, MONEY) for name, f in optional if f is not None)
         return [Defines(figure, figure.replace("_", " "), MONEY, "overadvance",
                         formulas=formulas if figure == "overadvance" else ())
                 for figure in OVERADVANCE_FIGURES]

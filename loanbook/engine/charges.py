@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from ..agreement.kinds import Term
 from ..agreement.kinds_fees import ComputedFee, FlatFee, IssuanceFee, TerminationFee
@@ -62,6 +63,14 @@ def _period_end(start: date, every: str, end_months: tuple[int, ...] = ()) -> da
     return add_months(first, months) - timedelta(days=1)
 
 
+class DayAccrued(NamedTuple):
+    """A day of a computed fee: its base (money), its rate (percent) and what the base accrues at it (exact)."""
+
+    base: Decimal
+    rate: Decimal
+    accrued: Decimal
+
+
 def _percent(rate: Decimal) -> Decimal:
     """A rate as formulas hold it (2.5% is 0.025) in percent, exactly: an accrual at it comes to what the rate gives."""
     with localcontext() as ctx:
@@ -84,7 +93,7 @@ class Charges:
         self.agreement = agreement
         self.ledger = ledger
         self.book_of = book_of
-        self._daily: dict[tuple[str, date], tuple[Decimal, Decimal, Decimal]] = {}
+        self._daily: dict[tuple[str, date], DayAccrued] = {}
 
     def blocks(self) -> list[tuple[ClauseVersion, FeeBlock]]:
         found: list[tuple[ClauseVersion, FeeBlock]] = []
@@ -185,8 +194,8 @@ class Charges:
             start = end + timedelta(days=1)
         return charges
 
-    def _accrual(self, version: ClauseVersion, block: ComputedFee, d: date) -> tuple[Decimal, Decimal, Decimal]:
-        """The day's base (money), rate (percent) and accrual (exact): the base accruing at the rate for one day."""
+    def _accrual(self, version: ClauseVersion, block: ComputedFee, d: date) -> DayAccrued:
+        """The day's base, rate and accrual: the base accruing at the rate for one day."""
         key = (block.id, d)
         if key not in self._daily:
             book = self.book_of(d)
@@ -195,7 +204,7 @@ class Charges:
             rate_value, _ = self._with_default(block, d, rate_value)
             day = Accrual(max(ZERO, cents(base_value)), _percent(rate_value), block.rate.text, 1,
                           year_length(block.day_basis, d.year))
-            self._daily[key] = (day.amount, day.rate, day.value())
+            self._daily[key] = DayAccrued(day.amount, day.rate, day.value())
         return self._daily[key]
 
     def _with_default(self, block: ComputedFee, d: date, rate: Decimal) -> tuple[Decimal, Explanation | None]:
@@ -223,9 +232,9 @@ class Charges:
         rows = [self._accrual(version, block, start + timedelta(days=n)) for n in range(days)]
         with localcontext() as ctx:
             ctx.prec = PRECISION
-            accrued = sum((r[2] for r in rows), start=ZERO)
-            base_sum = sum((r[0] for r in rows), start=ZERO)
-        rates = {r[1] for r in rows}
+            accrued = sum((r.accrued for r in rows), start=ZERO)
+            base_sum = sum((r.base for r in rows), start=ZERO)
+        rates = {r.rate for r in rows}
         rate = rates.pop() if len(rates) == 1 else None
         average = cents(base_sum / days)
         amount = cents(accrued)
